@@ -1,0 +1,9 @@
+"""chat-infra sizing: expected user load in, a true infrastructure plan out."""
+
+from sizing.assumptions import Assumptions
+from sizing.calculator import calculate
+from sizing.errors import SizingError
+from sizing.plan import SizingPlan
+from sizing.workload import Workload
+
+__all__ = ["Assumptions", "SizingError", "SizingPlan", "Workload", "calculate"]

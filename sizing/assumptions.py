@@ -1,0 +1,106 @@
+"""Every tunable constant of the methodology, in one validated model.
+
+Defaults are the seed calculator's constants where it had one; the rest are stated here so a reader can see and
+override every number the plan rests on (``--assumptions FILE``, or the ``assumptions`` Pulumi config object).
+Facts of AWS (kubelet reservations, quotas) are not assumptions and live with the code that applies them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Tier = Literal["small", "medium", "large", "enterprise"]
+
+
+class _Strict(BaseModel):
+    # An unknown key in an assumptions file is almost always a typo that would silently do nothing: reject it.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PodAssumptions(_Strict):
+    """How one Deployment scales with users, and what each of its pods asks of a node."""
+
+    users_per_pod: float = Field(gt=0)
+    buffer: float = Field(ge=1, description="headroom multiplier on the base pod count (min replicas)")
+    max_multiplier: float = Field(ge=1, description="max replicas = min replicas x this (HPA ceiling)")
+    cpu_request_m: int = Field(gt=0, le=64_000)
+    cpu_limit_m: int = Field(gt=0, le=64_000)
+    memory_request_mib: int = Field(gt=0, le=256 * 1024)
+    memory_limit_mib: int = Field(gt=0, le=256 * 1024)
+
+    @model_validator(mode="after")
+    def _limits_cover_requests(self) -> PodAssumptions:
+        if self.cpu_limit_m < self.cpu_request_m:
+            raise ValueError("cpu_limit_m must be at least cpu_request_m")
+        if self.memory_limit_mib < self.memory_request_mib:
+            raise ValueError("memory_limit_mib must be at least memory_request_mib")
+        return self
+
+
+class DaemonSetAssumptions(_Strict):
+    """Per-node pods every node runs before any workload (aws-node, kube-proxy, ebs-csi-node... by default)."""
+
+    pods: int = Field(default=3, ge=0, le=50)
+    cpu_m: int = Field(default=200, ge=0, le=8_000)
+    memory_mib: int = Field(default=256, ge=0, le=32 * 1024)
+
+
+class DatabaseAssumptions(_Strict):
+    reads_per_user_per_second: float = Field(default=0.5, ge=0, le=1_000)
+    writes_per_user_per_second: float = Field(default=0.1, ge=0, le=1_000)
+    read_item_kb: float = Field(default=4, gt=0, le=400)
+    write_item_kb: float = Field(default=1, gt=0, le=400)
+    eventually_consistent_reads: bool = True
+    storage_mib_per_user: float = Field(default=5, ge=0, le=100_000, description="per registered (total) user")
+    billing_mode: Literal["auto", "PAY_PER_REQUEST", "PROVISIONED"] = Field(
+        default="auto", description="auto: on-demand for small/medium, provisioned with auto scaling above"
+    )
+    target_utilization: float = Field(default=0.7, ge=0.2, le=0.9, description="auto scaling target tracking")
+    min_capacity_fraction: float = Field(
+        default=0.25, gt=0, le=1, description="auto scaling floor as a fraction of the peak capacity units"
+    )
+
+
+class CacheAssumptions(_Strict):
+    enabled: Literal["auto", "on", "off"] = Field(default="auto", description="auto: off for small, on from medium")
+    mib_per_session: float = Field(default=0.5, gt=0, le=1_024, description="cached state per concurrent user")
+    usable_fraction: float = Field(default=0.75, gt=0, le=1, description="share of node memory left for data")
+    min_node_type: str = Field(default="cache.t3.small", description="never choose a node with less memory")
+    replica_from_tier: Tier = Field(default="large", description="add a replica in another AZ from this tier up")
+
+
+class TrafficAssumptions(_Strict):
+    """Usage-priced services (NAT, load balancer, on-demand DynamoDB) bill what flows, not what is provisioned."""
+
+    duty_cycle: float = Field(
+        default=0.5, gt=0, le=1, description="average load over a month as a fraction of the peak (min cost)"
+    )
+    egress_kb_per_request: float = Field(default=16, ge=0, le=100_000, description="via NAT, e.g. LLM API calls")
+    response_kb_per_request: float = Field(default=32, ge=0, le=100_000, description="through the load balancer")
+
+
+class Assumptions(_Strict):
+    requests_per_user_per_minute: float = Field(default=3, gt=0, le=600)
+    min_replicas: int = Field(default=2, ge=1, le=100, description="HPA floor for every Deployment")
+    backend: PodAssumptions = PodAssumptions(
+        users_per_pod=100, buffer=1.3, max_multiplier=3,
+        cpu_request_m=500, cpu_limit_m=1000, memory_request_mib=512, memory_limit_mib=1024,
+    )
+    frontend: PodAssumptions = PodAssumptions(
+        users_per_pod=500, buffer=1.2, max_multiplier=2,
+        cpu_request_m=200, cpu_limit_m=400, memory_request_mib=256, memory_limit_mib=512,
+    )
+    daemonsets: DaemonSetAssumptions = DaemonSetAssumptions()
+    node_buffer: float = Field(default=1.2, ge=1, le=10, description="spare nodes for failures and rollouts")
+    min_nodes: int = Field(default=3, ge=1, le=450, description="one per availability zone")
+    node_disk_gib: int = Field(default=20, ge=20, le=16_384, description="gp3 root volume per node")
+    burstable_tiers: tuple[Tier, ...] = ("small", "medium")
+    database: DatabaseAssumptions = DatabaseAssumptions()
+    cache: CacheAssumptions = CacheAssumptions()
+    traffic: TrafficAssumptions = TrafficAssumptions()
+    single_nat_gateway_tiers: tuple[Tier, ...] = Field(
+        default=("small", "medium"), description="one shared NAT gateway; one per AZ for the other tiers"
+    )
+    availability_zones: int = Field(default=3, ge=2, le=6)

@@ -1,0 +1,89 @@
+"""``calculate``: a workload in, a plan out. Pure: no I/O beyond the packaged, cached data files."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from sizing.cache import plan_cache
+from sizing.cost import plan_cost
+from sizing.database import plan_database
+from sizing.nodes import CLUSTER_MAX_NODES, CLUSTER_MAX_PODS, plan_nodes
+from sizing.plan import IntRange, NetworkPlan, Performance, SizingPlan, WorkloadSummary
+from sizing.pods import exact, pod_plan
+from sizing.pricing import region_prices
+from sizing.tiers import LATENCY_MS, tier_for
+from sizing.workload import Workload
+
+
+def calculate(workload: Workload) -> SizingPlan:
+    a = workload.assumptions
+    prices = region_prices(workload.region)
+    users = workload.concurrent_users
+    total = workload.effective_total_users
+    tier = tier_for(users)
+    requests_per_second = users * exact(a.requests_per_user_per_minute) / 60
+
+    backend = pod_plan(users, a.backend, a.min_replicas)
+    frontend = pod_plan(users, a.frontend, a.min_replicas)
+    nodes = plan_nodes(tier, backend, frontend, a, prices, workload.arch, workload.instance_type)
+    database, db_warnings = plan_database(users, total, tier, a.database, a.traffic, prices)
+    cache, cache_warnings = plan_cache(users, tier, a.cache, prices)
+    network = NetworkPlan(
+        availability_zones=a.availability_zones,
+        nat_gateways=1 if tier in a.single_nat_gateway_tiers else a.availability_zones,
+    )
+    cost = plan_cost(
+        concurrent_users=users,
+        total_users=total,
+        requests_per_second=requests_per_second,
+        nodes=nodes,
+        database=database,
+        cache=cache,
+        nat_gateways=network.nat_gateways,
+        node_disk_gib=a.node_disk_gib,
+        traffic=a.traffic,
+        prices=prices,
+    )
+    latency = LATENCY_MS[tier]
+    return SizingPlan(
+        tier=tier,
+        workload=WorkloadSummary(
+            concurrent_users=users,
+            total_users=total,
+            active_ratio=round(users / total, 6),
+            region=workload.region,
+            arch=nodes.arch,
+        ),
+        performance=Performance(
+            requests_per_second=float(requests_per_second), latency_ms=IntRange(min=latency[0], max=latency[1])
+        ),
+        backend=backend,
+        frontend=frontend,
+        nodes=nodes,
+        database=database,
+        cache=cache,
+        network=network,
+        cost=cost,
+        warnings=_cluster_warnings(nodes.max_nodes, backend.max_replicas + frontend.max_replicas, nodes.max_pods,
+                                   a.daemonsets.pods) + db_warnings + cache_warnings,
+        assumptions=a,
+    )
+
+
+def _cluster_warnings(max_nodes: int, max_app_pods: int, max_pods_per_node: int, daemonset_pods: int) -> list[str]:
+    warnings = []
+    if max_nodes > CLUSTER_MAX_NODES:
+        warnings.append(
+            f"{max_nodes:,} nodes exceed the {CLUSTER_MAX_NODES:,} nodes Kubernetes supports in one cluster: "
+            "split the load across clusters"
+        )
+    pods = max_app_pods + daemonset_pods * max_nodes
+    if pods > CLUSTER_MAX_PODS:
+        warnings.append(
+            f"{pods:,} pods exceed the {CLUSTER_MAX_PODS:,} pods Kubernetes supports in one cluster: "
+            "split the load across clusters or raise users_per_pod"
+        )
+    return warnings
+
+
+__all__ = ["calculate", "Fraction"]

@@ -1,0 +1,85 @@
+"""What each instance and cache node type offers the scheduler, loaded from ``data/catalog.yaml``.
+
+Kept apart from prices (``pricing``) as Karpenter keeps its instance-type provider apart from its pricing provider:
+hardware facts hold in every region, prices do not.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from sizing.errors import SizingError
+
+Arch = Literal["x86_64", "arm64"]
+FamilyKind = Literal["general", "compute", "memory", "burstable"]
+
+
+class InstanceType(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    vcpu: int = Field(gt=0)
+    memory_gib: float = Field(gt=0)
+    eni_max_pods: int = Field(gt=0)
+    arch: Arch
+    family_kind: FamilyKind
+
+    @property
+    def burstable(self) -> bool:
+        return self.family_kind == "burstable"
+
+
+class CacheNodeType(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    memory_gib: float = Field(gt=0)
+
+
+class Catalog(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    as_of: str
+    instance_types: dict[str, InstanceType]
+    cache_node_types: dict[str, CacheNodeType]
+
+    def instance(self, name: str) -> InstanceType:
+        try:
+            return self.instance_types[name]
+        except KeyError:
+            raise SizingError(
+                f"unknown instance type {name!r}; supported: {', '.join(sorted(self.instance_types))}"
+            ) from None
+
+    def cache_node(self, name: str) -> CacheNodeType:
+        try:
+            return self.cache_node_types[name]
+        except KeyError:
+            raise SizingError(
+                f"unknown cache node type {name!r}; supported: {', '.join(sorted(self.cache_node_types))}"
+            ) from None
+
+
+def _named(rows: dict[str, dict]) -> dict[str, dict]:
+    return {name: {"name": name, **spec} for name, spec in rows.items()}
+
+
+def read_yaml(name: str) -> dict:
+    """Read a packaged data file with libyaml when present: it is parsed on every cold start of the command."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(resources.files("sizing.data").joinpath(name).read_text(encoding="utf-8"), Loader=loader)
+
+
+@cache
+def load_catalog() -> Catalog:
+    raw = read_yaml("catalog.yaml")
+    return Catalog(
+        as_of=str(raw["as_of"]),
+        instance_types=_named(raw["instance_types"]),
+        cache_node_types=_named(raw["cache_node_types"]),
+    )

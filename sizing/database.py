@@ -1,0 +1,88 @@
+"""DynamoDB capacity from the seed's formulas, priced in both billing modes so the trade-off is visible."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from sizing.assumptions import DatabaseAssumptions, Tier, TrafficAssumptions
+from sizing.plan import AutoScalingRange, DatabasePlan, Range
+from sizing.pods import exact
+from sizing.pricing import RegionPrices
+
+# Default per-table throughput quota (RCU/WCU, or RRU/WRU per second on demand); raising it is a support request.
+TABLE_THROUGHPUT_QUOTA = 40_000
+ON_DEMAND_TIERS: tuple[Tier, ...] = ("small", "medium")
+
+
+def read_units_per_read(db: DatabaseAssumptions) -> Fraction:
+    """One RCU reads 4 KB strongly consistent per second; an eventually consistent read costs half."""
+    units = Fraction(math.ceil(exact(db.read_item_kb) / 4))
+    return units / 2 if db.eventually_consistent_reads else units
+
+
+def write_units_per_write(db: DatabaseAssumptions) -> int:
+    return math.ceil(exact(db.write_item_kb))
+
+
+def plan_database(
+    concurrent_users: int,
+    total_users: int,
+    tier: Tier,
+    db: DatabaseAssumptions,
+    traffic: TrafficAssumptions,
+    prices: RegionPrices,
+) -> tuple[DatabasePlan, list[str]]:
+    reads = concurrent_users * exact(db.reads_per_user_per_second)
+    writes = concurrent_users * exact(db.writes_per_user_per_second)
+    read_units = reads * read_units_per_read(db)
+    write_units = writes * write_units_per_write(db)
+    rcu, wcu = max(1, math.ceil(read_units)), max(1, math.ceil(write_units))
+    target, duty = exact(db.target_utilization), exact(traffic.duty_cycle)
+
+    def autoscaling(units: int) -> AutoScalingRange:
+        return AutoScalingRange(
+            min=max(1, math.ceil(units * exact(db.min_capacity_fraction))), max=max(1, math.ceil(units / target))
+        )
+
+    read_scaling, write_scaling = autoscaling(rcu), autoscaling(wcu)
+    storage_gib = total_users * exact(db.storage_mib_per_user) / 1024
+    storage = float(storage_gib) * prices.service("dynamodb_storage_gb_month")
+    seconds = Fraction(str(prices.hours_per_month)) * 3600
+
+    def on_demand(load: Fraction) -> float:
+        requests = (read_units * prices.service("dynamodb_on_demand_read_million")
+                    + write_units * prices.service("dynamodb_on_demand_write_million"))
+        return float(requests * load * seconds / 1_000_000) + storage
+
+    def provisioned(load: Fraction) -> float:
+        # Target tracking keeps consumed/provisioned near the target, never below the scaling floor.
+        rcu_held = max(Fraction(read_scaling.min), read_units * load / target)
+        wcu_held = max(Fraction(write_scaling.min), write_units * load / target)
+        hourly = rcu_held * prices.service("dynamodb_provisioned_rcu_hour") + wcu_held * prices.service(
+            "dynamodb_provisioned_wcu_hour"
+        )
+        return float(hourly) * prices.hours_per_month + storage
+
+    mode = db.billing_mode
+    if mode == "auto":
+        mode = "PAY_PER_REQUEST" if tier in ON_DEMAND_TIERS else "PROVISIONED"
+    warnings = [
+        f"DynamoDB needs up to {peak:,} {kind} per second, above the default per-table quota of "
+        f"{TABLE_THROUGHPUT_QUOTA:,}: request a quota increase or shard the table"
+        for kind, peak in (("read units", read_scaling.max), ("write units", write_scaling.max))
+        if peak > TABLE_THROUGHPUT_QUOTA
+    ]
+    plan = DatabasePlan(
+        billing_mode=mode,
+        reads_per_second=float(reads),
+        writes_per_second=float(writes),
+        read_capacity_units=rcu,
+        write_capacity_units=wcu,
+        read_autoscaling=read_scaling,
+        write_autoscaling=write_scaling,
+        storage_gib=round(float(storage_gib), 2),
+        monthly_usd_on_demand=Range(min=round(on_demand(duty), 2), max=round(on_demand(Fraction(1)), 2)),
+        monthly_usd_provisioned=Range(min=round(provisioned(duty), 2), max=round(provisioned(Fraction(1)), 2)),
+    )
+    return plan, warnings

@@ -1,0 +1,103 @@
+"""Dated on-demand list prices per region, loaded from ``data/prices.yaml``."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from sizing.catalog import load_catalog, read_yaml
+from sizing.errors import SizingError
+
+SERVICES = (
+    "eks_cluster_hour",
+    "nat_gateway_hour",
+    "nat_gateway_gb",
+    "alb_hour",
+    "alb_lcu_hour",
+    "ebs_gp3_gb_month",
+    "dynamodb_on_demand_read_million",
+    "dynamodb_on_demand_write_million",
+    "dynamodb_provisioned_rcu_hour",
+    "dynamodb_provisioned_wcu_hour",
+    "dynamodb_storage_gb_month",
+)
+
+
+class RegionPrices(BaseModel):
+    """Every price one region's plan needs, so the engine never looks a price up twice or misses one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    region: str
+    as_of: str
+    hours_per_month: float
+    services: dict[str, float]
+    ec2_hour: dict[str, float]
+    elasticache_hour: dict[str, float]
+
+    def service(self, name: str) -> float:
+        return self.services[name]
+
+    def monthly(self, hourly: float) -> float:
+        return hourly * self.hours_per_month
+
+
+class PriceTable(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    as_of: str
+    currency: str
+    hours_per_month: float
+    regions: tuple[str, ...]
+    services: dict[str, dict[str, float]]
+    ec2_hour: dict[str, dict[str, float]]
+    elasticache_hour: dict[str, dict[str, float]]
+
+    @model_validator(mode="after")
+    def _complete(self) -> PriceTable:
+        # A hole in the table would make a type look free; refuse to load rather than under-price a plan.
+        catalog = load_catalog()
+        missing_services = set(SERVICES) - set(self.services)
+        if missing_services:
+            raise ValueError(f"prices.yaml lacks services {sorted(missing_services)}")
+        for table, names in (
+            (self.ec2_hour, catalog.instance_types),
+            (self.elasticache_hour, catalog.cache_node_types),
+            (self.services, SERVICES),
+        ):
+            for name in names:
+                row = table.get(name)
+                if row is None:
+                    raise ValueError(f"prices.yaml has no price for {name}")
+                absent = set(self.regions) - set(row)
+                if absent:
+                    raise ValueError(f"prices.yaml has no {sorted(absent)} price for {name}")
+        return self
+
+
+
+@cache
+def region_prices(region: str) -> RegionPrices:
+    table = load_prices()
+    if region not in table.regions:
+        raise SizingError(f"unsupported region {region!r}; supported: {', '.join(table.regions)}")
+    return RegionPrices(
+        region=region,
+        as_of=table.as_of,
+        hours_per_month=table.hours_per_month,
+        services={k: v[region] for k, v in table.services.items()},
+        ec2_hour={k: v[region] for k, v in table.ec2_hour.items()},
+        elasticache_hour={k: v[region] for k, v in table.elasticache_hour.items()},
+    )
+
+
+@cache
+def load_prices() -> PriceTable:
+    raw = read_yaml("prices.yaml")
+    raw["as_of"] = str(raw["as_of"])
+    return PriceTable.model_validate(raw)
+
+
+def supported_regions() -> tuple[str, ...]:
+    return load_prices().regions

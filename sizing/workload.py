@@ -1,0 +1,69 @@
+"""The load a plan is sized for, validated once at the edge so the engine can trust it."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sizing.assumptions import Assumptions
+
+MAX_USERS = 10_000_000
+DEFAULT_ACTIVE_RATIO = 0.10
+
+
+def merge_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge so an override of one nested field (``backend.users_per_pod``) keeps its siblings' defaults."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_overrides(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+class Workload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    concurrent_users: int = Field(gt=0, le=MAX_USERS, description="peak simultaneous users")
+    total_users: int | None = Field(default=None, gt=0, le=MAX_USERS * 100, description="registered users")
+    active_ratio: float | None = Field(default=None, gt=0, le=1, description="concurrent / total at peak")
+    region: str = "us-east-1"
+    arch: Literal["x86_64", "arm64"] = "x86_64"
+    instance_type: str | None = Field(default=None, description="pin the node type instead of choosing the cheapest")
+    assumptions: Assumptions = Assumptions()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _assumption_overrides(cls, data: Any) -> Any:
+        # Accept a partial dict of assumptions (as read from a file or Pulumi config) and fill in the defaults.
+        if isinstance(data, dict) and isinstance(data.get("assumptions"), dict):
+            data = {**data, "assumptions": merge_overrides(Assumptions().model_dump(), data["assumptions"])}
+        return data
+
+    @model_validator(mode="after")
+    def _users_consistent(self) -> Workload:
+        if self.total_users is not None and self.active_ratio is not None:
+            raise ValueError("give total_users or active_ratio, not both")
+        if self.total_users is not None and self.total_users < self.concurrent_users:
+            raise ValueError(
+                f"total_users ({self.total_users:,}) is below concurrent_users ({self.concurrent_users:,})"
+            )
+        if self.active_ratio is not None and math.isnan(self.active_ratio):
+            raise ValueError("active_ratio must be a number")
+        return self
+
+    @property
+    def effective_total_users(self) -> int:
+        if self.total_users is not None:
+            return self.total_users
+        ratio = self.active_ratio if self.active_ratio is not None else DEFAULT_ACTIVE_RATIO
+        # Exact: 1000 users at a 0.15 ratio is 6,667 registered users, not whatever 1000 / 0.15 rounds to.
+        return math.ceil(self.concurrent_users / Fraction(str(ratio)))
+
+    @property
+    def effective_active_ratio(self) -> float:
+        return self.concurrent_users / self.effective_total_users

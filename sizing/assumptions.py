@@ -16,7 +16,7 @@ Tier = Literal["small", "medium", "large", "enterprise"]
 
 class _Strict(BaseModel):
     # An unknown key in an assumptions file is almost always a typo that would silently do nothing: reject it.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class PodAssumptions(_Strict):

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import math
+import functools
 
 from sizing.assumptions import CacheAssumptions, Tier
 from sizing.catalog import load_catalog
+from sizing.errors import SizingError
+from sizing.limits import CACHE_MAX_SHARDS, CACHE_NODES_PER_CLUSTER_QUOTA
 from sizing.plan import CachePlan
 from sizing.pods import exact
-from sizing.pricing import RegionPrices
+from sizing.pricing import RegionPrices, region_prices
 from sizing.tiers import at_least
 
-# Shards (node groups) one Redis OSS cluster can hold, and the default nodes-per-cluster quota.
-MAX_SHARDS = 500
-NODES_PER_CLUSTER_QUOTA = 90
 
 
 def cache_enabled(tier: Tier, cache: CacheAssumptions) -> bool:
     return cache.enabled == "on" or (cache.enabled == "auto" and tier != "small")
+
+
+@functools.cache
+def _candidates(region: str, min_node_type: str, usable_fraction: float) -> tuple[tuple[str, float, float], ...]:
+    """(name, usable GiB, monthly USD) of every node type at least as large as the floor type."""
+    catalog, prices = load_catalog(), region_prices(region)
+    floor = catalog.cache_node(min_node_type).memory_gib
+    return tuple(
+        (node.name, node.memory_gib * usable_fraction, prices.monthly(prices.elasticache_hour[node.name]))
+        for node in catalog.cache_node_types.values()
+        if node.memory_gib >= floor
+    )
 
 
 def plan_cache(
@@ -29,23 +41,20 @@ def plan_cache(
             enabled=False, node_type=None, num_nodes=0, shards=0, replicas_per_shard=0,
             required_memory_gib=round(required_gib, 3), usable_memory_gib_per_node=0, monthly_usd=0,
         ), []
-    catalog = load_catalog()
-    floor = catalog.cache_node(cache.min_node_type).memory_gib
     replicas = 1 if at_least(tier, cache.replica_from_tier) else 0
-    best: tuple[float, int, str] | None = None
-    for node in catalog.cache_node_types.values():
-        if node.memory_gib < floor:
-            continue
-        usable = node.memory_gib * cache.usable_fraction
+    # The cheapest single node that holds every session; shard (cluster mode) only when no single node can.
+    best: tuple[bool, float, int, str] | None = None
+    for name, usable, node_monthly in _candidates(prices.region, cache.min_node_type, cache.usable_fraction):
         shards = max(1, math.ceil(required_gib / usable))
-        if shards > MAX_SHARDS:
-            continue
-        monthly = shards * (1 + replicas) * prices.monthly(prices.elasticache_hour[node.name])
-        candidate = (round(monthly, 2), shards, node.name)
-        best = candidate if best is None or candidate < best else best
+        if shards <= CACHE_MAX_SHARDS:
+            candidate = (shards > 1, round(shards * (1 + replicas) * node_monthly, 2), shards, name)
+            best = candidate if best is None or candidate < best else best
     if best is None:
-        raise_too_big(required_gib)
-    monthly, shards, name = best
+        raise SizingError(
+            f"no ElastiCache layout of up to {CACHE_MAX_SHARDS} shards holds {required_gib:,.0f} GiB of sessions; "
+            "lower cache.mib_per_session"
+        )
+    _, monthly, shards, name = best
     plan = CachePlan(
         enabled=True,
         node_type=name,
@@ -53,22 +62,14 @@ def plan_cache(
         shards=shards,
         replicas_per_shard=replicas,
         required_memory_gib=round(required_gib, 3),
-        usable_memory_gib_per_node=round(catalog.cache_node(name).memory_gib * cache.usable_fraction, 3),
+        usable_memory_gib_per_node=round(load_catalog().cache_node(name).memory_gib * cache.usable_fraction, 3),
         monthly_usd=monthly,
     )
     warnings = []
-    if plan.num_nodes > NODES_PER_CLUSTER_QUOTA:
+    if plan.num_nodes > CACHE_NODES_PER_CLUSTER_QUOTA:
         warnings.append(
-            f"ElastiCache needs {plan.num_nodes} nodes, above the default quota of {NODES_PER_CLUSTER_QUOTA} "
+            f"ElastiCache needs {plan.num_nodes} nodes, above the default quota of {CACHE_NODES_PER_CLUSTER_QUOTA} "
             "nodes per cluster: request an increase"
         )
     return plan, warnings
 
-
-def raise_too_big(required_gib: float) -> None:
-    from sizing.errors import SizingError
-
-    raise SizingError(
-        f"no ElastiCache layout of up to {MAX_SHARDS} shards holds {required_gib:,.0f} GiB of sessions; "
-        "lower cache.mib_per_session"
-    )

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from sizing.cache import plan_cache
 from sizing.cost import plan_cost
 from sizing.database import plan_database
-from sizing.nodes import CLUSTER_MAX_NODES, CLUSTER_MAX_PODS, plan_nodes
+from sizing.limits import CLUSTER_MAX_NODES, CLUSTER_MAX_PODS
 from sizing.plan import IntRange, NetworkPlan, Performance, SizingPlan, WorkloadSummary
 from sizing.pods import exact, pod_plan
 from sizing.pricing import region_prices
+from sizing.selection import plan_nodes
 from sizing.tiers import LATENCY_MS, tier_for
 from sizing.workload import Workload
 
@@ -25,7 +24,7 @@ def calculate(workload: Workload) -> SizingPlan:
 
     backend = pod_plan(users, a.backend, a.min_replicas)
     frontend = pod_plan(users, a.frontend, a.min_replicas)
-    nodes = plan_nodes(tier, backend, frontend, a, prices, workload.arch, workload.instance_type)
+    nodes = plan_nodes(tier, backend, frontend, a, workload.region, workload.arch, workload.instance_type)
     database, db_warnings = plan_database(users, total, tier, a.database, a.traffic, prices)
     cache, cache_warnings = plan_cache(users, tier, a.cache, prices)
     network = NetworkPlan(
@@ -35,7 +34,7 @@ def calculate(workload: Workload) -> SizingPlan:
     cost = plan_cost(
         concurrent_users=users,
         total_users=total,
-        requests_per_second=requests_per_second,
+        requests_per_second=float(requests_per_second),
         nodes=nodes,
         database=database,
         cache=cache,
@@ -85,5 +84,3 @@ def _cluster_warnings(max_nodes: int, max_app_pods: int, max_pods_per_node: int,
         )
     return warnings
 
-
-__all__ = ["calculate", "Fraction"]

@@ -52,9 +52,7 @@ class Catalog(BaseModel):
         try:
             return self.instance_types[name]
         except KeyError:
-            raise SizingError(
-                f"unknown instance type {name!r}; supported: {', '.join(sorted(self.instance_types))}"
-            ) from None
+            raise SizingError(f"unknown instance type {name!r}; supported: {_by_family(self.instance_types)}") from None
 
     def cache_node(self, name: str) -> CacheNodeType:
         try:
@@ -63,6 +61,15 @@ class Catalog(BaseModel):
             raise SizingError(
                 f"unknown cache node type {name!r}; supported: {', '.join(sorted(self.cache_node_types))}"
             ) from None
+
+
+def _by_family(names: dict[str, object]) -> str:
+    """``m5.{large,xlarge,...}``: the supported list stays one readable line."""
+    families: dict[str, list[str]] = {}
+    for name in names:
+        family, _, size = name.partition(".")
+        families.setdefault(family, []).append(size)
+    return "; ".join(f"{family}.{{{','.join(sizes)}}}" for family, sizes in sorted(families.items()))
 
 
 def _named(rows: dict[str, dict]) -> dict[str, dict]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
+from collections.abc import Callable
 
 from sizing.assumptions import TrafficAssumptions
 from sizing.plan import CachePlan, CostItem, CostPlan, DatabasePlan, NodePlan, Range
-from sizing.pods import exact
 from sizing.pricing import RegionPrices
 
 # One ALB LCU covers the largest of: 25 new connections/s, 3,000 active connections, 1 GB/h processed,
@@ -17,7 +16,7 @@ LCU_GB_PER_HOUR = 1
 LCU_RULE_EVALUATIONS_PER_S = 1_000
 
 
-def load_balancer_lcus(concurrent_users: Fraction, requests_per_second: Fraction, response_kb: Fraction) -> Fraction:
+def load_balancer_lcus(concurrent_users: float, requests_per_second: float, response_kb: float) -> float:
     # Requests reuse keep-alive connections; count a new connection per ten requests.
     return max(
         requests_per_second / 10 / LCU_NEW_CONNECTIONS_PER_S,
@@ -31,7 +30,7 @@ def plan_cost(
     *,
     concurrent_users: int,
     total_users: int,
-    requests_per_second: Fraction,
+    requests_per_second: float,
     nodes: NodePlan,
     database: DatabasePlan,
     cache: CachePlan,
@@ -40,44 +39,39 @@ def plan_cost(
     traffic: TrafficAssumptions,
     prices: RegionPrices,
 ) -> CostPlan:
-    hours = Fraction(str(prices.hours_per_month))
-    duty = exact(traffic.duty_cycle)
+    # Money is float: cents are rounded at the end, and only counts (pods, nodes, capacity units) need exactness.
+    hours, duty, rps = prices.hours_per_month, traffic.duty_cycle, requests_per_second
+    price = prices.service
 
-    def price(name: str) -> Fraction:
-        return Fraction(str(prices.service(name)))
+    def at_load(monthly: Callable[[float], float]) -> Range:
+        return Range(min=round(monthly(duty), 2), max=round(monthly(1.0), 2))
 
-    def at_load(monthly: "callable[[Fraction], Fraction]") -> Range:  # noqa: F821 - a string annotation
-        return Range(min=round(float(monthly(duty)), 2), max=round(float(monthly(Fraction(1))), 2))
+    def fixed(monthly: float) -> Range:
+        return Range(min=round(monthly, 2), max=round(monthly, 2))
 
-    def nat(load: Fraction) -> Fraction:
-        gigabytes = requests_per_second * load * exact(traffic.egress_kb_per_request) * hours * 3600 / 1_000_000
+    def per_node(monthly: float) -> Range:
+        return Range(min=round(nodes.min_nodes * monthly, 2), max=round(nodes.max_nodes * monthly, 2))
+
+    def nat(load: float) -> float:
+        gigabytes = rps * load * traffic.egress_kb_per_request * hours * 3600 / 1_000_000
         return nat_gateways * price("nat_gateway_hour") * hours + gigabytes * price("nat_gateway_gb")
 
-    def load_balancer(load: Fraction) -> Fraction:
-        lcus = load_balancer_lcus(
-            concurrent_users * load, requests_per_second * load, exact(traffic.response_kb_per_request)
-        )
+    def load_balancer(load: float) -> float:
+        lcus = load_balancer_lcus(concurrent_users * load, rps * load, traffic.response_kb_per_request)
         return (price("alb_hour") + lcus * price("alb_lcu_hour")) * hours
 
-    ec2_monthly = Fraction(str(nodes.hourly_usd)) * hours
-    volume_monthly = node_disk_gib * price("ebs_gp3_gb_month")
-    dynamodb = database.monthly_usd_on_demand if database.billing_mode == "PAY_PER_REQUEST" else (
-        database.monthly_usd_provisioned
-    )
-    mode = "on-demand" if database.billing_mode == "PAY_PER_REQUEST" else "provisioned"
+    on_demand = database.billing_mode == "PAY_PER_REQUEST"
     breakdown = [
-        CostItem(item="EKS control plane", monthly_usd=at_load(lambda _: price("eks_cluster_hour") * hours)),
-        CostItem(item="EC2 nodes", monthly_usd=Range(
-            min=round(float(nodes.min_nodes * ec2_monthly), 2), max=round(float(nodes.max_nodes * ec2_monthly), 2)
-        )),
-        CostItem(item="Node EBS volumes (gp3)", monthly_usd=Range(
-            min=round(float(nodes.min_nodes * volume_monthly), 2),
-            max=round(float(nodes.max_nodes * volume_monthly), 2),
-        )),
+        CostItem(item="EKS control plane", monthly_usd=fixed(price("eks_cluster_hour") * hours)),
+        CostItem(item="EC2 nodes", monthly_usd=per_node(nodes.hourly_usd * hours)),
+        CostItem(item="Node EBS volumes (gp3)", monthly_usd=per_node(node_disk_gib * price("ebs_gp3_gb_month"))),
         CostItem(item=f"NAT gateway{'s' if nat_gateways > 1 else ''} ({nat_gateways})", monthly_usd=at_load(nat)),
         CostItem(item="Load balancer (ALB)", monthly_usd=at_load(load_balancer)),
-        CostItem(item=f"DynamoDB ({mode})", monthly_usd=dynamodb),
-        CostItem(item="ElastiCache", monthly_usd=Range(min=cache.monthly_usd, max=cache.monthly_usd)),
+        CostItem(
+            item=f"DynamoDB ({'on-demand' if on_demand else 'provisioned'})",
+            monthly_usd=database.monthly_usd_on_demand if on_demand else database.monthly_usd_provisioned,
+        ),
+        CostItem(item="ElastiCache", monthly_usd=fixed(cache.monthly_usd)),
     ]
     low = round(sum(item.monthly_usd.min for item in breakdown), 2)
     high = round(sum(item.monthly_usd.max for item in breakdown), 2)

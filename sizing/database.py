@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
 
 from sizing.assumptions import DatabaseAssumptions, Tier, TrafficAssumptions
+from sizing.limits import TABLE_THROUGHPUT_QUOTA
 from sizing.plan import AutoScalingRange, DatabasePlan, Range
 from sizing.pods import exact
 from sizing.pricing import RegionPrices
 
-# Default per-table throughput quota (RCU/WCU, or RRU/WRU per second on demand); raising it is a support request.
-TABLE_THROUGHPUT_QUOTA = 40_000
 ON_DEMAND_TIERS: tuple[Tier, ...] = ("small", "medium")
 
 
@@ -38,7 +38,7 @@ def plan_database(
     read_units = reads * read_units_per_read(db)
     write_units = writes * write_units_per_write(db)
     rcu, wcu = max(1, math.ceil(read_units)), max(1, math.ceil(write_units))
-    target, duty = exact(db.target_utilization), exact(traffic.duty_cycle)
+    target = exact(db.target_utilization)
 
     def autoscaling(units: int) -> AutoScalingRange:
         return AutoScalingRange(
@@ -46,23 +46,26 @@ def plan_database(
         )
 
     read_scaling, write_scaling = autoscaling(rcu), autoscaling(wcu)
-    storage_gib = total_users * exact(db.storage_mib_per_user) / 1024
-    storage = float(storage_gib) * prices.service("dynamodb_storage_gb_month")
-    seconds = Fraction(str(prices.hours_per_month)) * 3600
+    storage_gib = total_users * db.storage_mib_per_user / 1024
+    # Money is float (rounded to cents); only the capacity units above need exact arithmetic before ceil().
+    price, hours = prices.service, prices.hours_per_month
+    storage = storage_gib * price("dynamodb_storage_gb_month")
+    reads_hourly, writes_hourly, target_f = float(read_units) * 3600, float(write_units) * 3600, float(target)
 
-    def on_demand(load: Fraction) -> float:
-        requests = (read_units * prices.service("dynamodb_on_demand_read_million")
-                    + write_units * prices.service("dynamodb_on_demand_write_million"))
-        return float(requests * load * seconds / 1_000_000) + storage
+    def on_demand(load: float) -> float:
+        requests = (reads_hourly * price("dynamodb_on_demand_read_million")
+                    + writes_hourly * price("dynamodb_on_demand_write_million"))
+        return requests * load * hours / 1_000_000 + storage
 
-    def provisioned(load: Fraction) -> float:
+    def provisioned(load: float) -> float:
         # Target tracking keeps consumed/provisioned near the target, never below the scaling floor.
-        rcu_held = max(Fraction(read_scaling.min), read_units * load / target)
-        wcu_held = max(Fraction(write_scaling.min), write_units * load / target)
-        hourly = rcu_held * prices.service("dynamodb_provisioned_rcu_hour") + wcu_held * prices.service(
-            "dynamodb_provisioned_wcu_hour"
-        )
-        return float(hourly) * prices.hours_per_month + storage
+        rcu_held = max(read_scaling.min, float(read_units) * load / target_f)
+        wcu_held = max(write_scaling.min, float(write_units) * load / target_f)
+        hourly = rcu_held * price("dynamodb_provisioned_rcu_hour") + wcu_held * price("dynamodb_provisioned_wcu_hour")
+        return hourly * hours + storage
+
+    def monthly(cost: Callable[[float], float]) -> Range:
+        return Range(min=round(cost(traffic.duty_cycle), 2), max=round(cost(1.0), 2))
 
     mode = db.billing_mode
     if mode == "auto":
@@ -81,8 +84,8 @@ def plan_database(
         write_capacity_units=wcu,
         read_autoscaling=read_scaling,
         write_autoscaling=write_scaling,
-        storage_gib=round(float(storage_gib), 2),
-        monthly_usd_on_demand=Range(min=round(on_demand(duty), 2), max=round(on_demand(Fraction(1)), 2)),
-        monthly_usd_provisioned=Range(min=round(provisioned(duty), 2), max=round(provisioned(Fraction(1)), 2)),
+        storage_gib=round(storage_gib, 2),
+        monthly_usd_on_demand=monthly(on_demand),
+        monthly_usd_provisioned=monthly(provisioned),
     )
     return plan, warnings

@@ -23,6 +23,7 @@ def describe(error: ValidationError | SizingError, names: Mapping[str, str] | No
     first = error.errors(include_url=False)[0]
     loc = [str(part) for part in first["loc"]]
     message = first["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    message = message.replace("Input should be", "must be", 1)
     if first["type"] == "extra_forbidden":
         message = "unknown setting (check the spelling)"
     if not loc:

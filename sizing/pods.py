@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from functools import cache
 
 from sizing.assumptions import PodAssumptions
 from sizing.plan import PodPlan
 
 
+@cache
 def exact(value: float) -> Fraction:
     return Fraction(str(value))
 

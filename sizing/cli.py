@@ -1,0 +1,218 @@
+"""The ``sizing`` command: the only place that touches the terminal, files and exit codes.
+
+Every input problem, whichever layer finds it (click, the parsers, pydantic, the engine), leaves as one line on
+stderr and exit status 2, and no output file is written unless the whole report rendered.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from pydantic import ValidationError
+
+from sizing.errors import SizingError, describe
+from sizing.inputs import load_assumptions, parse_ratio, parse_users
+
+EXIT_BAD_INPUT = 2
+EXIT_CANCELLED = 130
+FORMATS = ("table", "json", "yaml", "markdown", "helm-values")
+COMPARE_FORMATS = ("table", "json", "yaml", "markdown")
+FLAG_NAMES = {
+    "concurrent_users": "--concurrent-users",
+    "total_users": "--total-users",
+    "active_ratio": "--active-ratio",
+    "region": "--region",
+    "arch": "--arch",
+    "instance_type": "--instance-type",
+    "assumptions": "--assumptions",
+}
+T = TypeVar("T")
+
+
+class Cancelled(Exception):
+    """The user closed the prompt (Ctrl-D) or interrupted it (Ctrl-C)."""
+
+
+def _workload(**fields: Any):
+    from sizing.workload import Workload
+
+    return Workload(**{k: v for k, v in fields.items() if v is not None})
+
+
+def _plan(**fields: Any):
+    from sizing.calculator import calculate
+
+    return calculate(_workload(**fields))
+
+
+def _write(text: str, output: Path | None) -> None:
+    """Replace the output file atomically, so a failure never leaves a half-written report behind."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    directory = output.parent if str(output.parent) else Path(".")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
+    except OSError as error:
+        raise SizingError(f"--output: cannot write {output}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, output)
+    except OSError as error:
+        Path(temp).unlink(missing_ok=True)
+        raise SizingError(f"--output: cannot write {output}: {error.strerror or error}") from None
+
+
+def _fancy(output: Path | None) -> bool:
+    return output is None and sys.stdout.isatty()
+
+
+def _ask(question: str, parse: Callable[[str], T]) -> T:
+    """Ask until the answer parses; the prompt goes to stderr so stdout stays clean for ``--format json``."""
+    while True:
+        sys.stderr.write(question)
+        sys.stderr.flush()
+        try:
+            line = sys.stdin.readline()
+        except KeyboardInterrupt:
+            raise Cancelled from None
+        if line == "":
+            raise Cancelled
+        try:
+            return parse(line)
+        except (SizingError, ValidationError) as error:
+            sys.stderr.write(f"  {describe(error, FLAG_NAMES)}; please try again\n")
+
+
+def _interactive_users() -> tuple[int, int | None]:
+    def concurrent(text: str) -> int:
+        users = parse_users(text, "concurrent users")
+        _workload(concurrent_users=users)
+        return users
+
+    users = _ask("Expected concurrent users (peak): ", concurrent)
+
+    def total(text: str) -> int | None:
+        if not text.strip():
+            return None
+        value = parse_users(text, "total users")
+        _workload(concurrent_users=users, total_users=value)
+        return value
+
+    return users, _ask("Total registered users (blank: concurrent / 10% active ratio): ", total)
+
+
+def _common_options(command: Callable) -> Callable:
+    for option in reversed([
+        click.option("--region", default="us-east-1", show_default=True, help="AWS region to price."),
+        click.option("--arch", type=click.Choice(["x86_64", "arm64"]), default="x86_64", show_default=True,
+                     help="Node CPU architecture (arm64 = Graviton)."),
+        click.option("--assumptions", "assumptions_file", type=click.Path(path_type=Path, dir_okay=False),
+                     help="YAML or JSON file overriding any assumption (see README)."),
+        click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Write to FILE instead of stdout (replaced atomically)."),
+    ]):
+        command = option(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Size the AWS infrastructure of an LLM chat application from its expected user load."""
+
+
+@cli.command()
+@click.option("--concurrent-users", "-c", metavar="N", help="Peak simultaneous users.")
+@click.option("--total-users", "-t", metavar="N", help="Registered users (default: concurrent / active ratio).")
+@click.option("--active-ratio", metavar="R", help="Concurrent / total users at peak, in (0, 1]; default 0.10.")
+@click.option("--interactive", "-i", is_flag=True, help="Ask for the user counts.")
+@click.option("--instance-type", metavar="TYPE", help="Pin the node instance type instead of choosing the cheapest.")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@_common_options
+def report(concurrent_users, total_users, active_ratio, interactive, instance_type, fmt, region, arch,
+           assumptions_file, output) -> None:
+    """Print the sizing plan for one load."""
+    overrides = load_assumptions(assumptions_file) if assumptions_file else None
+    if interactive:
+        if concurrent_users is not None or total_users is not None:
+            raise SizingError("--interactive asks for the user counts: drop --concurrent-users/--total-users")
+        users, total = _interactive_users()
+    elif concurrent_users is None:
+        raise SizingError("--concurrent-users is required (or use --interactive)")
+    else:
+        users = parse_users(concurrent_users, "--concurrent-users")
+        total = parse_users(total_users, "--total-users") if total_users is not None else None
+    ratio = parse_ratio(active_ratio, "--active-ratio") if active_ratio is not None else None
+    plan = _plan(concurrent_users=users, total_users=total, active_ratio=ratio, region=region, arch=arch,
+                 instance_type=instance_type, assumptions=overrides)
+    _write(_render(plan, fmt, _fancy(output)), output)
+
+
+def _render(plan, fmt: str, fancy: bool) -> str:
+    from sizing import formats
+
+    if fmt == "table":
+        from sizing.report import Style, render_text, report_panels
+
+        return render_text(report_panels(plan, Style(fancy)), fancy)
+    return {
+        "json": formats.to_json,
+        "yaml": formats.to_yaml,
+        "markdown": formats.to_markdown,
+        "helm-values": formats.to_helm_values,
+    }[fmt](plan)
+
+
+@cli.command()
+@click.argument("users", nargs=-1, required=True, metavar="USERS...")
+@click.option("--active-ratio", metavar="R", help="Concurrent / total users at peak for every scenario; default 0.10.")
+@click.option("--format", "-f", "fmt", type=click.Choice(COMPARE_FORMATS), default="table", show_default=True)
+@_common_options
+def compare(users: Sequence[str], active_ratio, fmt, region, arch, assumptions_file, output) -> None:
+    """Show several loads side by side, e.g. `sizing compare 300 1500 5000`."""
+    from sizing import formats
+
+    overrides = load_assumptions(assumptions_file) if assumptions_file else None
+    ratio = parse_ratio(active_ratio, "--active-ratio") if active_ratio is not None else None
+    plans = [
+        _plan(concurrent_users=parse_users(text, f"USERS ({text!r})"), active_ratio=ratio, region=region, arch=arch,
+              assumptions=overrides)
+        for text in users
+    ]
+    if fmt == "table":
+        from sizing.report import Style, comparison_table, render_text
+
+        fancy = _fancy(output)
+        text = render_text([comparison_table(plans, Style(fancy))], fancy)
+    else:
+        text = {"json": formats.many_to_json, "yaml": formats.many_to_yaml,
+                "markdown": formats.many_to_markdown}[fmt](plans)
+    _write(text, output)
+
+
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
+    sys.stderr.write(f"sizing: error: {message}\n")
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="sizing", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.UsageError as error:
+        return _fail(error.format_message())
+    except (SizingError, ValidationError) as error:
+        return _fail(describe(error, FLAG_NAMES))
+    except (Cancelled, click.Abort, KeyboardInterrupt):
+        sys.stderr.write("\nsizing: cancelled\n")
+        return EXIT_CANCELLED
+    return result if isinstance(result, int) else 0

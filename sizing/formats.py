@@ -1,0 +1,133 @@
+"""Machine-readable renderings of a plan: JSON (the contract), YAML, Markdown and Helm values."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from sizing.plan import PodPlan, SizingPlan
+
+# Target average CPU utilisation for the HPAs; the pod requests are sized so 70% of them carries the seed's load.
+HPA_TARGET_CPU_PERCENT = 70
+
+
+def money(value: float) -> str:
+    return f"${value:,.0f}" if value >= 1_000 else f"${value:,.2f}"
+
+
+def money_range(low: float, high: float) -> str:
+    return money(low) if low == high else f"{money(low)} - {money(high)}"
+
+
+def to_json(plan: SizingPlan) -> str:
+    return json.dumps(plan.model_dump(mode="json"), indent=2) + "\n"
+
+
+def many_to_json(plans: Sequence[SizingPlan]) -> str:
+    return json.dumps([plan.model_dump(mode="json") for plan in plans], indent=2) + "\n"
+
+
+def _yaml(data: object) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+
+
+def to_yaml(plan: SizingPlan) -> str:
+    return _yaml(plan.model_dump(mode="json"))
+
+
+def many_to_yaml(plans: Sequence[SizingPlan]) -> str:
+    return _yaml([plan.model_dump(mode="json") for plan in plans])
+
+
+def cpu_quantity(millicores: int) -> str:
+    return str(millicores // 1000) if millicores % 1000 == 0 else f"{millicores}m"
+
+
+def pod_values(pod: PodPlan) -> dict:
+    """The keys a ``helm create`` chart's templates read: replicaCount, resources and autoscaling."""
+    return {
+        "replicaCount": pod.min_replicas,
+        "resources": {
+            "requests": {"cpu": cpu_quantity(pod.cpu_request_m), "memory": f"{pod.memory_request_mib}Mi"},
+            "limits": {"cpu": cpu_quantity(pod.cpu_limit_m), "memory": f"{pod.memory_limit_mib}Mi"},
+        },
+        "autoscaling": {
+            "enabled": True,
+            "minReplicas": pod.min_replicas,
+            "maxReplicas": pod.max_replicas,
+            "targetCPUUtilizationPercentage": HPA_TARGET_CPU_PERCENT,
+        },
+    }
+
+
+def to_helm_values(plan: SizingPlan) -> str:
+    header = (
+        f"# chat-infra sizing for {plan.workload.concurrent_users:,} concurrent users ({plan.tier} tier).\n"
+        "# One block per subchart of an umbrella chart: `helm install chat ./chart -f values.yaml`.\n"
+    )
+    return header + _yaml({"backend": pod_values(plan.backend), "frontend": pod_values(plan.frontend)})
+
+
+def _md_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def to_markdown(plan: SizingPlan) -> str:
+    nodes, db, cache, cost = plan.nodes, plan.database, plan.cache, plan.cost
+    sections = [
+        f"# Infrastructure sizing: {plan.tier} tier\n",
+        f"{plan.workload.concurrent_users:,} concurrent users of {plan.workload.total_users:,} in "
+        f"{plan.workload.region}; {plan.performance.requests_per_second:,.0f} requests/s; expected latency "
+        f"{plan.performance.latency_ms.min}-{plan.performance.latency_ms.max} ms.\n",
+        "## Pods\n",
+        _md_table(
+            [
+                (name, f"{pod.min_replicas} - {pod.max_replicas}", f"{pod.cpu_request_m}m / {pod.cpu_limit_m}m",
+                 f"{pod.memory_request_mib} / {pod.memory_limit_mib} MiB")
+                for name, pod in (("backend", plan.backend), ("frontend", plan.frontend))
+            ],
+            ("Deployment", "Replicas (HPA)", "CPU request / limit", "Memory request / limit"),
+        ),
+        "\n## Nodes\n",
+        f"{nodes.min_nodes} - {nodes.max_nodes} x **{nodes.instance_type}** ({nodes.vcpu} vCPU, "
+        f"{nodes.memory_gib:g} GiB; allocatable {nodes.allocatable_cpu_m}m CPU, {nodes.allocatable_memory_mib} MiB, "
+        f"{nodes.max_pods} pods) in {len(nodes.groups)} managed node group(s). Rule: {nodes.selection_rule}.\n",
+        _md_table(
+            [(o.instance_type, f"{o.min_nodes} - {o.max_nodes}", money_range(o.monthly_usd.min, o.monthly_usd.max))
+             for o in nodes.alternatives],
+            ("Alternative", "Nodes", "Monthly"),
+        ),
+        "\n## Data\n",
+        _md_table(
+            [
+                ("DynamoDB mode", db.billing_mode),
+                ("Read / write capacity units", f"{db.read_capacity_units:,} / {db.write_capacity_units:,}"),
+                ("On-demand monthly", money_range(db.monthly_usd_on_demand.min, db.monthly_usd_on_demand.max)),
+                ("Provisioned monthly", money_range(db.monthly_usd_provisioned.min, db.monthly_usd_provisioned.max)),
+                ("ElastiCache", f"{cache.num_nodes} x {cache.node_type}" if cache.enabled else "off"),
+            ],
+            ("Item", "Value"),
+        ),
+        "\n## Monthly cost\n",
+        _md_table(
+            [(item.item, money_range(item.monthly_usd.min, item.monthly_usd.max)) for item in cost.breakdown]
+            + [("**Total**", f"**{money_range(cost.monthly_usd.min, cost.monthly_usd.max)}**"),
+               ("Per registered user", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}")],
+            ("Service", "USD / month"),
+        ),
+        f"\nOn-demand list prices as of {cost.prices_as_of}.\n",
+    ]
+    if plan.warnings:
+        sections += ["\n## Warnings\n", "\n".join(f"- {w}" for w in plan.warnings) + "\n"]
+    return "\n".join(sections)
+
+
+def many_to_markdown(plans: Sequence[SizingPlan]) -> str:
+    from sizing.report import comparison_rows
+
+    header, *rows = comparison_rows(plans)
+    return _md_table(rows, header) + "\n"

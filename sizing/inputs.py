@@ -1,0 +1,58 @@
+"""Turning what a person typed (flags, prompts, an assumptions file) into engine inputs, or one clear error line."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from sizing.errors import SizingError
+
+
+def parse_users(text: str, what: str) -> int:
+    """Accept ``1000``, ``1,000`` and ``1_000``; reject fractions, words and NaN with the input's own name."""
+    cleaned = text.strip().replace(",", "").replace("_", "")
+    sign = cleaned[1:] if cleaned[:1] in "+-" else cleaned
+    if not sign.isdigit():
+        raise SizingError(f"{what}: expected a whole number of users, got {text!r}")
+    return int(cleaned)
+
+
+def parse_ratio(text: str, what: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise SizingError(f"{what}: expected a number between 0 and 1, e.g. 0.1, got {text!r}") from None
+    if math.isnan(value) or math.isinf(value):
+        raise SizingError(f"{what}: expected a number between 0 and 1, e.g. 0.1, got {text!r}")
+    return value
+
+
+def load_assumptions(path: Path, what: str = "--assumptions") -> dict[str, Any]:
+    """Read YAML or JSON overrides; the values are validated later, with the workload, by pydantic."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise SizingError(f"{what}: cannot read {path}: {reason}") from None
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise SizingError(f"{what}: {path} is not valid JSON: {error}") from None
+    else:
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+            raise SizingError(f"{what}: {path} is not valid YAML{where}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SizingError(f"{what}: {path} must hold a mapping of assumption names to values")
+    return data

@@ -1,0 +1,16 @@
+"""AWS quotas and Kubernetes scalability limits the plan must respect, in one place.
+
+Each is a default quota or a documented hard limit; where the plan cannot stay inside one it says so in
+``plan.warnings`` rather than silently emitting infrastructure AWS would refuse.
+"""
+
+# EKS: nodes per managed node group (not adjustable). Larger fleets are split into several groups.
+MAX_NODES_PER_GROUP = 450
+# Kubernetes' tested scalability envelope for one cluster.
+CLUSTER_MAX_NODES = 5_000
+CLUSTER_MAX_PODS = 150_000
+# DynamoDB: default per-table throughput quota (RCU/WCU provisioned, or RRU/WRU per second on demand).
+TABLE_THROUGHPUT_QUOTA = 40_000
+# ElastiCache (Redis OSS, cluster mode): shards per cluster, and the default nodes-per-cluster quota.
+CACHE_MAX_SHARDS = 500
+CACHE_NODES_PER_CLUSTER_QUOTA = 90

@@ -1,0 +1,165 @@
+"""The human report: rich panels in the seed's order on a terminal, the same content as plain ASCII elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from sizing.formats import money, money_range
+from sizing.plan import PodPlan, SizingPlan
+
+TIER_BADGE = {"small": "🟢", "medium": "🟡", "large": "🟠", "enterprise": "🔴"}
+TIER_STYLE = {"small": "green", "medium": "yellow", "large": "dark_orange", "enterprise": "red"}
+
+
+class Style:
+    """Terminal or plain: decides boxes and emoji once, so each panel stays a plain description of its content."""
+
+    def __init__(self, fancy: bool) -> None:
+        self.fancy = fancy
+        self.box = box.ROUNDED if fancy else box.ASCII
+
+    def title(self, emoji: str, text: str) -> str:
+        return f"{emoji} {text}" if self.fancy else text
+
+
+def _grid(rows: Sequence[tuple[str, str]]) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for label, value in rows:
+        grid.add_row(label, value)
+    return grid
+
+
+def _panel(style: Style, emoji: str, title: str, body: object) -> Panel:
+    return Panel(body, title=style.title(emoji, title), title_align="left", box=style.box, expand=False)
+
+
+def _pods(pod: PodPlan) -> list[tuple[str, str]]:
+    return [
+        ("Pod Count", f"{pod.min_replicas:,} - {pod.max_replicas:,}"),
+        ("CPU per Pod", f"{pod.cpu_request_m / 1000:g} - {pod.cpu_limit_m / 1000:g} cores (request - limit)"),
+        ("Memory per Pod", f"{pod.memory_request_mib} - {pod.memory_limit_mib} MiB (request - limit)"),
+    ]
+
+
+def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
+    w, perf, nodes, db, cache, cost = plan.workload, plan.performance, plan.nodes, plan.database, plan.cache, plan.cost
+    banner = Text(style.title(TIER_BADGE[plan.tier], f"{plan.tier.upper()} TIER"), style=f"bold {TIER_STYLE[plan.tier]}")
+    banner.append("\nInfrastructure Recommendation", style="")
+    node_rows = [
+        ("Instance Type", f"{nodes.instance_type}{' (pinned)' if nodes.pinned else ''} ({nodes.arch})"),
+        ("vCPU per Node", str(nodes.vcpu)),
+        ("Memory per Node", f"{nodes.memory_gib:g} GiB"),
+        ("Allocatable", f"{nodes.allocatable_cpu_m:,}m CPU, {nodes.allocatable_memory_mib:,} MiB, {nodes.max_pods} pods"),
+        ("Node Count", f"{nodes.min_nodes:,} - {nodes.max_nodes:,}"),
+        ("Node Groups", ", ".join(f"{g.name} ({g.min_nodes}-{g.max_nodes})" for g in nodes.groups)),
+        ("Fleet Cost", f"{money_range(nodes.monthly_usd.min, nodes.monthly_usd.max)} / month"),
+    ]
+    node_rows += [
+        ("Alternative" if i == 0 else "", f"{o.instance_type}: {o.min_nodes}-{o.max_nodes} nodes, "
+         f"{money_range(o.monthly_usd.min, o.monthly_usd.max)}")
+        for i, o in enumerate(nodes.alternatives)
+    ]
+    cache_text = (
+        f"{'✅ ' if style.fancy else ''}{cache.num_nodes} x {cache.node_type}"
+        + (f" ({cache.shards} shards)" if cache.shards > 1 else "")
+        + f", {money(cache.monthly_usd)}/month"
+        if cache.enabled
+        else f"{'❌ ' if style.fancy else ''}off"
+    )
+    database_rows = [
+        ("DynamoDB Mode", "On-Demand" if db.billing_mode == "PAY_PER_REQUEST" else "Provisioned + auto scaling"),
+        ("Estimated RCU", f"{db.read_capacity_units:,} (scales {db.read_autoscaling.min:,}-{db.read_autoscaling.max:,})"),
+        ("Estimated WCU", f"{db.write_capacity_units:,} (scales {db.write_autoscaling.min:,}-{db.write_autoscaling.max:,})"),
+        ("On-Demand Cost", money_range(db.monthly_usd_on_demand.min, db.monthly_usd_on_demand.max)),
+        ("Provisioned Cost", money_range(db.monthly_usd_provisioned.min, db.monthly_usd_provisioned.max)),
+        ("Redis Cache", cache_text),
+    ]
+    breakdown = Table(box=None, show_header=False, padding=(0, 2))
+    breakdown.add_column()
+    breakdown.add_column(justify="right")
+    for item in cost.breakdown:
+        breakdown.add_row(item.item, money_range(item.monthly_usd.min, item.monthly_usd.max))
+    cost_body = Group(
+        _grid([
+            ("Total (Monthly)", money_range(cost.monthly_usd.min, cost.monthly_usd.max)),
+            ("Cost per User", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}"),
+        ]),
+        Text(""),
+        breakdown,
+        Text(f"On-demand list prices, {w.region}, as of {cost.prices_as_of}", style="dim"),
+    )
+    panels = [
+        Panel(banner, box=style.box, expand=False),
+        _panel(style, "📊", "User Load", _grid([
+            ("Concurrent Users", f"{w.concurrent_users:,}"),
+            ("Total Users", f"{w.total_users:,} (active ratio {w.active_ratio:.0%})"),
+            ("Requests/Second", f"{perf.requests_per_second:,.0f}"),
+            ("Expected Latency", f"{perf.latency_ms.min}-{perf.latency_ms.max} ms"),
+            ("Region", w.region),
+        ])),
+        _panel(style, "🔧", "Backend Configuration", _grid(_pods(plan.backend))),
+        _panel(style, "🎨", "Frontend Configuration", _grid(_pods(plan.frontend))),
+        _panel(style, "🖥️", "Node Configuration", _grid(node_rows)),
+        _panel(style, "🗄️", "Database Configuration", _grid(database_rows)),
+        _panel(style, "💰", "Cost Estimate", cost_body),
+    ]
+    if plan.warnings:
+        panels.append(_panel(style, "⚠️", "Warnings", Text("\n".join(f"- {w}" for w in plan.warnings))))
+    return panels
+
+
+def comparison_rows(plans: Sequence[SizingPlan]) -> list[list[str]]:
+    """Scenarios as columns, so the eye reads a metric across loads: the seed's cost-estimation use case."""
+    rows = [["", *(f"{p.workload.concurrent_users:,} users" for p in plans)]]
+    metrics = [
+        ("Tier", lambda p: p.tier),
+        ("Backend pods", lambda p: f"{p.backend.min_replicas:,}-{p.backend.max_replicas:,}"),
+        ("Frontend pods", lambda p: f"{p.frontend.min_replicas:,}-{p.frontend.max_replicas:,}"),
+        ("Instance type", lambda p: p.nodes.instance_type),
+        ("Nodes", lambda p: f"{p.nodes.min_nodes:,}-{p.nodes.max_nodes:,}"),
+        ("DynamoDB mode", lambda p: "on-demand" if p.database.billing_mode == "PAY_PER_REQUEST" else "provisioned"),
+        ("Cache", lambda p: f"{p.cache.num_nodes} x {p.cache.node_type}" if p.cache.enabled else "off"),
+        ("Monthly cost", lambda p: money_range(p.cost.monthly_usd.min, p.cost.monthly_usd.max)),
+        ("Per user", lambda p: f"${p.cost.per_user_usd.min:.4f}-${p.cost.per_user_usd.max:.4f}"),
+    ]
+    rows += [[label, *(value(p) for p in plans)] for label, value in metrics]
+    return rows
+
+
+def comparison_table(plans: Sequence[SizingPlan], style: Style) -> Table:
+    header, *rows = comparison_rows(plans)
+    table = Table(box=style.box, title="Scenario comparison")
+    table.add_column(header[0], style="bold")
+    for name in header[1:]:
+        table.add_column(name, justify="right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def render_text(renderables: Sequence[object], fancy: bool, width: int | None = None) -> str:
+    """Render to a string so the caller can write stdout or a file in one piece (nothing half-written)."""
+    console = Console(
+        record=False, force_terminal=fancy, no_color=not fancy, emoji=fancy, width=width or (None if fancy else 100),
+        highlight=False, file=_Sink(),
+    )
+    with console.capture() as capture:
+        for renderable in renderables:
+            console.print(renderable)
+    return capture.get()
+
+
+class _Sink:
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass

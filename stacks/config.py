@@ -1,0 +1,212 @@
+"""Stack config in, a validated Workload and deployment settings out, or one line naming the key that is wrong.
+
+The Pulumi CLI hands every value over as a string (objects as JSON), after applying the defaults declared in
+``Pulumi.yaml``. Unit tests and other drivers run without the CLI, so ``KEYS`` repeats those declarations and is
+applied here too; ``tests/test_stack_project.py`` keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pydantic import ValidationError
+
+from sizing import SizingError, Workload, calculate
+from sizing.errors import describe
+from sizing.plan import SizingPlan
+
+PROJECT = "chat-infra"
+
+# Placeholder images that run as a non-root user, listen on 8080 and tolerate a read-only root filesystem with a
+# writable /tmp: the contract any real image must meet.
+DEFAULT_IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine"
+# Kubernetes minor version for EKS and for the schema the tests validate every object against.
+DEFAULT_KUBERNETES_VERSION = "1.34"
+
+
+@dataclass(frozen=True)
+class Key:
+    type: str  # as declared in Pulumi.yaml: string | integer | boolean | object
+    default: Any  # None: required (the CLI refuses to run without it)
+    description: str
+
+
+# Optional keys the engine has no default for use an "unset" value ("" or 0): Pulumi.yaml cannot declare an
+# optional key without a default (the CLI would treat it as required).
+KEYS: dict[str, Key] = {
+    "concurrentUsers": Key("integer", None, "Peak simultaneous users: the load everything is sized for."),
+    "totalUsers": Key(
+        "integer", 0, "Registered users (sizes storage). 0 = derive from activeRatio. Give one of the two."
+    ),
+    "activeRatio": Key(
+        "string", "", "Concurrent / registered users at peak, a number in (0, 1]. Empty = 0.10 unless totalUsers."
+    ),
+    "instanceType": Key("string", "", "Pin the EKS node instance type (e.g. m6i.xlarge). Empty = cheapest fit."),
+    "arch": Key("string", "x86_64", "CPU architecture of the nodes: x86_64 or arm64 (ignored when instanceType)."),
+    "assumptions": Key(
+        "object", {}, "Overrides of any sizing assumption, e.g. {backend: {users_per_pod: 80}}; see sizing/assumptions.py."
+    ),
+    "backendImage": Key("string", DEFAULT_IMAGE, "Backend container image: non-root, port 8080, read-only root fs."),
+    "frontendImage": Key("string", DEFAULT_IMAGE, "Frontend container image: non-root, port 8080, read-only root fs."),
+    "kubernetesVersion": Key("string", DEFAULT_KUBERNETES_VERSION, "EKS Kubernetes minor version (1.NN)."),
+    "vpcCidr": Key("string", "10.0.0.0/16", "IPv4 CIDR of the VPC, /16 to /20; pods take VPC addresses (VPC CNI)."),
+    "deployWorkloads": Key(
+        "boolean", True, "Deploy the Kubernetes workloads (namespace, Deployments, HPAs...) into the cluster."
+    ),
+}
+
+# Workload field -> the config key a person sets, so a validation error names what they typed.
+NAMES = {
+    "concurrent_users": f"{PROJECT}:concurrentUsers",
+    "total_users": f"{PROJECT}:totalUsers",
+    "active_ratio": f"{PROJECT}:activeRatio",
+    "instance_type": f"{PROJECT}:instanceType",
+    "arch": f"{PROJECT}:arch",
+    "assumptions": f"{PROJECT}:assumptions",
+    "region": "aws:region",
+}
+
+
+class ConfigError(pulumi.RunError):
+    """A RunError: the language host prints its message alone, with no Python traceback."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the program deploys besides the sized numbers: where, which images, which versions."""
+
+    workload: Workload
+    backend_image: str
+    frontend_image: str
+    kubernetes_version: str
+    vpc_cidr: str
+    deploy_workloads: bool
+
+
+def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None = None) -> Settings:
+    config = config or pulumi.Config(PROJECT)
+    raw = {name: config.get(name) for name in KEYS}
+    raw = {name: (KEYS[name].default if value is None else value) for name, value in raw.items()}
+    region = (aws_config or pulumi.Config("aws")).get("region") or os.environ.get("AWS_REGION") or os.environ.get(
+        "AWS_DEFAULT_REGION"
+    )
+    if not region:
+        raise ConfigError("aws:region: missing; set it with `pulumi config set aws:region us-east-1`")
+    return Settings(
+        workload=_workload(raw, region),
+        backend_image=_image(raw, "backendImage"),
+        frontend_image=_image(raw, "frontendImage"),
+        kubernetes_version=_kubernetes_version(raw["kubernetesVersion"]),
+        vpc_cidr=_vpc_cidr(raw["vpcCidr"]),
+        deploy_workloads=_boolean(raw["deployWorkloads"], "deployWorkloads"),
+    )
+
+
+def plan_for(workload: Workload) -> SizingPlan:
+    """``sizing.calculate``, with an engine refusal turned into one line naming the key most likely at fault."""
+    try:
+        return calculate(workload)
+    except SizingError as error:
+        raise ConfigError(f"{_blame(workload, str(error))}: {describe(error)}") from None
+
+
+def _workload(raw: dict[str, Any], region: str) -> Workload:
+    if raw["concurrentUsers"] in (None, ""):
+        raise ConfigError(
+            f"{PROJECT}:concurrentUsers: missing; set the peak simultaneous users with "
+            f"`pulumi config set {PROJECT}:concurrentUsers 1000`"
+        )
+    fields: dict[str, Any] = {
+        "concurrent_users": _scalar(raw["concurrentUsers"]),
+        "region": region,
+        "arch": raw["arch"],
+        "assumptions": _object(raw["assumptions"], "assumptions"),
+    }
+    total = _scalar(raw["totalUsers"])
+    if total not in (0, "", None):
+        fields["total_users"] = total
+    ratio = _scalar(raw["activeRatio"])
+    if ratio not in ("", None):
+        fields["active_ratio"] = ratio
+    if raw["instanceType"]:
+        fields["instance_type"] = raw["instanceType"]
+    try:
+        return Workload(**fields)
+    except ValidationError as error:
+        line = describe(error, NAMES)
+        if not error.errors()[0]["loc"]:
+            # A rule across fields (total vs concurrent users, total vs ratio): name the keys that were set.
+            keys = [NAMES[f] for f in ("total_users", "active_ratio") if f in fields] or [NAMES["concurrent_users"]]
+            line = f"{' and '.join(keys)}: {line}"
+        raise ConfigError(line) from None
+
+
+def _blame(workload: Workload, message: str) -> str:
+    if workload.instance_type and workload.instance_type in message:
+        return NAMES["instance_type"]
+    if repr(workload.region) in message:
+        return NAMES["region"]
+    if workload.assumptions != type(workload.assumptions)():
+        return NAMES["assumptions"]
+    return NAMES["concurrent_users"]
+
+
+def _scalar(value: Any) -> Any:
+    """Numbers arrive as strings: parse JSON scalars so pydantic sees -5, not '-5', and says so in the error."""
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        return parsed if isinstance(parsed, (int, float)) and not isinstance(parsed, bool) else value
+    return value
+
+
+def _object(value: Any, key: str) -> dict[str, Any]:
+    if isinstance(value, str):
+        if not value.strip():
+            return {}
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ConfigError(f"{PROJECT}:{key}: must be an object (got {value!r})") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{PROJECT}:{key}: must be an object (got {value!r})")
+    return value
+
+
+def _boolean(value: Any, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ConfigError(f"{PROJECT}:{key}: must be true or false (got {value!r})")
+
+
+def _image(raw: dict[str, Any], key: str) -> str:
+    value = str(raw[key]).strip()
+    if not value or any(c.isspace() for c in value):
+        raise ConfigError(f"{PROJECT}:{key}: must be a container image reference (got {raw[key]!r})")
+    return value
+
+
+def _kubernetes_version(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"1\.\d{2}", value):
+        raise ConfigError(f"{PROJECT}:kubernetesVersion: must be a minor version like 1.34 (got {value!r})")
+    return value
+
+
+def _vpc_cidr(value: Any) -> str:
+    try:
+        network = ipaddress.IPv4Network(str(value), strict=True)
+    except ValueError as error:
+        raise ConfigError(f"{PROJECT}:vpcCidr: not an IPv4 network: {error} (got {value!r})") from None
+    if not 16 <= network.prefixlen <= 20:
+        raise ConfigError(f"{PROJECT}:vpcCidr: must be from /16 to /20 to hold the subnets (got {value!r})")
+    return str(network)

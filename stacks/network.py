@@ -1,0 +1,146 @@
+"""The VPC the cluster, the table's clients and the cache live in: private subnets for everything, NAT out."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pulumi
+import pulumi_aws as aws
+
+from sizing.plan import NetworkPlan
+
+MAX_ZONES = 6
+
+
+def subnet_cidrs(vpc_cidr: str, zones: int) -> tuple[list[str], list[str]]:
+    """Private and public CIDRs, one each per zone.
+
+    With the VPC CNI every pod takes a VPC address, so the private subnets get almost all of the space (an eighth of
+    the VPC each); the public ones only hold NAT gateways and load balancer nodes and share the last eighth.
+    """
+    if not 1 <= zones <= MAX_ZONES:
+        raise ValueError(f"between 1 and {MAX_ZONES} availability zones, not {zones}")
+    network = ipaddress.IPv4Network(vpc_cidr)
+    eighths = list(network.subnets(prefixlen_diff=3))
+    private = [str(block) for block in eighths[:zones]]
+    public = [str(block) for block in list(eighths[-1].subnets(prefixlen_diff=3))[:zones]]
+    return private, public
+
+
+class Network(pulumi.ComponentResource):
+    """One VPC over the plan's availability zones; NAT gateways as the plan counts them (shared or one per zone).
+
+    Nodes, the cache and the EKS control plane's interfaces sit in private subnets; only NAT gateways and internet
+    facing load balancers use the public ones.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        plan: NetworkPlan,
+        cidr: str,
+        cluster_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("chat-infra:network:Network", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        zones = aws.get_availability_zones(
+            state="available",
+            # Local and Wavelength zones are opt-in and lack EKS/ElastiCache: keep to the region's regular zones.
+            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+            opts=pulumi.InvokeOptions(parent=self),
+        ).names
+        if len(zones) < plan.availability_zones:
+            raise pulumi.RunError(
+                f"the plan spreads over {plan.availability_zones} availability zones but the region offers "
+                f"{len(zones)}: lower the chat-infra:assumptions availability_zones"
+            )
+        zones = sorted(zones)[: plan.availability_zones]
+        private_cidrs, public_cidrs = subnet_cidrs(cidr, len(zones))
+        cluster_tag = {f"kubernetes.io/cluster/{cluster_name}": "shared"}
+
+        self.vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=cidr,
+            # EKS nodes register by private DNS name and the cluster endpoint resolves privately: both need DNS.
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={"Name": f"{name}-vpc"},
+            opts=child,
+        )
+        # The default security group admits all traffic between its members: empty it so nothing relies on it.
+        aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=self.vpc.id, ingress=[], egress=[], opts=child)
+        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, tags={"Name": f"{name}-igw"}, opts=child)
+
+        public_rt = aws.ec2.RouteTable(
+            f"{name}-public-rt",
+            vpc_id=self.vpc.id,
+            routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}],
+            tags={"Name": f"{name}-public"},
+            opts=child,
+        )
+        self.public_subnets: list[aws.ec2.Subnet] = []
+        self.private_subnets: list[aws.ec2.Subnet] = []
+        for index, zone in enumerate(zones):
+            public = aws.ec2.Subnet(
+                f"{name}-public-{index}",
+                vpc_id=self.vpc.id,
+                cidr_block=public_cidrs[index],
+                availability_zone=zone,
+                # Nothing launched here needs a public address by default: NAT gets an Elastic IP, the LB its own.
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{name}-public-{zone}", "kubernetes.io/role/elb": "1", **cluster_tag},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-{index}", subnet_id=public.id, route_table_id=public_rt.id, opts=child
+            )
+            self.public_subnets.append(public)
+            self.private_subnets.append(
+                aws.ec2.Subnet(
+                    f"{name}-private-{index}",
+                    vpc_id=self.vpc.id,
+                    cidr_block=private_cidrs[index],
+                    availability_zone=zone,
+                    tags={"Name": f"{name}-private-{zone}", "kubernetes.io/role/internal-elb": "1", **cluster_tag},
+                    opts=child,
+                )
+            )
+
+        self.nat_gateways: list[aws.ec2.NatGateway] = []
+        for index in range(plan.nat_gateways):
+            eip = aws.ec2.Eip(f"{name}-nat-{index}", domain="vpc", tags={"Name": f"{name}-nat-{index}"}, opts=child)
+            self.nat_gateways.append(
+                aws.ec2.NatGateway(
+                    f"{name}-nat-{index}",
+                    allocation_id=eip.id,
+                    subnet_id=self.public_subnets[index % len(self.public_subnets)].id,
+                    tags={"Name": f"{name}-nat-{index}"},
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+                )
+            )
+        for index, private in enumerate(self.private_subnets):
+            # One NAT per zone keeps a zone's egress alive when another zone fails; a shared one is cheaper.
+            nat = self.nat_gateways[index % len(self.nat_gateways)]
+            route_table = aws.ec2.RouteTable(
+                f"{name}-private-rt-{index}",
+                vpc_id=self.vpc.id,
+                routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}],
+                tags={"Name": f"{name}-private-{zones[index]}"},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{index}", subnet_id=private.id, route_table_id=route_table.id, opts=child
+            )
+
+        self.vpc_id = self.vpc.id
+        self.private_subnet_ids = [s.id for s in self.private_subnets]
+        self.public_subnet_ids = [s.id for s in self.public_subnets]
+        self.register_outputs(
+            {
+                "vpcId": self.vpc_id,
+                "privateSubnetIds": self.private_subnet_ids,
+                "publicSubnetIds": self.public_subnet_ids,
+            }
+        )

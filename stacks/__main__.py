@@ -1,0 +1,61 @@
+"""chat-infra: the sizing plan, declared. Config -> Workload -> ``sizing.calculate`` -> components -> outputs.
+
+Every number below comes from the plan; nothing here sizes anything.
+"""
+
+import pulumi
+
+import config
+from cluster import Cluster, cluster_name_for
+from data import Data
+from network import Network
+from workloads import App, Workloads
+
+settings = config.load()
+plan = config.plan_for(settings.workload)
+for warning in plan.warnings:
+    pulumi.log.warn(warning)
+
+cluster_name = cluster_name_for(pulumi.get_project(), pulumi.get_stack())
+network = Network("network", plan.network, settings.vpc_cidr, cluster_name)
+cluster = Cluster(
+    "cluster",
+    plan.nodes,
+    cluster_name=cluster_name,
+    kubernetes_version=settings.kubernetes_version,
+    region=settings.workload.region,
+    subnet_ids=network.private_subnet_ids,
+    disk_gib=plan.assumptions.node_disk_gib,
+)
+data = Data(
+    "data",
+    plan.database,
+    plan.cache,
+    target_utilization=plan.assumptions.database.target_utilization,
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    node_security_group_id=cluster.node_security_group_id,
+)
+if settings.deploy_workloads:
+    Workloads(
+        "workloads",
+        backend=App("backend", settings.backend_image, plan.backend),
+        frontend=App("frontend", settings.frontend_image, plan.frontend),
+        kubeconfig=cluster.kubeconfig,
+        cluster_name=cluster.cluster_name,
+        region=settings.workload.region,
+        table_name=data.table_name,
+        table_arn=data.table_arn,
+        cache_endpoint=data.cache_endpoint,
+        cluster_ready=cluster.ready,
+    )
+
+pulumi.export("sizing", plan.model_dump(mode="json"))
+pulumi.export("tier", plan.tier)
+pulumi.export("monthlyCostMinUsd", plan.cost.monthly_usd.min)
+pulumi.export("monthlyCostMaxUsd", plan.cost.monthly_usd.max)
+pulumi.export("clusterName", cluster.cluster_name)
+pulumi.export("kubeconfig", cluster.kubeconfig)
+pulumi.export("nodeGroupNames", cluster.node_group_names)
+pulumi.export("tableName", data.table_name)
+pulumi.export("cacheEndpoint", data.cache_endpoint)

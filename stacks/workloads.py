@@ -1,0 +1,250 @@
+"""The chat application on the cluster: replicas, requests and limits exactly as the plan's PodPlans say.
+
+The spec builders are pure functions of a PodPlan so they can be checked without any Pulumi machinery.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from cluster import assume_role_policy
+from sizing.plan import PodPlan
+
+NAMESPACE = "chat-app"
+PORT = 8080
+RUN_AS = 10001
+# The HPA's CPU target. Below 100% so a pod's burst is absorbed while a new one starts; the plan's max replicas bound
+# how far it can scale.
+CPU_TARGET_PERCENT = 70
+# Drains and node replacements may take out this share at once: under the plan's replica buffer (x1.3 backend,
+# x1.2 frontend) the remaining pods still carry the base load. Rounded up, so at least one pod.
+PDB_MAX_UNAVAILABLE = "10%"
+
+
+@dataclass(frozen=True)
+class App:
+    name: str
+    image: str
+    pod: PodPlan
+
+
+def labels(app: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": app, "app.kubernetes.io/part-of": "chat-app"}
+
+
+def resources(pod: PodPlan) -> dict[str, dict[str, str]]:
+    return {
+        "requests": {"cpu": f"{pod.cpu_request_m}m", "memory": f"{pod.memory_request_mib}Mi"},
+        "limits": {"cpu": f"{pod.cpu_limit_m}m", "memory": f"{pod.memory_limit_mib}Mi"},
+    }
+
+
+def container(app: App, env: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": app.name,
+        "image": app.image,
+        "ports": [{"name": "http", "container_port": PORT, "protocol": "TCP"}],
+        "env": [{"name": key, "value": value} for key, value in env.items()],
+        "resources": resources(app.pod),
+        "security_context": {
+            "run_as_non_root": True,
+            "run_as_user": RUN_AS,
+            "run_as_group": RUN_AS,
+            "allow_privilege_escalation": False,
+            "read_only_root_filesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+            "seccomp_profile": {"type": "RuntimeDefault"},
+        },
+        "readiness_probe": {"tcp_socket": {"port": "http"}, "period_seconds": 5},
+        "liveness_probe": {"tcp_socket": {"port": "http"}, "initial_delay_seconds": 10, "period_seconds": 10},
+        # The root filesystem is read-only: scratch space lives here.
+        "volume_mounts": [{"name": "tmp", "mount_path": "/tmp"}],
+    }
+
+
+def deployment_spec(app: App, env: dict[str, Any]) -> dict[str, Any]:
+    selector = labels(app.name)
+    return {
+        # The starting point only: the HPA owns replicas from here on (ignore_changes in Workloads).
+        "replicas": app.pod.min_replicas,
+        "selector": {"match_labels": selector},
+        "strategy": {"type": "RollingUpdate", "rolling_update": {"max_unavailable": 0, "max_surge": "25%"}},
+        "template": {
+            "metadata": {"labels": selector},
+            "spec": {
+                "service_account_name": app.name,
+                "automount_service_account_token": False,
+                "security_context": {
+                    "run_as_non_root": True,
+                    "run_as_user": RUN_AS,
+                    "run_as_group": RUN_AS,
+                    "fs_group": RUN_AS,
+                    "seccomp_profile": {"type": "RuntimeDefault"},
+                },
+                "containers": [container(app, env)],
+                "volumes": [{"name": "tmp", "empty_dir": {"size_limit": "256Mi"}}],
+                # Zones first (a zone outage takes at most its share), then nodes. ScheduleAnyway: a zone short of
+                # capacity must not leave pods pending while the autoscaler adds nodes elsewhere.
+                "topology_spread_constraints": [
+                    {
+                        "max_skew": 1,
+                        "topology_key": key,
+                        "when_unsatisfiable": "ScheduleAnyway",
+                        "label_selector": {"match_labels": selector},
+                        "match_label_keys": ["pod-template-hash"],
+                    }
+                    for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+                ],
+            },
+        },
+    }
+
+
+def hpa_spec(app: App) -> dict[str, Any]:
+    return {
+        "scale_target_ref": {"api_version": "apps/v1", "kind": "Deployment", "name": app.name},
+        "min_replicas": app.pod.min_replicas,
+        "max_replicas": app.pod.max_replicas,
+        "metrics": [
+            {
+                "type": "Resource",
+                "resource": {"name": "cpu", "target": {"type": "Utilization", "average_utilization": CPU_TARGET_PERCENT}},
+            }
+        ],
+    }
+
+
+def pdb_spec(app: App) -> dict[str, Any]:
+    return {"max_unavailable": PDB_MAX_UNAVAILABLE, "selector": {"match_labels": labels(app.name)}}
+
+
+def service_spec(app: App, public: bool) -> dict[str, Any]:
+    return {
+        "type": "LoadBalancer" if public else "ClusterIP",
+        "selector": labels(app.name),
+        "ports": [{"name": "http", "port": 80, "target_port": "http", "protocol": "TCP"}],
+    }
+
+
+def table_access_policy(table_arn: str) -> str:
+    """Item access to the one table (and its indexes), nothing else."""
+    actions = [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:ConditionCheckItem",
+    ]
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": actions, "Resource": [table_arn, f"{table_arn}/index/*"]}],
+        }
+    )
+
+
+class Workloads(pulumi.ComponentResource):
+    """Backend and frontend, each with a Service, an HPA bounded by the plan and a PodDisruptionBudget, in a
+    namespace that enforces the ``restricted`` Pod Security Standard."""
+
+    def __init__(
+        self,
+        name: str,
+        backend: App,
+        frontend: App,
+        kubeconfig: pulumi.Input[str],
+        cluster_name: pulumi.Input[str],
+        region: str,
+        table_name: pulumi.Input[str],
+        table_arn: pulumi.Input[str],
+        cache_endpoint: pulumi.Input[str] | None,
+        cluster_ready: list[pulumi.Resource],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("chat-infra:workloads:Workloads", name, None, opts)
+        # Everything below goes through this provider, so waiting here makes every object wait for the nodes.
+        provider = k8s.Provider(
+            f"{name}-k8s", kubeconfig=kubeconfig, opts=pulumi.ResourceOptions(parent=self, depends_on=cluster_ready)
+        )
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={
+                "name": NAMESPACE,
+                "labels": {
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/enforce-version": "latest",
+                },
+            },
+            opts=child,
+        )
+        in_namespace = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespace])
+
+        # The backend reads and writes the table with its own role through EKS Pod Identity.
+        backend_role = aws.iam.Role(
+            f"{name}-backend-role",
+            assume_role_policy=assume_role_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-backend-table-access",
+            role=backend_role.id,
+            policy=pulumi.Output.from_input(table_arn).apply(table_access_policy),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.eks.PodIdentityAssociation(
+            f"{name}-backend-identity",
+            cluster_name=cluster_name,
+            namespace=NAMESPACE,
+            service_account=backend.name,
+            role_arn=backend_role.arn,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        env = {
+            "backend": {
+                "AWS_REGION": region,
+                "TABLE_NAME": table_name,
+                "CACHE_ENABLED": "true" if cache_endpoint is not None else "false",
+                **(
+                    {"CACHE_HOST": cache_endpoint, "CACHE_PORT": "6379", "CACHE_TLS": "true"}
+                    if cache_endpoint is not None
+                    else {}
+                ),
+            },
+            "frontend": {"BACKEND_URL": f"http://{backend.name}.{NAMESPACE}.svc.cluster.local"},
+        }
+        self.deployments: dict[str, k8s.apps.v1.Deployment] = {}
+        for app, public in ((backend, False), (frontend, True)):
+            metadata = {"name": app.name, "namespace": NAMESPACE, "labels": labels(app.name)}
+            k8s.core.v1.ServiceAccount(
+                f"{name}-{app.name}-sa", metadata=metadata, automount_service_account_token=False, opts=in_namespace
+            )
+            deployment = k8s.apps.v1.Deployment(
+                f"{name}-{app.name}",
+                metadata=metadata,
+                spec=deployment_spec(app, env[app.name]),
+                opts=pulumi.ResourceOptions.merge(in_namespace, pulumi.ResourceOptions(ignore_changes=["spec.replicas"])),
+            )
+            self.deployments[app.name] = deployment
+            service_metadata = dict(metadata)
+            if public:
+                # A Network Load Balancer from EKS's built-in service controller: no add-on controller needed.
+                service_metadata["annotations"] = {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
+            k8s.core.v1.Service(f"{name}-{app.name}-svc", metadata=service_metadata, spec=service_spec(app, public), opts=in_namespace)
+            k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                f"{name}-{app.name}-hpa", metadata=metadata, spec=hpa_spec(app), opts=in_namespace
+            )
+            k8s.policy.v1.PodDisruptionBudget(f"{name}-{app.name}-pdb", metadata=metadata, spec=pdb_spec(app), opts=in_namespace)
+
+        self.register_outputs({"namespace": namespace.metadata["name"]})

@@ -1,0 +1,189 @@
+"""Run the Pulumi program in ``stacks/`` against mocks and hand back everything it declared.
+
+No assertion runs inside an ``apply``: the mocks record every resource (inputs and options) and the stack outputs,
+and the tests assert on those records after the program has finished. ``run_program`` refuses to return a run
+that recorded nothing, so a test cannot pass by never looking.
+
+Also loaded by ``stack_driver.py`` by file path (not import), inside a subprocess whose sys.path holds only stacks/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STACKS_DIR = REPO_ROOT / "stacks"
+PROJECT = "chat-infra"
+STACK = "test"
+ZONES = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"]
+
+
+class UnmockedCall(AssertionError):
+    """The program made a provider call these mocks do not answer: mock it deliberately, do not let it pass."""
+
+
+@dataclass
+class Recorded:
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    provider: str
+    custom: bool
+    urn: str = ""
+    parent: str = ""
+    protect: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
+    dependencies: list[str] = field(default_factory=list)
+
+
+class StackMocks(pulumi.runtime.Mocks):
+    """Answers the provider calls the program makes and invents the outputs AWS would compute."""
+
+    def __init__(self) -> None:
+        self.resources: list[Recorded] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        self.calls.append((args.token, args.args))
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return {"names": ZONES, "zoneIds": [f"use1-az{i}" for i in range(1, len(ZONES) + 1)], "id": "us-east-1"}
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}
+        raise UnmockedCall(f"unmocked provider call {args.token} {args.args}")
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        self.resources.append(Recorded(args.typ, args.name, dict(args.inputs), args.provider or "", bool(args.custom)))
+        physical = args.inputs.get("name") or f"{args.name}-1a2b3c"
+        state = {**args.inputs, "arn": f"arn:aws:mock:::{args.typ}/{physical}"}
+        if args.typ.startswith("aws:") and "name" not in args.inputs:
+            state["name"] = physical
+        if args.typ == "aws:eks/cluster:Cluster":
+            state.update(
+                endpoint=f"https://{physical}.eks.example.com",
+                certificateAuthority={"data": "Q0EtREFUQQ=="},
+                vpcConfig={**args.inputs.get("vpcConfig", {}), "clusterSecurityGroupId": "sg-cluster"},
+            )
+        elif args.typ == "aws:eks/nodeGroup:NodeGroup":
+            state["nodeGroupName"] = physical
+        elif args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            state["latestVersion"] = 1
+        elif args.typ == "aws:elasticache/replicationGroup:ReplicationGroup":
+            state.update(
+                primaryEndpointAddress=f"master.{physical}.cache.example.com",
+                configurationEndpointAddress=f"clustercfg.{physical}.cache.example.com",
+            )
+        return f"{args.name}-id", state
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The stock mock monitor drops resource options (protect, ignoreChanges, parent); these tests check them."""
+
+    def __init__(self, mocks: StackMocks) -> None:
+        super().__init__(mocks)
+        self.options: dict[str, dict[str, Any]] = {}
+        self.urns: list[str] = []
+
+    def RegisterResource(self, request):
+        urn = self.make_urn(request.parent, request.type, request.name)
+        self.urns.append(urn)
+        self.options[urn] = {
+            "parent": request.parent,
+            "protect": request.protect,
+            "ignore_changes": list(request.ignoreChanges),
+            "dependencies": list(request.dependencies),
+        }
+        return super().RegisterResource(request)
+
+
+@dataclass
+class Run:
+    resources: list[Recorded]
+    outputs: dict[str, Any]
+    secret_outputs: set[str]
+    calls: list[tuple[str, dict[str, Any]]]
+    urns: list[str]
+
+    def of_type(self, typ: str) -> list[Recorded]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def one(self, typ: str) -> Recorded:
+        found = self.of_type(typ)
+        assert len(found) == 1, f"expected one {typ}, found {[r.name for r in found]}"
+        return found[0]
+
+    def named(self, name: str) -> Recorded:
+        found = [r for r in self.resources if r.name == name]
+        assert len(found) == 1, f"expected one resource named {name}, found {len(found)}"
+        return found[0]
+
+
+def config_values(values: dict[str, Any]) -> dict[str, str]:
+    """As the CLI passes them: namespaced keys, every value a string, objects as JSON."""
+    out = {}
+    for key, value in values.items():
+        full = key if ":" in key else f"{PROJECT}:{key}"
+        if isinstance(value, bool):
+            out[full] = "true" if value else "false"
+        elif isinstance(value, (dict, list)):
+            out[full] = json.dumps(value)
+        else:
+            out[full] = str(value)
+    return out
+
+
+def run_program(config: dict[str, Any], program: Path | str = STACKS_DIR, region: str | None = "us-east-1") -> Run:
+    """Run the program once, the current Pulumi way: a fresh event loop and fresh settings, mocks, preview=False."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        pulumi.runtime.reset_options(project=PROJECT, stack=STACK, preview=False)
+        values = {**({"aws:region": region} if region else {}), **config}
+        pulumi.runtime.set_all_config(config_values(values), [])
+        mocks = StackMocks()
+        monitor = RecordingMonitor(mocks)
+        pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
+        collected: dict[str, Any] = {}
+        secret: set[str] = set()
+
+        @pulumi.runtime.test
+        def program_run():
+            runpy.run_path(str(program), run_name="__main__")
+            root = pulumi.runtime.settings.get_root_resource()
+
+            async def collect() -> None:
+                for key, value in root.outputs.items():
+                    output = pulumi.Output.from_input(value)
+                    collected[key] = await output.future()
+                    if await output.is_secret():
+                        secret.add(key)
+
+            return asyncio.ensure_future(collect())
+
+        program_run()
+        # Outputs are resolved only after every resource registration has settled (program_run awaited them).
+        resources = list(mocks.resources)
+        for record in resources:
+            urn = next(
+                u for u in monitor.urns if u.split("::")[-1] == record.name and u.split("::")[-2].split("$")[-1] == record.typ
+            )
+            record.urn = urn
+            opts = monitor.options.get(urn, {})
+            record.parent = opts.get("parent", "")
+            record.protect = opts.get("protect", False)
+            record.ignore_changes = opts.get("ignore_changes", [])
+            record.dependencies = opts.get("dependencies", [])
+        if not resources or not collected:
+            raise AssertionError("the program ran but nothing was recorded: the checks would have checked nothing")
+        return Run(resources, collected, secret, list(mocks.calls), list(monitor.urns))
+    finally:
+        pulumi.runtime.reset_options(project=PROJECT, stack=STACK, preview=False)
+        asyncio.set_event_loop(None)
+        loop.close()

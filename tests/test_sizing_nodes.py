@@ -1,0 +1,210 @@
+"""Node sizing: kubelet allocatable, packing, the fit sweep, instance selection and node-group limits."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sizing import SizingError, Workload, calculate
+from sizing.catalog import load_catalog
+from sizing.limits import MAX_NODES_PER_GROUP
+from sizing.nodes import Allocatable, PodShape, allocatable, kube_reserved_cpu_m, nodes_to_pack, workload_capacity
+from sizing.pricing import region_prices
+from sizing.selection import split_groups
+
+
+def instance(name):
+    return load_catalog().instance(name)
+
+
+@pytest.mark.parametrize(
+    ("vcpu", "reserved"), [(1, 60), (2, 70), (4, 80), (8, 90), (16, 110), (48, 190), (96, 310)]
+)
+def test_kube_reserved_cpu_matches_the_eks_ami(vcpu, reserved):
+    assert kube_reserved_cpu_m(vcpu) == reserved
+
+
+@pytest.mark.parametrize(
+    ("name", "cpu_m", "memory_mib", "pods"),
+    [
+        # 8 GiB x 0.925 = 7577.6 MiB, less 255 + 11 x 29 (ENI pods) kube-reserved and 100 MiB eviction.
+        ("m5.large", 1930, 6903, 29),
+        ("c5.large", 1930, 3114, 29),
+        ("t3.medium", 1930, 3246, 17),
+        # ENI allows 234 pods but managed node groups cap at 110 (< 30 vCPU); memory is reserved for 234.
+        ("m5.4xlarge", 15890, 57691, 110),
+        # 36 vCPU: the 250 cap is above the ENI's 234. 73,728 x 0.925 - (255 + 11 x 234) - 100 = 65,269.4.
+        ("c5.9xlarge", 35840, 65269, 234),
+        # ENI 737, capped at 250; 262,144 x 0.925 - (255 + 11 x 737) - 100 = 234,021.2; 64,000 - 230 CPU.
+        ("m5.16xlarge", 63770, 234021, 250),
+    ],
+)
+def test_allocatable_follows_the_kubelet(name, cpu_m, memory_mib, pods):
+    assert allocatable(instance(name)) == Allocatable(cpu_m, memory_mib, pods)
+
+
+def test_daemonsets_are_taken_before_the_application():
+    from sizing.assumptions import DaemonSetAssumptions
+
+    node = workload_capacity(instance("m5.large"), DaemonSetAssumptions(pods=4, cpu_m=300, memory_mib=512))
+    assert node == Allocatable(1630, 6391, 25)
+
+
+def first_fit_decreasing(node: Allocatable, *shapes: PodShape) -> int | None:
+    """Item-by-item FFD, the slow reference the closed form must agree with."""
+    items = sorted(
+        ((s.cpu_m, s.memory_mib) for s in shapes for _ in range(s.count)),
+        key=lambda item: max(item[0] / node.cpu_m, item[1] / node.memory_mib, 1 / node.pods),
+        reverse=True,
+    )
+    bins: list[list[int]] = []
+    for cpu, memory in items:
+        for free in bins:
+            if free[0] >= cpu and free[1] >= memory and free[2] >= 1:
+                free[0] -= cpu
+                free[1] -= memory
+                free[2] -= 1
+                break
+        else:
+            if node.cpu_m < cpu or node.memory_mib < memory or node.pods < 1:
+                return None
+            bins.append([node.cpu_m - cpu, node.memory_mib - memory, node.pods - 1])
+    return len(bins)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    node=st.builds(Allocatable, st.integers(100, 8000), st.integers(100, 16000), st.integers(1, 40)),
+    a=st.builds(PodShape, st.integers(0, 60), st.integers(50, 2000), st.integers(64, 4096)),
+    b=st.builds(PodShape, st.integers(0, 60), st.integers(50, 2000), st.integers(64, 4096)),
+)
+def test_closed_form_packing_equals_item_by_item_ffd(node, a, b):
+    assert nodes_to_pack(node, a, b) == first_fit_decreasing(node, a, b)
+
+
+def fits(plan, backend_count: int, frontend_count: int, nodes: int) -> bool:
+    """An independent check: fill node after node greedily and see whether everything lands."""
+    a = plan.assumptions.daemonsets
+    cpu, memory, slots = plan.nodes.allocatable_cpu_m - a.cpu_m, plan.nodes.allocatable_memory_mib - a.memory_mib, (
+        plan.nodes.max_pods - a.pods
+    )
+    left = [(backend_count, plan.backend.cpu_request_m, plan.backend.memory_request_mib),
+            (frontend_count, plan.frontend.cpu_request_m, plan.frontend.memory_request_mib)]
+    for _ in range(nodes):
+        free_cpu, free_memory, free_slots = cpu, memory, slots
+        for index, (count, pod_cpu, pod_memory) in enumerate(left):
+            placed = min(count, free_slots, free_cpu // pod_cpu, free_memory // pod_memory)
+            free_cpu, free_memory, free_slots = free_cpu - placed * pod_cpu, free_memory - placed * pod_memory, (
+                free_slots - placed
+            )
+            left[index] = (count - placed, pod_cpu, pod_memory)
+        if not any(count for count, _, _ in left):
+            return True
+    return False
+
+
+SWEEP = sorted({int(10 * 1.25**k) for k in range(0, 52)} | {10, 499, 500, 2_499, 2_500, 9_999, 10_000, 1_000_000})
+
+
+@pytest.mark.parametrize("arch", ["x86_64", "arm64"])
+def test_replicas_fit_on_the_fleet_from_10_to_a_million_users(arch):
+    assert SWEEP[0] == 10 and SWEEP[-1] == 1_000_000
+    for users in SWEEP:
+        plan = calculate(Workload(concurrent_users=users, arch=arch))
+        assert fits(plan, plan.backend.max_replicas, plan.frontend.max_replicas, plan.nodes.max_nodes), users
+        assert fits(plan, plan.backend.min_replicas, plan.frontend.min_replicas, plan.nodes.min_nodes), users
+        assert plan.nodes.min_nodes >= 3
+        assert sum(g.max_nodes for g in plan.nodes.groups) == plan.nodes.max_nodes
+        assert sum(g.min_nodes for g in plan.nodes.groups) == plan.nodes.min_nodes
+        assert all(g.max_nodes <= MAX_NODES_PER_GROUP for g in plan.nodes.groups)
+
+
+def test_raw_vcpu_counting_undersizes_the_fleet():
+    """The seed's method (sum of requests / raw vCPU) next to what the kubelet can actually schedule."""
+    plan = calculate(Workload(concurrent_users=8_000, instance_type="c5.xlarge"))
+    requested_m = plan.backend.max_replicas * 500 + plan.frontend.max_replicas * 200
+    raw_vcpu_nodes = -(-requested_m // 4_000)  # 164 vCPU on 4-vCPU nodes: 41
+    assert not fits(plan, plan.backend.max_replicas, plan.frontend.max_replicas, raw_vcpu_nodes)
+    assert fits(plan, plan.backend.max_replicas, plan.frontend.max_replicas, plan.nodes.max_nodes)
+
+
+def test_node_buffer_and_floor():
+    plan = calculate(Workload(concurrent_users=10, instance_type="m5.xlarge"))
+    assert plan.nodes.min_nodes == plan.nodes.max_nodes == 3  # one per AZ even when one node would do
+    plan = calculate(Workload(concurrent_users=8_000, instance_type="c5.xlarge"))
+    # 7 backends per node (3,720m free): 104 -> 14 full nodes + 1 with 6. Frontends top up: 1 on each full node,
+    # 3 beside the 6, so 3 of 20 need a 16th node. 16 x 1.2 = 19.2 -> 20.
+    assert plan.nodes.min_nodes == 20
+
+
+def test_cheapest_fleet_is_chosen_and_runner_ups_are_reported():
+    plan = calculate(Workload(concurrent_users=8_000))
+    chosen = plan.nodes.monthly_usd.min + plan.nodes.monthly_usd.max
+    scores = [o.monthly_usd.min + o.monthly_usd.max for o in plan.nodes.alternatives]
+    assert len(plan.nodes.alternatives) == 3
+    assert scores == sorted(scores)
+    assert chosen <= scores[0]
+    # No x86 type in the catalog beats it: price every one pinned.
+    for name, spec in load_catalog().instance_types.items():
+        if spec.arch != "x86_64" or spec.burstable:
+            continue
+        try:
+            other = calculate(Workload(concurrent_users=8_000, instance_type=name)).nodes
+        except SizingError:
+            continue
+        assert chosen <= other.monthly_usd.min + other.monthly_usd.max + 1e-6, name
+
+
+def test_fleet_cost_is_nodes_times_price_and_volume():
+    plan = calculate(Workload(concurrent_users=1_000))
+    prices = region_prices("us-east-1")
+    per_node = plan.nodes.hourly_usd * 730 + 20 * prices.service("ebs_gp3_gb_month")
+    assert plan.nodes.monthly_usd.max == pytest.approx(plan.nodes.max_nodes * per_node, abs=0.01)
+
+
+def test_burstable_only_for_small_and_medium():
+    for users in (100, 1_000, 2_499):
+        assert calculate(Workload(concurrent_users=users)).nodes.instance_type.startswith("t3")
+    for users in (2_500, 8_000, 50_000):
+        plan = calculate(Workload(concurrent_users=users))
+        assert not load_catalog().instance(plan.nodes.instance_type).burstable
+        assert not any(load_catalog().instance(o.instance_type).burstable for o in plan.nodes.alternatives)
+
+
+def test_arch_selects_graviton():
+    plan = calculate(Workload(concurrent_users=8_000, arch="arm64"))
+    assert plan.nodes.arch == "arm64"
+    assert load_catalog().instance(plan.nodes.instance_type).arch == "arm64"
+    assert all(o.arch == "arm64" for o in plan.nodes.alternatives)
+
+
+def test_pinned_type_is_used_and_alternatives_show_cheaper_options():
+    plan = calculate(Workload(concurrent_users=8_000, instance_type="r6i.2xlarge"))
+    assert plan.nodes.instance_type == "r6i.2xlarge" and plan.nodes.pinned
+    assert plan.nodes.alternatives[0].monthly_usd.max < plan.nodes.monthly_usd.max
+
+
+def test_a_type_that_cannot_hold_a_pod_is_refused():
+    with pytest.raises(SizingError, match="cannot schedule"):
+        calculate(Workload(concurrent_users=100, instance_type="t3.medium",
+                           assumptions={"backend": {"memory_request_mib": 8192, "memory_limit_mib": 8192}}))
+
+
+def test_fleets_above_450_nodes_split_into_groups():
+    plan = calculate(Workload(concurrent_users=200_000, instance_type="c6i.large"))
+    assert plan.nodes.max_nodes > MAX_NODES_PER_GROUP
+    groups = plan.nodes.groups
+    assert len(groups) == -(-plan.nodes.max_nodes // MAX_NODES_PER_GROUP)
+    assert len({g.name for g in groups}) == len(groups)
+    assert max(g.max_nodes for g in groups) - min(g.max_nodes for g in groups) <= 1
+
+
+def test_split_groups_is_even_and_complete():
+    groups = split_groups("m5.large", 901, 1_351)
+    assert [g.max_nodes for g in groups] == [338, 338, 338, 337]
+    assert sum(g.min_nodes for g in groups) == 901
+
+
+def test_kubernetes_cluster_limits_warn():
+    plan = calculate(Workload(concurrent_users=10_000_000))
+    assert any("pods Kubernetes supports" in w for w in plan.warnings)
+    assert not calculate(Workload(concurrent_users=1_000)).warnings

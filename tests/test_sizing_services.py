@@ -1,0 +1,134 @@
+"""DynamoDB, ElastiCache, network and cost, checked against the price table by hand."""
+
+import pytest
+
+from sizing import SizingError, Workload, calculate
+from sizing.catalog import load_catalog
+from sizing.pricing import region_prices
+
+PRICES = region_prices("us-east-1")
+
+
+def item(plan, prefix):
+    return next(i for i in plan.cost.breakdown if i.item.startswith(prefix))
+
+
+def test_dynamodb_capacity_follows_the_seed():
+    db = calculate(Workload(concurrent_users=1_000)).database
+    assert (db.reads_per_second, db.writes_per_second) == (500, 100)
+    assert (db.read_capacity_units, db.write_capacity_units) == (250, 100)
+    # 70% target tracking: the ceiling keeps peak utilisation at the target; the floor is a quarter of the peak.
+    assert (db.read_autoscaling.min, db.read_autoscaling.max) == (63, 358)
+    assert (db.write_autoscaling.min, db.write_autoscaling.max) == (25, 143)
+
+
+def test_item_size_and_consistency_change_the_units():
+    db = calculate(Workload(concurrent_users=1_000, assumptions={"database": {
+        "read_item_kb": 6, "eventually_consistent_reads": False, "write_item_kb": 2.5}})).database
+    assert db.read_capacity_units == 1_000  # 500 reads x 2 RCU (6 KB -> two 4 KB units), strongly consistent
+    assert db.write_capacity_units == 300  # 100 writes x 3 WCU
+
+
+@pytest.mark.parametrize(("users", "mode"), [(300, "PAY_PER_REQUEST"), (2_499, "PAY_PER_REQUEST"),
+                                             (2_500, "PROVISIONED"), (50_000, "PROVISIONED")])
+def test_billing_mode_by_tier(users, mode):
+    assert calculate(Workload(concurrent_users=users)).database.billing_mode == mode
+
+
+def test_billing_mode_is_tunable_and_both_costs_are_shown():
+    plan = calculate(Workload(concurrent_users=300, assumptions={"database": {"billing_mode": "PROVISIONED"}}))
+    assert plan.database.billing_mode == "PROVISIONED"
+    assert item(plan, "DynamoDB").item == "DynamoDB (provisioned)"
+    assert item(plan, "DynamoDB").monthly_usd == plan.database.monthly_usd_provisioned
+    assert plan.database.monthly_usd_on_demand.max > 0
+
+
+def test_dynamodb_prices_by_hand():
+    db = calculate(Workload(concurrent_users=1_000, total_users=10_000)).database
+    seconds = 730 * 3600
+    storage = 10_000 * 5 / 1024 * 0.25
+    on_demand_peak = (250 * seconds * 0.125 + 100 * seconds * 0.625) / 1e6 + storage
+    assert db.monthly_usd_on_demand.max == pytest.approx(on_demand_peak, abs=0.01)
+    assert db.monthly_usd_on_demand.min == pytest.approx((on_demand_peak - storage) * 0.5 + storage, abs=0.01)
+    provisioned_peak = (250 / 0.7 * 0.00013 + 100 / 0.7 * 0.00065) * 730 + storage
+    assert db.monthly_usd_provisioned.max == pytest.approx(provisioned_peak, abs=0.01)
+
+
+def test_dynamodb_quota_warning():
+    assert not calculate(Workload(concurrent_users=50_000)).warnings
+    plan = calculate(Workload(concurrent_users=200_000))
+    assert any("read units" in w and "40,000" in w for w in plan.warnings)
+
+
+def test_cache_off_for_small_on_from_medium():
+    assert not calculate(Workload(concurrent_users=499)).cache.enabled
+    cache = calculate(Workload(concurrent_users=500)).cache
+    assert cache.enabled and cache.num_nodes == 1 and cache.replicas_per_shard == 0
+    forced = calculate(Workload(concurrent_users=100, assumptions={"cache": {"enabled": "on"}})).cache
+    assert forced.enabled
+
+
+def test_cache_is_the_cheapest_node_that_holds_every_session():
+    for users in (1_000, 8_000, 60_000):
+        plan = calculate(Workload(concurrent_users=users))
+        cache, catalog = plan.cache, load_catalog()
+        floor = catalog.cache_node("cache.t3.small").memory_gib
+        holding = [n for n in catalog.cache_node_types.values()
+                   if n.memory_gib >= floor and n.memory_gib * 0.75 >= cache.required_memory_gib]
+        cheapest = min(holding, key=lambda n: (PRICES.elasticache_hour[n.name], n.name))
+        assert cache.node_type == cheapest.name, users
+        assert cache.usable_memory_gib_per_node >= cache.required_memory_gib
+
+
+def test_cache_replica_from_large_and_sharding_when_no_node_holds_it():
+    assert calculate(Workload(concurrent_users=2_500)).cache.num_nodes == 2
+    cache = calculate(Workload(concurrent_users=1_000_000)).cache
+    assert cache.shards > 1 and cache.num_nodes == cache.shards * 2
+    assert cache.shards * cache.usable_memory_gib_per_node >= cache.required_memory_gib
+
+
+def test_unknown_cache_floor_is_an_error():
+    with pytest.raises(SizingError, match="unknown cache node type 'cache.x9.huge'"):
+        calculate(Workload(concurrent_users=1_000, assumptions={"cache": {"min_node_type": "cache.x9.huge"}}))
+
+
+def test_nat_gateways_by_tier():
+    assert calculate(Workload(concurrent_users=2_499)).network.nat_gateways == 1
+    plan = calculate(Workload(concurrent_users=2_500))
+    assert plan.network.nat_gateways == 3
+    assert item(plan, "NAT").item == "NAT gateways (3)"
+
+
+def test_cost_breakdown_by_hand():
+    plan = calculate(Workload(concurrent_users=1_000, total_users=10_000))
+    cost = plan.cost
+    assert [i.item for i in cost.breakdown] == [
+        "EKS control plane", "EC2 nodes", "Node EBS volumes (gp3)", "NAT gateway (1)", "Load balancer (ALB)",
+        "DynamoDB (on-demand)", "ElastiCache"]
+    assert item(plan, "EKS").monthly_usd.max == pytest.approx(0.10 * 730)
+    nodes = plan.nodes
+    assert item(plan, "EC2").monthly_usd.max == pytest.approx(nodes.max_nodes * nodes.hourly_usd * 730, abs=0.01)
+    assert item(plan, "EC2").monthly_usd.min == pytest.approx(nodes.min_nodes * nodes.hourly_usd * 730, abs=0.01)
+    assert item(plan, "Node EBS").monthly_usd.max == pytest.approx(nodes.max_nodes * 20 * 0.08, abs=0.01)
+    gigabytes = 50 * 16 * 730 * 3600 / 1e6  # 50 requests/s x 16 KB at peak, all month
+    assert item(plan, "NAT").monthly_usd.max == pytest.approx(0.045 * 730 + gigabytes * 0.045, abs=0.01)
+    # LCU dimensions: 1,000/3,000 active connections, 5/25 new connections/s, 50/1,000 rule evaluations/s and
+    # 50 x 32 KB x 3,600 s = 5.76 GB/h processed, which dominates.
+    lcus = max(1_000 / 3_000, 50 / 10 / 25, 50 / 1_000, 50 * 32 * 3_600 / 1e6)
+    assert lcus == pytest.approx(5.76)
+    assert item(plan, "Load").monthly_usd.max == pytest.approx((0.0225 + lcus * 0.008) * 730, abs=0.01)
+    assert item(plan, "ElastiCache").monthly_usd.max == pytest.approx(
+        PRICES.elasticache_hour[plan.cache.node_type] * 730, abs=0.01)
+    assert cost.monthly_usd.min == pytest.approx(sum(i.monthly_usd.min for i in cost.breakdown), abs=0.02)
+    assert cost.monthly_usd.max == pytest.approx(sum(i.monthly_usd.max for i in cost.breakdown), abs=0.02)
+    assert cost.per_user_usd.max == pytest.approx(cost.monthly_usd.max / 10_000, abs=1e-4)
+    assert cost.prices_as_of == PRICES.as_of
+
+
+def test_regions_price_the_same_plan():
+    east = calculate(Workload(concurrent_users=1_000, region="us-east-1"))
+    west = calculate(Workload(concurrent_users=1_000, region="us-west-2"))
+    assert west.workload.region == "us-west-2"
+    assert west.nodes.instance_type == east.nodes.instance_type
+    with pytest.raises(SizingError, match="unsupported region 'eu-north-9'; supported: us-east-1, us-west-2"):
+        calculate(Workload(concurrent_users=1_000, region="eu-north-9"))

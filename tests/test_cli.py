@@ -1,0 +1,223 @@
+"""The `sizing` command: every format parsed back, bad input as one line and exit 2, interactive prompts."""
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from sizing import Workload, calculate
+from sizing.cli import main
+
+
+def run(capsys, *args, stdin=None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def expected(**kw):
+    return calculate(Workload(**kw)).model_dump(mode="json")
+
+
+def test_json_is_exactly_the_plan(capsys):
+    code, out, err = run(capsys, "report", "--concurrent-users", "1000", "--total-users", "10000", "--format", "json")
+    assert (code, err) == (0, "")
+    assert json.loads(out) == expected(concurrent_users=1000, total_users=10000)
+
+
+def test_yaml_round_trips(capsys):
+    code, out, _ = run(capsys, "report", "-c", "8000", "--active-ratio", "0.2", "-f", "yaml", "--region", "us-west-2")
+    assert code == 0
+    assert yaml.safe_load(out) == expected(concurrent_users=8000, active_ratio=0.2, region="us-west-2")
+
+
+def test_helm_values_are_what_a_helm_create_chart_reads(capsys):
+    code, out, _ = run(capsys, "report", "-c", "1000", "-f", "helm-values")
+    values = yaml.safe_load(out)
+    plan = calculate(Workload(concurrent_users=1000))
+    assert code == 0 and set(values) == {"backend", "frontend"}
+    backend = values["backend"]
+    assert backend["replicaCount"] == plan.backend.min_replicas == 13
+    assert backend["autoscaling"] == {"enabled": True, "minReplicas": 13, "maxReplicas": 39,
+                                      "targetCPUUtilizationPercentage": 70}
+    assert backend["resources"] == {"requests": {"cpu": "500m", "memory": "512Mi"},
+                                    "limits": {"cpu": "1", "memory": "1024Mi"}}
+    assert values["frontend"]["autoscaling"]["maxReplicas"] == plan.frontend.max_replicas
+
+
+def test_markdown_carries_the_plan(capsys):
+    code, out, _ = run(capsys, "report", "-c", "8000", "-f", "markdown")
+    plan = calculate(Workload(concurrent_users=8000))
+    assert code == 0 and out.startswith("# Infrastructure sizing: large tier")
+    assert f"**{plan.nodes.instance_type}**" in out
+    assert "| backend | 104 - 312 |" in out
+    rows = [line for line in out.splitlines() if line.startswith("|")]
+    assert all(line.endswith("|") for line in rows)
+    assert "| DynamoDB mode | PROVISIONED |" in out
+
+
+def test_table_is_plain_text_off_a_terminal_in_the_seeds_order(capsys):
+    code, out, _ = run(capsys, "report", "-c", "1000", "-t", "10000")
+    assert code == 0
+    assert "\x1b[" not in out and "🟡" not in out and out.isascii()
+    order = ["MEDIUM TIER", "User Load", "Backend Configuration", "Frontend Configuration", "Node Configuration",
+             "Database Configuration", "Cost Estimate"]
+    positions = [out.index(title) for title in order]
+    assert positions == sorted(positions)
+    assert "13 - 39" in out and "3 - 6" in out and "t3a.medium" in out
+
+
+def test_table_on_a_terminal_uses_rich_panels():
+    from sizing.report import Style, render_text, report_panels
+
+    text = render_text(report_panels(calculate(Workload(concurrent_users=1000)), Style(fancy=True)), True, width=100)
+    assert "🟡" in text and "╭" in text and "\x1b[" in text
+
+
+def test_compare_shows_scenarios_side_by_side(capsys):
+    code, out, _ = run(capsys, "compare", "300", "1500", "5000")
+    assert code == 0
+    header = next(line for line in out.splitlines() if "300 users" in line)
+    assert header.index("300 users") < header.index("1,500 users") < header.index("5,000 users")
+    for label in ("Tier", "Backend pods", "Instance type", "Nodes", "DynamoDB mode", "Monthly cost"):
+        assert label in out
+    code, out, _ = run(capsys, "compare", "300", "1500", "-f", "json")
+    assert json.loads(out) == [expected(concurrent_users=300), expected(concurrent_users=1500)]
+
+
+def test_output_file_and_assumptions_file(capsys, tmp_path):
+    overrides = tmp_path / "assumptions.yaml"
+    overrides.write_text("backend:\n  users_per_pod: 50\ndatabase:\n  billing_mode: PROVISIONED\n")
+    target = tmp_path / "plan.json"
+    code, out, _ = run(capsys, "report", "-c", "1000", "--assumptions", str(overrides), "-f", "json",
+                       "--output", str(target))
+    assert (code, out) == (0, "")
+    plan = json.loads(target.read_text())
+    assert plan["backend"]["min_replicas"] == 26 and plan["database"]["billing_mode"] == "PROVISIONED"
+    as_json = tmp_path / "assumptions.json"
+    as_json.write_text(json.dumps({"frontend": {"users_per_pod": 250}}))
+    code, _, _ = run(capsys, "report", "-c", "1000", "--assumptions", str(as_json), "-f", "json", "-o", str(target))
+    assert json.loads(target.read_text())["frontend"]["min_replicas"] == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assumptions.json", "assumptions.yaml", "plan.json"]
+
+
+BAD = [
+    (["report"], "--concurrent-users is required"),
+    (["report", "-c", "0"], "--concurrent-users: must be greater than 0"),
+    (["report", "-c", "-5"], "--concurrent-users: must be greater than 0"),
+    (["report", "-c", "abc"], "--concurrent-users: expected a whole number"),
+    (["report", "-c", "nan"], "--concurrent-users: expected a whole number"),
+    (["report", "-c", "2.5"], "--concurrent-users: expected a whole number"),
+    (["report", "-c", "10000001"], "--concurrent-users: must be less than or equal to 10000000"),
+    (["report", "-c", "100", "-t", "50"], "total users (50) cannot be fewer than concurrent users (100)"),
+    (["report", "-c", "100", "-t", "x"], "--total-users: expected a whole number"),
+    (["report", "-c", "100", "-t", "500", "--active-ratio", "0.2"], "give total users or an active ratio, not both"),
+    (["report", "-c", "100", "--active-ratio", "0"], "--active-ratio: must be greater than 0"),
+    (["report", "-c", "100", "--active-ratio", "1.01"], "--active-ratio: must be less than or equal to 1"),
+    (["report", "-c", "100", "--active-ratio", "nan"], "--active-ratio: expected a number between 0 and 1"),
+    (["report", "-c", "100", "--active-ratio", "-inf"], "--active-ratio: expected a number between 0 and 1"),
+    (["report", "-c", "100", "--region", "mars-1"], "unsupported region 'mars-1'; supported: us-east-1"),
+    (["report", "-c", "100", "--instance-type", "x1.huge"], "unknown instance type 'x1.huge'; supported: c5."),
+    (["report", "-c", "100", "--format", "xml"], "Invalid value for '--format'"),
+    (["report", "-c", "100", "--arch", "sparc"], "Invalid value for '--arch'"),
+    (["report", "-c", "100", "--nope"], "No such option"),
+    (["report", "-c", "100", "--assumptions", "/does/not/exist.yaml"], "--assumptions: cannot read"),
+    (["compare"], "Missing argument"),
+    (["compare", "100", "many"], "expected a whole number of users, got 'many'"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, args, message):
+    target = tmp_path / "out.txt"
+    code, out, err = run(capsys, *args, "--output", str(target)) if args[0] == "report" and len(args) > 1 else (
+        run(capsys, *args))
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("sizing: error: ")
+    assert message in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        ("backend: [unclosed", "a.yaml", "is not valid YAML at line 1"),
+        ("{not json", "a.json", "is not valid JSON"),
+        ("- just\n- a list\n", "a.yaml", "must hold a mapping of assumption names to values"),
+        ("bakend:\n  users_per_pod: 50\n", "a.yaml", "--assumptions: bakend: unknown setting"),
+        ("backend:\n  users_per_pod: -1\n", "a.yaml", "--assumptions: backend.users_per_pod: must be greater than 0"),
+        ("node_buffer: .nan\n", "a.yaml", "--assumptions: node_buffer: must be a finite number"),
+        ("backend:\n  cpu_request_m: 2000\n", "a.yaml", "cpu_limit_m must be at least cpu_request_m"),
+        ("cache:\n  min_node_type: cache.x9.huge\n", "a.yaml", "unknown cache node type 'cache.x9.huge'"),
+    ],
+)
+def test_bad_assumptions_files(capsys, tmp_path, content, name, message):
+    source = tmp_path / name
+    source.write_text(content)
+    target = tmp_path / "plan.json"
+    code, out, err = run(capsys, "report", "-c", "1000", "--assumptions", str(source), "-o", str(target))
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and message in err
+    assert not target.exists()
+
+
+def test_failed_run_keeps_the_previous_output_file(capsys, tmp_path):
+    target = tmp_path / "plan.json"
+    target.write_text("previous")
+    code, _, _ = run(capsys, "report", "-c", "-1", "-o", str(target))
+    assert code == 2 and target.read_text() == "previous"
+
+
+def test_interactive_reasks_until_valid(capsys, monkeypatch):
+    answers = "abc\n0\n1,000\n500\nten\n10000\n"
+    code, out, err = run(capsys, "report", "--interactive", "-f", "json", stdin=answers, monkeypatch=monkeypatch)
+    assert code == 0
+    assert json.loads(out) == expected(concurrent_users=1000, total_users=10000)
+    assert err.count("Expected concurrent users") == 3
+    assert err.count("Total registered users") == 3
+    assert "expected a whole number of users, got 'abc" in err
+    assert "cannot be fewer than concurrent users" in err
+
+
+def test_interactive_blank_total_uses_the_active_ratio(capsys, monkeypatch):
+    code, out, _ = run(capsys, "report", "-i", "-f", "json", "--active-ratio", "0.2", stdin="1000\n\n",
+                       monkeypatch=monkeypatch)
+    assert code == 0 and json.loads(out)["workload"]["total_users"] == 5000
+
+
+def test_interactive_ctrl_d_exits_cleanly(capsys, monkeypatch):
+    code, out, err = run(capsys, "report", "-i", stdin="", monkeypatch=monkeypatch)
+    assert (code, out) == (130, "")
+    assert "cancelled" in err and "Traceback" not in err
+
+
+def test_interactive_ctrl_c_exits_cleanly(capsys, monkeypatch):
+    class Interrupting(io.StringIO):
+        def readline(self, *args):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(sys, "stdin", Interrupting())
+    code = main(["report", "-i"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (130, "") and "cancelled" in err
+
+
+def test_the_installed_command_and_python_m(tmp_path):
+    """Real processes: the console script and `python -m sizing`, exit codes and no traceback."""
+    ok = subprocess.run([sys.executable, "-m", "sizing", "report", "-c", "1000", "-f", "json"],
+                        capture_output=True, text=True, check=False)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["tier"] == "medium"
+    bad = subprocess.run([sys.executable, "-m", "sizing", "report", "-c", "abc"], capture_output=True, text=True,
+                         check=False)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr == "sizing: error: --concurrent-users: expected a whole number of users, got 'abc'\n"
+    helped = subprocess.run([sys.executable, "-m", "sizing", "report", "--help"], capture_output=True, text=True,
+                            check=False)
+    assert helped.returncode == 0 and "--concurrent-users" in helped.stdout

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import runpy
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,15 @@ STACKS_DIR = REPO_ROOT / "stacks"
 PROJECT = "chat-infra"
 STACK = "test"
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"]
+
+
+def use_stack_modules() -> None:
+    """Make stacks/'s modules importable by the tests the way the program imports them: as top-level modules.
+
+    Appended, not prepended, so they never shadow anything else; running the program imports the same modules.
+    """
+    if str(STACKS_DIR) not in sys.path:
+        sys.path.append(str(STACKS_DIR))
 
 
 class UnmockedCall(AssertionError):

@@ -1,0 +1,445 @@
+"""The Pulumi program declares what the sizing plan says, for loads from small to beyond one node group.
+
+Each load's program runs once against mocks (module fixture); every test then asserts on what was recorded, after
+the program finished, so no check can hide in an ``apply`` that never ran.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+
+import kubernetes_validate
+import pytest
+
+from sizing import Workload, calculate
+from stack_mocks import Run, run_program, use_stack_modules
+
+use_stack_modules()
+import config as stack_config  # noqa: E402  (stacks/config.py)
+
+LOADS = {
+    "small-300": {"concurrentUsers": 300, "totalUsers": 3000},
+    "medium-1000": {"concurrentUsers": 1000, "totalUsers": 10000},
+    "large-8000": {"concurrentUsers": 8000, "totalUsers": 80000},
+    "enterprise-1M": {"concurrentUsers": 1_000_000},
+    "pinned-c6i.large-50k": {"concurrentUsers": 50_000, "instanceType": "c6i.large"},
+}
+WORKLOAD_FIELDS = {"concurrentUsers": "concurrent_users", "totalUsers": "total_users", "instanceType": "instance_type"}
+
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+TABLE = "aws:dynamodb/table:Table"
+REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+SCALING_TARGET = "aws:appautoscaling/target:Target"
+SCALING_POLICY = "aws:appautoscaling/policy:Policy"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+PDB = "kubernetes:policy/v1:PodDisruptionBudget"
+APPS = ("backend", "frontend")
+
+
+def expected_plan(load: dict):
+    return calculate(Workload(region="us-east-1", **{WORKLOAD_FIELDS[k]: v for k, v in load.items()}))
+
+
+@pytest.fixture(scope="module", params=list(LOADS), ids=list(LOADS))
+def case(request) -> tuple[Run, object]:
+    load = LOADS[request.param]
+    return run_program(load), expected_plan(load)
+
+
+def test_the_loads_cover_every_shape_of_plan():
+    plans = [expected_plan(load) for load in LOADS.values()]
+    assert {p.tier for p in plans} == {"small", "medium", "large", "enterprise"}
+    assert {p.database.billing_mode for p in plans} == {"PAY_PER_REQUEST", "PROVISIONED"}
+    assert any(not p.cache.enabled for p in plans) and any(p.cache.shards == 1 and p.cache.enabled for p in plans)
+    assert any(p.cache.shards > 1 for p in plans)
+    assert {p.network.nat_gateways for p in plans} == {1, 3}
+    assert any(len(p.nodes.groups) > 1 for p in plans), "no load above the 450-node group limit"
+
+
+# --- cluster --------------------------------------------------------------------------------------------------------
+
+
+def test_one_node_group_per_plan_group_with_the_plans_type_and_bounds(case):
+    run, plan = case
+    groups = {g.name: g for g in run.of_type(NODE_GROUP)}
+    assert set(groups) == {f"cluster-{g.name}" for g in plan.nodes.groups}
+    for planned in plan.nodes.groups:
+        group = groups[f"cluster-{planned.name}"]
+        assert group.inputs["instanceTypes"] == [planned.instance_type]
+        assert group.inputs["scalingConfig"] == {
+            "minSize": planned.min_nodes,
+            "maxSize": planned.max_nodes,
+            "desiredSize": planned.min_nodes,
+        }
+        # The Cluster Autoscaler owns the desired size once the group exists.
+        assert group.ignore_changes == ["scalingConfig.desiredSize"]
+        assert group.inputs["amiType"] == {"x86_64": "AL2023_x86_64_STANDARD", "arm64": "AL2023_ARM_64_STANDARD"}[
+            plan.nodes.arch
+        ]
+        assert group.inputs["tags"] == {
+            "k8s.io/cluster-autoscaler/enabled": "true",
+            "k8s.io/cluster-autoscaler/chat-infra-test": "owned",
+        }
+        assert group.inputs["subnetIds"] == [f"network-private-{i}-id" for i in range(plan.network.availability_zones)]
+        assert group.inputs["launchTemplate"] == {"id": "cluster-nodes-id", "version": "1"}
+
+
+def test_nodes_require_imdsv2_and_boot_from_an_encrypted_disk_of_the_planned_size(case):
+    run, plan = case
+    template = run.one("aws:ec2/launchTemplate:LaunchTemplate")
+    assert template.inputs["metadataOptions"]["httpTokens"] == "required"
+    assert template.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1
+    (disk,) = template.inputs["blockDeviceMappings"]
+    assert disk["ebs"]["encrypted"] == "true"
+    assert disk["ebs"]["volumeSize"] == plan.assumptions.node_disk_gib
+    assert "instanceType" not in template.inputs  # the node group's instance_types decide
+
+
+def test_roles_get_exactly_the_managed_policies_they_need(case):
+    run, _ = case
+    attached = Counter()
+    for attachment in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
+        role = attachment.inputs["role"].removesuffix("-1a2b3c")
+        attached[(role, attachment.inputs["policyArn"].rsplit("/", 1)[1])] += 1
+    assert attached == Counter(
+        {
+            ("cluster-cluster-role", "AmazonEKSClusterPolicy"): 1,
+            ("cluster-node-role", "AmazonEKSWorkerNodePolicy"): 1,
+            ("cluster-node-role", "AmazonEKS_CNI_Policy"): 1,
+            ("cluster-node-role", "AmazonEC2ContainerRegistryReadOnly"): 1,
+        }
+    )
+    trusts = {
+        r.name: json.loads(r.inputs["assumeRolePolicy"])["Statement"][0]["Principal"]["Service"]
+        for r in run.of_type("aws:iam/role:Role")
+    }
+    assert trusts == {
+        "cluster-cluster-role": "eks.amazonaws.com",
+        "cluster-node-role": "ec2.amazonaws.com",
+        "workloads-backend-role": "pods.eks.amazonaws.com",
+    }
+
+
+def test_the_cluster_is_private_and_envelope_encrypts_secrets_with_a_rotating_key(case):
+    run, plan = case
+    cluster = run.one("aws:eks/cluster:Cluster")
+    key = run.one("aws:kms/key:Key")
+    assert key.inputs["enableKeyRotation"] is True
+    assert cluster.inputs["name"] == "chat-infra-test"
+    assert cluster.inputs["version"] == stack_config.DEFAULT_KUBERNETES_VERSION
+    assert cluster.inputs["encryptionConfig"] == {
+        "provider": {"keyArn": "arn:aws:mock:::aws:kms/key:Key/cluster-secrets-1a2b3c"},
+        "resources": ["secrets"],
+    }
+    assert cluster.inputs["vpcConfig"]["subnetIds"] == [
+        f"network-private-{i}-id" for i in range(plan.network.availability_zones)
+    ]
+
+
+# --- network --------------------------------------------------------------------------------------------------------
+
+
+def test_subnets_span_the_plans_zones_with_the_tags_eks_load_balancers_need(case):
+    run, plan = case
+    subnets = {s.name: s for s in run.of_type("aws:ec2/subnet:Subnet")}
+    zones = plan.network.availability_zones
+    assert set(subnets) == {f"network-{kind}-{i}" for kind in ("public", "private") for i in range(zones)}
+    assert len({s.inputs["availabilityZone"] for s in subnets.values()}) == zones
+    for i in range(zones):
+        public, private = subnets[f"network-public-{i}"].inputs, subnets[f"network-private-{i}"].inputs
+        assert public["tags"]["kubernetes.io/role/elb"] == "1"
+        assert private["tags"]["kubernetes.io/role/internal-elb"] == "1"
+        assert "kubernetes.io/role/elb" not in private["tags"]
+        for tags in (public["tags"], private["tags"]):
+            assert tags["kubernetes.io/cluster/chat-infra-test"] == "shared"
+        assert public["mapPublicIpOnLaunch"] is False
+
+
+def test_nat_gateways_as_the_plan_counts_them_and_every_private_subnet_routes_through_one(case):
+    run, plan = case
+    nats = run.of_type("aws:ec2/natGateway:NatGateway")
+    assert len(nats) == plan.network.nat_gateways
+    assert len(run.of_type("aws:ec2/eip:Eip")) == plan.network.nat_gateways
+    assert len({n.inputs["subnetId"] for n in nats}) == len(nats)
+    used = set()
+    for i in range(plan.network.availability_zones):
+        table = run.named(f"network-private-rt-{i}")
+        (route,) = table.inputs["routes"]
+        assert route["cidrBlock"] == "0.0.0.0/0"
+        used.add(route["natGatewayId"])
+    assert used == {f"network-nat-{i}-id" for i in range(plan.network.nat_gateways)}
+    (public_route,) = run.named("network-public-rt").inputs["routes"]
+    assert public_route["gatewayId"] == "network-igw-id"
+
+
+# --- data -----------------------------------------------------------------------------------------------------------
+
+
+def test_the_table_is_billed_and_scaled_as_planned(case):
+    run, plan = case
+    table = run.one(TABLE)
+    database = plan.database
+    assert table.inputs["billingMode"] == database.billing_mode
+    targets = {t.inputs["scalableDimension"]: t.inputs for t in run.of_type(SCALING_TARGET)}
+    policies = run.of_type(SCALING_POLICY)
+    if database.billing_mode == "PROVISIONED":
+        assert table.inputs["readCapacity"] == database.read_capacity_units
+        assert table.inputs["writeCapacity"] == database.write_capacity_units
+        assert table.ignore_changes == ["readCapacity", "writeCapacity"]
+        read, write = targets["dynamodb:table:ReadCapacityUnits"], targets["dynamodb:table:WriteCapacityUnits"]
+        assert (read["minCapacity"], read["maxCapacity"]) == (database.read_autoscaling.min, database.read_autoscaling.max)
+        assert (write["minCapacity"], write["maxCapacity"]) == (
+            database.write_autoscaling.min,
+            database.write_autoscaling.max,
+        )
+        assert read["resourceId"] == "table/data-conversations-1a2b3c"
+        assert len(targets) == 2 and len(policies) == 2
+        for policy in policies:
+            tracking = policy.inputs["targetTrackingScalingPolicyConfiguration"]
+            assert policy.inputs["policyType"] == "TargetTrackingScaling"
+            assert tracking["targetValue"] == pytest.approx(plan.assumptions.database.target_utilization * 100)
+    else:
+        assert "readCapacity" not in table.inputs and "writeCapacity" not in table.inputs
+        assert not targets and not policies
+
+
+def test_the_table_is_protected_recoverable_and_encrypted(case):
+    run, _ = case
+    table = run.one(TABLE)
+    assert table.protect is True
+    assert table.inputs["pointInTimeRecovery"] == {"enabled": True}
+    assert table.inputs["serverSideEncryption"] == {"enabled": True}
+    assert table.inputs["deletionProtectionEnabled"] is True
+    assert not [r.name for r in run.resources if r.protect and r.typ != TABLE], "only the table needs protecting"
+
+
+def test_the_cache_has_the_plans_node_type_and_count_or_does_not_exist(case):
+    run, plan = case
+    cache = plan.cache
+    elasticache = [r for r in run.resources if r.typ.startswith("aws:elasticache/")]
+    if not cache.enabled:
+        assert elasticache == []
+        assert run.outputs["cacheEndpoint"] is None
+        assert not any(e["name"] == "CACHE_HOST" for e in env_of(run, "backend"))
+        return
+    group = run.one(REPLICATION_GROUP).inputs
+    assert group["nodeType"] == cache.node_type
+    if cache.shards == 1:
+        assert group["numCacheClusters"] == cache.num_nodes
+        assert "numNodeGroups" not in group
+        assert run.outputs["cacheEndpoint"] == "master.data-cache-1a2b3c.cache.example.com"
+    else:
+        assert (group["numNodeGroups"], group["replicasPerNodeGroup"]) == (cache.shards, cache.replicas_per_shard)
+        assert group["numNodeGroups"] * (1 + group["replicasPerNodeGroup"]) == cache.num_nodes
+        assert group["clusterMode"] == "enabled"
+        assert run.outputs["cacheEndpoint"] == "clustercfg.data-cache-1a2b3c.cache.example.com"
+    assert group["atRestEncryptionEnabled"] is True
+    assert group["transitEncryptionEnabled"] is True
+    has_replica = cache.num_nodes > cache.shards
+    assert group["automaticFailoverEnabled"] is (has_replica or cache.shards > 1)
+    assert group.get("multiAzEnabled", False) is has_replica
+    env = {e["name"]: e["value"] for e in env_of(run, "backend")}
+    assert env["CACHE_HOST"] == run.outputs["cacheEndpoint"]
+
+
+def test_only_the_clusters_nodes_reach_the_cache_on_6379(case):
+    run, plan = case
+    rules = run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    if not plan.cache.enabled:
+        assert rules == [] and run.of_type("aws:ec2/securityGroup:SecurityGroup") == []
+        return
+    (rule,) = rules
+    assert rule.inputs["referencedSecurityGroupId"] == "sg-cluster"
+    assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (6379, 6379, "tcp")
+    assert not {"cidrIpv4", "cidrIpv6", "prefixListId"} & set(rule.inputs)
+    group = run.one("aws:ec2/securityGroup:SecurityGroup").inputs
+    assert not group.get("ingress") and not group.get("egress")
+    assert run.one(REPLICATION_GROUP).inputs["securityGroupIds"] == ["data-cache-id"]
+
+
+# --- workloads ------------------------------------------------------------------------------------------------------
+
+
+def pod_spec(run: Run, app: str) -> dict:
+    return run.named(f"workloads-{app}").inputs["spec"]["template"]["spec"]
+
+
+def env_of(run: Run, app: str) -> list[dict]:
+    return pod_spec(run, app)["containers"][0].get("env", [])
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_containers_request_and_limit_what_the_plan_says(case, app):
+    run, plan = case
+    pod = getattr(plan, app)
+    (container,) = pod_spec(run, app)["containers"]
+    assert container["resources"] == {
+        "requests": {"cpu": f"{pod.cpu_request_m}m", "memory": f"{pod.memory_request_mib}Mi"},
+        "limits": {"cpu": f"{pod.cpu_limit_m}m", "memory": f"{pod.memory_limit_mib}Mi"},
+    }
+    deployment = run.named(f"workloads-{app}")
+    assert deployment.inputs["spec"]["replicas"] == pod.min_replicas
+    assert deployment.ignore_changes == ["spec.replicas"]
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_each_hpa_scales_its_deployment_between_the_plans_bounds(case, app):
+    run, plan = case
+    pod = getattr(plan, app)
+    hpa = run.named(f"workloads-{app}-hpa").inputs
+    assert hpa["apiVersion"] == "autoscaling/v2"
+    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (pod.min_replicas, pod.max_replicas)
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": app}
+    pdb = run.named(f"workloads-{app}-pdb").inputs["spec"]
+    assert pdb["selector"]["matchLabels"] == run.named(f"workloads-{app}").inputs["spec"]["selector"]["matchLabels"]
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_pods_run_locked_down_and_spread_over_zones(case, app):
+    run, _ = case
+    spec = pod_spec(run, app)
+    (container,) = spec["containers"]
+    security = container["securityContext"]
+    assert security["runAsNonRoot"] is True and security["runAsUser"] > 0
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["automountServiceAccountToken"] is False
+    assert "topology.kubernetes.io/zone" in {c["topologyKey"] for c in spec["topologySpreadConstraints"]}
+    namespace = run.one("kubernetes:core/v1:Namespace").inputs["metadata"]
+    assert namespace["name"] == "chat-app"
+    assert namespace["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_the_backend_gets_the_table_name_and_its_own_narrow_table_role(case):
+    run, _ = case
+    env = {e["name"]: e["value"] for e in env_of(run, "backend")}
+    assert env["TABLE_NAME"] == run.outputs["tableName"] == "data-conversations-1a2b3c"
+    policy = json.loads(run.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    (statement,) = policy["Statement"]
+    table_arn = "arn:aws:mock:::aws:dynamodb/table:Table/data-conversations-1a2b3c"
+    assert statement["Resource"] == [table_arn, f"{table_arn}/index/*"]
+    assert all(action.startswith("dynamodb:") and "*" not in action for action in statement["Action"])
+    association = run.one("aws:eks/podIdentityAssociation:PodIdentityAssociation").inputs
+    assert (association["namespace"], association["serviceAccount"]) == ("chat-app", "backend")
+    assert pod_spec(run, "backend")["serviceAccountName"] == "backend"
+
+
+def test_every_kubernetes_object_goes_through_the_clusters_provider(case):
+    run, _ = case
+    provider = run.one("pulumi:providers:kubernetes")
+    secret = provider.inputs["kubeconfig"]
+    # Still a secret on the wire: the mock monitor shows the envelope Pulumi sends.
+    assert secret["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
+    kubeconfig = json.loads(secret["value"])
+    assert kubeconfig["users"][0]["user"]["exec"]["args"][:2] == ["eks", "get-token"]
+    for resource in run.resources:
+        if resource.typ.startswith("kubernetes:"):
+            assert resource.provider.startswith(provider.urn + "::"), resource.name
+
+
+# --- every Kubernetes object against the official schema -------------------------------------------------------------
+
+
+def kubernetes_objects(run: Run) -> list[dict]:
+    return [r.inputs for r in run.resources if r.typ.startswith("kubernetes:")]
+
+
+def test_every_kubernetes_object_validates_strictly_against_the_kubernetes_schema(case):
+    run, _ = case
+    objects = kubernetes_objects(run)
+    assert {o["kind"] for o in objects} == {
+        "Namespace",
+        "ServiceAccount",
+        "Deployment",
+        "Service",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+    }
+    version = stack_config.DEFAULT_KUBERNETES_VERSION
+    for obj in objects:
+        assert kubernetes_validate.validate(obj, version, strict=True) == version
+
+
+def test_the_schema_check_rejects_what_kubernetes_would_reject():
+    run = run_program(LOADS["small-300"])
+    (deployment,) = [o for o in kubernetes_objects(run) if o["kind"] == "Deployment" and o["metadata"]["name"] == "backend"]
+    typo = copy.deepcopy(deployment)
+    typo["spec"]["template"]["spec"]["containers"][0]["securityContex"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError, match="securityContex"):
+        kubernetes_validate.validate(typo, stack_config.DEFAULT_KUBERNETES_VERSION, strict=True)
+
+
+# --- structure and outputs ------------------------------------------------------------------------------------------
+
+
+def test_resource_names_are_unique(case):
+    run, _ = case
+    assert len(run.urns) == len(set(run.urns))
+    assert len({(r.typ, r.name) for r in run.resources}) == len(run.resources)
+    physical = [(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in kubernetes_objects(run)]
+    assert len(physical) == len(set(physical))
+
+
+def test_every_resource_belongs_to_one_of_the_four_components(case):
+    run, _ = case
+    components = {r.urn: r.typ for r in run.resources if not r.custom}
+    assert sorted(components.values()) == [
+        "chat-infra:cluster:Cluster",
+        "chat-infra:data:Data",
+        "chat-infra:network:Network",
+        "chat-infra:workloads:Workloads",
+    ]
+    for resource in run.resources:
+        if resource.custom:
+            assert resource.parent in components, resource.name
+
+
+def test_the_outputs_carry_the_whole_plan_its_cost_and_what_was_created(case):
+    run, plan = case
+    assert run.outputs["sizing"] == json.loads(plan.model_dump_json())
+    assert run.outputs["tier"] == plan.tier
+    assert run.outputs["monthlyCostMinUsd"] == plan.cost.monthly_usd.min
+    assert run.outputs["monthlyCostMaxUsd"] == plan.cost.monthly_usd.max
+    assert run.outputs["clusterName"] == "chat-infra-test"
+    assert run.outputs["nodeGroupNames"] == [f"cluster-{g.name}-1a2b3c" for g in plan.nodes.groups]
+    assert run.outputs["tableName"] == "data-conversations-1a2b3c"
+    assert run.secret_outputs == {"kubeconfig"}
+    assert json.loads(run.outputs["kubeconfig"])["clusters"][0]["cluster"]["server"].startswith("https://")
+
+
+def test_every_provider_call_is_one_the_mocks_answer_on_purpose(case):
+    run, _ = case
+    assert sorted({token for token, _ in run.calls}) == [
+        "aws:index/getAvailabilityZones:getAvailabilityZones",
+        "aws:index/getPartition:getPartition",
+    ]
+
+
+# --- other settings -------------------------------------------------------------------------------------------------
+
+
+def test_arm64_nodes_get_the_arm_image_and_a_graviton_type():
+    run = run_program({"concurrentUsers": 1000, "totalUsers": 10000, "arch": "arm64"})
+    plan = calculate(Workload(concurrent_users=1000, total_users=10000, arch="arm64"))
+    (group,) = run.of_type(NODE_GROUP)
+    assert group.inputs["amiType"] == "AL2023_ARM_64_STANDARD"
+    assert group.inputs["instanceTypes"] == [plan.nodes.instance_type]
+
+
+def test_assumption_overrides_reach_the_plan_and_the_resources():
+    run = run_program({"concurrentUsers": 1000, "assumptions": {"backend": {"users_per_pod": 50}}})
+    plan = calculate(Workload(concurrent_users=1000, assumptions={"backend": {"users_per_pod": 50}}))
+    assert run.named("workloads-backend-hpa").inputs["spec"]["minReplicas"] == plan.backend.min_replicas
+    assert plan.backend.min_replicas != expected_plan({"concurrentUsers": 1000}).backend.min_replicas
+
+
+def test_without_workloads_only_the_aws_side_is_declared():
+    run = run_program({"concurrentUsers": 1000, "totalUsers": 10000, "deployWorkloads": False})
+    assert not [r for r in run.resources if r.typ.startswith("kubernetes:") or "kubernetes" in r.typ]
+    assert run.one(NODE_GROUP) and run.one(TABLE)
+    assert "chat-infra:workloads:Workloads" not in {r.typ for r in run.resources}

@@ -10,7 +10,6 @@ from sizing.catalog import load_catalog
 from sizing.errors import SizingError
 from sizing.limits import CACHE_MAX_SHARDS, CACHE_NODES_PER_CLUSTER_QUOTA
 from sizing.plan import CachePlan
-from sizing.pods import exact
 from sizing.pricing import RegionPrices, region_prices
 from sizing.tiers import at_least
 
@@ -35,7 +34,7 @@ def _candidates(region: str, min_node_type: str, usable_fraction: float) -> tupl
 def plan_cache(
     concurrent_users: int, tier: Tier, cache: CacheAssumptions, prices: RegionPrices
 ) -> tuple[CachePlan, list[str]]:
-    required_gib = float(concurrent_users * exact(cache.mib_per_session) / 1024)
+    required_gib = concurrent_users * cache.mib_per_session / 1024
     if not cache_enabled(tier, cache):
         return CachePlan(
             enabled=False, node_type=None, num_nodes=0, shards=0, replicas_per_shard=0,

@@ -7,7 +7,7 @@ from sizing.cost import plan_cost
 from sizing.database import plan_database
 from sizing.limits import CLUSTER_MAX_NODES, CLUSTER_MAX_PODS
 from sizing.plan import IntRange, NetworkPlan, Performance, SizingPlan, WorkloadSummary
-from sizing.pods import exact, pod_plan
+from sizing.pods import pod_plan
 from sizing.pricing import region_prices
 from sizing.selection import plan_nodes
 from sizing.tiers import LATENCY_MS, tier_for
@@ -20,7 +20,7 @@ def calculate(workload: Workload) -> SizingPlan:
     users = workload.concurrent_users
     total = workload.effective_total_users
     tier = tier_for(users)
-    requests_per_second = users * exact(a.requests_per_user_per_minute) / 60
+    requests_per_second = users * a.requests_per_user_per_minute / 60
 
     backend = pod_plan(users, a.backend, a.min_replicas)
     frontend = pod_plan(users, a.frontend, a.min_replicas)
@@ -34,7 +34,7 @@ def calculate(workload: Workload) -> SizingPlan:
     cost = plan_cost(
         concurrent_users=users,
         total_users=total,
-        requests_per_second=float(requests_per_second),
+        requests_per_second=requests_per_second,
         nodes=nodes,
         database=database,
         cache=cache,
@@ -54,7 +54,7 @@ def calculate(workload: Workload) -> SizingPlan:
             arch=nodes.arch,
         ),
         performance=Performance(
-            requests_per_second=float(requests_per_second), latency_ms=IntRange(min=latency[0], max=latency[1])
+            requests_per_second=requests_per_second, latency_ms=IntRange(min=latency[0], max=latency[1])
         ),
         backend=backend,
         frontend=frontend,

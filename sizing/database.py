@@ -9,7 +9,7 @@ from fractions import Fraction
 from sizing.assumptions import DatabaseAssumptions, Tier, TrafficAssumptions
 from sizing.limits import TABLE_THROUGHPUT_QUOTA
 from sizing.plan import AutoScalingRange, DatabasePlan, Range
-from sizing.pods import exact
+from sizing.exact import ceil_scaled, exact
 from sizing.pricing import RegionPrices
 
 ON_DEMAND_TIERS: tuple[Tier, ...] = ("small", "medium")
@@ -33,16 +33,16 @@ def plan_database(
     traffic: TrafficAssumptions,
     prices: RegionPrices,
 ) -> tuple[DatabasePlan, list[str]]:
-    reads = concurrent_users * exact(db.reads_per_user_per_second)
-    writes = concurrent_users * exact(db.writes_per_user_per_second)
-    read_units = reads * read_units_per_read(db)
-    write_units = writes * write_units_per_write(db)
-    rcu, wcu = max(1, math.ceil(read_units)), max(1, math.ceil(write_units))
-    target = exact(db.target_utilization)
+    per_read, per_write = read_units_per_read(db), write_units_per_write(db)
+    reads = concurrent_users * db.reads_per_user_per_second
+    writes = concurrent_users * db.writes_per_user_per_second
+    rcu = max(1, ceil_scaled(concurrent_users, times=(db.reads_per_user_per_second, per_read)))
+    wcu = max(1, ceil_scaled(concurrent_users, times=(db.writes_per_user_per_second, per_write)))
 
     def autoscaling(units: int) -> AutoScalingRange:
         return AutoScalingRange(
-            min=max(1, math.ceil(units * exact(db.min_capacity_fraction))), max=max(1, math.ceil(units / target))
+            min=max(1, ceil_scaled(units, times=(db.min_capacity_fraction,))),
+            max=max(1, ceil_scaled(units, per=(db.target_utilization,))),
         )
 
     read_scaling, write_scaling = autoscaling(rcu), autoscaling(wcu)
@@ -50,7 +50,8 @@ def plan_database(
     # Money is float (rounded to cents); only the capacity units above need exact arithmetic before ceil().
     price, hours = prices.service, prices.hours_per_month
     storage = storage_gib * price("dynamodb_storage_gb_month")
-    reads_hourly, writes_hourly, target_f = float(read_units) * 3600, float(write_units) * 3600, float(target)
+    read_units, write_units = reads * float(per_read), writes * per_write
+    reads_hourly, writes_hourly, target = read_units * 3600, write_units * 3600, db.target_utilization
 
     def on_demand(load: float) -> float:
         requests = (reads_hourly * price("dynamodb_on_demand_read_million")
@@ -59,8 +60,8 @@ def plan_database(
 
     def provisioned(load: float) -> float:
         # Target tracking keeps consumed/provisioned near the target, never below the scaling floor.
-        rcu_held = max(read_scaling.min, float(read_units) * load / target_f)
-        wcu_held = max(write_scaling.min, float(write_units) * load / target_f)
+        rcu_held = max(read_scaling.min, read_units * load / target)
+        wcu_held = max(write_scaling.min, write_units * load / target)
         hourly = rcu_held * price("dynamodb_provisioned_rcu_hour") + wcu_held * price("dynamodb_provisioned_wcu_hour")
         return hourly * hours + storage
 
@@ -78,8 +79,8 @@ def plan_database(
     ]
     plan = DatabasePlan(
         billing_mode=mode,
-        reads_per_second=float(reads),
-        writes_per_second=float(writes),
+        reads_per_second=reads,
+        writes_per_second=writes,
         read_capacity_units=rcu,
         write_capacity_units=wcu,
         read_autoscaling=read_scaling,

@@ -119,15 +119,16 @@ def pack(p: Packing, count_a: int, count_b: int) -> int | None:
     partial node, and the smaller shape first tops up those nodes' leftovers (full nodes, then the partial one)
     before opening new nodes. That is exactly what item-by-item FFD does, in O(1) instead of O(pods x nodes).
     """
-    first_count, remaining = (count_b, count_a) if p.swapped else (count_a, count_b)
-    if (first_count and not p.per_empty_first) or (remaining and not p.per_empty_second):
+    node, first, second, swapped, per_empty_first, per_empty_second, beside_full = p
+    first_count, remaining = (count_b, count_a) if swapped else (count_a, count_b)
+    if (first_count and not per_empty_first) or (remaining and not per_empty_second):
         return None
-    full, partial = divmod(first_count, p.per_empty_first) if first_count else (0, 0)
+    full, partial = divmod(first_count, per_empty_first) if first_count else (0, 0)
     if full and remaining:
-        remaining -= min(remaining, full * p.beside_full)
+        remaining -= min(remaining, full * beside_full)
     if partial and remaining:
-        remaining -= min(remaining, _beside(p.node, p.first, p.second, partial))
-    return full + (1 if partial else 0) + (-(-remaining // p.per_empty_second) if remaining else 0)
+        remaining -= min(remaining, _beside(node, first, second, partial))
+    return full + (1 if partial else 0) + (-(-remaining // per_empty_second) if remaining else 0)
 
 
 def nodes_to_pack(node: Allocatable, a: PodShape, b: PodShape) -> int | None:

@@ -1,27 +1,16 @@
-"""Replica bounds per Deployment: the seed's formulas, in exact arithmetic.
-
-Multipliers are read as the decimals a person wrote (``Fraction(str(1.3))`` is 13/10), so 1,000 users at 100 per pod
-with a 1.3 buffer is exactly 13 pods, where float arithmetic gives 13.000000000000002 and rounds up to 14.
-"""
+"""Replica bounds per Deployment: the seed's formulas, in exact arithmetic (see ``exact``)."""
 
 from __future__ import annotations
 
-import math
-from fractions import Fraction
-from functools import cache
-
 from sizing.assumptions import PodAssumptions
+from sizing.exact import ceil_scaled
 from sizing.plan import PodPlan
 
 
-@cache
-def exact(value: float) -> Fraction:
-    return Fraction(str(value))
-
-
 def replicas(concurrent_users: int, spec: PodAssumptions, floor: int) -> tuple[int, int]:
-    minimum = max(floor, math.ceil(concurrent_users / exact(spec.users_per_pod) * exact(spec.buffer)))
-    return minimum, math.ceil(minimum * exact(spec.max_multiplier))
+    """min = ceil(users / users_per_pod x buffer), never below the floor; max = ceil(min x max_multiplier)."""
+    minimum = max(floor, ceil_scaled(concurrent_users, times=(spec.buffer,), per=(spec.users_per_pod,)))
+    return minimum, ceil_scaled(minimum, times=(spec.max_multiplier,))
 
 
 def pod_plan(concurrent_users: int, spec: PodAssumptions, floor: int) -> PodPlan:

@@ -49,6 +49,10 @@ def _pods(pod: PodPlan) -> list[tuple[str, str]]:
     ]
 
 
+def _scaling(mode: str, scaling) -> str:
+    return f" (auto scaling {scaling.min:,}-{scaling.max:,})" if mode == "PROVISIONED" else ""
+
+
 def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
     w, perf, nodes, db, cache, cost = plan.workload, plan.performance, plan.nodes, plan.database, plan.cache, plan.cost
     banner = Text(style.title(TIER_BADGE[plan.tier], f"{plan.tier.upper()} TIER"), style=f"bold {TIER_STYLE[plan.tier]}")
@@ -57,7 +61,8 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
         ("Instance Type", f"{nodes.instance_type}{' (pinned)' if nodes.pinned else ''} ({nodes.arch})"),
         ("vCPU per Node", str(nodes.vcpu)),
         ("Memory per Node", f"{nodes.memory_gib:g} GiB"),
-        ("Allocatable", f"{nodes.allocatable_cpu_m:,}m CPU, {nodes.allocatable_memory_mib:,} MiB, {nodes.max_pods} pods"),
+        ("Allocatable", f"{nodes.allocatable_cpu_m:,}m CPU, {nodes.allocatable_memory_mib:,} MiB, "
+                        f"{nodes.max_pods} pods max"),
         ("Node Count", f"{nodes.min_nodes:,} - {nodes.max_nodes:,}"),
         ("Node Groups", ", ".join(f"{g.name} ({g.min_nodes}-{g.max_nodes})" for g in nodes.groups)),
         ("Fleet Cost", f"{money_range(nodes.monthly_usd.min, nodes.monthly_usd.max)} / month"),
@@ -76,8 +81,8 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
     )
     database_rows = [
         ("DynamoDB Mode", "On-Demand" if db.billing_mode == "PAY_PER_REQUEST" else "Provisioned + auto scaling"),
-        ("Estimated RCU", f"{db.read_capacity_units:,} (scales {db.read_autoscaling.min:,}-{db.read_autoscaling.max:,})"),
-        ("Estimated WCU", f"{db.write_capacity_units:,} (scales {db.write_autoscaling.min:,}-{db.write_autoscaling.max:,})"),
+        ("Estimated RCU", f"{db.read_capacity_units:,}" + _scaling(db.billing_mode, db.read_autoscaling)),
+        ("Estimated WCU", f"{db.write_capacity_units:,}" + _scaling(db.billing_mode, db.write_autoscaling)),
         ("On-Demand Cost", money_range(db.monthly_usd_on_demand.min, db.monthly_usd_on_demand.max)),
         ("Provisioned Cost", money_range(db.monthly_usd_provisioned.min, db.monthly_usd_provisioned.max)),
         ("Redis Cache", cache_text),

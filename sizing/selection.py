@@ -18,7 +18,7 @@ from sizing.errors import SizingError
 from sizing.limits import MAX_NODES_PER_GROUP
 from sizing.nodes import Allocatable, Packing, allocatable, pack, packing, workload_capacity
 from sizing.plan import NodeGroupPlan, NodeOption, NodePlan, PodPlan, Range
-from sizing.pods import exact
+from sizing.exact import exact
 from sizing.pricing import region_prices
 
 ALTERNATIVES = 3

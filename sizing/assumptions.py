@@ -64,7 +64,8 @@ class DatabaseAssumptions(_Strict):
 
 
 class CacheAssumptions(_Strict):
-    enabled: Literal["auto", "on", "off"] = Field(default="auto", description="auto: off for small, on from medium")
+    # A bool, not "on"/"off": YAML 1.1 reads a bare on/off as a boolean anyway.
+    enabled: Literal["auto"] | bool = Field(default="auto", description="auto: off for small, on from medium")
     mib_per_session: float = Field(default=0.5, gt=0, le=1_024, description="cached state per concurrent user")
     usable_fraction: float = Field(default=0.75, gt=0, le=1, description="share of node memory left for data")
     min_node_type: str = Field(default="cache.t3.small", description="never choose a node with less memory")

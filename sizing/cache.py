@@ -16,7 +16,7 @@ from sizing.tiers import at_least
 
 
 def cache_enabled(tier: Tier, cache: CacheAssumptions) -> bool:
-    return cache.enabled == "on" or (cache.enabled == "auto" and tier != "small")
+    return cache.enabled is True or (cache.enabled == "auto" and tier != "small")
 
 
 @functools.cache

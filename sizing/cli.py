@@ -6,6 +6,7 @@ stderr and exit status 2, and no output file is written unless the whole report 
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -196,6 +197,18 @@ def compare(users: Sequence[str], active_ratio, fmt, region, arch, assumptions_f
         text = {"json": formats.many_to_json, "yaml": formats.many_to_yaml,
                 "markdown": formats.many_to_markdown}[fmt](plans)
     _write(text, output)
+
+
+@cli.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
+def assumptions(fmt, output) -> None:
+    """Print every assumption with its default: a starting point for --assumptions FILE."""
+    from sizing import formats
+    from sizing.assumptions import Assumptions
+
+    data = Assumptions().model_dump(mode="json")
+    _write(formats.to_yaml_text(data) if fmt == "yaml" else json.dumps(data, indent=2) + "\n", output)
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> int:

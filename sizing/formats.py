@@ -27,18 +27,18 @@ def many_to_json(plans: Sequence[SizingPlan]) -> str:
     return json.dumps([plan.model_dump(mode="json") for plan in plans], indent=2) + "\n"
 
 
-def _yaml(data: object) -> str:
+def to_yaml_text(data: object) -> str:
     import yaml
 
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 
 
 def to_yaml(plan: SizingPlan) -> str:
-    return _yaml(plan.model_dump(mode="json"))
+    return to_yaml_text(plan.model_dump(mode="json"))
 
 
 def many_to_yaml(plans: Sequence[SizingPlan]) -> str:
-    return _yaml([plan.model_dump(mode="json") for plan in plans])
+    return to_yaml_text([plan.model_dump(mode="json") for plan in plans])
 
 
 def cpu_quantity(millicores: int) -> str:
@@ -67,7 +67,7 @@ def to_helm_values(plan: SizingPlan) -> str:
         f"# chat-infra sizing for {plan.workload.concurrent_users:,} concurrent users ({plan.tier} tier).\n"
         "# One block per subchart of an umbrella chart: `helm install chat ./chart -f values.yaml`.\n"
     )
-    return header + _yaml({"backend": pod_values(plan.backend), "frontend": pod_values(plan.frontend)})
+    return header + to_yaml_text({"backend": pod_values(plan.backend), "frontend": pod_values(plan.frontend)})
 
 
 def _md_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:

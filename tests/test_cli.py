@@ -221,3 +221,17 @@ def test_the_installed_command_and_python_m(tmp_path):
     helped = subprocess.run([sys.executable, "-m", "sizing", "report", "--help"], capture_output=True, text=True,
                             check=False)
     assert helped.returncode == 0 and "--concurrent-users" in helped.stdout
+
+
+def test_assumptions_command_prints_a_file_the_report_accepts(capsys, tmp_path):
+    code, out, _ = run(capsys, "assumptions")
+    assert code == 0 and yaml.safe_load(out)["backend"]["users_per_pod"] == 100
+    defaults = tmp_path / "defaults.yaml"
+    defaults.write_text(out.replace("users_per_pod: 100.0", "users_per_pod: 125.0", 1).replace(
+        "enabled: auto", "enabled: on"))
+    code, out, _ = run(capsys, "report", "-c", "300", "--assumptions", str(defaults), "-f", "json")
+    plan = json.loads(out)
+    assert code == 0 and plan["backend"]["min_replicas"] == 4  # ceil(300 / 125 x 1.3)
+    assert plan["cache"]["enabled"] is True  # YAML's bare `on` is a boolean
+    code, out, _ = run(capsys, "assumptions", "-f", "json")
+    assert json.loads(out) == yaml.safe_load(run(capsys, "assumptions")[1])

@@ -64,8 +64,9 @@ def test_cache_off_for_small_on_from_medium():
     assert not calculate(Workload(concurrent_users=499)).cache.enabled
     cache = calculate(Workload(concurrent_users=500)).cache
     assert cache.enabled and cache.num_nodes == 1 and cache.replicas_per_shard == 0
-    forced = calculate(Workload(concurrent_users=100, assumptions={"cache": {"enabled": "on"}})).cache
+    forced = calculate(Workload(concurrent_users=100, assumptions={"cache": {"enabled": True}})).cache
     assert forced.enabled
+    assert not calculate(Workload(concurrent_users=5_000, assumptions={"cache": {"enabled": False}})).cache.enabled
 
 
 def test_cache_is_the_cheapest_node_that_holds_every_session():

@@ -1,0 +1,182 @@
+"""Bad stack config stops the program with one line that names the key, before any resource is declared.
+
+Messages are given whole where stacks/config.py words them, and as (key, ending) where sizing.errors.describe does.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from stack_mocks import StackMocks, run_program, use_stack_modules
+
+use_stack_modules()
+import config as stack_config  # noqa: E402  (stacks/config.py)
+
+GOOD = {"concurrentUsers": 1000, "totalUsers": 10000}
+
+BAD = [
+    pytest.param(
+        {},
+        "chat-infra:concurrentUsers: missing; set the peak simultaneous users with "
+        "`pulumi config set chat-infra:concurrentUsers 1000`",
+        id="missing-concurrentUsers",
+    ),
+    pytest.param(
+        {"concurrentUsers": -5}, ("chat-infra:concurrentUsers: ", "greater than 0 (got -5)"), id="negative"
+    ),
+    pytest.param(
+        {"concurrentUsers": "lots"},
+        ("chat-infra:concurrentUsers: ", "valid integer, unable to parse string as an integer (got 'lots')"),
+        id="not-a-number",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1.5},
+        ("chat-infra:concurrentUsers: ", "valid integer, got a number with a fractional part (got 1.5)"),
+        id="fraction",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "totalUsers": -1},
+        ("chat-infra:totalUsers: ", "greater than 0 (got -1)"),
+        id="negative-total",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "totalUsers": 500},
+        "chat-infra:totalUsers: total users (500) cannot be fewer than concurrent users (1,000)",
+        id="total-below-concurrent",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "totalUsers": 5000, "activeRatio": "0.2"},
+        "chat-infra:totalUsers and chat-infra:activeRatio: give total users or an active ratio, not both",
+        id="total-and-ratio",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "activeRatio": "1.5"},
+        ("chat-infra:activeRatio: ", "less than or equal to 1 (got 1.5)"),
+        id="ratio-above-1",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "arch": "sparc"},
+        ("chat-infra:arch: ", "'x86_64' or 'arm64' (got 'sparc')"),
+        id="unknown-arch",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "assumptions": {"backend": {"users_per_podd": 80}}},
+        "chat-infra:assumptions: backend.users_per_podd: unknown setting (check the spelling)",
+        id="assumption-typo",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "assumptions": {"backend": {"users_per_pod": -1}}},
+        ("chat-infra:assumptions: backend.users_per_pod: ", "greater than 0 (got -1)"),
+        id="assumption-out-of-range",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "assumptions": "users_per_pod=80"},
+        "chat-infra:assumptions: must be an object (got 'users_per_pod=80')",
+        id="assumptions-not-an-object",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "vpcCidr": "10.0.0.0/24"},
+        "chat-infra:vpcCidr: must be from /16 to /20 to hold the subnets (got '10.0.0.0/24')",
+        id="vpc-too-small",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "vpcCidr": "10.0.0.1/16"},
+        "chat-infra:vpcCidr: not an IPv4 network: 10.0.0.1/16 has host bits set (got '10.0.0.1/16')",
+        id="vpc-host-bits",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "kubernetesVersion": "latest"},
+        "chat-infra:kubernetesVersion: must be a minor version like 1.34 (got 'latest')",
+        id="kubernetes-version",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "deployWorkloads": "yes"},
+        "chat-infra:deployWorkloads: must be true or false (got 'yes')",
+        id="deploy-workloads",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "backendImage": "  "},
+        "chat-infra:backendImage: must be a container image reference (got '  ')",
+        id="empty-image",
+    ),
+]
+
+
+@pytest.mark.parametrize(("values", "message"), BAD)
+def test_bad_config_fails_with_one_line_naming_the_key(values, message):
+    with pytest.raises(pulumi.RunError) as raised:
+        run_program(values)
+    line = str(raised.value)
+    if isinstance(message, tuple):
+        # The wording after the key is sizing.errors.describe's; the key and the offending value are ours to check.
+        key, tail = message
+        assert line.startswith(key) and line.endswith(tail), line
+    else:
+        assert line == message
+    assert "\n" not in line
+
+
+@pytest.mark.parametrize(
+    ("values", "key", "start"),
+    [
+        ({"concurrentUsers": 1000, "instanceType": "m9.huge"}, "chat-infra:instanceType", "unknown instance type 'm9.huge'"),
+        ({"concurrentUsers": 1000, "aws:region": "mars-north-1"}, "aws:region", "unsupported region 'mars-north-1'"),
+    ],
+    ids=["unknown-instance-type", "unsupported-region"],
+)
+def test_what_the_engine_cannot_size_is_blamed_on_the_key_that_asked_for_it(values, key, start):
+    with pytest.raises(pulumi.RunError) as raised:
+        run_program(values)
+    assert str(raised.value).startswith(f"{key}: {start}")
+    assert "\n" not in str(raised.value)
+
+
+def test_a_missing_region_is_named(monkeypatch):
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    with pytest.raises(pulumi.RunError, match=r"^aws:region: missing; set it with `pulumi config set aws:region"):
+        run_program(GOOD, region=None)
+
+
+def test_config_errors_are_run_errors_so_pulumi_prints_no_traceback():
+    # The language host logs a RunError's message alone and any other exception with its traceback.
+    assert issubclass(stack_config.ConfigError, pulumi.RunError)
+
+
+def test_the_program_stops_before_declaring_anything():
+    mocks = StackMocks()
+    original = StackMocks.__init__
+
+    def keep(self):
+        original(self)
+        keep.instances.append(self)
+
+    keep.instances = []
+    StackMocks.__init__ = keep
+    try:
+        with pytest.raises(pulumi.RunError):
+            run_program({"concurrentUsers": -5})
+    finally:
+        StackMocks.__init__ = original
+    (mocks,) = keep.instances
+    assert mocks.resources == [] and mocks.calls == []
+
+
+def test_unset_optional_keys_mean_what_pulumi_yaml_says():
+    class Config:
+        def __init__(self, values):
+            self.values = values
+
+        def get(self, key):
+            return self.values.get(key)
+
+    settings = stack_config.load(Config({"concurrentUsers": "1000", "totalUsers": "0", "activeRatio": ""}), Config({"region": "us-west-2"}))
+    workload = settings.workload
+    assert (workload.total_users, workload.active_ratio, workload.instance_type) == (None, None, None)
+    assert workload.region == "us-west-2"
+    assert settings.deploy_workloads is True
+    assert settings.kubernetes_version == stack_config.DEFAULT_KUBERNETES_VERSION
+    assert settings.vpc_cidr == "10.0.0.0/16"
+    ratio = stack_config.load(Config({"concurrentUsers": "1000", "activeRatio": "0.25"}), Config({"region": "us-east-1"}))
+    assert ratio.workload.effective_total_users == 4000

@@ -72,19 +72,10 @@ class NodeOption(_Out):
     monthly_usd: Range
 
 
-class NodePlan(_Out):
-    instance_type: str
-    arch: str
-    vcpu: int
-    memory_gib: float
-    max_pods: int
-    allocatable_cpu_m: int
-    allocatable_memory_mib: int
-    pod_slots: int
-    min_nodes: int
-    max_nodes: int
-    hourly_usd: float
-    monthly_usd: Range
+class NodePlan(NodeOption):
+    """The chosen type's fleet, how it was chosen, its node groups and the runner-ups."""
+
+    pod_slots: int  # max pods less the DaemonSets: what the application can use per node
     pinned: bool
     selection_rule: str
     groups: list[NodeGroupPlan]

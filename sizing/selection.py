@@ -161,8 +161,7 @@ def plan_nodes(
     best = _option(chosen, region)
     alternatives = [_option(f, region) for f in islice((f for f in ranked if f.name != chosen.name), ALTERNATIVES)]
     return NodePlan(
-        **best.model_dump(exclude={"monthly_usd"}),
-        monthly_usd=best.monthly_usd,
+        **dict(best),
         pod_slots=workload_capacity(catalog.instance(chosen.name), assumptions.daemonsets).pods,
         pinned=pinned is not None,
         selection_rule="pinned by the user" if pinned is not None else SELECTION_RULE,

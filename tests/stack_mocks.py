@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -113,6 +114,17 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResource(request)
 
 
+class EngineLog(logging.Handler):
+    """What the program logs through ``pulumi.log`` (the mock engine forwards it to a Python logger)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.levelname, record.getMessage()))
+
+
 @dataclass
 class Run:
     resources: list[Recorded]
@@ -120,6 +132,7 @@ class Run:
     secret_outputs: set[str]
     calls: list[tuple[str, dict[str, Any]]]
     urns: list[str]
+    log: list[tuple[str, str]]
 
     def of_type(self, typ: str) -> list[Recorded]:
         return [r for r in self.resources if r.typ == typ]
@@ -149,17 +162,29 @@ def config_values(values: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def run_program(config: dict[str, Any], program: Path | str = STACKS_DIR, region: str | None = "us-east-1") -> Run:
-    """Run the program once, the current Pulumi way: a fresh event loop and fresh settings, mocks, preview=False."""
+def run_program(
+    config: dict[str, Any],
+    program: Path | str = STACKS_DIR,
+    region: str | None = "us-east-1",
+    mocks: StackMocks | None = None,
+) -> Run:
+    """Run the program once, the current Pulumi way: a fresh event loop and fresh settings, mocks, preview=False.
+
+    Pass ``mocks`` to inspect what was recorded when the program fails.
+    """
+    logger = logging.getLogger(f"stack_mocks.engine.{id(config)}")
+    logger.propagate = False
+    engine_log = EngineLog()
+    logger.addHandler(engine_log)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
         pulumi.runtime.reset_options(project=PROJECT, stack=STACK, preview=False)
         values = {**({"aws:region": region} if region else {}), **config}
         pulumi.runtime.set_all_config(config_values(values), [])
-        mocks = StackMocks()
+        mocks = mocks if mocks is not None else StackMocks()
         monitor = RecordingMonitor(mocks)
-        pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
+        pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor, logger=logger)
         collected: dict[str, Any] = {}
         secret: set[str] = set()
 
@@ -192,8 +217,9 @@ def run_program(config: dict[str, Any], program: Path | str = STACKS_DIR, region
             record.dependencies = opts.get("dependencies", [])
         if not resources or not collected:
             raise AssertionError("the program ran but nothing was recorded: the checks would have checked nothing")
-        return Run(resources, collected, secret, list(mocks.calls), list(monitor.urns))
+        return Run(resources, collected, secret, list(mocks.calls), list(monitor.urns), list(engine_log.records))
     finally:
+        logger.removeHandler(engine_log)
         pulumi.runtime.reset_options(project=PROJECT, stack=STACK, preview=False)
         asyncio.set_event_loop(None)
         loop.close()

@@ -146,20 +146,8 @@ def test_config_errors_are_run_errors_so_pulumi_prints_no_traceback():
 
 def test_the_program_stops_before_declaring_anything():
     mocks = StackMocks()
-    original = StackMocks.__init__
-
-    def keep(self):
-        original(self)
-        keep.instances.append(self)
-
-    keep.instances = []
-    StackMocks.__init__ = keep
-    try:
-        with pytest.raises(pulumi.RunError):
-            run_program({"concurrentUsers": -5})
-    finally:
-        StackMocks.__init__ = original
-    (mocks,) = keep.instances
+    with pytest.raises(pulumi.RunError):
+        run_program({"concurrentUsers": -5}, mocks=mocks)
     assert mocks.resources == [] and mocks.calls == []
 
 

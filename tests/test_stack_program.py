@@ -443,3 +443,10 @@ def test_without_workloads_only_the_aws_side_is_declared():
     assert not [r for r in run.resources if r.typ.startswith("kubernetes:") or "kubernetes" in r.typ]
     assert run.one(NODE_GROUP) and run.one(TABLE)
     assert "chat-infra:workloads:Workloads" not in {r.typ for r in run.resources}
+
+
+def test_the_plans_warnings_show_in_the_preview():
+    load = LOADS["enterprise-1M"]
+    run = run_program(load)
+    warnings = [message for level, message in run.log if level == "WARNING"]
+    assert warnings and warnings == expected_plan(load).warnings

@@ -53,8 +53,8 @@ class Network(pulumi.ComponentResource):
         ).names
         if len(zones) < plan.availability_zones:
             raise pulumi.RunError(
-                f"the plan spreads over {plan.availability_zones} availability zones but the region offers "
-                f"{len(zones)}: lower the chat-infra:assumptions availability_zones"
+                f"chat-infra:assumptions: availability_zones: the plan spreads over {plan.availability_zones} "
+                f"zones but the region offers {len(zones)}"
             )
         zones = sorted(zones)[: plan.availability_zones]
         private_cidrs, public_cidrs = subnet_cidrs(cidr, len(zones))

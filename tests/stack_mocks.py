@@ -58,14 +58,15 @@ class Recorded:
 class StackMocks(pulumi.runtime.Mocks):
     """Answers the provider calls the program makes and invents the outputs AWS would compute."""
 
-    def __init__(self) -> None:
+    def __init__(self, zones: list[str] = ZONES) -> None:
+        self.zones = zones
         self.resources: list[Recorded] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         self.calls.append((args.token, args.args))
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            return {"names": ZONES, "zoneIds": [f"use1-az{i}" for i in range(1, len(ZONES) + 1)], "id": "us-east-1"}
+            return {"names": self.zones, "zoneIds": [f"use1-az{i}" for i in range(1, len(self.zones) + 1)], "id": "us-east-1"}
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}
         raise UnmockedCall(f"unmocked provider call {args.token} {args.args}")

@@ -168,3 +168,18 @@ def test_unset_optional_keys_mean_what_pulumi_yaml_says():
     assert settings.vpc_cidr == "10.0.0.0/16"
     ratio = stack_config.load(Config({"concurrentUsers": "1000", "activeRatio": "0.25"}), Config({"region": "us-east-1"}))
     assert ratio.workload.effective_total_users == 4000
+
+
+def test_more_zones_than_the_region_offers_is_named():
+    values = {"concurrentUsers": 1000, "assumptions": {"availability_zones": 4}}
+    with pytest.raises(pulumi.RunError) as raised:
+        run_program(values, mocks=StackMocks(zones=["us-east-1a", "us-east-1b", "us-east-1c"]))
+    assert str(raised.value) == (
+        "chat-infra:assumptions: availability_zones: the plan spreads over 4 zones but the region offers 3"
+    )
+
+
+def test_six_zones_when_the_plan_asks_for_them():
+    run = run_program({"concurrentUsers": 8000, "assumptions": {"availability_zones": 6}})
+    assert len(run.of_type("aws:ec2/subnet:Subnet")) == 12
+    assert len({s.inputs["availabilityZone"] for s in run.of_type("aws:ec2/subnet:Subnet")}) == 6

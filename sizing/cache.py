@@ -50,8 +50,8 @@ def plan_cache(
             best = candidate if best is None or candidate < best else best
     if best is None:
         raise SizingError(
-            f"no ElastiCache layout of up to {CACHE_MAX_SHARDS} shards holds {required_gib:,.0f} GiB of sessions; "
-            "lower cache.mib_per_session"
+            f"no ElastiCache layout of up to {CACHE_MAX_SHARDS} shards holds {required_gib:,.0f} GiB of sessions",
+            field="assumptions.cache.mib_per_session",
         )
     _, monthly, shards, name = best
     plan = CachePlan(

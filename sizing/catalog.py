@@ -52,14 +52,17 @@ class Catalog(BaseModel):
         try:
             return self.instance_types[name]
         except KeyError:
-            raise SizingError(f"unknown instance type {name!r}; supported: {_by_family(self.instance_types)}") from None
+            raise SizingError(
+                f"unknown instance type {name!r}; supported: {_by_family(self.instance_types)}", field="instance_type"
+            ) from None
 
     def cache_node(self, name: str) -> CacheNodeType:
         try:
             return self.cache_node_types[name]
         except KeyError:
             raise SizingError(
-                f"unknown cache node type {name!r}; supported: {', '.join(sorted(self.cache_node_types))}"
+                f"unknown cache node type {name!r}; supported: {_by_family(self.cache_node_types)}",
+                field="assumptions.cache.min_node_type",
             ) from None
 
 
@@ -67,7 +70,7 @@ def _by_family(names: dict[str, object]) -> str:
     """``m5.{large,xlarge,...}``: the supported list stays one readable line."""
     families: dict[str, list[str]] = {}
     for name in names:
-        family, _, size = name.partition(".")
+        family, _, size = name.rpartition(".")
         families.setdefault(family, []).append(size)
     return "; ".join(f"{family}.{{{','.join(sizes)}}}" for family, sizes in sorted(families.items()))
 

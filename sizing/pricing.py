@@ -81,7 +81,7 @@ class PriceTable(BaseModel):
 def region_prices(region: str) -> RegionPrices:
     table = load_prices()
     if region not in table.regions:
-        raise SizingError(f"unsupported region {region!r}; supported: {', '.join(table.regions)}")
+        raise SizingError(f"unsupported region {region!r}; supported: {', '.join(table.regions)}", field="region")
     return RegionPrices(
         region=region,
         as_of=table.as_of,

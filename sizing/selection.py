@@ -147,7 +147,8 @@ def plan_nodes(
         if not own:
             raise SizingError(
                 f"instance type {pinned} cannot schedule the pods: after kube-reserved and DaemonSets it offers "
-                f"{capacity.cpu_m}m CPU, {capacity.memory_mib} MiB, {capacity.pods} pod slots; pick a larger type"
+                f"{capacity.cpu_m}m CPU, {capacity.memory_mib} MiB, {capacity.pods} pod slots; pick a larger type",
+                field="instance_type",
             )
     ranked = _fleets(
         _capacity_classes(arch, tier in assumptions.burstable_tiers, assumptions.daemonsets, _shapes(backend, frontend)),
@@ -155,7 +156,10 @@ def plan_nodes(
     )
     if pinned is None:
         if not ranked:
-            raise SizingError(f"no {arch} instance type in the catalog can schedule the pods; lower the pod requests")
+            raise SizingError(
+                f"no {arch} instance type in the catalog can schedule the pods; lower the pod requests",
+                field="assumptions",
+            )
         own = ranked[:1]
     chosen = own[0]
     best = _option(chosen, region)

@@ -109,11 +109,11 @@ def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None =
 
 
 def plan_for(workload: Workload) -> SizingPlan:
-    """``sizing.calculate``, with an engine refusal turned into one line naming the key most likely at fault."""
+    """``sizing.calculate``, with an engine refusal turned into one line naming the config key at fault."""
     try:
         return calculate(workload)
     except SizingError as error:
-        raise ConfigError(f"{_blame(workload, str(error))}: {describe(error)}") from None
+        raise ConfigError(describe(error, NAMES)) from None
 
 
 def _workload(raw: dict[str, Any], region: str) -> Workload:
@@ -145,16 +145,6 @@ def _workload(raw: dict[str, Any], region: str) -> Workload:
             keys = [NAMES[f] for f in ("total_users", "active_ratio") if f in fields] or [NAMES["concurrent_users"]]
             line = f"{' and '.join(keys)}: {line}"
         raise ConfigError(line) from None
-
-
-def _blame(workload: Workload, message: str) -> str:
-    if workload.instance_type and workload.instance_type in message:
-        return NAMES["instance_type"]
-    if repr(workload.region) in message:
-        return NAMES["region"]
-    if workload.assumptions != type(workload.assumptions)():
-        return NAMES["assumptions"]
-    return NAMES["concurrent_users"]
 
 
 def _scalar(value: Any) -> Any:

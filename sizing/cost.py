@@ -8,21 +8,20 @@ from sizing.assumptions import TrafficAssumptions
 from sizing.plan import CachePlan, CostItem, CostPlan, DatabasePlan, NodePlan, Range
 from sizing.pricing import RegionPrices
 
-# One ALB LCU covers the largest of: 25 new connections/s, 3,000 active connections, 1 GB/h processed,
-# 1,000 rule evaluations/s. Chat clients hold a connection per user, so active connections usually dominate.
-LCU_NEW_CONNECTIONS_PER_S = 25
-LCU_ACTIVE_CONNECTIONS = 3_000
-LCU_GB_PER_HOUR = 1
-LCU_RULE_EVALUATIONS_PER_S = 1_000
+# One NLB capacity unit (NLCU, TCP) covers the largest of: 800 new connections/s, 100,000 active connections,
+# 1 GB/h processed. The stack's frontend Service is an internet-facing NLB.
+NLCU_NEW_CONNECTIONS_PER_S = 800
+NLCU_ACTIVE_CONNECTIONS = 100_000
+NLCU_GB_PER_HOUR = 1
+# Clients reuse keep-alive connections: count a new connection per ten requests.
+REQUESTS_PER_CONNECTION = 10
 
 
 def load_balancer_lcus(concurrent_users: float, requests_per_second: float, response_kb: float) -> float:
-    # Requests reuse keep-alive connections; count a new connection per ten requests.
     return max(
-        requests_per_second / 10 / LCU_NEW_CONNECTIONS_PER_S,
-        concurrent_users / LCU_ACTIVE_CONNECTIONS,
-        requests_per_second * response_kb * 3600 / 1_000_000 / LCU_GB_PER_HOUR,
-        requests_per_second / LCU_RULE_EVALUATIONS_PER_S,
+        requests_per_second / REQUESTS_PER_CONNECTION / NLCU_NEW_CONNECTIONS_PER_S,
+        concurrent_users / NLCU_ACTIVE_CONNECTIONS,
+        requests_per_second * response_kb * 3600 / 1_000_000 / NLCU_GB_PER_HOUR,
     )
 
 
@@ -58,7 +57,7 @@ def plan_cost(
 
     def load_balancer(load: float) -> float:
         lcus = load_balancer_lcus(concurrent_users * load, rps * load, traffic.response_kb_per_request)
-        return (price("alb_hour") + lcus * price("alb_lcu_hour")) * hours
+        return (price("nlb_hour") + lcus * price("nlb_lcu_hour")) * hours
 
     on_demand = database.billing_mode == "PAY_PER_REQUEST"
     breakdown = [
@@ -66,7 +65,7 @@ def plan_cost(
         CostItem(item="EC2 nodes", monthly_usd=per_node(nodes.hourly_usd * hours)),
         CostItem(item="Node EBS volumes (gp3)", monthly_usd=per_node(node_disk_gib * price("ebs_gp3_gb_month"))),
         CostItem(item=f"NAT gateway{'s' if nat_gateways > 1 else ''} ({nat_gateways})", monthly_usd=at_load(nat)),
-        CostItem(item="Load balancer (ALB)", monthly_usd=at_load(load_balancer)),
+        CostItem(item="Load balancer (NLB)", monthly_usd=at_load(load_balancer)),
         CostItem(
             item=f"DynamoDB ({'on-demand' if on_demand else 'provisioned'})",
             monthly_usd=database.monthly_usd_on_demand if on_demand else database.monthly_usd_provisioned,

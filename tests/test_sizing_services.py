@@ -104,7 +104,7 @@ def test_cost_breakdown_by_hand():
     plan = calculate(Workload(concurrent_users=1_000, total_users=10_000))
     cost = plan.cost
     assert [i.item for i in cost.breakdown] == [
-        "EKS control plane", "EC2 nodes", "Node EBS volumes (gp3)", "NAT gateway (1)", "Load balancer (ALB)",
+        "EKS control plane", "EC2 nodes", "Node EBS volumes (gp3)", "NAT gateway (1)", "Load balancer (NLB)",
         "DynamoDB (on-demand)", "ElastiCache"]
     assert item(plan, "EKS").monthly_usd.max == pytest.approx(0.10 * 730)
     nodes = plan.nodes
@@ -113,11 +113,11 @@ def test_cost_breakdown_by_hand():
     assert item(plan, "Node EBS").monthly_usd.max == pytest.approx(nodes.max_nodes * 20 * 0.08, abs=0.01)
     gigabytes = 50 * 16 * 730 * 3600 / 1e6  # 50 requests/s x 16 KB at peak, all month
     assert item(plan, "NAT").monthly_usd.max == pytest.approx(0.045 * 730 + gigabytes * 0.045, abs=0.01)
-    # LCU dimensions: 1,000/3,000 active connections, 5/25 new connections/s, 50/1,000 rule evaluations/s and
+    # NLCU dimensions: 1,000/100,000 active connections, 5/800 new connections/s and
     # 50 x 32 KB x 3,600 s = 5.76 GB/h processed, which dominates.
-    lcus = max(1_000 / 3_000, 50 / 10 / 25, 50 / 1_000, 50 * 32 * 3_600 / 1e6)
+    lcus = max(1_000 / 100_000, 50 / 10 / 800, 50 * 32 * 3_600 / 1e6)
     assert lcus == pytest.approx(5.76)
-    assert item(plan, "Load").monthly_usd.max == pytest.approx((0.0225 + lcus * 0.008) * 730, abs=0.01)
+    assert item(plan, "Load").monthly_usd.max == pytest.approx((0.0225 + lcus * 0.006) * 730, abs=0.01)
     assert item(plan, "ElastiCache").monthly_usd.max == pytest.approx(
         PRICES.elasticache_hour[plan.cache.node_type] * 730, abs=0.01)
     assert cost.monthly_usd.min == pytest.approx(sum(i.monthly_usd.min for i in cost.breakdown), abs=0.02)

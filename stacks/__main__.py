@@ -6,12 +6,15 @@ Every number below comes from the plan; nothing here sizes anything.
 import pulumi
 
 import config
+from autoscaler import ClusterAutoscaler, version_for
 from cluster import Cluster, cluster_name_for
 from data import Data
 from network import Network
 from workloads import App, Workloads
 
 settings = config.load()
+# Checked before anything is declared: an unpinned Kubernetes minor stops here, not halfway through an update.
+autoscaler_version = version_for(settings.kubernetes_version)
 plan = config.plan_for(settings.workload)
 for warning in plan.warnings:
     pulumi.log.warn(warning)
@@ -36,18 +39,26 @@ data = Data(
     subnet_ids=network.private_subnet_ids,
     node_security_group_id=cluster.node_security_group_id,
 )
+# Cluster infrastructure, deployed with or without the app: it is what moves the node groups between the plan's
+# minimum and maximum.
+ClusterAutoscaler(
+    "autoscaler",
+    cluster_name=cluster.cluster_name,
+    region=settings.workload.region,
+    version=autoscaler_version,
+    provider=cluster.provider,
+)
 if settings.deploy_workloads:
     Workloads(
         "workloads",
         backend=App("backend", settings.backend_image, plan.backend),
         frontend=App("frontend", settings.frontend_image, plan.frontend),
-        kubeconfig=cluster.kubeconfig,
+        provider=cluster.provider,
         cluster_name=cluster.cluster_name,
         region=settings.workload.region,
         table_name=data.table_name,
         table_arn=data.table_arn,
         cache_endpoint=data.cache_endpoint,
-        cluster_ready=cluster.ready,
     )
 
 pulumi.export("sizing", plan.model_dump(mode="json"))

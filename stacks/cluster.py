@@ -8,6 +8,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_kubernetes as k8s
 
 from sizing.plan import NodePlan
 
@@ -16,6 +17,8 @@ CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
 
 AMI_TYPES = {"x86_64": "AL2023_x86_64_STANDARD", "arm64": "AL2023_ARM_64_STANDARD"}
+# Names each node's group; the Cluster Autoscaler must ignore it when it compares groups (see autoscaler.py).
+NODE_GROUP_LABEL = "chat-infra/node-group"
 
 # One hop: the node itself reaches the instance metadata service, pods (one more network hop away) cannot, so no
 # pod can borrow the node role. Pods that need AWS get their own role through EKS Pod Identity (see workloads.py).
@@ -173,7 +176,7 @@ class Cluster(pulumi.ComponentResource):
                     },
                     update_config={"max_unavailable": 1},
                     launch_template={"id": launch_template.id, "version": launch_template.latest_version.apply(str)},
-                    labels={"chat-infra/node-group": group.name},
+                    labels={NODE_GROUP_LABEL: group.name},
                     tags=autoscaler_tags(cluster_name),
                     opts=pulumi.ResourceOptions(
                         parent=self,
@@ -198,7 +201,8 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.node_groups),
         )
 
-        # Workloads wait for these: a Deployment is not ready until nodes exist, an HPA not useful before metrics.
+        # Whatever runs in the cluster waits for these: a Deployment is not ready until nodes exist, an HPA not useful
+        # before metrics, a pod with an IAM role not able to use it before the Pod Identity agent.
         self.ready: list[pulumi.Resource] = [*self.node_groups, metrics_server, pod_identity_agent]
         self.cluster_name = self.cluster.name
         # Managed nodes without custom security groups carry the cluster security group: admit it to reach nodes.
@@ -208,6 +212,11 @@ class Cluster(pulumi.ComponentResource):
             pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data).apply(
                 lambda args: json.dumps(kubeconfig(args[0], args[1], args[2], region))
             )
+        )
+        # The one way into the cluster, for its add-ons (the autoscaler) and the app alike, so both always target the
+        # same cluster with the same credentials. Everything deployed through it waits for the nodes and add-ons.
+        self.provider = k8s.Provider(
+            f"{name}-k8s", kubeconfig=self.kubeconfig, opts=pulumi.ResourceOptions(parent=self, depends_on=self.ready)
         )
         self.register_outputs(
             {

@@ -161,20 +161,16 @@ class Workloads(pulumi.ComponentResource):
         name: str,
         backend: App,
         frontend: App,
-        kubeconfig: pulumi.Input[str],
+        provider: k8s.Provider,
         cluster_name: pulumi.Input[str],
         region: str,
         table_name: pulumi.Input[str],
         table_arn: pulumi.Input[str],
         cache_endpoint: pulumi.Input[str] | None,
-        cluster_ready: list[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("chat-infra:workloads:Workloads", name, None, opts)
-        # Everything below goes through this provider, so waiting here makes every object wait for the nodes.
-        provider = k8s.Provider(
-            f"{name}-k8s", kubeconfig=kubeconfig, opts=pulumi.ResourceOptions(parent=self, depends_on=cluster_ready)
-        )
+        # The cluster's provider (Cluster.provider) waits for the nodes and add-ons, so every object below does too.
         child = pulumi.ResourceOptions(parent=self, provider=provider)
 
         namespace = k8s.core.v1.Namespace(
@@ -202,7 +198,7 @@ class Workloads(pulumi.ComponentResource):
             policy=pulumi.Output.from_input(table_arn).apply(table_access_policy),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.eks.PodIdentityAssociation(
+        backend_identity = aws.eks.PodIdentityAssociation(
             f"{name}-backend-identity",
             cluster_name=cluster_name,
             namespace=NAMESPACE,
@@ -230,11 +226,16 @@ class Workloads(pulumi.ComponentResource):
             k8s.core.v1.ServiceAccount(
                 f"{name}-{app.name}-sa", metadata=metadata, automount_service_account_token=False, opts=in_namespace
             )
+            # Pod Identity credentials are injected when a pod is created: the backend's first pods must not start
+            # before their association exists, or they would run without table access until restarted.
+            needs = [backend_identity] if app is backend else []
             deployment = k8s.apps.v1.Deployment(
                 f"{name}-{app.name}",
                 metadata=metadata,
                 spec=deployment_spec(app, env[app.name]),
-                opts=pulumi.ResourceOptions.merge(in_namespace, pulumi.ResourceOptions(ignore_changes=["spec.replicas"])),
+                opts=pulumi.ResourceOptions.merge(
+                    in_namespace, pulumi.ResourceOptions(ignore_changes=["spec.replicas"], depends_on=needs)
+                ),
             )
             self.deployments[app.name] = deployment
             service_metadata = dict(metadata)

@@ -91,6 +91,12 @@ BAD = [
         id="kubernetes-version",
     ),
     pytest.param(
+        {"concurrentUsers": 1000, "kubernetesVersion": "1.29"},
+        "chat-infra:kubernetesVersion: no Cluster Autoscaler release is pinned for Kubernetes 1.29 "
+        "(pinned: 1.33, 1.34, 1.35); add it to VERSIONS in stacks/autoscaler.py",
+        id="kubernetes-version-without-autoscaler",
+    ),
+    pytest.param(
         {"concurrentUsers": 1000, "deployWorkloads": "yes"},
         "chat-infra:deployWorkloads: must be true or false (got 'yes')",
         id="deploy-workloads",
@@ -144,10 +150,15 @@ def test_config_errors_are_run_errors_so_pulumi_prints_no_traceback():
     assert issubclass(stack_config.ConfigError, pulumi.RunError)
 
 
-def test_the_program_stops_before_declaring_anything():
+@pytest.mark.parametrize(
+    "values",
+    [{"concurrentUsers": -5}, {"concurrentUsers": 1000, "kubernetesVersion": "1.29"}],
+    ids=["bad-load", "kubernetes-version-without-autoscaler"],
+)
+def test_the_program_stops_before_declaring_anything(values):
     mocks = StackMocks()
     with pytest.raises(pulumi.RunError):
-        run_program({"concurrentUsers": -5}, mocks=mocks)
+        run_program(values, mocks=mocks)
     assert mocks.resources == [] and mocks.calls == []
 
 

@@ -1,8 +1,9 @@
-"""The pure pieces of the program: subnet layout, cache shape, pod specs, kubeconfig, names."""
+"""The pure pieces of the program: subnet layout, cache shape, pod specs, kubeconfig, names, the autoscaler's pins."""
 
 from __future__ import annotations
 
 import ipaddress
+import json
 
 import pytest
 
@@ -10,7 +11,9 @@ from sizing.plan import CachePlan, PodPlan
 from stack_mocks import use_stack_modules
 
 use_stack_modules()
-import cluster  # noqa: E402  (stacks/)
+import autoscaler  # noqa: E402  (stacks/)
+import cluster  # noqa: E402
+import config  # noqa: E402
 import data  # noqa: E402
 import network  # noqa: E402
 import workloads  # noqa: E402
@@ -96,3 +99,46 @@ def test_kubeconfig_uses_the_aws_cli_for_short_lived_tokens():
 @pytest.mark.parametrize(("stack", "name"), [("dev", "chat-infra-dev"), ("org.prod/eu", "chat-infra-org-prod-eu")])
 def test_cluster_names_are_valid_eks_names(stack, name):
     assert cluster.cluster_name_for("chat-infra", stack) == name
+
+
+@pytest.mark.parametrize("minor", sorted(autoscaler.VERSIONS))
+def test_each_pinned_autoscaler_is_the_release_for_its_kubernetes_minor(minor):
+    version = autoscaler.version_for(minor)
+    assert version.image_tag.startswith(f"v{minor}.")
+    major, chart_minor, patch = version.chart.split(".")
+    assert major == "9" and chart_minor.isdigit() and patch.isdigit()
+
+
+def test_newer_kubernetes_minors_pin_newer_charts():
+    charts = [tuple(int(n) for n in autoscaler.VERSIONS[m].chart.split(".")) for m in sorted(autoscaler.VERSIONS)]
+    assert charts == sorted(charts) and len(set(charts)) == len(charts)
+
+
+def test_the_default_kubernetes_version_has_an_autoscaler():
+    assert config.DEFAULT_KUBERNETES_VERSION in autoscaler.VERSIONS
+
+
+def test_an_unpinned_kubernetes_minor_is_refused_naming_the_key():
+    with pytest.raises(config.ConfigError) as raised:
+        autoscaler.version_for("1.99")
+    assert str(raised.value).startswith("chat-infra:kubernetesVersion: no Cluster Autoscaler release is pinned for ")
+    assert "Kubernetes 1.99 " in str(raised.value)
+
+
+def test_the_scaling_policy_reads_anywhere_but_resizes_only_owned_groups():
+    policy = json.loads(autoscaler.scaling_policy("c1"))
+    read, scale = policy["Statement"]
+    assert "Condition" not in read and set(read["Action"]) == set(autoscaler.READ_ACTIONS)
+    assert scale["Condition"] == {"StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/c1": "owned"}}
+    assert set(scale["Action"]) == {"autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"}
+    # The condition's tag is the one the node groups carry with that value.
+    key = next(iter(scale["Condition"]["StringEquals"])).removeprefix("aws:ResourceTag/")
+    assert cluster.autoscaler_tags("c1")[key] == "owned"
+
+
+def test_the_chart_values_name_the_service_account_pod_identity_binds():
+    values = autoscaler.chart_values("c1", "eu-west-1", autoscaler.version_for("1.34"))
+    assert values["rbac"]["serviceAccount"]["name"] == autoscaler.SERVICE_ACCOUNT
+    assert (values["autoDiscovery"]["clusterName"], values["awsRegion"]) == ("c1", "eu-west-1")
+    assert values["image"]["tag"] == "v1.34.2"
+

@@ -17,6 +17,8 @@ from sizing import Workload, calculate
 from stack_mocks import Run, run_program, use_stack_modules
 
 use_stack_modules()
+import autoscaler as stack_autoscaler  # noqa: E402  (stacks/autoscaler.py)
+import cluster as stack_cluster  # noqa: E402  (stacks/cluster.py)
 import config as stack_config  # noqa: E402  (stacks/config.py)
 
 LOADS = {
@@ -36,6 +38,10 @@ SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+POD_IDENTITY = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+K8S_PROVIDER = "pulumi:providers:kubernetes"
 APPS = ("backend", "frontend")
 
 
@@ -120,6 +126,7 @@ def test_roles_get_exactly_the_managed_policies_they_need(case):
         "cluster-cluster-role": "eks.amazonaws.com",
         "cluster-node-role": "ec2.amazonaws.com",
         "workloads-backend-role": "pods.eks.amazonaws.com",
+        "autoscaler-role": "pods.eks.amazonaws.com",
     }
 
 
@@ -319,19 +326,26 @@ def test_the_backend_gets_the_table_name_and_its_own_narrow_table_role(case):
     run, _ = case
     env = {e["name"]: e["value"] for e in env_of(run, "backend")}
     assert env["TABLE_NAME"] == run.outputs["tableName"] == "data-conversations-1a2b3c"
-    policy = json.loads(run.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    policy = json.loads(run.named("workloads-backend-table-access").inputs["policy"])
     (statement,) = policy["Statement"]
     table_arn = "arn:aws:mock:::aws:dynamodb/table:Table/data-conversations-1a2b3c"
     assert statement["Resource"] == [table_arn, f"{table_arn}/index/*"]
     assert all(action.startswith("dynamodb:") and "*" not in action for action in statement["Action"])
-    association = run.one("aws:eks/podIdentityAssociation:PodIdentityAssociation").inputs
-    assert (association["namespace"], association["serviceAccount"]) == ("chat-app", "backend")
+    association = run.named("workloads-backend-identity")
+    assert (association.inputs["namespace"], association.inputs["serviceAccount"]) == ("chat-app", "backend")
     assert pod_spec(run, "backend")["serviceAccountName"] == "backend"
+    # Credentials are injected at pod creation: the first pods must not start before the association exists.
+    assert association.urn in run.named("workloads-backend").dependencies
 
 
 def test_every_kubernetes_object_goes_through_the_clusters_provider(case):
     run, _ = case
-    provider = run.one("pulumi:providers:kubernetes")
+    provider = run.one(K8S_PROVIDER)
+    assert provider.parent == run.one("chat-infra:cluster:Cluster").urn
+    # Nothing reaches the cluster before its nodes, the metrics API and the Pod Identity agent exist.
+    waits_for = {urn.split("::")[-1] for urn in provider.dependencies}
+    add_ons = {"cluster-metrics-server", "cluster-pod-identity-agent"}
+    assert waits_for >= {g.name for g in run.of_type(NODE_GROUP)} | add_ons
     secret = provider.inputs["kubeconfig"]
     # Still a secret on the wire: the mock monitor shows the envelope Pulumi sends.
     assert secret["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
@@ -345,12 +359,28 @@ def test_every_kubernetes_object_goes_through_the_clusters_provider(case):
 # --- every Kubernetes object against the official schema -------------------------------------------------------------
 
 
+# Pulumi types served by the kubernetes provider that are not Kubernetes objects: a Helm release's inputs are a chart
+# reference and its values, which the API server never sees, so there is no schema to hold them to. Skipped by name,
+# so nothing else can slip past the schema check.
+NOT_KUBERNETES_OBJECTS = {RELEASE}
+
+
+def object_type(obj: dict) -> str:
+    """The Pulumi type token of a Kubernetes object, from its own apiVersion and kind (core has no group)."""
+    group_version = obj["apiVersion"] if "/" in obj["apiVersion"] else f"core/{obj['apiVersion']}"
+    return f"kubernetes:{group_version}:{obj['kind']}"
+
+
 def kubernetes_objects(run: Run) -> list[dict]:
-    return [r.inputs for r in run.resources if r.typ.startswith("kubernetes:")]
+    return [r.inputs for r in run.resources if r.typ.startswith("kubernetes:") and r.typ not in NOT_KUBERNETES_OBJECTS]
 
 
 def test_every_kubernetes_object_validates_strictly_against_the_kubernetes_schema(case):
     run, _ = case
+    served = [r for r in run.resources if r.typ.startswith("kubernetes:")]
+    # Each validated input is the object its type says it is; the only resources not validated are the named ones.
+    assert all(object_type(r.inputs) == r.typ for r in served if r.typ not in NOT_KUBERNETES_OBJECTS)
+    assert {r.typ for r in served} - {object_type(o) for o in kubernetes_objects(run)} == NOT_KUBERNETES_OBJECTS
     objects = kubernetes_objects(run)
     assert {o["kind"] for o in objects} == {
         "Namespace",
@@ -382,13 +412,15 @@ def test_resource_names_are_unique(case):
     assert len(run.urns) == len(set(run.urns))
     assert len({(r.typ, r.name) for r in run.resources}) == len(run.resources)
     physical = [(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in kubernetes_objects(run)]
+    physical += [("HelmRelease", r.inputs["namespace"], r.inputs["name"]) for r in run.of_type(RELEASE)]
     assert len(physical) == len(set(physical))
 
 
-def test_every_resource_belongs_to_one_of_the_four_components(case):
+def test_every_resource_belongs_to_one_of_the_five_components(case):
     run, _ = case
     components = {r.urn: r.typ for r in run.resources if not r.custom}
     assert sorted(components.values()) == [
+        "chat-infra:autoscaler:ClusterAutoscaler",
         "chat-infra:cluster:Cluster",
         "chat-infra:data:Data",
         "chat-infra:network:Network",
@@ -438,11 +470,16 @@ def test_assumption_overrides_reach_the_plan_and_the_resources():
     assert plan.backend.min_replicas != expected_plan({"concurrentUsers": 1000}).backend.min_replicas
 
 
-def test_without_workloads_only_the_aws_side_is_declared():
+def test_without_workloads_the_app_is_left_out_but_the_cluster_still_autoscales():
     run = run_program({"concurrentUsers": 1000, "totalUsers": 10000, "deployWorkloads": False})
-    assert not [r for r in run.resources if r.typ.startswith("kubernetes:") or "kubernetes" in r.typ]
     assert run.one(NODE_GROUP) and run.one(TABLE)
     assert "chat-infra:workloads:Workloads" not in {r.typ for r in run.resources}
+    assert not [r.name for r in run.resources if r.name.startswith("workloads-")]
+    # Nothing of the app reaches the cluster: the only things inside it are the autoscaler's release...
+    assert kubernetes_objects(run) == []
+    assert [r.name for r in run.resources if r.typ.startswith("kubernetes:")] == ["autoscaler-release"]
+    # ...deployed as with the workloads, through the cluster's provider, with its own role.
+    check_the_autoscaler(run, expected_plan({"concurrentUsers": 1000, "totalUsers": 10000}))
 
 
 def test_the_plans_warnings_show_in_the_preview():
@@ -450,3 +487,94 @@ def test_the_plans_warnings_show_in_the_preview():
     run = run_program(load)
     warnings = [message for level, message in run.log if level == "WARNING"]
     assert warnings and warnings == expected_plan(load).warnings
+
+
+# --- cluster autoscaler ---------------------------------------------------------------------------------------------
+
+
+def check_the_autoscaler(run: Run, plan) -> None:
+    """What makes the node groups move: a release that discovers this cluster's groups, with a role that may resize
+    only them, bound to the release's service account. Shared with the run without workloads."""
+    components = [r for r in run.resources if r.typ == "chat-infra:autoscaler:ClusterAutoscaler"]
+    assert [c.name for c in components] == ["autoscaler"]
+    component = components[0]
+    children = [r for r in run.resources if r.parent == component.urn]
+    assert sorted(r.name for r in children) == [
+        "autoscaler-identity",
+        "autoscaler-release",
+        "autoscaler-role",
+        "autoscaler-scaling",
+    ]
+    assert not [r.name for r in run.resources if r.name.startswith("autoscaler-") and r.parent != component.urn]
+
+    release = run.one(RELEASE)
+    values = release.inputs["values"]
+    assert (release.inputs["chart"], release.inputs["namespace"]) == ("cluster-autoscaler", "kube-system")
+    assert release.inputs["repositoryOpts"] == {"repo": "https://kubernetes.github.io/autoscaler"}
+    version = stack_autoscaler.VERSIONS[stack_config.DEFAULT_KUBERNETES_VERSION]
+    assert release.inputs["version"] == version.chart
+    assert values["autoDiscovery"]["clusterName"] == run.outputs["clusterName"] == "chat-infra-test"
+    assert values["awsRegion"] == plan.workload.region == "us-east-1"
+    assert values["image"] == {"repository": "registry.k8s.io/autoscaling/cluster-autoscaler", "tag": version.image_tag}
+    # The autoscaler is released per Kubernetes minor and must run the cluster's.
+    assert values["image"]["tag"].startswith(f"v{stack_config.DEFAULT_KUBERNETES_VERSION}.")
+    args = values["extraArgs"]
+    assert args["balance-similar-node-groups"] is True
+    assert args["skip-nodes-with-system-pods"] is False
+    assert args["expander"] == "least-waste"
+    # Balancing compares node labels: every label the node groups set must be ignored, or no two are "similar".
+    ignored = {v for k, v in args.items() if k.split("_")[0] == "balancing-ignore-label"}
+    for group in run.of_type(NODE_GROUP):
+        assert set(group.inputs["labels"]) <= ignored, group.name
+    assert values["resources"]["requests"] and values["resources"]["limits"]["memory"]
+    assert release.provider.startswith(run.one(K8S_PROVIDER).urn + "::")
+
+    # The role reaches the pod only through the release's service account, in kube-system.
+    role, policy = run.named("autoscaler-role"), run.named("autoscaler-scaling")
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert trust["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+    association = run.named("autoscaler-identity").inputs
+    assert association == {
+        "clusterName": "chat-infra-test",
+        "namespace": "kube-system",
+        "serviceAccount": values["rbac"]["serviceAccount"]["name"],
+        "roleArn": "arn:aws:mock:::aws:iam/role:Role/autoscaler-role-1a2b3c",
+    }
+    assert values["rbac"]["serviceAccount"] == {"create": True, "name": "cluster-autoscaler"}
+    assert policy.inputs["role"] == "autoscaler-role-id"
+    # The pod gets its credentials when it is created: association and permissions come first.
+    assert {policy.urn, run.named("autoscaler-identity").urn} <= set(release.dependencies)
+
+    # Reads anywhere; changes capacity only in groups tagged as owned by this cluster, as the node groups are.
+    statements = json.loads(policy.inputs["policy"])["Statement"]
+    assert all(s["Effect"] == "Allow" and "NotAction" not in s and "NotResource" not in s for s in statements)
+    actions = [a for s in statements for a in s["Action"]]
+    assert len(actions) == len(set(actions)) and not [a for a in actions if "*" in a]
+    mutating = {a for a in actions if not a.split(":")[1].startswith(("Describe", "Get"))}
+    assert mutating == {"autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"}
+    owned = {"StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/chat-infra-test": "owned"}}
+    for statement in statements:
+        if mutating & set(statement["Action"]):
+            assert statement["Condition"] == owned
+            assert set(statement["Action"]) <= mutating
+        else:
+            assert "Condition" not in statement
+    for group in run.of_type(NODE_GROUP):
+        assert group.inputs["tags"]["k8s.io/cluster-autoscaler/chat-infra-test"] == "owned"
+
+
+def test_the_cluster_autoscaler_moves_the_node_groups_between_the_plans_bounds(case):
+    run, plan = case
+    check_the_autoscaler(run, plan)
+
+
+def test_the_autoscaler_runs_the_clusters_kubernetes_minor():
+    version = "1.33"
+    run = run_program({"concurrentUsers": 1000, "totalUsers": 10000, "kubernetesVersion": version})
+    release = run.one(RELEASE)
+    assert run.one("aws:eks/cluster:Cluster").inputs["version"] == version
+    assert release.inputs["values"]["image"]["tag"].startswith(f"v{version}.")
+    assert release.inputs["version"] == stack_autoscaler.VERSIONS[version].chart
+    assert stack_cluster.NODE_GROUP_LABEL in release.inputs["values"]["extraArgs"].values()
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sizing.cache import plan_cache
 from sizing.cost import plan_cost
 from sizing.database import plan_database
-from sizing.limits import CLUSTER_MAX_NODES, CLUSTER_MAX_PODS
+from sizing.limits import cluster_warnings
 from sizing.plan import IntRange, NetworkPlan, Performance, SizingPlan, WorkloadSummary
 from sizing.pods import pod_plan
 from sizing.pricing import region_prices
@@ -63,24 +63,9 @@ def calculate(workload: Workload) -> SizingPlan:
         cache=cache,
         network=network,
         cost=cost,
-        warnings=_cluster_warnings(nodes.max_nodes, backend.max_replicas + frontend.max_replicas, nodes.max_pods,
-                                   a.daemonsets.pods) + db_warnings + cache_warnings,
+        warnings=cluster_warnings(nodes.max_nodes, backend.max_replicas + frontend.max_replicas, a.daemonsets.pods)
+        + db_warnings
+        + cache_warnings,
         assumptions=a,
     )
-
-
-def _cluster_warnings(max_nodes: int, max_app_pods: int, max_pods_per_node: int, daemonset_pods: int) -> list[str]:
-    warnings = []
-    if max_nodes > CLUSTER_MAX_NODES:
-        warnings.append(
-            f"{max_nodes:,} nodes exceed the {CLUSTER_MAX_NODES:,} nodes Kubernetes supports in one cluster: "
-            "split the load across clusters"
-        )
-    pods = max_app_pods + daemonset_pods * max_nodes
-    if pods > CLUSTER_MAX_PODS:
-        warnings.append(
-            f"{pods:,} pods exceed the {CLUSTER_MAX_PODS:,} pods Kubernetes supports in one cluster: "
-            "split the load across clusters or raise users_per_pod"
-        )
-    return warnings
 

@@ -14,3 +14,20 @@ TABLE_THROUGHPUT_QUOTA = 40_000
 # ElastiCache (Redis OSS, cluster mode): shards per cluster, and the default nodes-per-cluster quota.
 CACHE_MAX_SHARDS = 500
 CACHE_NODES_PER_CLUSTER_QUOTA = 90
+
+
+def cluster_warnings(max_nodes: int, max_app_pods: int, daemonset_pods: int) -> list[str]:
+    """What one EKS cluster cannot hold at the max fleet; the plan still sizes it, and says so."""
+    warnings = []
+    if max_nodes > CLUSTER_MAX_NODES:
+        warnings.append(
+            f"{max_nodes:,} nodes exceed the {CLUSTER_MAX_NODES:,} nodes Kubernetes supports in one cluster: "
+            "split the load across clusters"
+        )
+    pods = max_app_pods + daemonset_pods * max_nodes
+    if pods > CLUSTER_MAX_PODS:
+        warnings.append(
+            f"{pods:,} pods exceed the {CLUSTER_MAX_PODS:,} pods Kubernetes supports in one cluster: "
+            "split the load across clusters or raise users_per_pod"
+        )
+    return warnings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sizing.cache import plan_cache
+from sizing.catalog import load_catalog
 from sizing.cost import plan_cost
 from sizing.database import plan_database
 from sizing.limits import cluster_warnings
@@ -27,9 +28,11 @@ def calculate(workload: Workload) -> SizingPlan:
     nodes = plan_nodes(tier, backend, frontend, a, workload.region, workload.arch, workload.instance_type)
     database, db_warnings = plan_database(users, total, tier, a.database, a.traffic, prices)
     cache, cache_warnings = plan_cache(users, tier, a.cache, prices)
+    node_type = load_catalog().instance(nodes.instance_type)
     network = NetworkPlan(
         availability_zones=a.availability_zones,
         nat_gateways=1 if tier in a.single_nat_gateway_tiers else a.availability_zones,
+        vpc_ips_max=backend.max_replicas + frontend.max_replicas + nodes.max_nodes * (1 + node_type.ipv4_per_eni),
     )
     cost = plan_cost(
         concurrent_users=users,

@@ -6,12 +6,13 @@ hardware facts hold in every region, prices do not.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sizing.errors import SizingError
 
@@ -26,12 +27,29 @@ class InstanceType(BaseModel):
     vcpu: int = Field(gt=0)
     memory_gib: float = Field(gt=0)
     eni_max_pods: int = Field(gt=0)
+    ipv4_per_eni: int = Field(gt=1)
     arch: Arch
     family_kind: FamilyKind
+    baseline_cpu: float | None = Field(default=None, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _baseline_iff_burstable(self) -> InstanceType:
+        if (self.baseline_cpu is not None) != self.burstable:
+            raise ValueError(f"{self.name}: baseline_cpu is given for burstable types and only for them")
+        return self
 
     @property
     def burstable(self) -> bool:
         return self.family_kind == "burstable"
+
+    @property
+    def family(self) -> str:
+        return self.name.partition(".")[0]
+
+    @property
+    def generation(self) -> int:
+        """5 for c5, 6 for m6i/c6g, 7 for m7i: on a price tie the newer generation wins."""
+        return int(re.search(r"\d+", self.family).group())
 
 
 class CacheNodeType(BaseModel):

@@ -127,6 +127,9 @@ class CostPlan(_Out):
 class NetworkPlan(_Out):
     availability_zones: int
     nat_gateways: int
+    # VPC addresses the max fleet holds under the default VPC CNI: a VPC IP per pod, plus per node its primary IP and
+    # the warm ENI's addresses the CNI keeps attached (WARM_ENI_TARGET=1). The VPC's private subnets must hold it.
+    vpc_ips_max: int
 
 
 class SizingPlan(_Out):

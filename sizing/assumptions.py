@@ -7,7 +7,7 @@ Facts of AWS (kubelet reservations, quotas) are not assumptions and live with th
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -16,15 +16,20 @@ Tier = Literal["small", "medium", "large", "enterprise"]
 
 class _Strict(BaseModel):
     # An unknown key in an assumptions file is almost always a typo that would silently do nothing: reject it.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # Strict types too: YAML's `true` or "600" is not a number of users per pod, and must not quietly become one.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
+
+
+# Lists from YAML/JSON are fine for the tuple fields, which strict mode would otherwise refuse.
+TierList = Annotated[tuple[Tier, ...], Field(strict=False)]
 
 
 class PodAssumptions(_Strict):
     """How one Deployment scales with users, and what each of its pods asks of a node."""
 
-    users_per_pod: float = Field(gt=0)
-    buffer: float = Field(ge=1, description="headroom multiplier on the base pod count (min replicas)")
-    max_multiplier: float = Field(ge=1, description="max replicas = min replicas x this (HPA ceiling)")
+    users_per_pod: float = Field(ge=1, le=100_000)
+    buffer: float = Field(ge=1, le=10, description="headroom multiplier on the base pod count (min replicas)")
+    max_multiplier: float = Field(ge=1, le=100, description="max replicas = min replicas x this (HPA ceiling)")
     cpu_request_m: int = Field(gt=0, le=64_000)
     cpu_limit_m: int = Field(gt=0, le=64_000)
     memory_request_mib: int = Field(gt=0, le=256 * 1024)
@@ -94,14 +99,17 @@ class Assumptions(_Strict):
         cpu_request_m=200, cpu_limit_m=400, memory_request_mib=256, memory_limit_mib=512,
     )
     daemonsets: DaemonSetAssumptions = DaemonSetAssumptions()
+    hpa_target_cpu_percent: int = Field(
+        default=70, ge=10, le=100, description="HPA target: average CPU use as a share of the pods' requests"
+    )
     node_buffer: float = Field(default=1.2, ge=1, le=10, description="spare nodes for failures and rollouts")
     min_nodes: int = Field(default=3, ge=1, le=450, description="one per availability zone")
     node_disk_gib: int = Field(default=20, ge=20, le=16_384, description="gp3 root volume per node")
-    burstable_tiers: tuple[Tier, ...] = ("small", "medium")
+    burstable_tiers: TierList = ("small", "medium")
     database: DatabaseAssumptions = DatabaseAssumptions()
     cache: CacheAssumptions = CacheAssumptions()
     traffic: TrafficAssumptions = TrafficAssumptions()
-    single_nat_gateway_tiers: tuple[Tier, ...] = Field(
+    single_nat_gateway_tiers: TierList = Field(
         default=("small", "medium"), description="one shared NAT gateway; one per AZ for the other tiers"
     )
     availability_zones: int = Field(default=3, ge=2, le=6)

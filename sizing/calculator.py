@@ -25,7 +25,8 @@ def calculate(workload: Workload) -> SizingPlan:
 
     backend = pod_plan(users, a.backend, a.min_replicas)
     frontend = pod_plan(users, a.frontend, a.min_replicas)
-    nodes = plan_nodes(tier, backend, frontend, a, workload.region, workload.arch, workload.instance_type)
+    nodes, node_warnings = plan_nodes(tier, backend, frontend, a, workload.region, workload.arch,
+                                      workload.instance_type)
     database, db_warnings = plan_database(users, total, tier, a.database, a.traffic, prices)
     cache, cache_warnings = plan_cache(users, tier, a.cache, prices)
     node_type = load_catalog().instance(nodes.instance_type)
@@ -67,6 +68,7 @@ def calculate(workload: Workload) -> SizingPlan:
         network=network,
         cost=cost,
         warnings=cluster_warnings(nodes.max_nodes, backend.max_replicas + frontend.max_replicas, a.daemonsets.pods)
+        + node_warnings
         + db_warnings
         + cache_warnings,
         assumptions=a,

@@ -64,6 +64,8 @@ def plan_cost(
         CostItem(item="EKS control plane", monthly_usd=fixed(price("eks_cluster_hour") * hours)),
         CostItem(item="EC2 nodes", monthly_usd=per_node(nodes.hourly_usd * hours)),
         CostItem(item="Node EBS volumes (gp3)", monthly_usd=per_node(node_disk_gib * price("ebs_gp3_gb_month"))),
+        *([CostItem(item="Burstable CPU credits", monthly_usd=nodes.credits_monthly_usd)]
+          if nodes.credits_monthly_usd.max else []),
         CostItem(item=f"NAT gateway{'s' if nat_gateways > 1 else ''} ({nat_gateways})", monthly_usd=at_load(nat)),
         CostItem(item="Load balancer (NLB)", monthly_usd=at_load(load_balancer)),
         CostItem(

@@ -69,7 +69,8 @@ class NodeOption(_Out):
     hourly_usd: float
     min_nodes: int
     max_nodes: int
-    monthly_usd: Range
+    monthly_usd: Range  # instances, root volumes and burstable CPU credits
+    credits_monthly_usd: Range  # the burstable CPU credits part (0 for other types)
 
 
 class NodePlan(NodeOption):

@@ -35,6 +35,7 @@ class RegionPrices(BaseModel):
     services: dict[str, float]
     ec2_hour: dict[str, float]
     elasticache_hour: dict[str, float]
+    burstable_surplus_vcpu_hour: dict[str, float]  # by family: t3, t3a, t4g
 
     def service(self, name: str) -> float:
         return self.services[name]
@@ -53,6 +54,7 @@ class PriceTable(BaseModel):
     services: dict[str, dict[str, float]]
     ec2_hour: dict[str, dict[str, float]]
     elasticache_hour: dict[str, dict[str, float]]
+    burstable_surplus_vcpu_hour: dict[str, dict[str, float]]
 
     @model_validator(mode="after")
     def _complete(self) -> PriceTable:
@@ -65,6 +67,7 @@ class PriceTable(BaseModel):
             (self.ec2_hour, catalog.instance_types),
             (self.elasticache_hour, catalog.cache_node_types),
             (self.services, SERVICES),
+            (self.burstable_surplus_vcpu_hour, {t.family for t in catalog.instance_types.values() if t.burstable}),
         ):
             for name in names:
                 row = table.get(name)
@@ -89,6 +92,7 @@ def region_prices(region: str) -> RegionPrices:
         services={k: v[region] for k, v in table.services.items()},
         ec2_hour={k: v[region] for k, v in table.ec2_hour.items()},
         elasticache_hour={k: v[region] for k, v in table.elasticache_hour.items()},
+        burstable_surplus_vcpu_hour={k: v[region] for k, v in table.burstable_surplus_vcpu_hour.items()},
     )
 
 

@@ -24,7 +24,7 @@ from sizing.pricing import region_prices
 ALTERNATIVES = 3
 SELECTION_RULE = (
     "cheapest monthly fleet: minimise (min-fleet cost + max-fleet cost), each = nodes x (on-demand price + gp3 root "
-    "volume); ties go to the cheaper max fleet, then the name"
+    "volume + burstable CPU credits); ties go to the cheaper max fleet, then the newer generation, then the name"
 )
 
 
@@ -33,10 +33,20 @@ class Fleet(NamedTuple):
 
     score: float  # min-fleet + max-fleet monthly cost
     max_cost: float
+    newer_first: int  # minus the generation, so c6i beats an equally priced c5
     name: str
     min_nodes: int
     max_nodes: int
-    node_monthly_usd: float
+    node_min_monthly_usd: float  # per node of the min fleet: instance + volume + credits at average load
+    node_max_monthly_usd: float  # per node of the max fleet: the same at peak
+
+
+class NodeCosts(NamedTuple):
+    """Monthly cost of one node of a type: instance and volume, and burstable credits at average and peak load."""
+
+    base: float
+    credits_min: float
+    credits_max: float
 
 
 @cache
@@ -59,11 +69,36 @@ def _shapes(backend: PodPlan, frontend: PodPlan) -> tuple[tuple[int, int], tuple
     return (backend.cpu_request_m, backend.memory_request_mib), (frontend.cpu_request_m, frontend.memory_request_mib)
 
 
+def credits_hourly(instance: InstanceType, busy_share: float, surplus_vcpu_hour: float) -> float:
+    """Surplus CPU credits of a burstable node running its vCPUs at ``busy_share``: what exceeds the baseline.
+
+    EKS launches T instances in unlimited mode, so a node busier than its baseline is billed per surplus vCPU-hour
+    instead of being throttled; non-burstable types cost nothing extra.
+    """
+    if instance.baseline_cpu is None:
+        return 0.0
+    return max(0.0, busy_share - instance.baseline_cpu) * instance.vcpu * surplus_vcpu_hour
+
+
 @cache
-def _node_monthly(region: str, node_disk_gib: int) -> dict[str, float]:
+def _node_costs(
+    region: str, node_disk_gib: int, daemonsets: DaemonSetAssumptions, hpa_target: float, duty_cycle: float
+) -> dict[str, NodeCosts]:
+    """Per node-month of every type. A busy node's CPU is its requests (pods and DaemonSets) at the HPA's target
+    utilisation; at the min fleet the load averages ``duty_cycle`` of that."""
     prices = region_prices(region)
     volume = node_disk_gib * prices.service("ebs_gp3_gb_month")
-    return {name: prices.monthly(hourly) + volume for name, hourly in prices.ec2_hour.items()}
+    costs = {}
+    for name, instance in load_catalog().instance_types.items():
+        node = allocatable(instance)
+        busy = min(1.0, (node.cpu_m * hpa_target) / (instance.vcpu * 1000))
+        surplus = prices.burstable_surplus_vcpu_hour.get(instance.family, 0.0)
+        costs[name] = NodeCosts(
+            prices.monthly(prices.ec2_hour[name]) + volume,
+            prices.monthly(credits_hourly(instance, busy * duty_cycle, surplus)),
+            prices.monthly(credits_hourly(instance, busy, surplus)),
+        )
+    return costs
 
 
 def _fleets(
@@ -71,7 +106,7 @@ def _fleets(
     backend: PodPlan,
     frontend: PodPlan,
     assumptions: Assumptions,
-    monthly: dict[str, float],
+    costs: dict[str, NodeCosts],
 ) -> list[Fleet]:
     buffer, floor = exact(assumptions.node_buffer), assumptions.min_nodes
     num, den = buffer.numerator, buffer.denominator
@@ -83,13 +118,15 @@ def _fleets(
             continue
         low, high = max(floor, -(-for_min * num // den)), max(floor, -(-for_max * num // den))
         for instance in members:
-            per_node = monthly[instance.name]
-            fleets.append(Fleet((low + high) * per_node, high * per_node, instance.name, low, high, per_node))
+            base, credits_min, credits_max = costs[instance.name]
+            at_min, at_max = base + credits_min, base + credits_max
+            fleets.append(Fleet(low * at_min + high * at_max, high * at_max, -instance.generation, instance.name,
+                                low, high, at_min, at_max))
     fleets.sort()
     return fleets
 
 
-def _option(fleet: Fleet, region: str) -> NodeOption:
+def _option(fleet: Fleet, region: str, costs: NodeCosts) -> NodeOption:
     instance = load_catalog().instance(fleet.name)
     node = allocatable(instance)
     return NodeOption(
@@ -104,7 +141,11 @@ def _option(fleet: Fleet, region: str) -> NodeOption:
         min_nodes=fleet.min_nodes,
         max_nodes=fleet.max_nodes,
         monthly_usd=Range(
-            min=round(fleet.min_nodes * fleet.node_monthly_usd, 2), max=round(fleet.max_nodes * fleet.node_monthly_usd, 2)
+            min=round(fleet.min_nodes * fleet.node_min_monthly_usd, 2),
+            max=round(fleet.max_nodes * fleet.node_max_monthly_usd, 2),
+        ),
+        credits_monthly_usd=Range(
+            min=round(fleet.min_nodes * costs.credits_min, 2), max=round(fleet.max_nodes * costs.credits_max, 2)
         ),
     )
 
@@ -133,26 +174,37 @@ def plan_nodes(
     frontend: PodPlan,
     assumptions: Assumptions,
     region: str,
-    arch: str,
+    arch: str | None,
     pinned: str | None,
-) -> NodePlan:
+) -> tuple[NodePlan, list[str]]:
     catalog = load_catalog()
-    monthly = _node_monthly(region, assumptions.node_disk_gib)
+    costs = _node_costs(region, assumptions.node_disk_gib, assumptions.daemonsets,
+                        assumptions.hpa_target_cpu_percent / 100, assumptions.traffic.duty_cycle)
+    warnings = []
     if pinned is not None:
         instance = catalog.instance(pinned)
+        if arch is not None and arch != instance.arch:
+            raise SizingError(f"{arch} contradicts the pinned instance type {pinned}, which is {instance.arch}",
+                              field="arch")
         arch = instance.arch
+        if instance.burstable and tier not in assumptions.burstable_tiers:
+            warnings.append(
+                f"{pinned} is burstable, which this plan reserves for the {'/'.join(assumptions.burstable_tiers)} "
+                f"tiers: a {tier} fleet runs above its baseline and pays for CPU credits (counted in the cost)"
+            )
         capacity = workload_capacity(instance, assumptions.daemonsets)
         prepared = packing(capacity, *_shapes(backend, frontend))
-        own = [] if prepared is None else _fleets(((prepared, (instance,)),), backend, frontend, assumptions, monthly)
+        own = [] if prepared is None else _fleets(((prepared, (instance,)),), backend, frontend, assumptions, costs)
         if not own:
             raise SizingError(
                 f"instance type {pinned} cannot schedule the pods: after kube-reserved and DaemonSets it offers "
                 f"{capacity.cpu_m}m CPU, {capacity.memory_mib} MiB, {capacity.pods} pod slots; pick a larger type",
                 field="instance_type",
             )
+    arch = arch or "x86_64"
     ranked = _fleets(
         _capacity_classes(arch, tier in assumptions.burstable_tiers, assumptions.daemonsets, _shapes(backend, frontend)),
-        backend, frontend, assumptions, monthly,
+        backend, frontend, assumptions, costs,
     )
     if pinned is None:
         if not ranked:
@@ -162,13 +214,14 @@ def plan_nodes(
             )
         own = ranked[:1]
     chosen = own[0]
-    best = _option(chosen, region)
-    alternatives = [_option(f, region) for f in islice((f for f in ranked if f.name != chosen.name), ALTERNATIVES)]
-    return NodePlan(
+    best = _option(chosen, region, costs[chosen.name])
+    others = islice((f for f in ranked if f.name != chosen.name), ALTERNATIVES)
+    plan = NodePlan(
         **dict(best),
         pod_slots=workload_capacity(catalog.instance(chosen.name), assumptions.daemonsets).pods,
         pinned=pinned is not None,
         selection_rule="pinned by the user" if pinned is not None else SELECTION_RULE,
         groups=split_groups(chosen.name, chosen.min_nodes, chosen.max_nodes),
-        alternatives=alternatives,
+        alternatives=[_option(f, region, costs[f.name]) for f in others],
     )
+    return plan, warnings

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sizing.assumptions import Assumptions
 
 MAX_USERS = 10_000_000
+MAX_TOTAL_USERS = 100 * MAX_USERS
 DEFAULT_ACTIVE_RATIO = 0.10
 
 
@@ -26,13 +27,16 @@ def merge_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str
 
 
 class Workload(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # Strict: `True` is not a user count, nor "1000" a number (the edges parse text before it gets here).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
     concurrent_users: int = Field(gt=0, le=MAX_USERS, description="peak simultaneous users")
-    total_users: int | None = Field(default=None, gt=0, le=MAX_USERS * 100, description="registered users")
+    total_users: int | None = Field(default=None, gt=0, le=MAX_TOTAL_USERS, description="registered users")
     active_ratio: float | None = Field(default=None, gt=0, le=1, description="concurrent / total at peak")
     region: str = "us-east-1"
-    arch: Literal["x86_64", "arm64"] = "x86_64"
+    arch: Literal["x86_64", "arm64"] | None = Field(
+        default=None, description="node CPU architecture; None: x86_64, or the pinned instance type's"
+    )
     instance_type: str | None = Field(default=None, description="pin the node type instead of choosing the cheapest")
     assumptions: Assumptions = Assumptions()
 
@@ -52,6 +56,11 @@ class Workload(BaseModel):
             raise ValueError(
                 f"total users ({self.total_users:,}) cannot be fewer than concurrent users ({self.concurrent_users:,})"
             )
+        if self.active_ratio is not None and self.effective_total_users > MAX_TOTAL_USERS:
+            raise ValueError(
+                f"an active ratio of {self.active_ratio:g} means {self.effective_total_users:,.3g} registered users, "
+                f"more than {MAX_TOTAL_USERS:,}: use a ratio of at least {self.concurrent_users / MAX_TOTAL_USERS:.2g}"
+            )
         return self
 
     @property
@@ -61,7 +70,3 @@ class Workload(BaseModel):
         ratio = self.active_ratio if self.active_ratio is not None else DEFAULT_ACTIVE_RATIO
         # Exact: 1000 users at a 0.15 ratio is 6,667 registered users, not whatever 1000 / 0.15 rounds to.
         return math.ceil(self.concurrent_users / Fraction(str(ratio)))
-
-    @property
-    def effective_active_ratio(self) -> float:
-        return self.concurrent_users / self.effective_total_users

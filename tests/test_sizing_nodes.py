@@ -154,27 +154,65 @@ def test_cheapest_fleet_is_chosen_and_runner_ups_are_reported():
         assert chosen <= other.monthly_usd.min + other.monthly_usd.max + 1e-6, name
 
 
-def test_fleet_cost_is_nodes_times_price_and_volume():
+def test_fleet_cost_is_nodes_times_price_volume_and_credits():
     plan = calculate(Workload(concurrent_users=1_000))
-    prices = region_prices("us-east-1")
-    per_node = plan.nodes.hourly_usd * 730 + 20 * prices.service("ebs_gp3_gb_month")
-    assert plan.nodes.monthly_usd.max == pytest.approx(plan.nodes.max_nodes * per_node, abs=0.01)
+    nodes = plan.nodes
+    assert nodes.instance_type == "t3a.medium"
+    # A busy node runs its requests at the HPA's 70% target: 1,930m allocatable x 0.7 of 2,000m = 67.55% of its
+    # vCPUs, 47.55 points above the t3a.medium's 20% baseline, billed at $0.05 per surplus vCPU-hour.
+    credits_peak = (1930 * 0.7 / 2000 - 0.20) * 2 * 0.05 * 730
+    credits_average = (1930 * 0.7 / 2000 * 0.5 - 0.20) * 2 * 0.05 * 730  # duty cycle 0.5 at the min fleet
+    assert nodes.credits_monthly_usd.max == pytest.approx(nodes.max_nodes * credits_peak, abs=0.01)
+    assert nodes.credits_monthly_usd.min == pytest.approx(nodes.min_nodes * credits_average, abs=0.01)
+    per_node = nodes.hourly_usd * 730 + 20 * 0.08
+    assert nodes.monthly_usd.max == pytest.approx(nodes.max_nodes * (per_node + credits_peak), abs=0.01)
+
+
+def test_non_burstable_types_pay_no_credits():
+    plan = calculate(Workload(concurrent_users=8_000))
+    assert plan.nodes.credits_monthly_usd.max == 0
+    assert not any(item.item == "Burstable CPU credits" for item in plan.cost.breakdown)
+
+
+def test_equal_prices_go_to_the_newer_generation():
+    nodes = calculate(Workload(concurrent_users=8_000)).nodes
+    assert nodes.instance_type == "c6i.2xlarge"
+    twin = next(o for o in nodes.alternatives if o.instance_type == "c5.2xlarge")
+    assert twin.monthly_usd == nodes.monthly_usd
+
+
+def test_pinning_a_burstable_type_beyond_its_tiers_warns():
+    plan = calculate(Workload(concurrent_users=8_000, instance_type="t3.xlarge"))
+    assert plan.nodes.instance_type == "t3.xlarge"
+    assert any("t3.xlarge is burstable" in w for w in plan.warnings)
+    assert plan.nodes.credits_monthly_usd.max > 0
 
 
 def test_burstable_only_for_small_and_medium():
+    def burstable(name):
+        return load_catalog().instance(name).burstable
+
     for users in (100, 1_000, 2_499):
-        assert calculate(Workload(concurrent_users=users)).nodes.instance_type.startswith("t3")
+        nodes = calculate(Workload(concurrent_users=users)).nodes
+        assert any(burstable(n) for n in [nodes.instance_type, *(o.instance_type for o in nodes.alternatives)])
     for users in (2_500, 8_000, 50_000):
-        plan = calculate(Workload(concurrent_users=users))
-        assert not load_catalog().instance(plan.nodes.instance_type).burstable
-        assert not any(load_catalog().instance(o.instance_type).burstable for o in plan.nodes.alternatives)
+        nodes = calculate(Workload(concurrent_users=users)).nodes
+        assert not burstable(nodes.instance_type)
+        assert not any(burstable(o.instance_type) for o in nodes.alternatives)
 
 
 def test_arch_selects_graviton():
     plan = calculate(Workload(concurrent_users=8_000, arch="arm64"))
-    assert plan.nodes.arch == "arm64"
+    assert plan.nodes.arch == plan.workload.arch == "arm64"
     assert load_catalog().instance(plan.nodes.instance_type).arch == "arm64"
     assert all(o.arch == "arm64" for o in plan.nodes.alternatives)
+    assert calculate(Workload(concurrent_users=8_000)).workload.arch == "x86_64"
+
+
+def test_arch_follows_a_pinned_type_and_may_not_contradict_it():
+    assert calculate(Workload(concurrent_users=1_000, instance_type="m7g.xlarge")).workload.arch == "arm64"
+    with pytest.raises(SizingError, match="x86_64 contradicts the pinned instance type m7g.xlarge, which is arm64"):
+        calculate(Workload(concurrent_users=1_000, instance_type="m7g.xlarge", arch="x86_64"))
 
 
 def test_pinned_type_is_used_and_alternatives_show_cheaper_options():

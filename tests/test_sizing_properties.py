@@ -14,9 +14,12 @@ def plan_for(n, **kw):
 
 
 @settings(max_examples=150, deadline=None)
-@given(users, users)
-def test_more_users_never_means_less(a, b):
-    small, large = plan_for(min(a, b)), plan_for(max(a, b))
+@given(users, users, st.sampled_from(["PAY_PER_REQUEST", "PROVISIONED"]))
+def test_more_users_never_means_less(a, b, mode):
+    # The DynamoDB mode is pinned: with "auto" the medium -> large step switches to provisioned capacity, which is
+    # cheaper at steady load, so the total can dip right there (see test_the_one_dip_is_dynamodb_going_provisioned).
+    fixed = {"database": {"billing_mode": mode}}
+    small, large = plan_for(min(a, b), assumptions=fixed), plan_for(max(a, b), assumptions=fixed)
     for pod in ("backend", "frontend"):
         assert getattr(small, pod).min_replicas <= getattr(large, pod).min_replicas
         assert getattr(small, pod).max_replicas <= getattr(large, pod).max_replicas
@@ -53,3 +56,13 @@ def test_packing_is_monotone_in_pod_counts(node, shape_a, shape_b, counts):
     more = nodes_to_pack(node, PodShape(a + extra_a, *shape_a), PodShape(b + extra_b, *shape_b))
     if fewer is not None and more is not None:
         assert fewer <= more
+
+
+def test_the_one_dip_is_dynamodb_going_provisioned():
+    medium, large = plan_for(2_499), plan_for(2_500)
+    assert (medium.database.billing_mode, large.database.billing_mode) == ("PAY_PER_REQUEST", "PROVISIONED")
+    without_dynamodb = [
+        sum(i.monthly_usd.min + i.monthly_usd.max for i in p.cost.breakdown if not i.item.startswith("DynamoDB"))
+        for p in (medium, large)
+    ]
+    assert without_dynamodb[0] <= without_dynamodb[1]

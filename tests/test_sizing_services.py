@@ -104,8 +104,9 @@ def test_cost_breakdown_by_hand():
     plan = calculate(Workload(concurrent_users=1_000, total_users=10_000))
     cost = plan.cost
     assert [i.item for i in cost.breakdown] == [
-        "EKS control plane", "EC2 nodes", "Node EBS volumes (gp3)", "NAT gateway (1)", "Load balancer (NLB)",
-        "DynamoDB (on-demand)", "ElastiCache"]
+        "EKS control plane", "EC2 nodes", "Node EBS volumes (gp3)", "Burstable CPU credits", "NAT gateway (1)",
+        "Load balancer (NLB)", "DynamoDB (on-demand)", "ElastiCache"]
+    assert item(plan, "Burstable").monthly_usd == plan.nodes.credits_monthly_usd
     assert item(plan, "EKS").monthly_usd.max == pytest.approx(0.10 * 730)
     nodes = plan.nodes
     assert item(plan, "EC2").monthly_usd.max == pytest.approx(nodes.max_nodes * nodes.hourly_usd * 730, abs=0.01)

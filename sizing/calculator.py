@@ -6,7 +6,7 @@ from sizing.cache import plan_cache
 from sizing.catalog import load_catalog
 from sizing.cost import plan_cost
 from sizing.database import plan_database
-from sizing.limits import cluster_warnings
+from sizing.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings
 from sizing.plan import IntRange, NetworkPlan, Performance, SizingPlan, WorkloadSummary
 from sizing.pods import pod_plan
 from sizing.pricing import region_prices
@@ -25,6 +25,7 @@ def calculate(workload: Workload) -> SizingPlan:
 
     backend = pod_plan(users, a.backend, a.min_replicas)
     frontend = pod_plan(users, a.frontend, a.min_replicas)
+    check_plannable("pods", backend.max_replicas + frontend.max_replicas, MAX_PLANNED_PODS)
     nodes, node_warnings = plan_nodes(tier, backend, frontend, a, workload.region, workload.arch,
                                       workload.instance_type)
     database, db_warnings = plan_database(users, total, tier, a.database, a.traffic, prices)

@@ -33,6 +33,8 @@ FLAG_NAMES = {
     "instance_type": "--instance-type",
     "assumptions": "--assumptions",
 }
+# Interactive answers are named as the prompts name them, not as flags the user never typed.
+PROMPT_NAMES = {"concurrent_users": "concurrent users", "total_users": "total users"}
 T = TypeVar("T")
 
 
@@ -52,28 +54,62 @@ def _plan(**fields: Any):
     return calculate(_workload(**fields))
 
 
-def _write(text: str, output: Path | None) -> None:
-    """Replace the output file atomically, so a failure never leaves a half-written report behind."""
-    if output is None:
+class OutputFailed(Exception):
+    """Standard output could not take the report (a full disk, a closed descriptor)."""
+
+
+def _to_stdout(text: str) -> None:
+    try:
         sys.stdout.write(text)
         sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`sizing ... | head`): nothing left to say to anyone.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise OutputFailed("") from None
+    except OSError as error:
+        raise OutputFailed(f"cannot write to standard output: {error.strerror or error}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write(text: str, output: Path | None) -> None:
+    """Write the whole report or nothing: a regular file is replaced atomically, never left half-written.
+
+    Symlinks are written through, and a device or FIFO (``/dev/stdout``, a pipe) is written in place, never replaced.
+    """
+    if output is None or str(output) == "-":
+        _to_stdout(text)
         return
-    directory = output.parent if str(output.parent) else Path(".")
+    if not str(output).strip():
+        raise SizingError("--output: the file name is empty")
+    target = Path(os.path.realpath(output))
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
+        if target.exists() and not target.is_file():
+            if target.is_dir():
+                raise SizingError(f"--output: {output} is a directory")
+            with open(target, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            return
+        mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as error:
         raise SizingError(f"--output: cannot write {output}: {error.strerror or error}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.replace(temp, output)
+        os.chmod(temp, mode)
+        os.replace(temp, target)
     except OSError as error:
         Path(temp).unlink(missing_ok=True)
         raise SizingError(f"--output: cannot write {output}: {error.strerror or error}") from None
 
 
 def _fancy(output: Path | None) -> bool:
-    return output is None and sys.stdout.isatty()
+    return (output is None or str(output) == "-") and sys.stdout.isatty()
 
 
 def _ask(question: str, parse: Callable[[str], T]) -> T:
@@ -90,7 +126,7 @@ def _ask(question: str, parse: Callable[[str], T]) -> T:
         try:
             return parse(line)
         except (SizingError, ValidationError) as error:
-            sys.stderr.write(f"  {describe(error, FLAG_NAMES)}; please try again\n")
+            sys.stderr.write(f"  {describe(error, PROMPT_NAMES)}; please try again\n")
 
 
 def _interactive_users() -> tuple[int, int | None]:
@@ -118,8 +154,8 @@ def _common_options(command: Callable) -> Callable:
                      help="Node CPU architecture (arm64 = Graviton)."),
         click.option("--assumptions", "assumptions_file", type=click.Path(path_type=Path, dir_okay=False),
                      help="YAML or JSON file overriding any assumption (see README)."),
-        click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-                     help="Write to FILE instead of stdout (replaced atomically)."),
+        click.option("--output", "-o", type=click.Path(path_type=Path, allow_dash=True),
+                     help="Write to FILE instead of stdout (replaced atomically); - is stdout."),
     ]):
         command = option(command)
     return command
@@ -201,7 +237,7 @@ def compare(users: Sequence[str], active_ratio, fmt, region, arch, assumptions_f
 
 @cli.command()
 @click.option("--format", "-f", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, allow_dash=True), help="Write to FILE.")
 def assumptions(fmt, output) -> None:
     """Print every assumption with its default: a starting point for --assumptions FILE."""
     from sizing import formats
@@ -217,14 +253,21 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(argv) if argv is not None else sys.argv[1:]
+    if not args:
+        return _fail("missing command: use `sizing report`, `sizing compare` or `sizing assumptions` (see --help)")
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="sizing", standalone_mode=False)
+        result = cli.main(args=args, prog_name="sizing", standalone_mode=False)
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.UsageError as error:
         return _fail(error.format_message())
     except (SizingError, ValidationError) as error:
         return _fail(describe(error, FLAG_NAMES))
+    except OutputFailed as error:
+        if str(error):
+            sys.stderr.write(f"sizing: error: {error}\n")
+        return 1
     except (Cancelled, click.Abort, KeyboardInterrupt):
         sys.stderr.write("\nsizing: cancelled\n")
         return EXIT_CANCELLED

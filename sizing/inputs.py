@@ -4,28 +4,39 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 from sizing.errors import SizingError
 
 
+# ASCII digits only (str.isdigit() also accepts "²" and other scripts' digits, which int() then refuses), with
+# thousands separators only where they separate thousands: "1,000" and "1_000" but not "1,5".
+_USERS = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?:_[0-9]{3})+|[0-9]+)")
+_MAX_DIGITS = 15
+
+
 def parse_users(text: str, what: str) -> int:
-    """Accept ``1000``, ``1,000`` and ``1_000``; reject fractions, words and NaN with the input's own name."""
-    cleaned = text.strip().replace(",", "").replace("_", "")
-    sign = cleaned[1:] if cleaned[:1] in "+-" else cleaned
-    if not sign.isdigit():
-        raise SizingError(f"{what}: expected a whole number of users, got {text!r}")
-    return int(cleaned)
+    """Accept ``1000``, ``1,000`` and ``1_000``; reject fractions, words, NaN and absurd lengths by name."""
+    cleaned = text.strip()
+    if not _USERS.fullmatch(cleaned):
+        shown = cleaned if len(cleaned) <= 40 else cleaned[:37] + "..."
+        raise SizingError(f"{what}: expected a whole number of users, got {shown!r}")
+    digits = cleaned.lstrip("+-").replace(",", "").replace("_", "")
+    if len(digits) > _MAX_DIGITS:
+        raise SizingError(f"{what}: a {len(digits)}-digit number of users is out of range")
+    return int(cleaned.replace(",", "").replace("_", ""))
 
 
 def parse_ratio(text: str, what: str) -> float:
     try:
         value = float(text.strip())
     except ValueError:
-        raise SizingError(f"{what}: expected a number between 0 and 1, e.g. 0.1, got {text!r}") from None
-    if math.isnan(value) or math.isinf(value):
-        raise SizingError(f"{what}: expected a number between 0 and 1, e.g. 0.1, got {text!r}")
+        value = math.nan
+    if not math.isfinite(value):
+        shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:37] + "..."
+        raise SizingError(f"{what}: expected a number between 0 and 1, e.g. 0.1, got {shown!r}")
     return value
 
 

@@ -9,11 +9,24 @@ MAX_NODES_PER_GROUP = 450
 # Kubernetes' tested scalability envelope for one cluster.
 CLUSTER_MAX_NODES = 5_000
 CLUSTER_MAX_PODS = 150_000
+# Beyond ten clusters' worth the inputs are a mistake (a typo'd assumption, a misread unit), not a plan: refuse.
+MAX_PLANNED_PODS = 10 * CLUSTER_MAX_PODS
+MAX_PLANNED_NODES = 10 * CLUSTER_MAX_NODES
 # DynamoDB: default per-table throughput quota (RCU/WCU provisioned, or RRU/WRU per second on demand).
 TABLE_THROUGHPUT_QUOTA = 40_000
 # ElastiCache (Redis OSS, cluster mode): shards per cluster, and the default nodes-per-cluster quota.
 CACHE_MAX_SHARDS = 500
 CACHE_NODES_PER_CLUSTER_QUOTA = 90
+
+
+def check_plannable(kind: str, count: int, ceiling: int) -> None:
+    if count > ceiling:
+        from sizing.errors import SizingError
+
+        raise SizingError(
+            f"the plan would need {count:,} {kind} at its maximum, more than the {ceiling:,} (ten clusters' worth) "
+            "this tool sizes: lower the load or raise the assumptions' users_per_pod"
+        )
 
 
 def cluster_warnings(max_nodes: int, max_app_pods: int, daemonset_pods: int) -> list[str]:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from sizing.assumptions import Assumptions, DaemonSetAssumptions, Tier
 from sizing.catalog import InstanceType, load_catalog
 from sizing.errors import SizingError
-from sizing.limits import MAX_NODES_PER_GROUP
+from sizing.limits import MAX_NODES_PER_GROUP, MAX_PLANNED_NODES, check_plannable
 from sizing.nodes import Allocatable, Packing, allocatable, pack, packing, workload_capacity
 from sizing.plan import NodeGroupPlan, NodeOption, NodePlan, PodPlan, Range
 from sizing.exact import exact
@@ -214,6 +214,7 @@ def plan_nodes(
             )
         own = ranked[:1]
     chosen = own[0]
+    check_plannable("nodes", chosen.max_nodes, MAX_PLANNED_NODES)
     best = _option(chosen, region, costs[chosen.name])
     others = islice((f for f in ranked if f.name != chosen.name), ALTERNATIVES)
     plan = NodePlan(

@@ -1,9 +1,13 @@
 """The `sizing` command: every format parsed back, bad input as one line and exit 2, interactive prompts."""
 
+import errno
 import io
 import json
+import os
+import stat
 import subprocess
 import sys
+import threading
 
 import pytest
 import yaml
@@ -113,6 +117,14 @@ BAD = [
     (["report", "-c", "abc"], "--concurrent-users: expected a whole number"),
     (["report", "-c", "nan"], "--concurrent-users: expected a whole number"),
     (["report", "-c", "2.5"], "--concurrent-users: expected a whole number"),
+    (["report", "-c", "²"], "--concurrent-users: expected a whole number of users, got '²'"),
+    (["report", "-c", "1,5"], "--concurrent-users: expected a whole number of users, got '1,5'"),
+    (["report", "-c", "9" * 40], "--concurrent-users: a 40-digit number of users is out of range"),
+    (["report", "-c", ""], "--concurrent-users: expected a whole number of users, got ''"),
+    (["report", "-c", "100", "--active-ratio", "1e-300"], "an active ratio of 1e-300 means 1e+302 registered users"),
+    (["report", "-c", "100", "--arch", "x86_64", "--instance-type", "m7g.large"],
+     "--arch: x86_64 contradicts the pinned instance type m7g.large, which is arm64"),
+    ([], "missing command: use `sizing report`"),
     (["report", "-c", "10000001"], "--concurrent-users: must be less than or equal to 10000000"),
     (["report", "-c", "100", "-t", "50"], "total users (50) cannot be fewer than concurrent users (100)"),
     (["report", "-c", "100", "-t", "x"], "--total-users: expected a whole number"),
@@ -135,7 +147,7 @@ BAD = [
 @pytest.mark.parametrize(("args", "message"), BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, args, message):
     target = tmp_path / "out.txt"
-    code, out, err = run(capsys, *args, "--output", str(target)) if args[0] == "report" and len(args) > 1 else (
+    code, out, err = run(capsys, *args, "--output", str(target)) if args[:1] == ["report"] and len(args) > 1 else (
         run(capsys, *args))
     assert code == 2
     assert out == ""
@@ -186,8 +198,10 @@ def test_interactive_reasks_until_valid(capsys, monkeypatch):
     assert json.loads(out) == expected(concurrent_users=1000, total_users=10000)
     assert err.count("Expected concurrent users") == 3
     assert err.count("Total registered users") == 3
-    assert "expected a whole number of users, got 'abc" in err
+    assert "  concurrent users: expected a whole number of users, got 'abc'; please try again" in err
+    assert "  concurrent users: must be greater than 0 (got 0); please try again" in err
     assert "cannot be fewer than concurrent users" in err
+    assert "--" not in err  # prompts never blame flags the user did not type
 
 
 def test_interactive_blank_total_uses_the_active_ratio(capsys, monkeypatch):
@@ -239,3 +253,51 @@ def test_assumptions_command_prints_a_file_the_report_accepts(capsys, tmp_path):
     assert plan["cache"]["enabled"] is True  # YAML's bare `on` is a boolean
     code, out, _ = run(capsys, "assumptions", "-f", "json")
     assert json.loads(out) == yaml.safe_load(run(capsys, "assumptions")[1])
+
+
+def test_plans_beyond_ten_clusters_are_refused(capsys, tmp_path):
+    source = tmp_path / "a.yaml"
+    source.write_text("backend: {users_per_pod: 1, buffer: 10, max_multiplier: 100}\n")
+    code, out, err = run(capsys, "report", "-c", "10000000", "--assumptions", str(source))
+    assert (code, out) == (2, "") and "more than the 1,500,000 (ten clusters' worth)" in err
+
+
+def test_output_dash_is_stdout(capsys):
+    code, out, _ = run(capsys, "report", "-c", "100", "-f", "json", "-o", "-")
+    assert code == 0 and json.loads(out)["tier"] == "small"
+
+
+def test_output_through_a_symlink_keeps_the_link_and_the_umask(capsys, tmp_path):
+    real, link = tmp_path / "real.json", tmp_path / "link.json"
+    link.symlink_to(real)
+    old = os.umask(0o027)
+    try:
+        code, _, _ = run(capsys, "report", "-c", "100", "-f", "json", "-o", str(link))
+    finally:
+        os.umask(old)
+    assert code == 0 and link.is_symlink()
+    assert json.loads(real.read_text())["tier"] == "small"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+
+
+def test_output_to_a_fifo_writes_into_it(capsys, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    code, _, _ = run(capsys, "report", "-c", "100", "-f", "json", "-o", str(fifo))
+    reader.join(timeout=10)
+    assert code == 0 and stat.S_ISFIFO(fifo.stat().st_mode)
+    assert json.loads(received[0])["tier"] == "small"
+
+
+def test_a_full_stdout_is_one_line_and_exit_1(capsys, monkeypatch):
+    class Full(io.StringIO):
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sys, "stdout", Full())
+    code = main(["report", "-c", "100", "-f", "json"])
+    err = capsys.readouterr().err
+    assert code == 1 and err == "sizing: error: cannot write to standard output: No space left on device\n"

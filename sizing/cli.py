@@ -173,10 +173,14 @@ def cli() -> None:
 @click.option("--interactive", "-i", is_flag=True, help="Ask for the user counts.")
 @click.option("--instance-type", metavar="TYPE", help="Pin the node instance type instead of choosing the cheapest.")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--app", type=click.Choice(["backend", "frontend"]),
+              help="With --format helm-values: that app's values at the top level, for a plain `helm create` chart.")
 @_common_options
-def report(concurrent_users, total_users, active_ratio, interactive, instance_type, fmt, region, arch,
+def report(concurrent_users, total_users, active_ratio, interactive, instance_type, fmt, app, region, arch,
            assumptions_file, output) -> None:
     """Print the sizing plan for one load."""
+    if app is not None and fmt != "helm-values":
+        raise SizingError("--app goes with --format helm-values")
     overrides = load_assumptions(assumptions_file) if assumptions_file else None
     if interactive:
         if concurrent_users is not None or total_users is not None:
@@ -190,22 +194,19 @@ def report(concurrent_users, total_users, active_ratio, interactive, instance_ty
     ratio = parse_ratio(active_ratio, "--active-ratio") if active_ratio is not None else None
     plan = _plan(concurrent_users=users, total_users=total, active_ratio=ratio, region=region, arch=arch,
                  instance_type=instance_type, assumptions=overrides)
-    _write(_render(plan, fmt, _fancy(output)), output)
+    _write(_render(plan, fmt, _fancy(output), app), output)
 
 
-def _render(plan, fmt: str, fancy: bool) -> str:
+def _render(plan, fmt: str, fancy: bool, app: str | None) -> str:
     from sizing import formats
 
     if fmt == "table":
         from sizing.report import Style, render_text, report_panels
 
         return render_text(report_panels(plan, Style(fancy)), fancy)
-    return {
-        "json": formats.to_json,
-        "yaml": formats.to_yaml,
-        "markdown": formats.to_markdown,
-        "helm-values": formats.to_helm_values,
-    }[fmt](plan)
+    if fmt == "helm-values":
+        return formats.to_helm_values(plan, app)
+    return {"json": formats.to_json, "yaml": formats.to_yaml, "markdown": formats.to_markdown}[fmt](plan)
 
 
 @cli.command()

@@ -7,10 +7,6 @@ from collections.abc import Sequence
 
 from sizing.plan import PodPlan, SizingPlan
 
-# Target average CPU utilisation for the HPAs; the pod requests are sized so 70% of them carries the seed's load.
-HPA_TARGET_CPU_PERCENT = 70
-
-
 def money(value: float) -> str:
     return f"${value:,.0f}" if value >= 1_000 else f"${value:,.2f}"
 
@@ -45,7 +41,7 @@ def cpu_quantity(millicores: int) -> str:
     return str(millicores // 1000) if millicores % 1000 == 0 else f"{millicores}m"
 
 
-def pod_values(pod: PodPlan) -> dict:
+def pod_values(pod: PodPlan, hpa_target_cpu_percent: int) -> dict:
     """The keys a ``helm create`` chart's templates read: replicaCount, resources and autoscaling."""
     return {
         "replicaCount": pod.min_replicas,
@@ -57,17 +53,26 @@ def pod_values(pod: PodPlan) -> dict:
             "enabled": True,
             "minReplicas": pod.min_replicas,
             "maxReplicas": pod.max_replicas,
-            "targetCPUUtilizationPercentage": HPA_TARGET_CPU_PERCENT,
+            "targetCPUUtilizationPercentage": hpa_target_cpu_percent,
         },
     }
 
 
-def to_helm_values(plan: SizingPlan) -> str:
+def to_helm_values(plan: SizingPlan, app: str | None = None) -> str:
+    """One app's values at the top level, for a plain ``helm create`` chart; both under their names otherwise,
+    for an umbrella chart whose subcharts are called backend and frontend."""
+    target = plan.assumptions.hpa_target_cpu_percent
+    load = f"{plan.workload.concurrent_users:,} concurrent users ({plan.tier} tier)"
+    if app is not None:
+        header = f"# chat-infra sizing of the {app} for {load}: `helm install {app} ./chart -f values.yaml`.\n"
+        return header + to_yaml_text(pod_values(getattr(plan, app), target))
     header = (
-        f"# chat-infra sizing for {plan.workload.concurrent_users:,} concurrent users ({plan.tier} tier).\n"
+        f"# chat-infra sizing for {load}.\n"
         "# One block per subchart of an umbrella chart: `helm install chat ./chart -f values.yaml`.\n"
     )
-    return header + to_yaml_text({"backend": pod_values(plan.backend), "frontend": pod_values(plan.frontend)})
+    return header + to_yaml_text(
+        {"backend": pod_values(plan.backend, target), "frontend": pod_values(plan.frontend, target)}
+    )
 
 
 def _md_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:

@@ -54,6 +54,20 @@ def test_helm_values_are_what_a_helm_create_chart_reads(capsys):
     assert values["frontend"]["autoscaling"]["maxReplicas"] == plan.frontend.max_replicas
 
 
+def test_helm_values_for_one_plain_chart(capsys, tmp_path):
+    overrides = tmp_path / "a.yaml"
+    overrides.write_text("hpa_target_cpu_percent: 60\n")
+    code, out, _ = run(capsys, "report", "-c", "1000", "-f", "helm-values", "--app", "frontend",
+                       "--assumptions", str(overrides))
+    values = yaml.safe_load(out)
+    assert code == 0 and values["replicaCount"] == 3
+    assert values["autoscaling"] == {"enabled": True, "minReplicas": 3, "maxReplicas": 6,
+                                     "targetCPUUtilizationPercentage": 60}
+    assert values["resources"]["limits"] == {"cpu": "400m", "memory": "512Mi"}
+    code, _, err = run(capsys, "report", "-c", "1000", "--app", "frontend")
+    assert code == 2 and "--app goes with --format helm-values" in err
+
+
 def test_markdown_carries_the_plan(capsys):
     code, out, _ = run(capsys, "report", "-c", "8000", "-f", "markdown")
     plan = calculate(Workload(concurrent_users=8000))

@@ -26,11 +26,24 @@ def test_catalog_offers_current_families_and_their_graviton_peers():
     assert {"m6g", "m7g", "c6g", "c7g", "r6g", "t4g"} <= families
 
 
+# Published by the EKS AMI (amazon-eks-ami, eni-max-pods.txt): an independent spot check of the catalog.
+EKS_AMI_MAX_PODS = {
+    "m5.large": 29, "m5.xlarge": 58, "m5.4xlarge": 234, "m5.16xlarge": 737, "m6i.24xlarge": 737,
+    "c5.9xlarge": 234, "c5.18xlarge": 737, "c6i.12xlarge": 234, "c7g.16xlarge": 737, "r6g.2xlarge": 58,
+    "t3.medium": 17, "t3.large": 35, "t3a.xlarge": 58, "t4g.2xlarge": 58, "m7i.8xlarge": 234,
+}
+
+
+def test_eni_pod_limits_match_the_eks_ami():
+    catalog = load_catalog()
+    assert {name: catalog.instance(name).eni_max_pods for name in EKS_AMI_MAX_PODS} == EKS_AMI_MAX_PODS
+
+
 def test_eni_pod_limits_follow_the_vpc_cni_formula():
-    # max pods = ENIs x (IPv4 per ENI - 1) + 2 for the ENI layouts of the sizes offered.
-    by_layout = {(3, 10): 29, (4, 15): 58, (8, 30): 234, (15, 50): 737, (3, 6): 17, (3, 12): 35}
-    assert all(enis * (ips - 1) + 2 == pods for (enis, ips), pods in by_layout.items())
-    assert {t.eni_max_pods for t in load_catalog().instance_types.values()} <= set(by_layout.values())
+    """max pods = ENIs x (IPv4 per ENI - 1) + 2, with an ENI count AWS actually offers (2 to 15)."""
+    for instance in load_catalog().instance_types.values():
+        enis, rest = divmod(instance.eni_max_pods - 2, instance.ipv4_per_eni - 1)
+        assert rest == 0 and enis in (2, 3, 4, 8, 15), instance.name
 
 
 def test_every_offered_type_has_a_price_in_every_region():

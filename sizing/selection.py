@@ -49,18 +49,23 @@ class NodeCosts(NamedTuple):
     credits_max: float
 
 
+Members = tuple[tuple[str, int], ...]  # (name, minus the generation) of the types in one capacity class
+
+
 @cache
 def _capacity_classes(
     arch: str, burstable_ok: bool, daemonsets: DaemonSetAssumptions, shapes: tuple[tuple[int, int], tuple[int, int]]
-) -> tuple[tuple[Packing, tuple[InstanceType, ...]], ...]:
+) -> tuple[tuple[Packing, Members], ...]:
     """Candidate types grouped by what they schedule, each group's packing prepared for these pod shapes.
 
     Depends on the assumptions only, never on the load, so it is computed once and reused by every plan.
     """
-    classes: dict[Allocatable, list[InstanceType]] = {}
+    classes: dict[Allocatable, list[tuple[str, int]]] = {}
     for instance in load_catalog().instance_types.values():
         if instance.arch == arch and (burstable_ok or not instance.burstable):
-            classes.setdefault(workload_capacity(instance, daemonsets), []).append(instance)
+            classes.setdefault(workload_capacity(instance, daemonsets), []).append(
+                (instance.name, -instance.generation)
+            )
     prepared = ((packing(capacity, *shapes), tuple(members)) for capacity, members in classes.items())
     return tuple((plan, members) for plan, members in prepared if plan is not None)
 
@@ -102,12 +107,13 @@ def _node_costs(
 
 
 def _fleets(
-    classes: tuple[tuple[Packing, tuple[InstanceType, ...]], ...],
+    classes: tuple[tuple[Packing, Members], ...],
     backend: PodPlan,
     frontend: PodPlan,
     assumptions: Assumptions,
     costs: dict[str, NodeCosts],
-) -> list[Fleet]:
+) -> list[tuple]:
+    """Every feasible type's fleet, cheapest first, as tuples in ``Fleet``'s field order."""
     buffer, floor = exact(assumptions.node_buffer), assumptions.min_nodes
     num, den = buffer.numerator, buffer.denominator
     fleets = []
@@ -117,11 +123,11 @@ def _fleets(
         if for_min is None or for_max is None:
             continue
         low, high = max(floor, -(-for_min * num // den)), max(floor, -(-for_max * num // den))
-        for instance in members:
-            base, credits_min, credits_max = costs[instance.name]
+        for name, newer_first in members:
+            base, credits_min, credits_max = costs[name]
             at_min, at_max = base + credits_min, base + credits_max
-            fleets.append(Fleet(low * at_min + high * at_max, high * at_max, -instance.generation, instance.name,
-                                low, high, at_min, at_max))
+            # A plain tuple in Fleet's field order: this loop runs for every type on every plan.
+            fleets.append((low * at_min + high * at_max, high * at_max, newer_first, name, low, high, at_min, at_max))
     fleets.sort()
     return fleets
 
@@ -194,7 +200,9 @@ def plan_nodes(
             )
         capacity = workload_capacity(instance, assumptions.daemonsets)
         prepared = packing(capacity, *_shapes(backend, frontend))
-        own = [] if prepared is None else _fleets(((prepared, (instance,)),), backend, frontend, assumptions, costs)
+        own = [] if prepared is None else _fleets(
+            ((prepared, ((instance.name, -instance.generation),)),), backend, frontend, assumptions, costs
+        )
         if not own:
             raise SizingError(
                 f"instance type {pinned} cannot schedule the pods: after kube-reserved and DaemonSets it offers "
@@ -213,10 +221,10 @@ def plan_nodes(
                 field="assumptions",
             )
         own = ranked[:1]
-    chosen = own[0]
+    chosen = Fleet._make(own[0])
     check_plannable("nodes", chosen.max_nodes, MAX_PLANNED_NODES)
     best = _option(chosen, region, costs[chosen.name])
-    others = islice((f for f in ranked if f.name != chosen.name), ALTERNATIVES)
+    others = islice((Fleet._make(f) for f in ranked if f[3] != chosen.name), ALTERNATIVES)
     plan = NodePlan(
         **dict(best),
         pod_slots=workload_capacity(catalog.instance(chosen.name), assumptions.daemonsets).pods,

@@ -9,18 +9,20 @@ import config
 from autoscaler import ClusterAutoscaler, version_for
 from cluster import Cluster, cluster_name_for
 from data import Data
-from network import Network
+from network import Network, require_address_space
 from workloads import App, Workloads
 
 settings = config.load()
 # Checked before anything is declared: an unpinned Kubernetes minor stops here, not halfway through an update.
 autoscaler_version = version_for(settings.kubernetes_version)
 plan = config.plan_for(settings.workload)
+# Also before anything is declared: a fleet the VPC cannot address would fail node by node at the peak.
+require_address_space(plan.network, settings.vpc_cidr)
 for warning in plan.warnings:
     pulumi.log.warn(warning)
 
 cluster_name = cluster_name_for(pulumi.get_project(), pulumi.get_stack())
-network = Network("network", plan.network, settings.vpc_cidr, cluster_name)
+network = Network("network", plan.network, settings.vpc_cidr, cluster_name, region=settings.workload.region)
 cluster = Cluster(
     "cluster",
     plan.nodes,

@@ -48,7 +48,9 @@ KEYS: dict[str, Key] = {
         "string", "", "Concurrent / registered users at peak, a number in (0, 1]. Empty = 0.10 unless totalUsers."
     ),
     "instanceType": Key("string", "", "Pin the EKS node instance type (e.g. m6i.xlarge). Empty = cheapest fit."),
-    "arch": Key("string", "x86_64", "CPU architecture of the nodes: x86_64 or arm64 (ignored when instanceType)."),
+    "arch": Key(
+        "string", "", "CPU architecture of the nodes: x86_64 or arm64. Empty = the pinned instanceType's, else x86_64."
+    ),
     "assumptions": Key(
         "object", {}, "Overrides of any sizing assumption, e.g. {backend: {users_per_pod: 80}}; see sizing/assumptions.py."
     ),
@@ -125,8 +127,7 @@ def _workload(raw: dict[str, Any], region: str) -> Workload:
     fields: dict[str, Any] = {
         "concurrent_users": _scalar(raw["concurrentUsers"]),
         "region": region,
-        "arch": raw["arch"],
-        "assumptions": _object(raw["assumptions"], "assumptions"),
+        "assumptions": _numbers(_object(raw["assumptions"], "assumptions")),
     }
     total = _scalar(raw["totalUsers"])
     if total not in (0, "", None):
@@ -136,6 +137,9 @@ def _workload(raw: dict[str, Any], region: str) -> Workload:
         fields["active_ratio"] = ratio
     if raw["instanceType"]:
         fields["instance_type"] = raw["instanceType"]
+    # Unset, the engine takes the pinned type's architecture (or x86_64); set, it must agree with a pinned type.
+    if raw["arch"]:
+        fields["arch"] = raw["arch"]
     try:
         return Workload(**fields)
     except ValidationError as error:
@@ -156,6 +160,16 @@ def _scalar(value: Any) -> Any:
             return value
         return parsed if isinstance(parsed, (int, float)) and not isinstance(parsed, bool) else value
     return value
+
+
+def _numbers(value: Any) -> Any:
+    """``pulumi config set --path`` types only integers and booleans: 0.75 is stored as "0.75". The assumptions are
+    strictly typed, so parse numeric strings at every depth here, as ``_scalar`` does for the top-level keys."""
+    if isinstance(value, dict):
+        return {key: _numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_numbers(item) for item in value]
+    return _scalar(value)
 
 
 def _object(value: Any, key: str) -> dict[str, Any]:

@@ -7,9 +7,14 @@ import ipaddress
 import pulumi
 import pulumi_aws as aws
 
+from config import PROJECT, ConfigError
 from sizing.plan import NetworkPlan
 
 MAX_ZONES = 6
+# AWS keeps the first four addresses of every subnet and its last (VPC user guide, "Subnet CIDR blocks").
+RESERVED_PER_SUBNET = 5
+# The widest VPC the program accepts (config._vpc_cidr): past it, only a smaller load or another stack helps.
+WIDEST_PREFIX = 16
 
 
 def subnet_cidrs(vpc_cidr: str, zones: int) -> tuple[list[str], list[str]]:
@@ -27,6 +32,35 @@ def subnet_cidrs(vpc_cidr: str, zones: int) -> tuple[list[str], list[str]]:
     return private, public
 
 
+def private_capacity(vpc_cidr: str, zones: int) -> int:
+    """Addresses the private subnets of ``subnet_cidrs`` can hand out: nodes, pods (VPC CNI), the cache, EKS ENIs."""
+    private, _ = subnet_cidrs(vpc_cidr, zones)
+    return sum(ipaddress.IPv4Network(block).num_addresses - RESERVED_PER_SUBNET for block in private)
+
+
+def require_address_space(plan: NetworkPlan, vpc_cidr: str) -> None:
+    """Fail before anything is declared when the max fleet's pods and nodes cannot all get a VPC address.
+
+    Otherwise it would fail much later and piecemeal, at the very peak the plan was sized for: once a subnet runs
+    dry, pods stay in ContainerCreating and new nodes cannot get their addresses. The count is the plan's estimate
+    (pods, node primary IPs, warm ENIs); the cache, the control plane's and the load balancers' interfaces take a few
+    more, hence "about"."""
+    needed = plan.vpc_ips_max
+    held = private_capacity(vpc_cidr, plan.availability_zones)
+    if needed <= held:
+        return
+    wider = (
+        f"widen {PROJECT}:vpcCidr (up to /{WIDEST_PREFIX}), "
+        if ipaddress.IPv4Network(vpc_cidr).prefixlen > WIDEST_PREFIX
+        else ""
+    )
+    raise ConfigError(
+        f"{PROJECT}:vpcCidr: the plan's max fleet needs about {needed:,} VPC addresses but the private subnets of "
+        f"{vpc_cidr} hold {held:,}; {wider}lower {PROJECT}:concurrentUsers, raise assumptions.backend.users_per_pod, "
+        f"or split the load across stacks"
+    )
+
+
 class Network(pulumi.ComponentResource):
     """One VPC over the plan's availability zones; NAT gateways as the plan counts them (shared or one per zone).
 
@@ -40,6 +74,7 @@ class Network(pulumi.ComponentResource):
         plan: NetworkPlan,
         cidr: str,
         cluster_name: str,
+        region: str,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("chat-infra:network:Network", name, None, opts)
@@ -120,6 +155,7 @@ class Network(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
                 )
             )
+        private_route_tables: list[aws.ec2.RouteTable] = []
         for index, private in enumerate(self.private_subnets):
             # One NAT per zone keeps a zone's egress alive when another zone fails; a shared one is cheaper.
             nat = self.nat_gateways[index % len(self.nat_gateways)]
@@ -133,6 +169,20 @@ class Network(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(
                 f"{name}-private-{index}", subnet_id=private.id, route_table_id=route_table.id, opts=child
             )
+            private_route_tables.append(route_table)
+
+        # The backend's table traffic stays on AWS's network instead of crossing the NAT gateways, whose per-GB
+        # processing charge the plan does not count for it. A gateway endpoint is free and adds a route for
+        # DynamoDB's prefix list to each private route table.
+        self.dynamodb_endpoint = aws.ec2.VpcEndpoint(
+            f"{name}-dynamodb",
+            vpc_id=self.vpc.id,
+            service_name=f"com.amazonaws.{region}.dynamodb",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[table.id for table in private_route_tables],
+            tags={"Name": f"{name}-dynamodb"},
+            opts=child,
+        )
 
         self.vpc_id = self.vpc.id
         self.private_subnet_ids = [s.id for s in self.private_subnets]
@@ -142,5 +192,6 @@ class Network(pulumi.ComponentResource):
                 "vpcId": self.vpc_id,
                 "privateSubnetIds": self.private_subnet_ids,
                 "publicSubnetIds": self.public_subnet_ids,
+                "dynamodbEndpointId": self.dynamodb_endpoint.id,
             }
         )

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from sizing.plan import CachePlan, PodPlan
+from sizing.plan import CachePlan, NetworkPlan, PodPlan
 from stack_mocks import use_stack_modules
 
 use_stack_modules()
@@ -39,6 +39,49 @@ def test_subnets_do_not_overlap_stay_in_the_vpc_and_give_pods_most_of_it(cidr, z
 def test_more_zones_than_the_layout_holds_is_refused():
     with pytest.raises(ValueError):
         network.subnet_cidrs("10.0.0.0/16", 7)
+
+
+@pytest.mark.parametrize(
+    ("cidr", "zones", "usable"),
+    [
+        ("10.0.0.0/16", 3, 3 * (8192 - 5)),  # 24,561
+        ("10.0.0.0/16", 6, 6 * (8192 - 5)),
+        ("172.16.0.0/18", 2, 2 * (2048 - 5)),
+        ("192.168.0.0/20", 3, 3 * (512 - 5)),  # 1,521
+    ],
+)
+def test_private_capacity_is_the_private_subnets_less_what_aws_reserves(cidr, zones, usable):
+    assert network.private_capacity(cidr, zones) == usable
+    private, _ = network.subnet_cidrs(cidr, zones)
+    assert usable == sum(ipaddress.IPv4Network(block).num_addresses - 5 for block in private)
+
+
+def network_plan(vpc_ips_max: int) -> NetworkPlan:
+    return NetworkPlan(availability_zones=3, nat_gateways=3, vpc_ips_max=vpc_ips_max)
+
+
+def test_a_fleet_that_fills_the_private_subnets_exactly_fits():
+    network.require_address_space(network_plan(24_561), "10.0.0.0/16")
+
+
+def test_one_address_more_is_refused_in_one_line_naming_vpc_cidr():
+    with pytest.raises(config.ConfigError) as raised:
+        network.require_address_space(network_plan(59_889), "10.0.0.0/16")
+    assert str(raised.value) == (
+        "chat-infra:vpcCidr: the plan's max fleet needs about 59,889 VPC addresses but the private subnets of "
+        "10.0.0.0/16 hold 24,561; lower chat-infra:concurrentUsers, raise assumptions.backend.users_per_pod, or "
+        "split the load across stacks"
+    )
+    with pytest.raises(config.ConfigError, match="needs about 24,562 VPC addresses"):
+        network.require_address_space(network_plan(24_562), "10.0.0.0/16")
+
+
+def test_a_vpc_narrower_than_a_16_is_told_it_can_widen():
+    with pytest.raises(config.ConfigError) as raised:
+        network.require_address_space(network_plan(2_000), "192.168.0.0/20")
+    assert "192.168.0.0/20 hold 1,521; widen chat-infra:vpcCidr (up to /16), lower chat-infra:concurrentUsers" in str(
+        raised.value
+    )
 
 
 def cache(**kw) -> CachePlan:

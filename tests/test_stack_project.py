@@ -101,12 +101,21 @@ def test_the_program_runs_with_only_stacks_importable_and_sizing_from_the_instal
     assert report["resources"] > 40
 
 
-def test_a_config_error_under_the_language_host_is_one_line_without_a_traceback():
-    config = {**cli_config(), "chat-infra:concurrentUsers": "-5"}
+@pytest.mark.parametrize(
+    ("users", "start", "end"),
+    [
+        ("-5", "chat-infra:concurrentUsers: ", " greater than 0 (got -5)\n"),
+        # A plan whose max fleet the default /16 cannot address: refused before anything is declared.
+        ("1000000", "chat-infra:vpcCidr: the plan's max fleet needs about ", " or split the load across stacks\n"),
+    ],
+    ids=["negative-users", "fleet-beyond-the-vpc"],
+)
+def test_a_config_error_under_the_language_host_is_one_line_without_a_traceback(users, start, end):
+    config = {**cli_config(), "chat-infra:concurrentUsers": users, "chat-infra:totalUsers": "0"}
     result = run_like_the_language_host(config)
     assert result.returncode == 1
-    assert result.stderr.startswith("chat-infra:concurrentUsers: ")
-    assert result.stderr.endswith(" greater than 0 (got -5)\n")
+    assert result.stderr.startswith(start)
+    assert result.stderr.endswith(end)
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 

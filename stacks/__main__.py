@@ -53,8 +53,8 @@ ClusterAutoscaler(
 if settings.deploy_workloads:
     Workloads(
         "workloads",
-        backend=App("backend", settings.backend_image, plan.backend),
-        frontend=App("frontend", settings.frontend_image, plan.frontend),
+        backend=App("backend", settings.backend_image, plan.backend, plan.assumptions.hpa_target_cpu_percent),
+        frontend=App("frontend", settings.frontend_image, plan.frontend, plan.assumptions.hpa_target_cpu_percent),
         provider=cluster.provider,
         cluster_name=cluster.cluster_name,
         region=settings.workload.region,

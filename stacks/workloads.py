@@ -19,9 +19,6 @@ from sizing.plan import PodPlan
 NAMESPACE = "chat-app"
 PORT = 8080
 RUN_AS = 10001
-# The HPA's CPU target. Below 100% so a pod's burst is absorbed while a new one starts; the plan's max replicas bound
-# how far it can scale.
-CPU_TARGET_PERCENT = 70
 # Drains and node replacements may take out this share at once: under the plan's replica buffer (x1.3 backend,
 # x1.2 frontend) the remaining pods still carry the base load. Rounded up, so at least one pod.
 PDB_MAX_UNAVAILABLE = "10%"
@@ -32,6 +29,9 @@ class App:
     name: str
     image: str
     pod: PodPlan
+    # The HPA's CPU target, from the plan's assumptions (the same figure the sizing priced burstable credits at).
+    # Below 100% so a pod's burst is absorbed while a new one starts; the plan's max replicas bound the scaling.
+    cpu_target_percent: int
 
 
 def labels(app: str) -> dict[str, str]:
@@ -114,7 +114,7 @@ def hpa_spec(app: App) -> dict[str, Any]:
         "metrics": [
             {
                 "type": "Resource",
-                "resource": {"name": "cpu", "target": {"type": "Utilization", "average_utilization": CPU_TARGET_PERCENT}},
+                "resource": {"name": "cpu", "target": {"type": "Utilization", "average_utilization": app.cpu_target_percent}},
             }
         ],
     }

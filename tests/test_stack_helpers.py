@@ -118,7 +118,7 @@ def test_several_shards_use_cluster_mode():
 
 
 def test_pod_specs_carry_the_plan_unchanged():
-    app = workloads.App("api", "example/api:1", POD)
+    app = workloads.App("api", "example/api:1", POD, 65)
     assert workloads.resources(POD) == {
         "requests": {"cpu": "250m", "memory": "300Mi"},
         "limits": {"cpu": "750m", "memory": "600Mi"},
@@ -128,6 +128,7 @@ def test_pod_specs_carry_the_plan_unchanged():
     assert spec["template"]["spec"]["containers"][0]["env"] == [{"name": "A", "value": "b"}]
     hpa = workloads.hpa_spec(app)
     assert (hpa["min_replicas"], hpa["max_replicas"]) == (3, 9)
+    assert hpa["metrics"][0]["resource"]["target"]["average_utilization"] == 65
     assert spec["selector"]["match_labels"] == workloads.pdb_spec(app)["selector"]["match_labels"]
 
 

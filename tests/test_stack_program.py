@@ -25,7 +25,8 @@ import network as stack_network  # noqa: E402  (stacks/network.py)
 LOADS = {
     "small-300": {"concurrentUsers": 300, "totalUsers": 3000},
     "medium-1000": {"concurrentUsers": 1000, "totalUsers": 10000},
-    "large-8000": {"concurrentUsers": 8000, "totalUsers": 80000},
+    # A non-default HPA target: the deployed HPAs must follow the plan's assumption, not a constant.
+    "large-8000": {"concurrentUsers": 8000, "totalUsers": 80000, "assumptions": {"hpa_target_cpu_percent": 60}},
     # The largest load here whose max fleet the default /16 can address (see test_stack_config for 1,000,000 users,
     # which it cannot). Sessions of 1 MiB, not the default 0.5, so the cache must shard (cluster mode).
     "enterprise-200k": {"concurrentUsers": 200_000, "assumptions": {"cache": {"mib_per_session": 1}}},
@@ -329,6 +330,9 @@ def test_each_hpa_scales_its_deployment_between_the_plans_bounds(case, app):
     assert hpa["apiVersion"] == "autoscaling/v2"
     assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (pod.min_replicas, pod.max_replicas)
     assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": app}
+    (metric,) = hpa["spec"]["metrics"]
+    assert metric["resource"]["target"] == {
+        "type": "Utilization", "averageUtilization": plan.assumptions.hpa_target_cpu_percent}
     pdb = run.named(f"workloads-{app}-pdb").inputs["spec"]
     assert pdb["selector"]["matchLabels"] == run.named(f"workloads-{app}").inputs["spec"]["selector"]["matchLabels"]
 

@@ -7,12 +7,15 @@ from collections.abc import Sequence
 
 from sizing.plan import PodPlan, SizingPlan
 
-def money(value: float) -> str:
-    return f"${value:,.0f}" if value >= 1_000 else f"${value:,.2f}"
+def money(value: float, cents: bool | None = None) -> str:
+    cents = value < 1_000 if cents is None else cents
+    return f"${value:,.2f}" if cents else f"${value:,.0f}"
 
 
 def money_range(low: float, high: float) -> str:
-    return money(low) if low == high else f"{money(low)} - {money(high)}"
+    """Both ends in one precision, set by the larger: "$234 - $1,020", not "$234.62 - $1,020"."""
+    cents = high < 1_000
+    return money(low, cents) if low == high else f"{money(low, cents)} - {money(high, cents)}"
 
 
 def to_json(plan: SizingPlan) -> str:

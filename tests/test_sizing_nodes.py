@@ -8,7 +8,6 @@ from sizing import SizingError, Workload, calculate
 from sizing.catalog import load_catalog
 from sizing.limits import MAX_NODES_PER_GROUP
 from sizing.nodes import Allocatable, PodShape, allocatable, kube_reserved_cpu_m, nodes_to_pack, workload_capacity
-from sizing.pricing import region_prices
 from sizing.selection import split_groups
 
 

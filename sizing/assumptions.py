@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 Tier = Literal["small", "medium", "large", "enterprise"]
+
+
+def _auto_or_bool(value: object) -> object:
+    # One clear message instead of one per member of the union (with pydantic's internal names in the path).
+    if value != "auto" and not isinstance(value, bool):
+        raise ValueError("must be auto, true or false")
+    return value
 
 
 class _Strict(BaseModel):
@@ -70,7 +77,9 @@ class DatabaseAssumptions(_Strict):
 
 class CacheAssumptions(_Strict):
     # A bool, not "on"/"off": YAML 1.1 reads a bare on/off as a boolean anyway.
-    enabled: Literal["auto"] | bool = Field(default="auto", description="auto: off for small, on from medium")
+    enabled: Annotated[Literal["auto"] | bool, BeforeValidator(_auto_or_bool)] = Field(
+        default="auto", description="auto: off for small, on from medium"
+    )
     mib_per_session: float = Field(default=0.5, gt=0, le=1_024, description="cached state per concurrent user")
     usable_fraction: float = Field(default=0.75, gt=0, le=1, description="share of node memory left for data")
     min_node_type: str = Field(default="cache.t3.small", description="never choose a node with less memory")

@@ -6,7 +6,7 @@ from sizing.cache import plan_cache
 from sizing.catalog import load_catalog
 from sizing.cost import plan_cost
 from sizing.database import plan_database
-from sizing.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings
+from sizing.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings, network_warnings
 from sizing.plan import IntRange, NetworkPlan, Performance, SizingPlan, WorkloadSummary
 from sizing.pods import pod_plan
 from sizing.pricing import region_prices
@@ -25,7 +25,8 @@ def calculate(workload: Workload) -> SizingPlan:
 
     backend = pod_plan(users, a.backend, a.min_replicas)
     frontend = pod_plan(users, a.frontend, a.min_replicas)
-    check_plannable("pods", backend.max_replicas + frontend.max_replicas, MAX_PLANNED_PODS)
+    check_plannable("pods", backend.max_replicas + frontend.max_replicas, MAX_PLANNED_PODS, "concurrent_users",
+                    "lower the load or raise the assumptions' users_per_pod")
     nodes, node_warnings = plan_nodes(tier, backend, frontend, a, workload.region, workload.arch,
                                       workload.instance_type)
     database, db_warnings = plan_database(users, total, tier, a.database, a.traffic, prices)
@@ -69,6 +70,7 @@ def calculate(workload: Workload) -> SizingPlan:
         network=network,
         cost=cost,
         warnings=cluster_warnings(nodes.max_nodes, backend.max_replicas + frontend.max_replicas, a.daemonsets.pods)
+        + network_warnings(network.vpc_ips_max, network.availability_zones)
         + node_warnings
         + db_warnings
         + cache_warnings,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -59,6 +60,8 @@ class OutputFailed(Exception):
 
 
 def _to_stdout(text: str) -> None:
+    if sys.stdout is None:  # started with stdout closed (`sizing ... >&-`)
+        raise OutputFailed("cannot write to standard output: it is closed")
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -86,15 +89,21 @@ def _write(text: str, output: Path | None) -> None:
         return
     if not str(output).strip():
         raise SizingError("--output: the file name is empty")
-    target = Path(os.path.realpath(output))
     try:
-        if target.exists() and not target.is_file():
-            if target.is_dir():
-                raise SizingError(f"--output: {output} is a directory")
-            with open(target, "w", encoding="utf-8") as handle:
+        try:
+            found = os.stat(output)  # follows symlinks, as opening would; a loop raises here
+        except FileNotFoundError:
+            found = None
+        if found is not None and stat.S_ISDIR(found.st_mode):
+            raise SizingError(f"--output: {output} is a directory")
+        if found is not None and not stat.S_ISREG(found.st_mode):
+            # /dev/stdout, a FIFO, a process substitution: open the name as given (resolving it would yield a
+            # pipe:[N] path that cannot be opened) and write in place.
+            with open(output, "w", encoding="utf-8") as handle:
                 handle.write(text)
             return
-        mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
+        target = Path(os.path.realpath(output))
+        mode = stat.S_IMODE(found.st_mode) if found is not None else 0o666 & ~_umask()
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     except OSError as error:
         raise SizingError(f"--output: cannot write {output}: {error.strerror or error}") from None
@@ -109,7 +118,7 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def _fancy(output: Path | None) -> bool:
-    return (output is None or str(output) == "-") and sys.stdout.isatty()
+    return (output is None or str(output) == "-") and sys.stdout is not None and sys.stdout.isatty()
 
 
 def _ask(question: str, parse: Callable[[str], T]) -> T:
@@ -117,6 +126,8 @@ def _ask(question: str, parse: Callable[[str], T]) -> T:
     while True:
         sys.stderr.write(question)
         sys.stderr.flush()
+        if sys.stdin is None:  # started with stdin closed: nothing will ever answer
+            raise Cancelled
         try:
             line = sys.stdin.readline()
         except KeyboardInterrupt:

@@ -41,6 +41,8 @@ def describe(error: ValidationError | SizingError, names: Mapping[str, str] | No
     message = message.replace("Input should be", "must be", 1)
     if first["type"] == "extra_forbidden":
         message = "unknown setting (check the spelling)"
+    elif first["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        message = "must be a mapping of settings"
     if not loc:
         return message
     label = _label(loc, names)

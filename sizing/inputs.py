@@ -40,6 +40,20 @@ def parse_ratio(text: str, what: str) -> float:
     return value
 
 
+def _yaml_loader() -> type:
+    """Safe YAML that also reads ``1e3`` as a number: YAML 1.1 insists on ``1.0e+3``, so a plain loader hands the
+    strict assumptions a string and the user a puzzling "must be a valid number (got '1e3')"."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789")
+    )
+    return Loader
+
+
 def load_assumptions(path: Path, what: str = "--assumptions") -> dict[str, Any]:
     """Read YAML or JSON overrides; the values are validated later, with the workload, by pydantic."""
     try:
@@ -56,7 +70,7 @@ def load_assumptions(path: Path, what: str = "--assumptions") -> dict[str, Any]:
         import yaml
 
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_yaml_loader())
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

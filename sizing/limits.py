@@ -12,6 +12,9 @@ CLUSTER_MAX_PODS = 150_000
 # Beyond ten clusters' worth the inputs are a mistake (a typo'd assumption, a misread unit), not a plan: refuse.
 MAX_PLANNED_PODS = 10 * CLUSTER_MAX_PODS
 MAX_PLANNED_NODES = 10 * CLUSTER_MAX_NODES
+# VPC: the widest VPC is a /16; the stack gives each zone's private subnet an eighth of it (a /19), of which AWS
+# reserves 5 addresses. Pods take VPC addresses under the VPC CNI, so this bounds the fleet one stack can address.
+PRIVATE_IPS_PER_ZONE_IN_A_16 = 2 ** (32 - 19) - 5
 # DynamoDB: default per-table throughput quota (RCU/WCU provisioned, or RRU/WRU per second on demand).
 TABLE_THROUGHPUT_QUOTA = 40_000
 # ElastiCache (Redis OSS, cluster mode): shards per cluster, and the default nodes-per-cluster quota.
@@ -19,13 +22,15 @@ CACHE_MAX_SHARDS = 500
 CACHE_NODES_PER_CLUSTER_QUOTA = 90
 
 
-def check_plannable(kind: str, count: int, ceiling: int) -> None:
+def check_plannable(kind: str, count: int, ceiling: int, field: str, advice: str) -> None:
+    """Refuse, naming the input to change (``field``, a Workload field) and how (``advice``)."""
     if count > ceiling:
         from sizing.errors import SizingError
 
         raise SizingError(
             f"the plan would need {count:,} {kind} at its maximum, more than the {ceiling:,} (ten clusters' worth) "
-            "this tool sizes: lower the load or raise the assumptions' users_per_pod"
+            f"this tool sizes: {advice}",
+            field=field,
         )
 
 
@@ -44,3 +49,14 @@ def cluster_warnings(max_nodes: int, max_app_pods: int, daemonset_pods: int) -> 
             "split the load across clusters or raise users_per_pod"
         )
     return warnings
+
+
+def network_warnings(vpc_ips_max: int, zones: int) -> list[str]:
+    capacity = zones * PRIVATE_IPS_PER_ZONE_IN_A_16
+    if vpc_ips_max <= capacity:
+        return []
+    return [
+        f"the max fleet needs about {vpc_ips_max:,} VPC addresses, more than the {capacity:,} the private subnets of "
+        f"the widest (/16) VPC hold in {zones} zones: the stack will refuse it; split the load, or use VPC CNI "
+        "prefix delegation or a secondary CIDR for pods"
+    ]

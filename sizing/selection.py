@@ -222,7 +222,12 @@ def plan_nodes(
             )
         own = ranked[:1]
     chosen = Fleet._make(own[0])
-    check_plannable("nodes", chosen.max_nodes, MAX_PLANNED_NODES)
+    check_plannable(
+        "nodes", chosen.max_nodes, MAX_PLANNED_NODES, *(
+            ("instance_type", "pin a larger instance type") if pinned is not None else
+            ("concurrent_users", "lower the load or raise the assumptions' users_per_pod")
+        ),
+    )
     best = _option(chosen, region, costs[chosen.name])
     others = islice((Fleet._make(f) for f in ranked if f[3] != chosen.name), ALTERNATIVES)
     plan = NodePlan(

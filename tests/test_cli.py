@@ -182,7 +182,8 @@ def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, args, message):
         ("backend:\n  users_per_pod: true\n", "a.yaml", "--assumptions: backend.users_per_pod: must be a valid number"),
         ("backend:\n  users_per_pod: '600'\n", "a.yaml", "--assumptions: backend.users_per_pod: must be a valid number"),
         ("backend:\n  max_multiplier: 1.0e+200\n", "a.yaml", "backend.max_multiplier: must be less than or equal to 100"),
-        ("cache:\n  enabled: 1\n", "a.yaml", "--assumptions: cache.enabled"),
+        ("cache:\n  enabled: 1\n", "a.yaml", "--assumptions: cache.enabled: must be auto, true or false"),
+        ("backend: null\n", "a.yaml", "--assumptions: backend: must be a mapping of settings"),
         ("node_buffer: .nan\n", "a.yaml", "--assumptions: node_buffer: must be a finite number"),
         ("backend:\n  cpu_request_m: 2000\n", "a.yaml", "cpu_limit_m must be at least cpu_request_m"),
         ("cache:\n  min_node_type: cache.x9.huge\n", "a.yaml", "unknown cache node type 'cache.x9.huge'"),
@@ -315,3 +316,43 @@ def test_a_full_stdout_is_one_line_and_exit_1(capsys, monkeypatch):
     code = main(["report", "-c", "100", "-f", "json"])
     err = capsys.readouterr().err
     assert code == 1 and err == "sizing: error: cannot write to standard output: No space left on device\n"
+
+
+def test_yaml_scientific_notation_is_a_number(capsys, tmp_path):
+    source = tmp_path / "a.yaml"
+    source.write_text("backend: {users_per_pod: 1e3}\ntraffic: {duty_cycle: 5e-1}\n")
+    code, out, _ = run(capsys, "report", "-c", "10000", "--assumptions", str(source), "-f", "json")
+    plan = json.loads(out)
+    assert code == 0 and plan["backend"]["min_replicas"] == 13 and plan["assumptions"]["traffic"]["duty_cycle"] == 0.5
+
+
+def test_a_pinned_type_too_small_for_the_load_is_named(capsys):
+    code, _, err = run(capsys, "report", "-c", "10000000", "--instance-type", "t3.medium")
+    assert code == 2 and err.startswith("sizing: error: --instance-type: the plan would need 156,000 nodes")
+    assert err.rstrip().endswith("pin a larger instance type")
+
+
+def test_output_through_a_link_to_a_pipe(tmp_path):
+    """`-o /dev/stdout` with stdout a pipe: resolving the link would give an unopenable pipe:[N] path."""
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    done = subprocess.run([sys.executable, "-m", "sizing", "report", "-c", "100", "-f", "json", "-o", str(link)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and json.loads(done.stdout)["tier"] == "small"
+    assert link.is_symlink()
+
+
+def test_a_symlink_loop_is_one_line(capsys, tmp_path):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    code, out, err = run(capsys, "report", "-c", "100", "-o", str(loop))
+    assert (code, out) == (2, "") and err.count("\n") == 1 and "--output: cannot write" in err
+    assert loop.is_symlink()
+
+
+@pytest.mark.parametrize("command", ["report -c 100", "compare 300", "assumptions"])
+def test_closed_stdout_is_one_line_and_exit_1(command):
+    done = subprocess.run(["bash", "-c", f'"$0" -m sizing {command} >&-', sys.executable],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert done.stderr == "sizing: error: cannot write to standard output: it is closed\n"

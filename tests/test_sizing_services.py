@@ -134,3 +134,10 @@ def test_regions_price_the_same_plan():
     assert west.nodes.instance_type == east.nodes.instance_type
     with pytest.raises(SizingError, match="unsupported region 'eu-north-9'; supported: us-east-1, us-west-2"):
         calculate(Workload(concurrent_users=1_000, region="eu-north-9"))
+
+
+def test_fleets_beyond_a_16_vpc_warn():
+    assert calculate(Workload(concurrent_users=1_000_000)).network.vpc_ips_max > 3 * 8_187
+    assert any("VPC addresses" in w and "24,561" in w for w in calculate(Workload(concurrent_users=1_000_000)).warnings)
+    plan = calculate(Workload(concurrent_users=100_000))
+    assert plan.network.vpc_ips_max <= 24_561 and not any("VPC" in w for w in plan.warnings)

@@ -102,6 +102,3 @@ def load_prices() -> PriceTable:
     raw["as_of"] = str(raw["as_of"])
     return PriceTable.model_validate(raw)
 
-
-def supported_regions() -> tuple[str, ...]:
-    return load_prices().regions

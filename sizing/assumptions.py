@@ -96,6 +96,50 @@ class TrafficAssumptions(_Strict):
     response_kb_per_request: float = Field(default=32, ge=0, le=100_000, description="through the load balancer")
 
 
+class LLMAssumptions(_Strict):
+    """The chat turns the LLM serves: what they cost, how long their streams stay open, what quota they need.
+
+    Token shapes are the means of the Azure LLM inference trace 2023, conversation workload
+    (Azure/AzurePublicDataset, ``AzureLLMInferenceTrace_conv``: 19,366 requests; input includes the re-sent history).
+    Left unset, the speed and quota fields take the chosen model's values from ``data/llm_models.yaml``.
+    """
+
+    turns_per_user_per_minute: float = Field(
+        default=1.0, gt=0, le=60, description="chat messages a concurrent user sends per minute at peak"
+    )
+    input_tokens_per_turn: int = Field(
+        default=1_155, gt=0, le=2_000_000, description="system prompt + re-sent history + message (Azure trace mean)"
+    )
+    output_tokens_per_turn: int = Field(default=211, gt=0, le=200_000, description="answer length (Azure trace mean)")
+    output_tokens_per_turn_p90: int = Field(
+        default=424, gt=0, le=200_000, description="90th-percentile answer (Azure trace): sizes the drain period"
+    )
+    cached_input_share: float = Field(
+        default=0, ge=0, le=1, description="share of input tokens billed as prompt-cache reads"
+    )
+    time_to_first_token_s: float | None = Field(
+        default=None, gt=0, le=600, description="unset: the model's measured value (data/llm_models.yaml)"
+    )
+    output_tokens_per_s: float | None = Field(
+        default=None, gt=0, le=100_000, description="stream speed after the first token; unset: the model's"
+    )
+    streams_per_backend_pod: int = Field(
+        default=200, ge=1, le=100_000, description="concurrent open answer streams one backend pod serves"
+    )
+    quota_tokens_per_minute: int | None = Field(
+        default=None, gt=0, le=10**12, description="your account's TPM quota; unset: the provider's default"
+    )
+    quota_requests_per_minute: int | None = Field(
+        default=None, gt=0, le=10**12, description="your account's RPM quota; unset: the provider's default"
+    )
+
+    @model_validator(mode="after")
+    def _p90_not_below_mean(self) -> LLMAssumptions:
+        if self.output_tokens_per_turn_p90 < self.output_tokens_per_turn:
+            raise ValueError("output_tokens_per_turn_p90 must be at least output_tokens_per_turn")
+        return self
+
+
 class Assumptions(_Strict):
     requests_per_user_per_minute: float = Field(default=3, gt=0, le=600)
     min_replicas: int = Field(default=2, ge=1, le=100, description="HPA floor for every Deployment")
@@ -118,6 +162,7 @@ class Assumptions(_Strict):
     database: DatabaseAssumptions = DatabaseAssumptions()
     cache: CacheAssumptions = CacheAssumptions()
     traffic: TrafficAssumptions = TrafficAssumptions()
+    llm: LLMAssumptions = LLMAssumptions()
     single_nat_gateway_tiers: TierList = Field(
         default=("small", "medium"), description="one shared NAT gateway; one per AZ for the other tiers"
     )

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import math
 import functools
+import math
 
 from sizing.assumptions import CacheAssumptions, Tier
-from sizing.catalog import load_catalog
+from sizing.catalog import Catalog
 from sizing.errors import SizingError
 from sizing.limits import CACHE_MAX_SHARDS, CACHE_NODES_PER_CLUSTER_QUOTA
-from sizing.plan import CachePlan
-from sizing.pricing import RegionPrices, region_prices
+from sizing.plan import CachePlan, CostItem, Range
+from sizing.pricing import RegionPrices
 from sizing.tiers import at_least
-
 
 
 def cache_enabled(tier: Tier, cache: CacheAssumptions) -> bool:
@@ -20,9 +19,10 @@ def cache_enabled(tier: Tier, cache: CacheAssumptions) -> bool:
 
 
 @functools.cache
-def _candidates(region: str, min_node_type: str, usable_fraction: float) -> tuple[tuple[str, float, float], ...]:
+def _candidates(
+    catalog: Catalog, prices: RegionPrices, min_node_type: str, usable_fraction: float
+) -> tuple[tuple[str, float, float], ...]:
     """(name, usable GiB, monthly USD) of every node type at least as large as the floor type."""
-    catalog, prices = load_catalog(), region_prices(region)
     floor = catalog.cache_node(min_node_type).memory_gib
     return tuple(
         (node.name, node.memory_gib * usable_fraction, prices.monthly(prices.elasticache_hour[node.name]))
@@ -32,7 +32,7 @@ def _candidates(region: str, min_node_type: str, usable_fraction: float) -> tupl
 
 
 def plan_cache(
-    concurrent_users: int, tier: Tier, cache: CacheAssumptions, prices: RegionPrices
+    concurrent_users: int, tier: Tier, cache: CacheAssumptions, catalog: Catalog, prices: RegionPrices
 ) -> tuple[CachePlan, list[str]]:
     required_gib = concurrent_users * cache.mib_per_session / 1024
     if not cache_enabled(tier, cache):
@@ -43,7 +43,7 @@ def plan_cache(
     replicas = 1 if at_least(tier, cache.replica_from_tier) else 0
     # The cheapest single node that holds every session; shard (cluster mode) only when no single node can.
     best: tuple[bool, float, int, str] | None = None
-    for name, usable, node_monthly in _candidates(prices.region, cache.min_node_type, cache.usable_fraction):
+    for name, usable, node_monthly in _candidates(catalog, prices, cache.min_node_type, cache.usable_fraction):
         shards = max(1, math.ceil(required_gib / usable))
         if shards <= CACHE_MAX_SHARDS:
             candidate = (shards > 1, round(shards * (1 + replicas) * node_monthly, 2), shards, name)
@@ -61,7 +61,7 @@ def plan_cache(
         shards=shards,
         replicas_per_shard=replicas,
         required_memory_gib=round(required_gib, 3),
-        usable_memory_gib_per_node=round(load_catalog().cache_node(name).memory_gib * cache.usable_fraction, 3),
+        usable_memory_gib_per_node=round(catalog.cache_node(name).memory_gib * cache.usable_fraction, 3),
         monthly_usd=monthly,
     )
     warnings = []
@@ -72,3 +72,8 @@ def plan_cache(
         )
     return plan, warnings
 
+
+
+def cache_cost_items(plan: CachePlan) -> list[CostItem]:
+    monthly = Range(min=plan.monthly_usd, max=plan.monthly_usd)
+    return [CostItem(key="elasticache", item="ElastiCache", monthly_usd=monthly, source="on-demand node list price")]

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from sizing.assumptions import DatabaseAssumptions, Tier, TrafficAssumptions
 from sizing.limits import TABLE_THROUGHPUT_QUOTA
-from sizing.plan import AutoScalingRange, DatabasePlan, Range
+from sizing.plan import AutoScalingRange, CostItem, DatabasePlan, Range
 from sizing.exact import ceil_scaled, exact
 from sizing.pricing import RegionPrices
 
@@ -90,3 +90,13 @@ def plan_database(
         monthly_usd_provisioned=monthly(provisioned),
     )
     return plan, warnings
+
+
+def database_cost_items(plan: DatabasePlan) -> list[CostItem]:
+    on_demand = plan.billing_mode == "PAY_PER_REQUEST"
+    return [CostItem(
+        key="dynamodb",
+        item=f"DynamoDB ({'on-demand' if on_demand else 'provisioned'})",
+        monthly_usd=plan.monthly_usd_on_demand if on_demand else plan.monthly_usd_provisioned,
+        source="request, capacity-unit and storage list prices",
+    )]

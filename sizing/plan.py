@@ -113,12 +113,16 @@ class CachePlan(_Out):
 
 
 class CostItem(_Out):
+    key: str  # stable machine name (``ec2_nodes``, ``llm_api``); ``item`` is the label a person reads
     item: str
     monthly_usd: Range
+    source: str = ""  # where the price came from
 
 
 class CostPlan(_Out):
-    monthly_usd: Range
+    monthly_usd: Range  # infrastructure + LLM
+    infrastructure_monthly_usd: Range
+    llm_monthly_usd: Range
     per_user_usd: Range
     breakdown: list[CostItem]
     prices_as_of: str
@@ -133,6 +137,65 @@ class NetworkPlan(_Out):
     vpc_ips_max: int
 
 
+class TokenPricesPerMillion(_Out):
+    input: float
+    cached_input: float
+    output: float
+
+
+class LLMPeak(_Out):
+    """At peak concurrency. Tokens per minute are counted the way the provider counts them against its quota."""
+
+    turns_per_second: float
+    requests_per_minute: float
+    tokens_per_minute: float
+    input_tokens_per_minute: float
+    output_tokens_per_minute: float
+    open_streams: float  # Little's law: turns/s x stream seconds
+    stream_seconds: float  # mean: time to first token + output tokens / stream speed
+    stream_seconds_p90: float  # with the 90th-percentile answer: what a draining pod must wait for
+
+
+class LLMMonthly(_Out):
+    turns: Range
+    input_tokens: Range
+    output_tokens: Range
+
+
+class LLMQuota(_Out):
+    """The quota compared with the peak; a null is a limit nobody published (the warnings name what to check)."""
+
+    tokens_per_minute: int | None
+    requests_per_minute: int | None
+    input_tokens_per_minute: int | None = None  # providers that limit input and output separately (Anthropic)
+    output_tokens_per_minute: int | None = None
+    name: str | None = None  # the Service Quotas quota or the usage tier
+    source: str
+
+
+class LLMSpeed(_Out):
+    time_to_first_token_s: float
+    output_tokens_per_s: float
+    source: str
+
+
+class LLMPlan(_Out):
+    provider: str
+    provider_name: str
+    model: str
+    priced_as: str
+    prices_as_of: str
+    price_per_million: TokenPricesPerMillion
+    turn_usd: float
+    counting: str  # how the provider counts tokens against the quota
+    output_burndown: float
+    speed: LLMSpeed
+    peak: LLMPeak
+    monthly: LLMMonthly
+    monthly_usd: Range
+    quota: LLMQuota
+
+
 class SizingPlan(_Out):
     tier: Tier
     workload: WorkloadSummary
@@ -144,6 +207,7 @@ class SizingPlan(_Out):
     cache: CachePlan
     network: NetworkPlan
     cost: CostPlan
+    llm: LLMPlan | None  # None: sized without an LLM (--llm none)
     warnings: list[str]
     assumptions: Assumptions
 

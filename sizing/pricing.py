@@ -37,6 +37,10 @@ class RegionPrices(BaseModel):
     elasticache_hour: dict[str, float]
     burstable_surplus_vcpu_hour: dict[str, float]  # by family: t3, t3a, t4g
 
+    def __hash__(self) -> int:
+        # By identity: the engine caches per-price-table work, and a table passed in is never mutated (frozen).
+        return id(self)
+
     def service(self, name: str) -> float:
         return self.services[name]
 
@@ -55,6 +59,9 @@ class PriceTable(BaseModel):
     ec2_hour: dict[str, dict[str, float]]
     elasticache_hour: dict[str, dict[str, float]]
     burstable_surplus_vcpu_hour: dict[str, dict[str, float]]
+
+    def __hash__(self) -> int:
+        return id(self)
 
     @model_validator(mode="after")
     def _complete(self) -> PriceTable:
@@ -81,8 +88,9 @@ class PriceTable(BaseModel):
 
 
 @cache
-def region_prices(region: str) -> RegionPrices:
-    table = load_prices()
+def region_prices(region: str, table: PriceTable | None = None) -> RegionPrices:
+    """One region's prices from ``table`` (default: the shipped snapshot)."""
+    table = table or load_prices()
     if region not in table.regions:
         raise SizingError(f"unsupported region {region!r}; supported: {', '.join(table.regions)}", field="region")
     return RegionPrices(

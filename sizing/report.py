@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from sizing.formats import money, money_range
+from sizing.formats import llm_rows, money, money_range
 from sizing.plan import PodPlan, SizingPlan
 
 TIER_BADGE = {"small": "🟢", "medium": "🟡", "large": "🟠", "enterprise": "🔴"}
@@ -92,14 +92,19 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
     breakdown.add_column(justify="right")
     for item in cost.breakdown:
         breakdown.add_row(item.item, money_range(item.monthly_usd.min, item.monthly_usd.max))
+    sources = f"Infrastructure: on-demand list prices, {w.region}, as of {cost.prices_as_of}"
+    if plan.llm is not None:
+        sources += f"; LLM tokens: {plan.llm.prices_as_of}"
     cost_body = Group(
         _grid([
             ("Total (Monthly)", money_range(cost.monthly_usd.min, cost.monthly_usd.max)),
+            ("Infrastructure", money_range(cost.infrastructure_monthly_usd.min, cost.infrastructure_monthly_usd.max)),
+            ("LLM API", money_range(cost.llm_monthly_usd.min, cost.llm_monthly_usd.max)),
             ("Cost per User", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}"),
         ]),
         Text(""),
         breakdown,
-        Text(f"On-demand list prices, {w.region}, as of {cost.prices_as_of}", style="dim"),
+        Text(sources, style="dim"),
     )
     panels = [
         Panel(banner, box=style.box, expand=False),
@@ -114,6 +119,7 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
         _panel(style, "🎨", "Frontend Configuration", _grid(_pods(plan.frontend))),
         _panel(style, "🖥️", "Node Configuration", _grid(node_rows)),
         _panel(style, "🗄️", "Database Configuration", _grid(database_rows)),
+        _panel(style, "🤖", "LLM", _grid(llm_rows(plan.llm)) if plan.llm else Text("none: sized without an LLM")),
         _panel(style, "💰", "Cost Estimate", cost_body),
     ]
     if plan.warnings:
@@ -125,6 +131,7 @@ def comparison_rows(plans: Sequence[SizingPlan]) -> list[list[str]]:
     """Scenarios as columns, so the eye reads a metric across loads: the seed's cost-estimation use case."""
     rows = [["", *(f"{p.workload.concurrent_users:,} users" for p in plans)]]
     metrics = [
+        ("LLM", lambda p: p.llm.model if p.llm else "none"),
         ("Tier", lambda p: p.tier),
         ("Backend pods", lambda p: f"{p.backend.min_replicas:,}-{p.backend.max_replicas:,}"),
         ("Frontend pods", lambda p: f"{p.frontend.min_replicas:,}-{p.frontend.max_replicas:,}"),
@@ -132,6 +139,10 @@ def comparison_rows(plans: Sequence[SizingPlan]) -> list[list[str]]:
         ("Nodes", lambda p: f"{p.nodes.min_nodes:,}-{p.nodes.max_nodes:,}"),
         ("DynamoDB mode", lambda p: "on-demand" if p.database.billing_mode == "PAY_PER_REQUEST" else "provisioned"),
         ("Cache", lambda p: f"{p.cache.num_nodes} x {p.cache.node_type}" if p.cache.enabled else "off"),
+        ("Infrastructure", lambda p: money_range(p.cost.infrastructure_monthly_usd.min,
+                                                 p.cost.infrastructure_monthly_usd.max)),
+        ("LLM API", lambda p: money_range(p.cost.llm_monthly_usd.min, p.cost.llm_monthly_usd.max)),
+        ("LLM peak TPM", lambda p: f"{p.llm.peak.tokens_per_minute:,.0f}" if p.llm else "-"),
         ("Monthly cost", lambda p: money_range(p.cost.monthly_usd.min, p.cost.monthly_usd.max)),
         ("Per user", lambda p: f"${p.cost.per_user_usd.min:.4f}-${p.cost.per_user_usd.max:.4f}"),
     ]

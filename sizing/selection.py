@@ -13,13 +13,14 @@ from itertools import islice
 from typing import NamedTuple
 
 from sizing.assumptions import Assumptions, DaemonSetAssumptions, Tier
-from sizing.catalog import InstanceType, load_catalog
+from sizing.catalog import Catalog
 from sizing.errors import SizingError
+from sizing.exact import exact
+from sizing.fleet_cost import NodeMonth, node_month
 from sizing.limits import MAX_NODES_PER_GROUP, MAX_PLANNED_NODES, check_plannable
 from sizing.nodes import Allocatable, Packing, allocatable, pack, packing, workload_capacity
 from sizing.plan import NodeGroupPlan, NodeOption, NodePlan, PodPlan, Range
-from sizing.exact import exact
-from sizing.pricing import region_prices
+from sizing.pricing import RegionPrices
 
 ALTERNATIVES = 3
 SELECTION_RULE = (
@@ -41,27 +42,23 @@ class Fleet(NamedTuple):
     node_max_monthly_usd: float  # per node of the max fleet: the same at peak
 
 
-class NodeCosts(NamedTuple):
-    """Monthly cost of one node of a type: instance and volume, and burstable credits at average and peak load."""
-
-    base: float
-    credits_min: float
-    credits_max: float
-
-
 Members = tuple[tuple[str, int], ...]  # (name, minus the generation) of the types in one capacity class
 
 
 @cache
 def _capacity_classes(
-    arch: str, burstable_ok: bool, daemonsets: DaemonSetAssumptions, shapes: tuple[tuple[int, int], tuple[int, int]]
+    catalog: Catalog,
+    arch: str,
+    burstable_ok: bool,
+    daemonsets: DaemonSetAssumptions,
+    shapes: tuple[tuple[int, int], tuple[int, int]],
 ) -> tuple[tuple[Packing, Members], ...]:
     """Candidate types grouped by what they schedule, each group's packing prepared for these pod shapes.
 
     Depends on the assumptions only, never on the load, so it is computed once and reused by every plan.
     """
     classes: dict[Allocatable, list[tuple[str, int]]] = {}
-    for instance in load_catalog().instance_types.values():
+    for instance in catalog.instance_types.values():
         if instance.arch == arch and (burstable_ok or not instance.burstable):
             classes.setdefault(workload_capacity(instance, daemonsets), []).append(
                 (instance.name, -instance.generation)
@@ -74,35 +71,20 @@ def _shapes(backend: PodPlan, frontend: PodPlan) -> tuple[tuple[int, int], tuple
     return (backend.cpu_request_m, backend.memory_request_mib), (frontend.cpu_request_m, frontend.memory_request_mib)
 
 
-def credits_hourly(instance: InstanceType, busy_share: float, surplus_vcpu_hour: float) -> float:
-    """Surplus CPU credits of a burstable node running its vCPUs at ``busy_share``: what exceeds the baseline.
-
-    EKS launches T instances in unlimited mode, so a node busier than its baseline is billed per surplus vCPU-hour
-    instead of being throttled; non-burstable types cost nothing extra.
-    """
-    if instance.baseline_cpu is None:
-        return 0.0
-    return max(0.0, busy_share - instance.baseline_cpu) * instance.vcpu * surplus_vcpu_hour
-
-
 @cache
 def _node_costs(
-    region: str, node_disk_gib: int, daemonsets: DaemonSetAssumptions, hpa_target: float, duty_cycle: float
-) -> dict[str, NodeCosts]:
-    """Per node-month of every type. A busy node's CPU is its requests (pods and DaemonSets) at the HPA's target
-    utilisation; at the min fleet the load averages ``duty_cycle`` of that."""
-    prices = region_prices(region)
-    volume = node_disk_gib * prices.service("ebs_gp3_gb_month")
+    catalog: Catalog,
+    prices: RegionPrices,
+    node_disk_gib: int,
+    hpa_target: float,
+    duty_cycle: float,
+) -> dict[str, NodeMonth]:
+    """Per node-month of every type. A busy node's CPU is its allocatable at the HPA's target utilisation; at the
+    min fleet the load averages ``duty_cycle`` of that."""
     costs = {}
-    for name, instance in load_catalog().instance_types.items():
-        node = allocatable(instance)
-        busy = min(1.0, (node.cpu_m * hpa_target) / (instance.vcpu * 1000))
-        surplus = prices.burstable_surplus_vcpu_hour.get(instance.family, 0.0)
-        costs[name] = NodeCosts(
-            prices.monthly(prices.ec2_hour[name]) + volume,
-            prices.monthly(credits_hourly(instance, busy * duty_cycle, surplus)),
-            prices.monthly(credits_hourly(instance, busy, surplus)),
-        )
+    for name, instance in catalog.instance_types.items():
+        busy = min(1.0, (allocatable(instance).cpu_m * hpa_target) / (instance.vcpu * 1000))
+        costs[name] = node_month(instance, prices, node_disk_gib, busy, duty_cycle)
     return costs
 
 
@@ -111,7 +93,7 @@ def _fleets(
     backend: PodPlan,
     frontend: PodPlan,
     assumptions: Assumptions,
-    costs: dict[str, NodeCosts],
+    costs: dict[str, NodeMonth],
 ) -> list[tuple]:
     """Every feasible type's fleet, cheapest first, as tuples in ``Fleet``'s field order."""
     buffer, floor = exact(assumptions.node_buffer), assumptions.min_nodes
@@ -124,16 +106,16 @@ def _fleets(
             continue
         low, high = max(floor, -(-for_min * num // den)), max(floor, -(-for_max * num // den))
         for name, newer_first in members:
-            base, credits_min, credits_max = costs[name]
-            at_min, at_max = base + credits_min, base + credits_max
+            month = costs[name]
+            at_min, at_max = month.base + month.credits_min, month.base + month.credits_max
             # A plain tuple in Fleet's field order: this loop runs for every type on every plan.
             fleets.append((low * at_min + high * at_max, high * at_max, newer_first, name, low, high, at_min, at_max))
     fleets.sort()
     return fleets
 
 
-def _option(fleet: Fleet, region: str, costs: NodeCosts) -> NodeOption:
-    instance = load_catalog().instance(fleet.name)
+def _option(fleet: Fleet, catalog: Catalog, prices: RegionPrices, costs: NodeMonth) -> NodeOption:
+    instance = catalog.instance(fleet.name)
     node = allocatable(instance)
     return NodeOption(
         instance_type=fleet.name,
@@ -143,7 +125,7 @@ def _option(fleet: Fleet, region: str, costs: NodeCosts) -> NodeOption:
         max_pods=node.pods,
         allocatable_cpu_m=node.cpu_m,
         allocatable_memory_mib=node.memory_mib,
-        hourly_usd=region_prices(region).ec2_hour[fleet.name],
+        hourly_usd=prices.ec2_hour[fleet.name],
         min_nodes=fleet.min_nodes,
         max_nodes=fleet.max_nodes,
         monthly_usd=Range(
@@ -179,13 +161,14 @@ def plan_nodes(
     backend: PodPlan,
     frontend: PodPlan,
     assumptions: Assumptions,
-    region: str,
     arch: str | None,
     pinned: str | None,
-) -> tuple[NodePlan, list[str]]:
-    catalog = load_catalog()
-    costs = _node_costs(region, assumptions.node_disk_gib, assumptions.daemonsets,
-                        assumptions.hpa_target_cpu_percent / 100, assumptions.traffic.duty_cycle)
+    catalog: Catalog,
+    prices: RegionPrices,
+) -> tuple[NodePlan, NodeMonth, list[str]]:
+    """The chosen fleet, one of its node-months (what the bill multiplies), and warnings."""
+    costs = _node_costs(catalog, prices, assumptions.node_disk_gib, assumptions.hpa_target_cpu_percent / 100,
+                        assumptions.traffic.duty_cycle)
     warnings = []
     if pinned is not None:
         instance = catalog.instance(pinned)
@@ -211,7 +194,7 @@ def plan_nodes(
             )
     arch = arch or "x86_64"
     ranked = _fleets(
-        _capacity_classes(arch, tier in assumptions.burstable_tiers, assumptions.daemonsets, _shapes(backend, frontend)),
+        _capacity_classes(catalog, arch, tier in assumptions.burstable_tiers, assumptions.daemonsets, _shapes(backend, frontend)),
         backend, frontend, assumptions, costs,
     )
     if pinned is None:
@@ -228,7 +211,7 @@ def plan_nodes(
             ("concurrent_users", "lower the load or raise the assumptions' users_per_pod")
         ),
     )
-    best = _option(chosen, region, costs[chosen.name])
+    best = _option(chosen, catalog, prices, costs[chosen.name])
     others = islice((Fleet._make(f) for f in ranked if f[3] != chosen.name), ALTERNATIVES)
     plan = NodePlan(
         **dict(best),
@@ -236,6 +219,6 @@ def plan_nodes(
         pinned=pinned is not None,
         selection_rule="pinned by the user" if pinned is not None else SELECTION_RULE,
         groups=split_groups(chosen.name, chosen.min_nodes, chosen.max_nodes),
-        alternatives=[_option(f, region, costs[f.name]) for f in others],
+        alternatives=[_option(f, catalog, prices, costs[f.name]) for f in others],
     )
-    return plan, warnings
+    return plan, costs[chosen.name], warnings

@@ -6,9 +6,10 @@ import math
 from fractions import Fraction
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sizing.assumptions import Assumptions
+from sizing.llm.choice import DEFAULT_LLM, LLMChoice, parse_llm
 
 MAX_USERS = 10_000_000
 MAX_TOTAL_USERS = 100 * MAX_USERS
@@ -38,7 +39,23 @@ class Workload(BaseModel):
         default=None, description="node CPU architecture; None: x86_64, or the pinned instance type's"
     )
     instance_type: str | None = Field(default=None, description="pin the node type instead of choosing the cheapest")
+    llm: str | None = Field(
+        default=DEFAULT_LLM, description="PROVIDER:MODEL of the chat model; None (or 'none'): size without an LLM"
+    )
     assumptions: Assumptions = Assumptions()
+
+    @field_validator("llm", mode="before")
+    @classmethod
+    def _llm_choice(cls, value: Any) -> Any:
+        # Normalised once here ("AWS:x" -> "aws:x", "none" -> None), so the plan and the stack see one spelling.
+        if isinstance(value, str):
+            choice = parse_llm(value)
+            return None if choice is None else str(choice)
+        return value
+
+    @property
+    def llm_choice(self) -> LLMChoice | None:
+        return None if self.llm is None else parse_llm(self.llm)
 
     @model_validator(mode="before")
     @classmethod

@@ -53,20 +53,28 @@ ClusterAutoscaler(
 if settings.deploy_workloads:
     Workloads(
         "workloads",
-        backend=App("backend", settings.backend_image, plan.backend, plan.assumptions.hpa_target_cpu_percent),
-        frontend=App("frontend", settings.frontend_image, plan.frontend, plan.assumptions.hpa_target_cpu_percent),
+        backend=App("backend", settings.backend_image, plan.backend, plan.assumptions.hpa_target_cpu_percent,
+                    llm=plan.llm, calls_llm=True),
+        # The frontend relays the answer streams to the browser: it drains them too.
+        frontend=App("frontend", settings.frontend_image, plan.frontend, plan.assumptions.hpa_target_cpu_percent,
+                     llm=plan.llm),
         provider=cluster.provider,
         cluster_name=cluster.cluster_name,
         region=settings.workload.region,
         table_name=data.table_name,
         table_arn=data.table_arn,
         cache_endpoint=data.cache_endpoint,
+        llm_api_key=settings.llm_api_key,
     )
 
 pulumi.export("sizing", plan.model_dump(mode="json"))
 pulumi.export("tier", plan.tier)
 pulumi.export("monthlyCostMinUsd", plan.cost.monthly_usd.min)
 pulumi.export("monthlyCostMaxUsd", plan.cost.monthly_usd.max)
+pulumi.export("llmModel", f"{plan.llm.provider}:{plan.llm.model}" if plan.llm else "none")
+pulumi.export("llmMonthlyCostMinUsd", plan.cost.llm_monthly_usd.min)
+pulumi.export("llmMonthlyCostMaxUsd", plan.cost.llm_monthly_usd.max)
+pulumi.export("llmPeakTokensPerMinute", plan.llm.peak.tokens_per_minute if plan.llm else 0)
 pulumi.export("clusterName", cluster.cluster_name)
 pulumi.export("kubeconfig", cluster.kubeconfig)
 pulumi.export("nodeGroupNames", cluster.node_group_names)

@@ -51,6 +51,9 @@ KEYS: dict[str, Key] = {
     "arch": Key(
         "string", "", "CPU architecture of the nodes: x86_64 or arm64. Empty = the pinned instanceType's, else x86_64."
     ),
+    "llm": Key(
+        "string", "", "Chat model PROVIDER:MODEL (e.g. openai:gpt-4o-mini); none = no LLM. Empty = the default Bedrock model."
+    ),
     "assumptions": Key(
         "object", {}, "Overrides of any sizing assumption, e.g. {backend: {users_per_pod: 80}}; see sizing/assumptions.py."
     ),
@@ -70,6 +73,7 @@ NAMES = {
     "active_ratio": f"{PROJECT}:activeRatio",
     "instance_type": f"{PROJECT}:instanceType",
     "arch": f"{PROJECT}:arch",
+    "llm": f"{PROJECT}:llm",
     "assumptions": f"{PROJECT}:assumptions",
     "region": "aws:region",
 }
@@ -89,6 +93,8 @@ class Settings:
     kubernetes_version: str
     vpc_cidr: str
     deploy_workloads: bool
+    # A provider other than Bedrock: its API key, a secret Output (never a plain value, never exported).
+    llm_api_key: pulumi.Output[str] | None = None
 
 
 def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None = None) -> Settings:
@@ -100,13 +106,15 @@ def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None =
     )
     if not region:
         raise ConfigError("aws:region: missing; set it with `pulumi config set aws:region us-east-1`")
+    workload = _workload(raw, region)
     return Settings(
-        workload=_workload(raw, region),
+        workload=workload,
         backend_image=_image(raw, "backendImage"),
         frontend_image=_image(raw, "frontendImage"),
         kubernetes_version=_kubernetes_version(raw["kubernetesVersion"]),
         vpc_cidr=_vpc_cidr(raw["vpcCidr"]),
         deploy_workloads=_boolean(raw["deployWorkloads"], "deployWorkloads"),
+        llm_api_key=_llm_api_key(config, workload),
     )
 
 
@@ -140,6 +148,8 @@ def _workload(raw: dict[str, Any], region: str) -> Workload:
     # Unset, the engine takes the pinned type's architecture (or x86_64); set, it must agree with a pinned type.
     if raw["arch"]:
         fields["arch"] = raw["arch"]
+    if raw["llm"]:
+        fields["llm"] = raw["llm"]
     try:
         return Workload(**fields)
     except ValidationError as error:
@@ -149,6 +159,25 @@ def _workload(raw: dict[str, Any], region: str) -> Workload:
             keys = [NAMES[f] for f in ("total_users", "active_ratio") if f in fields] or [NAMES["concurrent_users"]]
             line = f"{' and '.join(keys)}: {line}"
         raise ConfigError(line) from None
+
+
+API_KEY = "llmApiKey"
+
+
+def _llm_api_key(config: pulumi.Config, workload: Workload) -> pulumi.Output[str] | None:
+    """Required for a model outside Bedrock (which uses the backend's IAM role), and only ever as a secret."""
+    choice = workload.llm_choice
+    key = f"{PROJECT}:{API_KEY}"
+    if choice is None or choice.bedrock:
+        return None
+    if config.get(API_KEY) in (None, ""):
+        raise ConfigError(
+            f"{key}: missing; the {choice.provider} model {choice.model} needs an API key: "
+            f"`pulumi config set --secret {key} <key>` (or use a Bedrock model, which needs none)"
+        )
+    if not pulumi.runtime.is_config_secret(key):
+        raise ConfigError(f"{key}: stored in plain text; set it again with `pulumi config set --secret {key} <key>`")
+    return config.require_secret(API_KEY)
 
 
 def _scalar(value: Any) -> Any:

@@ -25,6 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 STACKS_DIR = REPO_ROOT / "stacks"
 PROJECT = "chat-infra"
 STACK = "test"
+ACCOUNT_ID = "123456789012"
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"]
 
 
@@ -69,6 +70,9 @@ class StackMocks(pulumi.runtime.Mocks):
             return {"names": self.zones, "zoneIds": [f"use1-az{i}" for i in range(1, len(self.zones) + 1)], "id": "us-east-1"}
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/deployer", "userId": "AIDAMOCK",
+                    "id": ACCOUNT_ID}
         raise UnmockedCall(f"unmocked provider call {args.token} {args.args}")
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
@@ -168,6 +172,7 @@ def run_program(
     program: Path | str = STACKS_DIR,
     region: str | None = "us-east-1",
     mocks: StackMocks | None = None,
+    secret_keys: list[str] | None = None,
 ) -> Run:
     """Run the program once, the current Pulumi way: a fresh event loop and fresh settings, mocks, preview=False.
 
@@ -182,7 +187,9 @@ def run_program(
     try:
         pulumi.runtime.reset_options(project=PROJECT, stack=STACK, preview=False)
         values = {**({"aws:region": region} if region else {}), **config}
-        pulumi.runtime.set_all_config(config_values(values), [])
+        pulumi.runtime.set_all_config(config_values(values), [
+            key if ":" in key else f"{PROJECT}:{key}" for key in (secret_keys or [])
+        ])
         mocks = mocks if mocks is not None else StackMocks()
         monitor = RecordingMonitor(mocks)
         pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor, logger=logger)

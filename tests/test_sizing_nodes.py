@@ -244,4 +244,4 @@ def test_split_groups_is_even_and_complete():
 def test_kubernetes_cluster_limits_warn():
     plan = calculate(Workload(concurrent_users=10_000_000))
     assert any("pods Kubernetes supports" in w for w in plan.warnings)
-    assert not calculate(Workload(concurrent_users=1_000)).warnings
+    assert not calculate(Workload(concurrent_users=1_000, llm=None)).warnings

@@ -55,7 +55,7 @@ def test_dynamodb_prices_by_hand():
 
 
 def test_dynamodb_quota_warning():
-    assert not calculate(Workload(concurrent_users=50_000)).warnings
+    assert not calculate(Workload(concurrent_users=50_000, llm=None)).warnings
     plan = calculate(Workload(concurrent_users=200_000))
     assert any("read units" in w and "40,000" in w for w in plan.warnings)
 
@@ -105,7 +105,10 @@ def test_cost_breakdown_by_hand():
     cost = plan.cost
     assert [i.item for i in cost.breakdown] == [
         "EKS control plane", "EC2 nodes", "Node EBS volumes (gp3)", "Burstable CPU credits", "NAT gateway (1)",
-        "Load balancer (NLB)", "DynamoDB (on-demand)", "ElastiCache"]
+        "Load balancer (NLB)", "DynamoDB (on-demand)", "ElastiCache", "LLM API tokens"]
+    assert [i.key for i in cost.breakdown] == [
+        "eks_control_plane", "ec2_nodes", "ebs_volumes", "burstable_credits", "nat_gateways", "load_balancer",
+        "dynamodb", "elasticache", "llm_api"]
     assert item(plan, "Burstable").monthly_usd == plan.nodes.credits_monthly_usd
     assert item(plan, "EKS").monthly_usd.max == pytest.approx(0.10 * 730)
     nodes = plan.nodes

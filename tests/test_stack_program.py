@@ -481,6 +481,8 @@ def test_every_provider_call_is_one_the_mocks_answer_on_purpose(case):
     run, _ = case
     assert sorted({token for token, _ in run.calls}) == [
         "aws:index/getAvailabilityZones:getAvailabilityZones",
+        # The account id in the Bedrock inference profile's ARN (the default model is on Bedrock).
+        "aws:index/getCallerIdentity:getCallerIdentity",
         "aws:index/getPartition:getPartition",
     ]
 

@@ -71,6 +71,11 @@ def _shapes(backend: PodPlan, frontend: PodPlan) -> tuple[tuple[int, int], tuple
     return (backend.cpu_request_m, backend.memory_request_mib), (frontend.cpu_request_m, frontend.memory_request_mib)
 
 
+class NodeCosts(NamedTuple):
+    months: dict[str, NodeMonth]  # per type: one node-month, item by item (what the bill prints)
+    totals: dict[str, tuple[float, float]]  # per type: one node-month at the min fleet's load and at peak
+
+
 @cache
 def _node_costs(
     catalog: Catalog,
@@ -78,14 +83,15 @@ def _node_costs(
     node_disk_gib: int,
     hpa_target: float,
     duty_cycle: float,
-) -> dict[str, NodeMonth]:
+) -> NodeCosts:
     """Per node-month of every type. A busy node's CPU is its allocatable at the HPA's target utilisation; at the
     min fleet the load averages ``duty_cycle`` of that."""
-    costs = {}
+    months = {}
     for name, instance in catalog.instance_types.items():
         busy = min(1.0, (allocatable(instance).cpu_m * hpa_target) / (instance.vcpu * 1000))
-        costs[name] = node_month(instance, prices, node_disk_gib, busy, duty_cycle)
-    return costs
+        months[name] = node_month(instance, prices, node_disk_gib, busy, duty_cycle)
+    totals = {name: (m.base + m.credits_min, m.base + m.credits_max) for name, m in months.items()}
+    return NodeCosts(months, totals)
 
 
 def _fleets(
@@ -93,9 +99,11 @@ def _fleets(
     backend: PodPlan,
     frontend: PodPlan,
     assumptions: Assumptions,
-    costs: dict[str, NodeMonth],
+    totals: dict[str, tuple[float, float]],
 ) -> list[tuple]:
-    """Every feasible type's fleet, cheapest first, as tuples in ``Fleet``'s field order."""
+    """Every feasible type's fleet, cheapest first, as tuples in ``Fleet``'s field order.
+
+    ``totals``: per type, one node-month at the min fleet's load and at peak (``NodeCosts.totals``)."""
     buffer, floor = exact(assumptions.node_buffer), assumptions.min_nodes
     num, den = buffer.numerator, buffer.denominator
     fleets = []
@@ -106,8 +114,7 @@ def _fleets(
             continue
         low, high = max(floor, -(-for_min * num // den)), max(floor, -(-for_max * num // den))
         for name, newer_first in members:
-            month = costs[name]
-            at_min, at_max = month.base + month.credits_min, month.base + month.credits_max
+            at_min, at_max = totals[name]
             # A plain tuple in Fleet's field order: this loop runs for every type on every plan.
             fleets.append((low * at_min + high * at_max, high * at_max, newer_first, name, low, high, at_min, at_max))
     fleets.sort()
@@ -184,7 +191,7 @@ def plan_nodes(
         capacity = workload_capacity(instance, assumptions.daemonsets)
         prepared = packing(capacity, *_shapes(backend, frontend))
         own = [] if prepared is None else _fleets(
-            ((prepared, ((instance.name, -instance.generation),)),), backend, frontend, assumptions, costs
+            ((prepared, ((instance.name, -instance.generation),)),), backend, frontend, assumptions, costs.totals
         )
         if not own:
             raise SizingError(
@@ -195,7 +202,7 @@ def plan_nodes(
     arch = arch or "x86_64"
     ranked = _fleets(
         _capacity_classes(catalog, arch, tier in assumptions.burstable_tiers, assumptions.daemonsets, _shapes(backend, frontend)),
-        backend, frontend, assumptions, costs,
+        backend, frontend, assumptions, costs.totals,
     )
     if pinned is None:
         if not ranked:
@@ -211,7 +218,7 @@ def plan_nodes(
             ("concurrent_users", "lower the load or raise the assumptions' users_per_pod")
         ),
     )
-    best = _option(chosen, catalog, prices, costs[chosen.name])
+    best = _option(chosen, catalog, prices, costs.months[chosen.name])
     others = islice((Fleet._make(f) for f in ranked if f[3] != chosen.name), ALTERNATIVES)
     plan = NodePlan(
         **dict(best),
@@ -219,6 +226,6 @@ def plan_nodes(
         pinned=pinned is not None,
         selection_rule="pinned by the user" if pinned is not None else SELECTION_RULE,
         groups=split_groups(chosen.name, chosen.min_nodes, chosen.max_nodes),
-        alternatives=[_option(f, catalog, prices, costs[f.name]) for f in others],
+        alternatives=[_option(f, catalog, prices, costs.months[f.name]) for f in others],
     )
-    return plan, costs[chosen.name], warnings
+    return plan, costs.months[chosen.name], warnings

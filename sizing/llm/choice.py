@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import NamedTuple
 
 from sizing.errors import SizingError
@@ -29,6 +30,7 @@ class LLMChoice(NamedTuple):
         return self.provider == "aws"
 
 
+@cache
 def parse_llm(text: str) -> LLMChoice | None:
     """None for ``none``; the provider is case-insensitive, the model id kept as written (Bedrock ids are exact)."""
     cleaned = text.strip()

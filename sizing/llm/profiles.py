@@ -79,6 +79,9 @@ class LLMProfiles(_Data):
             raise ValueError("llm_models.yaml needs a catch-all speed entry (provider '*', match '')")
         return self
 
+    def __hash__(self) -> int:
+        return id(self)
+
     def rules(self, provider: str) -> ProviderRules:
         # A provider without published rules: count input + output, assume nothing about its quotas.
         return self.providers.get(provider) or ProviderRules(

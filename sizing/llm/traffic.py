@@ -8,12 +8,12 @@ per second x seconds each answer streams (time to first token + output tokens / 
 from __future__ import annotations
 
 import math
-from fractions import Fraction
+from functools import cache
+from typing import NamedTuple
 
 from sizing.assumptions import LLMAssumptions
-from sizing.exact import exact
 from sizing.llm.choice import LLMChoice
-from sizing.llm.profiles import LLMProfiles, QuotaEntry, Tier
+from sizing.llm.profiles import LLMProfiles, ProviderRules, QuotaEntry, Speed, Tier
 from sizing.llm.token_prices import TokenPrices, TurnUsage
 from sizing.plan import (
     CostItem,
@@ -87,6 +87,39 @@ def quota_warnings(plan: LLMPlan, entry: QuotaEntry | None, enforces_rpm: bool, 
     return [f"LLM quota exceeded for {what}: at peak it needs {needs}, above its quota ({quota.source}); {advice}"]
 
 
+class _Model(NamedTuple):
+    """What depends on the model and the assumptions but not on the load: worked out once per model, not per plan."""
+
+    rules: ProviderRules
+    entry: QuotaEntry | None
+    burndown: float
+    ttft: float
+    tps: float
+    speed: LLMSpeed
+    prices: TokenPricesPerMillion
+    quota: LLMQuota
+
+
+@cache
+def _model(profiles: LLMProfiles, choice: LLMChoice, prices: TokenPrices, llm: LLMAssumptions) -> _Model:
+    speed, entry = profiles.speed(choice), profiles.quota(choice)
+    ttft = llm.time_to_first_token_s if llm.time_to_first_token_s is not None else speed.time_to_first_token_s
+    tps = llm.output_tokens_per_s if llm.output_tokens_per_s is not None else speed.output_tokens_per_s
+    overridden = llm.time_to_first_token_s is not None or llm.output_tokens_per_s is not None
+    return _Model(
+        rules=profiles.rules(choice.provider),
+        entry=entry,
+        burndown=entry.burndown if entry is not None else 1.0,
+        ttft=ttft,
+        tps=tps,
+        speed=LLMSpeed(time_to_first_token_s=ttft, output_tokens_per_s=tps,
+                       source="your assumptions (llm.*)" if overridden else speed.source),
+        prices=TokenPricesPerMillion(input=prices.input_per_million, cached_input=prices.cached_input_per_million,
+                                     output=prices.output_per_million),
+        quota=_quota(entry, llm),
+    )
+
+
 def plan_llm(
     concurrent_users: int,
     llm: LLMAssumptions,
@@ -96,55 +129,46 @@ def plan_llm(
     prices: TokenPrices,
     profiles: LLMProfiles,
 ) -> tuple[LLMPlan, list[str]]:
-    rules = profiles.rules(choice.provider)
-    speed = profiles.speed(choice)
-    entry = profiles.quota(choice)
-    burndown = entry.burndown if entry is not None else 1.0
-    ttft = llm.time_to_first_token_s if llm.time_to_first_token_s is not None else speed.time_to_first_token_s
-    tps = llm.output_tokens_per_s if llm.output_tokens_per_s is not None else speed.output_tokens_per_s
-    overridden = llm.time_to_first_token_s is not None or llm.output_tokens_per_s is not None
+    rules, entry, burndown, ttft, tps, speed, unit_prices, quota = _model(profiles, choice, prices, llm)
     usage = turn_usage(llm)
 
-    # Exact until the end: 1,000 users at 1 turn a minute is 1,000 requests/min, not 1000.0000000000001.
-    rpm = concurrent_users * exact(llm.turns_per_user_per_minute)
+    # Requests per minute first: 1,000 users at 1 turn a minute is 1,000.0 exactly, and the token counts that
+    # multiply it stay exact in floating point; dividing by 60 first would leave 1000.0000000000001.
+    rpm = concurrent_users * llm.turns_per_user_per_minute
     turns_per_s = rpm / 60
     input_pm, output_pm = rpm * usage.input_tokens, rpm * usage.output_tokens
     if rules.counting == "bedrock":
         # Bedrock reserves the whole input (cache reads included) at admission and burns output x the factor.
-        counted_input, counted_output = input_pm, output_pm * exact(burndown)
+        counted_input, counted_output = input_pm, output_pm * burndown
     elif rules.counting == "input_output":
         # Anthropic: prompt-cache reads do not count toward the input limit of current models.
         counted_input, counted_output = rpm * (usage.input_tokens - usage.cached_input_tokens), output_pm
     else:
         counted_input, counted_output = input_pm, output_pm
-    stream_s = exact(ttft) + Fraction(usage.output_tokens) / exact(tps)
+    stream_s = ttft + usage.output_tokens / tps
     peak = LLMPeak(
-        turns_per_second=float(turns_per_s),
-        requests_per_minute=float(rpm),
-        tokens_per_minute=float(counted_input + counted_output),
-        input_tokens_per_minute=float(counted_input),
-        output_tokens_per_minute=float(counted_output),
-        open_streams=float(turns_per_s * stream_s),
-        stream_seconds=float(stream_s),
-        stream_seconds_p90=float(exact(ttft) + Fraction(llm.output_tokens_per_turn_p90) / exact(tps)),
+        turns_per_second=turns_per_s,
+        requests_per_minute=rpm,
+        tokens_per_minute=counted_input + counted_output,
+        input_tokens_per_minute=counted_input,
+        output_tokens_per_minute=counted_output,
+        open_streams=rpm * stream_s / 60,
+        stream_seconds=stream_s,
+        stream_seconds_p90=ttft + llm.output_tokens_per_turn_p90 / tps,
     )
-    turns_max = turns_per_s * 3600 * exact(hours_per_month)
-    turns = _range(float(turns_max * exact(duty_cycle)), float(turns_max))
+    turns_max = rpm * 60 * hours_per_month
+    turns = _range(turns_max * duty_cycle, turns_max)
     plan = LLMPlan(
         provider=choice.provider,
         provider_name=prices.provider_name,
         model=choice.model,
         priced_as=prices.priced_as,
         prices_as_of=prices.prices_as_of,
-        price_per_million=TokenPricesPerMillion(
-            input=prices.input_per_million, cached_input=prices.cached_input_per_million,
-            output=prices.output_per_million,
-        ),
+        price_per_million=unit_prices,
         turn_usd=prices.turn_usd,
         counting=rules.counting,
         output_burndown=burndown,
-        speed=LLMSpeed(time_to_first_token_s=ttft, output_tokens_per_s=tps,
-                       source="your assumptions (llm.*)" if overridden else speed.source),
+        speed=speed,
         peak=peak,
         monthly=LLMMonthly(
             turns=turns,
@@ -152,7 +176,7 @@ def plan_llm(
             output_tokens=_range(turns.min * usage.output_tokens, turns.max * usage.output_tokens),
         ),
         monthly_usd=_range(round(turns.min * prices.turn_usd, 2), round(turns.max * prices.turn_usd, 2)),
-        quota=_quota(entry, llm),
+        quota=quota,
     )
     return plan, quota_warnings(plan, entry, rules.enforces_rpm, rules.raise_with)
 

@@ -249,3 +249,26 @@ def test_an_unwritable_cache_costs_nothing_but_time(fresh_cache, monkeypatch):
 def test_bad_llm_assumptions_are_refused(override, message):
     with pytest.raises(ValueError, match=message):
         Workload(concurrent_users=1_000, assumptions={"llm": override})
+
+
+def test_the_llm_data_file_dates_and_sources_every_figure():
+    import re
+    from datetime import date
+
+    from sizing.llm.profiles import load_llm_profiles
+
+    profiles = load_llm_profiles()
+    assert date.fromisoformat(profiles.as_of)
+    for entry in (*profiles.speeds, *profiles.quotas):
+        assert entry.source.strip(), entry.match
+        re.compile(entry.match)
+    for entry in profiles.quotas:
+        # A flat quota names the Service Quotas quota; a tiered one lists tiers from the lowest up.
+        assert entry.tiers or entry.name
+        rpms = [t.requests_per_minute for t in entry.tiers]
+        assert rpms == sorted(rpms), entry.match
+    # Every Bedrock entry knows its burndown; Sonnet 4.5's is AWS's documented 5x.
+    assert profiles.quota(parse_llm(SONNET_US)).burndown == 5
+    assert profiles.quota(parse_llm(HAIKU)).burndown == 1
+    # Unknown models fall back to the catch-all speed, which says it is one.
+    assert "no measurement" in profiles.speed(LLMChoice("mistral", "mistral-large")).source

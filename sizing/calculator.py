@@ -7,12 +7,14 @@ Pure given its data: the instance catalog, the price table, the LLM profiles and
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from sizing.cache import cache_cost_items, plan_cache
 from sizing.catalog import Catalog, load_catalog
 from sizing.cost import summarize_cost
 from sizing.database import database_cost_items, plan_database
 from sizing.fleet_cost import cluster_cost_items
+from sizing.load_profile import load_profile
 from sizing.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings, network_warnings
 from sizing.llm.choice import LLMChoice
 from sizing.llm.profiles import LLMProfiles, load_llm_profiles
@@ -21,12 +23,18 @@ from sizing.llm.traffic import backend_stream_floor, llm_cost_items, plan_llm, t
 from sizing.network import network_cost_items, plan_network
 from sizing.plan import IntRange, LLMPlan, Performance, PodPlan, SizingPlan, WorkloadSummary
 from sizing.pods import pod_plan
-from sizing.pricing import PriceTable, region_prices
+from sizing.pricing import PriceTable, RegionPrices, region_prices
 from sizing.selection import plan_nodes
 from sizing.tiers import LATENCY_MS, tier_for
 from sizing.workload import Workload
 
 TokenPriceResolver = Callable[[LLMChoice, TurnUsage], TokenPrices]
+
+
+@cache
+def _month_of(prices: RegionPrices, hours: float) -> RegionPrices:
+    """The price table billing ``traffic.days_per_month`` (730 h by default, AWS's own convention: no copy then)."""
+    return prices if prices.hours_per_month == hours else prices.model_copy(update={"hours_per_month": hours})
 
 
 def _with_stream_floor(backend: PodPlan, floor: tuple[int, int]) -> PodPlan:
@@ -48,7 +56,8 @@ def calculate(
 ) -> SizingPlan:
     a = workload.assumptions
     catalog = catalog or load_catalog()
-    region = region_prices(workload.region, prices)
+    profile = load_profile(a.traffic)
+    region = _month_of(region_prices(workload.region, prices), profile.hours_per_month)
     users = workload.concurrent_users
     total = workload.effective_total_users
     tier = tier_for(users)
@@ -59,24 +68,24 @@ def calculate(
     choice = workload.llm_choice
     if choice is not None:
         resolve = token_prices or resolve_token_prices
-        llm, llm_warnings = plan_llm(users, a.llm, a.traffic.duty_cycle, region.hours_per_month, choice,
+        llm, llm_warnings = plan_llm(users, a.llm, profile.mean, profile.hours_per_month, choice,
                                      resolve(choice, turn_usage(a.llm)), llm_profiles or load_llm_profiles())
 
     backend = _with_stream_floor(pod_plan(users, a.backend, a.min_replicas),
-                                 backend_stream_floor(llm, a.llm, a.traffic.duty_cycle))
+                                 backend_stream_floor(llm, a.llm, profile.mean))
     frontend = pod_plan(users, a.frontend, a.min_replicas)
     app_pods_max = backend.max_replicas + frontend.max_replicas
     check_plannable("pods", app_pods_max, MAX_PLANNED_PODS, "concurrent_users",
                     "lower the load or raise the assumptions' users_per_pod")
     nodes, node_month, node_warnings = plan_nodes(tier, backend, frontend, a, workload.arch, workload.instance_type,
                                                   catalog, region)
-    database, db_warnings = plan_database(users, total, tier, a.database, a.traffic, region)
+    database, db_warnings = plan_database(users, total, a.database, profile, region)
     cache, cache_warnings = plan_cache(users, tier, a.cache, catalog, region)
     network = plan_network(tier, a, app_pods_max, nodes, catalog.instance(nodes.instance_type))
     cost = summarize_cost(
         [
             *cluster_cost_items(nodes, node_month, region),
-            *network_cost_items(network, users, requests_per_second, a.traffic, region),
+            *network_cost_items(network, users, requests_per_second, a.traffic, profile, region),
             *database_cost_items(database),
             *cache_cost_items(cache),
         ],

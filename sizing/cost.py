@@ -15,6 +15,10 @@ def _total(items: Sequence[CostItem]) -> Range:
     return Range(min=round(sum(i.monthly_usd.min for i in items), 2), max=round(sum(i.monthly_usd.max for i in items), 2))
 
 
+def _expected(items: Sequence[CostItem]) -> float:
+    return round(sum(i.expected_monthly_usd for i in items), 2)
+
+
 def summarize_cost(
     infrastructure: Sequence[CostItem], llm: Sequence[CostItem], total_users: int, prices_as_of: str,
     currency: str = "USD",
@@ -25,10 +29,14 @@ def summarize_cost(
     infra_total, llm_total = _total(infrastructure), _total(llm)
     low = round(infra_total.min + llm_total.min, 2)
     high = round(infra_total.max + llm_total.max, 2)
+    infra_expected, llm_expected = _expected(infrastructure), _expected(llm)
     return CostPlan(
+        expected_monthly_usd=round(infra_expected + llm_expected, 2),
         monthly_usd=Range(min=low, max=high),
         infrastructure_monthly_usd=infra_total,
         llm_monthly_usd=llm_total,
+        infrastructure_expected_monthly_usd=infra_expected,
+        llm_expected_monthly_usd=llm_expected,
         per_user_usd=Range(min=round(low / total_users, 4), max=round(high / total_users, 4)),
         breakdown=[*infrastructure, *llm],
         prices_as_of=prices_as_of,

@@ -56,6 +56,23 @@ def llm_rows(plan: LLMPlan) -> list[tuple[str, str]]:
     ]
 
 
+def choice_rows(plan: SizingPlan) -> list[tuple[str, str]]:
+    """One line per service choice: what was chosen and what it was weighed against."""
+    nodes = plan.nodes
+    node_line = f"{nodes.instance_type}: {money_range(nodes.monthly_usd.min, nodes.monthly_usd.max)} (min - max fleet)"
+    if nodes.pinned:
+        node_line += ", pinned"
+    elif nodes.alternatives:
+        other = nodes.alternatives[0]
+        node_line += (f" vs {other.instance_type}: {money_range(other.monthly_usd.min, other.monthly_usd.max)}, "
+                      "the next cheapest")
+    rows = [("Nodes", node_line), ("DynamoDB", plan.database.mode_reason), ("Cache", plan.cache.reason)]
+    if plan.llm is not None:
+        rows.append(("LLM", f"{plan.llm.model}: ${plan.llm.turn_usd * 1000:,.2f} per 1,000 turns "
+                            f"(--llm to compare others)"))
+    return rows
+
+
 def to_json(plan: SizingPlan) -> str:
     return json.dumps(plan.model_dump(mode="json"), indent=2) + "\n"
 
@@ -154,7 +171,9 @@ def to_markdown(plan: SizingPlan) -> str:
                 ("Read / write capacity units", f"{db.read_capacity_units:,} / {db.write_capacity_units:,}"),
                 ("On-demand monthly", money_range(db.monthly_usd_on_demand.min, db.monthly_usd_on_demand.max)),
                 ("Provisioned monthly", money_range(db.monthly_usd_provisioned.min, db.monthly_usd_provisioned.max)),
-                ("ElastiCache", f"{cache.num_nodes} x {cache.node_type}" if cache.enabled else "off"),
+                ("DynamoDB mode choice", db.mode_reason),
+                ("ElastiCache", f"{cache.num_nodes} x {cache.node_type} ({cache.engine})" if cache.enabled else "off"),
+                ("ElastiCache choice", cache.reason),
             ],
             ("Item", "Value"),
         ),
@@ -162,13 +181,16 @@ def to_markdown(plan: SizingPlan) -> str:
         _md_table(llm_rows(plan.llm), ("Item", "Value")) if plan.llm else "None: sized without an LLM.",
         "\n## Monthly cost\n",
         _md_table(
-            [(item.item, money_range(item.monthly_usd.min, item.monthly_usd.max)) for item in cost.breakdown]
-            + [("Infrastructure subtotal", money_range(cost.infrastructure_monthly_usd.min,
-                                                      cost.infrastructure_monthly_usd.max)),
-               ("LLM subtotal", money_range(cost.llm_monthly_usd.min, cost.llm_monthly_usd.max)),
-               ("**Total**", f"**{money_range(cost.monthly_usd.min, cost.monthly_usd.max)}**"),
-               ("Per registered user", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}")],
-            ("Service", "USD / month"),
+            [(item.item, money(item.expected_monthly_usd), money_range(item.monthly_usd.min, item.monthly_usd.max))
+             for item in cost.breakdown]
+            + [("Infrastructure subtotal", money(cost.infrastructure_expected_monthly_usd),
+                money_range(cost.infrastructure_monthly_usd.min, cost.infrastructure_monthly_usd.max)),
+               ("LLM subtotal", money(cost.llm_expected_monthly_usd),
+                money_range(cost.llm_monthly_usd.min, cost.llm_monthly_usd.max)),
+               ("**Total**", f"**{money(cost.expected_monthly_usd)}**",
+                f"**{money_range(cost.monthly_usd.min, cost.monthly_usd.max)}**"),
+               ("Per registered user", "", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}")],
+            ("Service", "Expected USD / month", "Min - max USD / month"),
         ),
         f"\nOn-demand list prices as of {cost.prices_as_of}"
         + (f"; LLM token prices from {plan.llm.prices_as_of}" if plan.llm else "") + ".\n",

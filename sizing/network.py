@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sizing.assumptions import Assumptions, Tier, TrafficAssumptions
 from sizing.catalog import InstanceType
+from sizing.load_profile import LoadProfile
 from sizing.plan import CostItem, NetworkPlan, NodePlan, Range
 from sizing.pricing import RegionPrices
 
@@ -38,10 +39,12 @@ def load_balancer_lcus(concurrent_users: float, requests_per_second: float, resp
 
 def network_cost_items(
     network: NetworkPlan, concurrent_users: int, requests_per_second: float, traffic: TrafficAssumptions,
-    prices: RegionPrices,
+    profile: LoadProfile, prices: RegionPrices,
 ) -> list[CostItem]:
-    """NAT gateways (hours and GB processed) and the NLB (hours and capacity units), at average and peak load."""
-    hours, price, gateways = prices.hours_per_month, prices.service, network.nat_gateways
+    """NAT gateways (hours and GB processed), the NLB (hours and capacity units) and the responses' internet data
+    transfer out, at the average load (min, and expected: each is linear in the load hour by hour, or priced on the
+    month's volume) and at peak all month (max)."""
+    hours, price, gateways = profile.hours_per_month, prices.service, network.nat_gateways
 
     def nat(load: float) -> float:
         gigabytes = requests_per_second * load * traffic.egress_kb_per_request * hours * 3600 / 1_000_000
@@ -51,12 +54,18 @@ def network_cost_items(
         lcus = load_balancer_lcus(concurrent_users * load, requests_per_second * load, traffic.response_kb_per_request)
         return (price("nlb_hour") + lcus * price("nlb_lcu_hour")) * hours
 
-    def at_load(monthly: Callable[[float], float]) -> Range:
-        return Range(min=round(monthly(traffic.duty_cycle), 2), max=round(monthly(1.0), 2))
+    def internet(load: float) -> float:
+        gigabytes = requests_per_second * load * traffic.response_kb_per_request * hours * 3600 / 1_000_000
+        return prices.internet_egress.monthly_usd(gigabytes)
+
+    def item(key: str, label: str, monthly: Callable[[float], float], source: str) -> CostItem:
+        low = round(monthly(profile.mean), 2)
+        return CostItem(key=key, item=label, monthly_usd=Range(min=low, max=round(monthly(1.0), 2)),
+                        expected_monthly_usd=low, source=source)
 
     return [
-        CostItem(key="nat_gateways", item=f"NAT gateway{'s' if gateways > 1 else ''} ({gateways})",
-                 monthly_usd=at_load(nat), source="hourly and per-GB list prices"),
-        CostItem(key="load_balancer", item="Load balancer (NLB)", monthly_usd=at_load(load_balancer),
-                 source="hourly and LCU list prices"),
+        item("nat_gateways", f"NAT gateway{'s' if gateways > 1 else ''} ({gateways})", nat,
+             "hourly and per-GB list prices"),
+        item("load_balancer", "Load balancer (NLB)", load_balancer, "hourly and LCU list prices"),
+        item("data_transfer", "Internet data transfer out", internet, "tiered per-GB list price, 100 GB free"),
     ]

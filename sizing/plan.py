@@ -71,6 +71,7 @@ class NodeOption(_Out):
     max_nodes: int
     monthly_usd: Range  # instances, root volumes and burstable CPU credits
     credits_monthly_usd: Range  # the burstable CPU credits part (0 for other types)
+    credits_expected_monthly_usd: float = 0.0  # the credits over the day's load profile
 
 
 class NodePlan(NodeOption):
@@ -99,30 +100,39 @@ class DatabasePlan(_Out):
     storage_gib: float
     monthly_usd_on_demand: Range
     monthly_usd_provisioned: Range
+    expected_monthly_usd_on_demand: float  # over the day's load profile
+    expected_monthly_usd_provisioned: float  # ditto, auto scaling following the profile an hour late
+    mode_reason: str  # why this billing mode, in one line
 
 
 class CachePlan(_Out):
     enabled: bool
+    engine: Literal["valkey", "redis"]
     node_type: str | None
     num_nodes: int
     shards: int
     replicas_per_shard: int
     required_memory_gib: float
-    usable_memory_gib_per_node: float
+    usable_memory_gib_per_node: float  # node memory x usable fraction x max memory use: what sessions may fill
     monthly_usd: float
+    reason: str  # why this layout, in one line
 
 
 class CostItem(_Out):
     key: str  # stable machine name (``ec2_nodes``, ``llm_api``); ``item`` is the label a person reads
     item: str
     monthly_usd: Range
+    expected_monthly_usd: float  # over the day's load profile; min <= expected <= max
     source: str = ""  # where the price came from
 
 
 class CostPlan(_Out):
-    monthly_usd: Range  # infrastructure + LLM
+    expected_monthly_usd: float  # the bill to expect: the day's load profile, every line
+    monthly_usd: Range  # infrastructure + LLM, everything at its minimum / at its ceiling all month
     infrastructure_monthly_usd: Range
     llm_monthly_usd: Range
+    infrastructure_expected_monthly_usd: float
+    llm_expected_monthly_usd: float
     per_user_usd: Range
     breakdown: list[CostItem]
     prices_as_of: str
@@ -193,6 +203,7 @@ class LLMPlan(_Out):
     peak: LLMPeak
     monthly: LLMMonthly
     monthly_usd: Range
+    expected_monthly_usd: float
     quota: LLMQuota
 
 

@@ -16,7 +16,7 @@ from sizing.assumptions import Assumptions, DaemonSetAssumptions, Tier
 from sizing.catalog import Catalog
 from sizing.errors import SizingError
 from sizing.exact import exact
-from sizing.fleet_cost import NodeMonth, node_month
+from sizing.fleet_cost import Burst, FleetLoad, NodeMonth, burst, credits, expected_credits, node_month
 from sizing.limits import MAX_NODES_PER_GROUP, MAX_PLANNED_NODES, check_plannable
 from sizing.nodes import Allocatable, Packing, allocatable, pack, packing, workload_capacity
 from sizing.plan import NodeGroupPlan, NodeOption, NodePlan, PodPlan, Range
@@ -25,7 +25,8 @@ from sizing.pricing import RegionPrices
 ALTERNATIVES = 3
 SELECTION_RULE = (
     "cheapest monthly fleet: minimise (min-fleet cost + max-fleet cost), each = nodes x (on-demand price + gp3 root "
-    "volume + burstable CPU credits); ties go to the cheaper max fleet, then the newer generation, then the name"
+    "volume) + the fleet's burstable CPU credits; ties go to the cheaper max fleet, then the newer generation, then "
+    "the name"
 )
 
 
@@ -33,13 +34,14 @@ class Fleet(NamedTuple):
     """One type's fleet for the load, as plain numbers: ranking runs over the whole catalog on every plan."""
 
     score: float  # min-fleet + max-fleet monthly cost
-    max_cost: float
+    max_cost: float  # the max fleet at peak: instances, volumes, credits
     newer_first: int  # minus the generation, so c6i beats an equally priced c5
     name: str
     min_nodes: int
     max_nodes: int
-    node_min_monthly_usd: float  # per node of the min fleet: instance + volume + credits at average load
-    node_max_monthly_usd: float  # per node of the max fleet: the same at peak
+    min_cost: float  # the min fleet at the average load
+    credits_min: float
+    credits_max: float
 
 
 Members = tuple[tuple[str, int], ...]  # (name, minus the generation) of the types in one capacity class
@@ -73,25 +75,23 @@ def _shapes(backend: PodPlan, frontend: PodPlan) -> tuple[tuple[int, int], tuple
 
 class NodeCosts(NamedTuple):
     months: dict[str, NodeMonth]  # per type: one node-month, item by item (what the bill prints)
-    totals: dict[str, tuple[float, float]]  # per type: one node-month at the min fleet's load and at peak
+    bases: dict[str, float]  # per type: one node-month in all
+    bursts: dict[str, Burst]  # per burstable type: its baseline and surplus price
 
 
 @cache
-def _node_costs(
-    catalog: Catalog,
-    prices: RegionPrices,
-    node_disk_gib: int,
-    hpa_target: float,
-    duty_cycle: float,
-) -> NodeCosts:
-    """Per node-month of every type. A busy node's CPU is its allocatable at the HPA's target utilisation; at the
-    min fleet the load averages ``duty_cycle`` of that."""
-    months = {}
-    for name, instance in catalog.instance_types.items():
-        busy = min(1.0, (allocatable(instance).cpu_m * hpa_target) / (instance.vcpu * 1000))
-        months[name] = node_month(instance, prices, node_disk_gib, busy, duty_cycle)
-    totals = {name: (m.base + m.credits_min, m.base + m.credits_max) for name, m in months.items()}
-    return NodeCosts(months, totals)
+def _node_costs(catalog: Catalog, prices: RegionPrices, node_disk_gib: int) -> NodeCosts:
+    months = {name: node_month(instance, prices, node_disk_gib) for name, instance in catalog.instance_types.items()}
+    bursts = {name: b for name, instance in catalog.instance_types.items() if (b := burst(instance, prices))}
+    return NodeCosts(months, {name: m.base for name, m in months.items()}, bursts)
+
+
+def _fleet_loads(backend: PodPlan, frontend: PodPlan, assumptions: Assumptions) -> tuple[FleetLoad, FleetLoad]:
+    """The min fleet's and the max fleet's pods: min replicas at peak, max replicas (the HPA ceiling)."""
+    daemonsets, target = assumptions.daemonsets.cpu_m, assumptions.hpa_target_cpu_percent / 100
+    at_min = backend.min_replicas * backend.cpu_request_m + frontend.min_replicas * frontend.cpu_request_m
+    at_max = backend.max_replicas * backend.cpu_request_m + frontend.max_replicas * frontend.cpu_request_m
+    return FleetLoad(at_min, daemonsets, target), FleetLoad(at_max, daemonsets, target)
 
 
 def _fleets(
@@ -99,12 +99,14 @@ def _fleets(
     backend: PodPlan,
     frontend: PodPlan,
     assumptions: Assumptions,
-    totals: dict[str, tuple[float, float]],
+    costs: NodeCosts,
 ) -> list[tuple]:
     """Every feasible type's fleet, cheapest first, as tuples in ``Fleet``'s field order.
 
-    ``totals``: per type, one node-month at the min fleet's load and at peak (``NodeCosts.totals``)."""
+    The min fleet is costed at the average load (credits are not linear in it), the max fleet at peak."""
     buffer, floor = exact(assumptions.node_buffer), assumptions.min_nodes
+    bases, bursts, mean = costs.bases, costs.bursts, assumptions.traffic.duty_cycle
+    load_min, load_max = _fleet_loads(backend, frontend, assumptions)
     num, den = buffer.numerator, buffer.denominator
     fleets = []
     for plan, members in classes:
@@ -114,14 +116,18 @@ def _fleets(
             continue
         low, high = max(floor, -(-for_min * num // den)), max(floor, -(-for_max * num // den))
         for name, newer_first in members:
-            at_min, at_max = totals[name]
+            base = bases[name]
+            b = bursts.get(name)
+            credits_min = credits(b, low, load_min, mean) if b else 0.0
+            credits_max = credits(b, high, load_max, 1.0) if b else 0.0
+            at_min, at_max = low * base + credits_min, high * base + credits_max
             # A plain tuple in Fleet's field order: this loop runs for every type on every plan.
-            fleets.append((low * at_min + high * at_max, high * at_max, newer_first, name, low, high, at_min, at_max))
+            fleets.append((at_min + at_max, at_max, newer_first, name, low, high, at_min, credits_min, credits_max))
     fleets.sort()
     return fleets
 
 
-def _option(fleet: Fleet, catalog: Catalog, prices: RegionPrices, costs: NodeMonth) -> NodeOption:
+def _option(fleet: Fleet, catalog: Catalog, prices: RegionPrices) -> NodeOption:
     instance = catalog.instance(fleet.name)
     node = allocatable(instance)
     return NodeOption(
@@ -135,13 +141,8 @@ def _option(fleet: Fleet, catalog: Catalog, prices: RegionPrices, costs: NodeMon
         hourly_usd=prices.ec2_hour[fleet.name],
         min_nodes=fleet.min_nodes,
         max_nodes=fleet.max_nodes,
-        monthly_usd=Range(
-            min=round(fleet.min_nodes * fleet.node_min_monthly_usd, 2),
-            max=round(fleet.max_nodes * fleet.node_max_monthly_usd, 2),
-        ),
-        credits_monthly_usd=Range(
-            min=round(fleet.min_nodes * costs.credits_min, 2), max=round(fleet.max_nodes * costs.credits_max, 2)
-        ),
+        monthly_usd=Range(min=round(fleet.min_cost, 2), max=round(fleet.max_cost, 2)),
+        credits_monthly_usd=Range(min=round(fleet.credits_min, 2), max=round(fleet.credits_max, 2)),
     )
 
 
@@ -174,8 +175,7 @@ def plan_nodes(
     prices: RegionPrices,
 ) -> tuple[NodePlan, NodeMonth, list[str]]:
     """The chosen fleet, one of its node-months (what the bill multiplies), and warnings."""
-    costs = _node_costs(catalog, prices, assumptions.node_disk_gib, assumptions.hpa_target_cpu_percent / 100,
-                        assumptions.traffic.duty_cycle)
+    costs = _node_costs(catalog, prices, assumptions.node_disk_gib)
     warnings = []
     if pinned is not None:
         instance = catalog.instance(pinned)
@@ -191,7 +191,7 @@ def plan_nodes(
         capacity = workload_capacity(instance, assumptions.daemonsets)
         prepared = packing(capacity, *_shapes(backend, frontend))
         own = [] if prepared is None else _fleets(
-            ((prepared, ((instance.name, -instance.generation),)),), backend, frontend, assumptions, costs.totals
+            ((prepared, ((instance.name, -instance.generation),)),), backend, frontend, assumptions, costs
         )
         if not own:
             raise SizingError(
@@ -202,7 +202,7 @@ def plan_nodes(
     arch = arch or "x86_64"
     ranked = _fleets(
         _capacity_classes(catalog, arch, tier in assumptions.burstable_tiers, assumptions.daemonsets, _shapes(backend, frontend)),
-        backend, frontend, assumptions, costs.totals,
+        backend, frontend, assumptions, costs,
     )
     if pinned is None:
         if not ranked:
@@ -218,14 +218,16 @@ def plan_nodes(
             ("concurrent_users", "lower the load or raise the assumptions' users_per_pod")
         ),
     )
-    best = _option(chosen, catalog, prices, costs.months[chosen.name])
+    best = _option(chosen, catalog, prices)
+    expected = expected_credits(costs.bursts.get(chosen.name), chosen.min_nodes,
+                                _fleet_loads(backend, frontend, assumptions)[0], assumptions.traffic.hourly_profile)
     others = islice((Fleet._make(f) for f in ranked if f[3] != chosen.name), ALTERNATIVES)
     plan = NodePlan(
-        **dict(best),
+        **{**dict(best), "credits_expected_monthly_usd": round(expected, 2)},
         pod_slots=workload_capacity(catalog.instance(chosen.name), assumptions.daemonsets).pods,
         pinned=pinned is not None,
         selection_rule="pinned by the user" if pinned is not None else SELECTION_RULE,
         groups=split_groups(chosen.name, chosen.min_nodes, chosen.max_nodes),
-        alternatives=[_option(f, catalog, prices, costs.months[f.name]) for f in others],
+        alternatives=[_option(f, catalog, prices) for f in others],
     )
     return plan, costs.months[chosen.name], warnings

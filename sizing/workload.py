@@ -27,6 +27,10 @@ def merge_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str
     return merged
 
 
+# The inputs only: a derived value (traffic.duty_cycle) must follow an overridden profile, not pin the default's.
+_DEFAULTS = Assumptions().model_dump(exclude_computed_fields=True)
+
+
 class Workload(BaseModel):
     # Strict: `True` is not a user count, nor "1000" a number (the edges parse text before it gets here).
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
@@ -62,7 +66,7 @@ class Workload(BaseModel):
     def _assumption_overrides(cls, data: Any) -> Any:
         # Accept a partial dict of assumptions (as read from a file or Pulumi config) and fill in the defaults.
         if isinstance(data, dict) and isinstance(data.get("assumptions"), dict):
-            data = {**data, "assumptions": merge_overrides(Assumptions().model_dump(), data["assumptions"])}
+            data = {**data, "assumptions": merge_overrides(_DEFAULTS, data["assumptions"])}
         return data
 
     @model_validator(mode="after")

@@ -94,6 +94,8 @@ def cache(**kw) -> CachePlan:
         required_memory_gib=1,
         usable_memory_gib_per_node=9.8,
         monthly_usd=1,
+        engine="valkey",
+        reason="test",
     )
     return CachePlan(**{**base, **kw})
 

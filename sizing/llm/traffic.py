@@ -1,7 +1,8 @@
 """A load in, the plan's LLM section out: turns, tokens, streams, their cost, and the quota they need at peak.
 
 Peak turns/s = concurrent users x turns per user per minute / 60. Monthly volumes take the fleet's min/max meaning:
-max = the peak held all month, min = the peak x ``traffic.duty_cycle``. Open streams follow Little's law: arrivals
+max = the peak held all month, min = the peak x the load profile's mean (``traffic.duty_cycle``), which is also the
+expected volume: tokens are billed linearly, hour by hour. Open streams follow Little's law: arrivals
 per second x seconds each answer streams (time to first token + output tokens / output tokens per second).
 """
 
@@ -176,6 +177,7 @@ def plan_llm(
             output_tokens=_range(turns.min * usage.output_tokens, turns.max * usage.output_tokens),
         ),
         monthly_usd=_range(round(turns.min * prices.turn_usd, 2), round(turns.max * prices.turn_usd, 2)),
+        expected_monthly_usd=round(turns.min * prices.turn_usd, 2),
         quota=quota,
     )
     return plan, quota_warnings(plan, entry, rules.enforces_rpm, rules.raise_with)
@@ -193,5 +195,5 @@ def backend_stream_floor(plan: LLMPlan | None, llm: LLMAssumptions, duty_cycle: 
 def llm_cost_items(plan: LLMPlan | None) -> list[CostItem]:
     if plan is None:
         return []
-    return [CostItem(key="llm_api", item="LLM API tokens",
-                     monthly_usd=plan.monthly_usd, source=f"token prices: {plan.prices_as_of}")]
+    return [CostItem(key="llm_api", item="LLM API tokens", monthly_usd=plan.monthly_usd,
+                     expected_monthly_usd=plan.expected_monthly_usd, source=f"token prices: {plan.prices_as_of}")]

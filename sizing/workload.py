@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -24,6 +25,14 @@ def merge_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str
         else:
             merged[key] = value
     return merged
+
+
+def _approx(count: int) -> str:
+    # A subnormal ratio (1e-309) implies more users than a float can hold: say so in Decimal, do not overflow.
+    try:
+        return f"{float(count):,.3g}"
+    except OverflowError:
+        return f"{Decimal(count):.3g}"
 
 
 class Workload(BaseModel):
@@ -58,7 +67,7 @@ class Workload(BaseModel):
             )
         if self.active_ratio is not None and self.effective_total_users > MAX_TOTAL_USERS:
             raise ValueError(
-                f"an active ratio of {self.active_ratio:g} means {self.effective_total_users:,.3g} registered users, "
+                f"an active ratio of {self.active_ratio:g} means {_approx(self.effective_total_users)} registered users, "
                 f"more than {MAX_TOTAL_USERS:,}: use a ratio of at least {self.concurrent_users / MAX_TOTAL_USERS:.2g}"
             )
         return self

@@ -254,8 +254,8 @@ def report(concurrent_users, total_users, active_ratio, interactive, instance_ty
     if interactive:
         if concurrent_users is not None or total_users is not None:
             raise SizingError("--interactive asks for the user counts: drop --concurrent-users/--total-users")
-        others = dict(active_ratio=ratio, region=region, arch=arch, instance_type=instance_type,
-                      assumptions=overrides)
+        others = {"active_ratio": ratio, "region": region, "arch": arch, "instance_type": instance_type,
+                  "assumptions": overrides}
         # Every other flag is checked before the first question: a typo in --region must not cost two answers.
         # One user is the smallest load; what fails for it (a region, a contradiction, a tiny ratio) fails for all.
         _plan(concurrent_users=1, **others)

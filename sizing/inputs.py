@@ -41,9 +41,12 @@ def parse_ratio(text: str, what: str) -> float:
     return value
 
 
-# An assumptions file is a few dozen lines: anything this large is a mistake (or /dev/zero), refused before parsing.
-MAX_FILE_BYTES = 1024 * 1024
-# The assumptions are three levels deep; the limit only keeps a hostile file from exhausting the parser's stack.
+# An assumptions file is a few dozen lines (`sizing assumptions` prints about 1 KiB). The caps keep a hostile or
+# mistaken file (/dev/zero, a log) from costing more than a second or so of the pure-Python YAML parser, which
+# takes ~40 s and ~800 MB for a MiB of `[1,1,...]`: size before parsing, values and depth while parsing.
+MAX_FILE_BYTES = 256 * 1024
+MAX_VALUES = 1_000
+# The assumptions nest two levels; the limit keeps a hostile file from exhausting the parser's stack.
 MAX_DEPTH = 20
 # No assumption needs more than a 64-bit integer; thousands of digits would trip Python's int-to-str limit later.
 _MAX_INT_DIGITS = 20
@@ -84,20 +87,26 @@ def _yaml_loader() -> type:
 
     class Loader(yaml.SafeLoader):
         depth = 0
+        values = 0
 
-        def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        def compose_node(self, parent: Any, index: Any) -> Any:
             line = self.peek_event().start_mark.line + 1
             if self.check_event(yaml.AliasEvent) or getattr(self.peek_event(), "anchor", None):
                 raise _Refused("anchors and aliases (& and *) are not supported: write each value out", line)
-            self.depth += 1
+            # Depth counts mappings and lists, as for JSON: a scalar nests nothing.
+            nests = self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent)
+            self.depth += nests
+            self.values += parent is None or index is not None  # the root and every value; keys are not counted
             try:
                 if self.depth > MAX_DEPTH:
                     raise _Refused(f"nested deeper than {MAX_DEPTH} levels", line)
+                if self.values > MAX_VALUES:
+                    raise _Refused(f"more than {MAX_VALUES:,} values", line)
                 return super().compose_node(parent, index)
             finally:
-                self.depth -= 1
+                self.depth -= nests
 
-        def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             seen: set[Any] = set()
             for key_node, _ in node.value:
                 if isinstance(key_node, yaml.ScalarNode):
@@ -107,7 +116,7 @@ def _yaml_loader() -> type:
                     seen.add(key)
             return super().construct_mapping(node, deep=deep)
 
-        def construct_yaml_int(self, node):  # type: ignore[no-untyped-def]
+        def construct_yaml_int(self, node: Any) -> Any:
             _int_text(self.construct_scalar(node), node.start_mark.line + 1)
             return super().construct_yaml_int(node)
 
@@ -146,15 +155,19 @@ def _json_int(text: str) -> int:
     return int(_int_text(text)) * (-1 if text.startswith("-") else 1)
 
 
-def nesting_depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
-    """Breadth-first, so a hostile depth cannot exhaust the stack that a recursive walk would use."""
-    level = [value]
-    for _ in range(limit):
+def shape_problem(value: Any) -> str | None:
+    """Nesting beyond ``MAX_DEPTH`` or more than ``MAX_VALUES`` values, for data parsed elsewhere (JSON, Pulumi
+    config). Breadth-first, so a hostile depth cannot exhaust the stack that a recursive walk would use."""
+    level, count = [value], 1
+    for _ in range(MAX_DEPTH):
         level = [child for item in level if isinstance(item, (dict, list))
                  for child in (item.values() if isinstance(item, dict) else item)]
+        count += len(level)
+        if count > MAX_VALUES:
+            return f"more than {MAX_VALUES:,} values"
         if not level:
-            return False
-    return any(isinstance(item, (dict, list)) for item in level)
+            return None
+    return f"nested deeper than {MAX_DEPTH} levels" if any(isinstance(i, (dict, list)) for i in level) else None
 
 
 def _read_capped(path: Path, what: str) -> str:
@@ -164,7 +177,7 @@ def _read_capped(path: Path, what: str) -> str:
     except OSError as error:
         raise SizingError(f"{what}: cannot read {path}: {error.strerror or error}") from None
     if len(data) > MAX_FILE_BYTES:
-        raise SizingError(f"{what}: {path} is larger than 1 MiB; an assumptions file holds a few dozen lines")
+        raise SizingError(f"{what}: {path} is larger than 256 KiB; an assumptions file holds a few dozen lines")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -196,8 +209,9 @@ def _load_json(text: str, path: Path, what: str) -> Any:
         raise SizingError(f"{what}: {path} is not valid JSON: {error}") from None
     except RecursionError:
         raise _Refused(f"nested deeper than {MAX_DEPTH} levels") from None
-    if nesting_depth_exceeds(data):
-        raise _Refused(f"nested deeper than {MAX_DEPTH} levels")
+    problem = shape_problem(data)
+    if problem:
+        raise _Refused(problem)
     return data
 
 

@@ -66,8 +66,9 @@ class Workload(BaseModel):
                 f"total users ({self.total_users:,}) cannot be fewer than concurrent users ({self.concurrent_users:,})"
             )
         if self.active_ratio is not None and self.effective_total_users > MAX_TOTAL_USERS:
+            total = _approx(self.effective_total_users)
             raise ValueError(
-                f"an active ratio of {self.active_ratio:g} means {_approx(self.effective_total_users)} registered users, "
+                f"an active ratio of {self.active_ratio:g} means {total} registered users, "
                 f"more than {MAX_TOTAL_USERS:,}: use a ratio of at least {self.concurrent_users / MAX_TOTAL_USERS:.2g}"
             )
         return self

@@ -642,3 +642,10 @@ def test_any_text_as_an_assumptions_file(tmp_path, text):
         source.write_text(text)
         code, out, err = run("report", "-c", "1000", "--assumptions", str(source), "-f", "json")
         assert_plan_or_one_line(code, out, err, tmp_path, {p.name for p in tmp_path.iterdir()})
+
+
+def test_closed_stderr_still_exits_2():
+    # Nothing can be said with stderr closed (`2>&-`), but the status still tells, and nothing crashes on the way.
+    done = subprocess.run(["bash", "-c", '"$0" -m sizing report -c abc 2>&-', sys.executable],
+                          capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout) == (2, "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Sequence
 
 from rich import box
@@ -171,11 +173,25 @@ def comparison_table(plans: Sequence[SizingPlan], style: Style) -> Table:
     return table
 
 
+# A terminal narrower than this (or COLUMNS=0, which rich takes literally and then prints nothing) still gets a
+# readable report that wraps; wider than the maximum gains nothing.
+MIN_WIDTH, MAX_WIDTH = 60, 500
+
+
+def terminal_width() -> int:
+    # shutil ignores COLUMNS=0 or junk and asks the terminal; rich would take COLUMNS=0 as a width of zero.
+    return min(max(shutil.get_terminal_size((100, 24)).columns, MIN_WIDTH), MAX_WIDTH)
+
+
 def render_text(renderables: Sequence[object], fancy: bool, width: int | None = None) -> str:
-    """Render to a string so the caller can write stdout or a file in one piece (nothing half-written)."""
+    """Render to a string so the caller can write stdout or a file in one piece (nothing half-written).
+
+    ``NO_COLOR`` (set and not empty, per no-color.org) turns terminal escapes off; the boxes and emoji stay.
+    """
+    escapes = fancy and not os.environ.get("NO_COLOR")
     console = Console(
-        record=False, force_terminal=fancy, no_color=not fancy, emoji=fancy, width=width or (None if fancy else 100),
-        highlight=False, file=_Sink(),
+        record=False, force_terminal=escapes, no_color=not escapes, emoji=fancy,
+        width=width or (terminal_width() if fancy else 100), highlight=False, file=_Sink(),
     )
     with console.capture() as capture:
         for renderable in renderables:

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from sizing import SizingError, Workload, calculate
 from sizing.errors import describe
+from sizing.inputs import shape_problem
 from sizing.plan import SizingPlan
 
 PROJECT = "chat-infra"
@@ -207,10 +208,13 @@ def _object(value: Any, key: str) -> dict[str, Any]:
             return {}
         try:
             value = json.loads(value)
-        except ValueError:
-            raise ConfigError(f"{PROJECT}:{key}: must be an object (got {value!r})") from None
+        except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
+            raise ConfigError(f"{PROJECT}:{key}: must be an object (got {_shown(value)})") from None
     if not isinstance(value, dict):
-        raise ConfigError(f"{PROJECT}:{key}: must be an object (got {value!r})")
+        raise ConfigError(f"{PROJECT}:{key}: must be an object (got {_shown(value)})")
+    problem = shape_problem(value)
+    if problem:
+        raise ConfigError(f"{PROJECT}:{key}: {problem}")
     return value
 
 
@@ -219,19 +223,46 @@ def _boolean(value: Any, key: str) -> bool:
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    raise ConfigError(f"{PROJECT}:{key}: must be true or false (got {value!r})")
+    raise ConfigError(f"{PROJECT}:{key}: must be true or false (got {_shown(value)})")
+
+
+# The image reference grammar of distribution/reference (what Docker, containerd and the kubelet parse):
+# [registry[:port]/]path[:tag][@digest], path components lowercase. Written out from the grammar, ASCII only.
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?"
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[_.]|__|-+)[a-z0-9]+)*"
+_IMAGE = re.compile(
+    rf"(?P<name>(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*)"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?"
+)
+_MAX_IMAGE_NAME = 255  # the grammar's limit on the name (registry and path)
+# Where a VPC may take its addresses: RFC 1918 private space and RFC 6598 shared (carrier-grade NAT) space.
+PRIVATE_RANGES = tuple(
+    ipaddress.IPv4Network(cidr) for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _image(raw: dict[str, Any], key: str) -> str:
     value = str(raw[key]).strip()
-    if not value or any(c.isspace() for c in value):
-        raise ConfigError(f"{PROJECT}:{key}: must be a container image reference (got {raw[key]!r})")
+    # The length cap first keeps the regular expression's work small whatever is typed.
+    match = _IMAGE.fullmatch(value) if len(value) <= 1024 else None
+    if match is None or len(match["name"]) > _MAX_IMAGE_NAME:
+        raise ConfigError(
+            f"{PROJECT}:{key}: must be a container image reference like registry.example.com/team/app:1.2, "
+            f"with a lowercase path (got {_shown(raw[key])})"
+        )
     return value
 
 
 def _kubernetes_version(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"1\.\d{2}", value):
-        raise ConfigError(f"{PROJECT}:kubernetesVersion: must be a minor version like 1.34 (got {value!r})")
+        raise ConfigError(f"{PROJECT}:kubernetesVersion: must be a minor version like 1.34 (got {_shown(value)})")
     return value
 
 
@@ -239,7 +270,12 @@ def _vpc_cidr(value: Any) -> str:
     try:
         network = ipaddress.IPv4Network(str(value), strict=True)
     except ValueError as error:
-        raise ConfigError(f"{PROJECT}:vpcCidr: not an IPv4 network: {error} (got {value!r})") from None
+        raise ConfigError(f"{PROJECT}:vpcCidr: not an IPv4 network: {error} (got {_shown(value)})") from None
     if not 16 <= network.prefixlen <= 20:
-        raise ConfigError(f"{PROJECT}:vpcCidr: must be from /16 to /20 to hold the subnets (got {value!r})")
+        raise ConfigError(f"{PROJECT}:vpcCidr: must be from /16 to /20 to hold the subnets (got {_shown(value)})")
+    if not any(network.subnet_of(private) for private in PRIVATE_RANGES):
+        raise ConfigError(
+            f"{PROJECT}:vpcCidr: {network} is not private address space; use a range within "
+            f"{', '.join(map(str, PRIVATE_RANGES[:-1]))} or {PRIVATE_RANGES[-1]} (got {_shown(value)})"
+        )
     return str(network)

@@ -10,7 +10,7 @@ from sizing.catalog import load_catalog
 from sizing.errors import SizingError
 from sizing.limits import CACHE_MAX_SHARDS, CACHE_NODES_PER_CLUSTER_QUOTA
 from sizing.plan import CachePlan
-from sizing.pricing import RegionPrices, region_prices
+from sizing.pricing import RegionPrices
 from sizing.tiers import at_least
 
 
@@ -20,14 +20,16 @@ def cache_enabled(tier: Tier, cache: CacheAssumptions) -> bool:
 
 
 @functools.cache
-def _candidates(region: str, min_node_type: str, usable_fraction: float) -> tuple[tuple[str, float, float], ...]:
-    """(name, usable GiB, monthly USD) of every node type at least as large as the floor type."""
-    catalog, prices = load_catalog(), region_prices(region)
+def _candidates(
+    prices: RegionPrices, min_node_type: str, usable_fraction: float
+) -> tuple[tuple[str, float, float], ...]:
+    """(name, usable GiB, monthly cost) of every node type offered in the region and at least as large as the floor."""
+    catalog = load_catalog()
     floor = catalog.cache_node(min_node_type).memory_gib
     return tuple(
         (node.name, node.memory_gib * usable_fraction, prices.monthly(prices.elasticache_hour[node.name]))
         for node in catalog.cache_node_types.values()
-        if node.memory_gib >= floor
+        if node.memory_gib >= floor and node.name in prices.elasticache_hour
     )
 
 
@@ -42,8 +44,14 @@ def plan_cache(
         ), []
     replicas = 1 if at_least(tier, cache.replica_from_tier) else 0
     # The cheapest single node that holds every session; shard (cluster mode) only when no single node can.
+    candidates = _candidates(prices, cache.min_node_type, cache.usable_fraction)
+    if not candidates:
+        raise SizingError(
+            f"no ElastiCache node type as large as {cache.min_node_type} is offered in {prices.region}",
+            field="assumptions.cache.min_node_type",
+        )
     best: tuple[bool, float, int, str] | None = None
-    for name, usable, node_monthly in _candidates(prices.region, cache.min_node_type, cache.usable_fraction):
+    for name, usable, node_monthly in candidates:
         shards = max(1, math.ceil(required_gib / usable))
         if shards <= CACHE_MAX_SHARDS:
             candidate = (shards > 1, round(shards * (1 + replicas) * node_monthly, 2), shards, name)

@@ -9,15 +9,16 @@ from sizing.database import plan_database
 from sizing.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings, network_warnings
 from sizing.plan import IntRange, NetworkPlan, Performance, SizingPlan, WorkloadSummary
 from sizing.pods import pod_plan
-from sizing.pricing import region_prices
+from sizing.pricing import PriceTable, RegionPrices, resolve
 from sizing.selection import plan_nodes
 from sizing.tiers import LATENCY_MS, tier_for
 from sizing.workload import Workload
 
 
-def calculate(workload: Workload) -> SizingPlan:
+def calculate(workload: Workload, *, prices: PriceTable | RegionPrices | None = None) -> SizingPlan:
+    """``prices``: a user's price table (``load_price_file``) instead of the shipped one."""
     a = workload.assumptions
-    prices = region_prices(workload.region)
+    prices = resolve(workload.region, prices)
     users = workload.concurrent_users
     total = workload.effective_total_users
     tier = tier_for(users)
@@ -27,8 +28,7 @@ def calculate(workload: Workload) -> SizingPlan:
     frontend = pod_plan(users, a.frontend, a.min_replicas)
     check_plannable("pods", backend.max_replicas + frontend.max_replicas, MAX_PLANNED_PODS, "concurrent_users",
                     "lower the load or raise the assumptions' users_per_pod")
-    nodes, node_warnings = plan_nodes(tier, backend, frontend, a, workload.region, workload.arch,
-                                      workload.instance_type)
+    nodes, node_warnings = plan_nodes(tier, backend, frontend, a, prices, workload.arch, workload.instance_type)
     database, db_warnings = plan_database(users, total, tier, a.database, a.traffic, prices)
     cache, cache_warnings = plan_cache(users, tier, a.cache, prices)
     node_type = load_catalog().instance(nodes.instance_type)

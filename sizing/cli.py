@@ -34,6 +34,7 @@ FLAG_NAMES = {
     "instance_type": "--instance-type",
     "assumptions": "--assumptions",
 }
+PRICES_ENV = "SIZING_PRICES"
 # Interactive answers are named as the prompts name them, not as flags the user never typed.
 PROMPT_NAMES = {"concurrent_users": "concurrent users", "total_users": "total users"}
 T = TypeVar("T")
@@ -49,10 +50,23 @@ def _workload(**fields: Any):
     return Workload(**{k: v for k, v in fields.items() if v is not None})
 
 
-def _plan(**fields: Any):
+def _plan(prices=None, **fields: Any):
     from sizing.calculator import calculate
 
-    return calculate(_workload(**fields))
+    return calculate(_workload(**fields), prices=prices)
+
+
+def _prices(path: Path | None):
+    """The user's price file (``--prices`` or ``SIZING_PRICES``), or None for the shipped prices."""
+    if path is None:
+        return None
+    from click.core import ParameterSource
+
+    from sizing.pricing import load_price_file
+
+    context = click.get_current_context()
+    source = context.get_parameter_source("prices_file")
+    return load_price_file(path, PRICES_ENV if source == ParameterSource.ENVIRONMENT else "--prices")
 
 
 class OutputFailed(Exception):
@@ -165,6 +179,8 @@ def _common_options(command: Callable) -> Callable:
                      help="Node CPU architecture (arm64 = Graviton)."),
         click.option("--assumptions", "assumptions_file", type=click.Path(path_type=Path, dir_okay=False),
                      help="YAML or JSON file overriding any assumption (see README)."),
+        click.option("--prices", "prices_file", type=click.Path(path_type=Path, dir_okay=False), envvar=PRICES_ENV,
+                     help=f"Price file from `sizing prices refresh` instead of the shipped prices (env {PRICES_ENV})."),
         click.option("--output", "-o", type=click.Path(path_type=Path, allow_dash=True),
                      help="Write to FILE instead of stdout (replaced atomically); - is stdout."),
     ]):
@@ -188,11 +204,12 @@ def cli() -> None:
               help="With --format helm-values: that app's values at the top level, for a plain `helm create` chart.")
 @_common_options
 def report(concurrent_users, total_users, active_ratio, interactive, instance_type, fmt, app, region, arch,
-           assumptions_file, output) -> None:
+           assumptions_file, prices_file, output) -> None:
     """Print the sizing plan for one load."""
     if app is not None and fmt != "helm-values":
         raise SizingError("--app goes with --format helm-values")
     overrides = load_assumptions(assumptions_file) if assumptions_file else None
+    prices = _prices(prices_file)
     if interactive:
         if concurrent_users is not None or total_users is not None:
             raise SizingError("--interactive asks for the user counts: drop --concurrent-users/--total-users")
@@ -203,7 +220,7 @@ def report(concurrent_users, total_users, active_ratio, interactive, instance_ty
         users = parse_users(concurrent_users, "--concurrent-users")
         total = parse_users(total_users, "--total-users") if total_users is not None else None
     ratio = parse_ratio(active_ratio, "--active-ratio") if active_ratio is not None else None
-    plan = _plan(concurrent_users=users, total_users=total, active_ratio=ratio, region=region, arch=arch,
+    plan = _plan(prices, concurrent_users=users, total_users=total, active_ratio=ratio, region=region, arch=arch,
                  instance_type=instance_type, assumptions=overrides)
     _write(_render(plan, fmt, _fancy(output), app), output)
 
@@ -225,15 +242,16 @@ def _render(plan, fmt: str, fancy: bool, app: str | None) -> str:
 @click.option("--active-ratio", metavar="R", help="Concurrent / total users at peak for every scenario; default 0.10.")
 @click.option("--format", "-f", "fmt", type=click.Choice(COMPARE_FORMATS), default="table", show_default=True)
 @_common_options
-def compare(users: Sequence[str], active_ratio, fmt, region, arch, assumptions_file, output) -> None:
+def compare(users: Sequence[str], active_ratio, fmt, region, arch, assumptions_file, prices_file, output) -> None:
     """Show several loads side by side, e.g. `sizing compare 300 1500 5000`."""
     from sizing import formats
 
     overrides = load_assumptions(assumptions_file) if assumptions_file else None
+    prices = _prices(prices_file)
     ratio = parse_ratio(active_ratio, "--active-ratio") if active_ratio is not None else None
     plans = [
-        _plan(concurrent_users=parse_users(text, f"USERS ({text!r})"), active_ratio=ratio, region=region, arch=arch,
-              assumptions=overrides)
+        _plan(prices, concurrent_users=parse_users(text, f"USERS ({text!r})"), active_ratio=ratio, region=region,
+              arch=arch, assumptions=overrides)
         for text in users
     ]
     if fmt == "table":
@@ -259,6 +277,36 @@ def assumptions(fmt, output) -> None:
     _write(formats.to_yaml_text(data) if fmt == "yaml" else json.dumps(data, indent=2) + "\n", output)
 
 
+@cli.group()
+def prices() -> None:
+    """Price data: refresh a region's prices from the AWS Price List API."""
+
+
+@prices.command()
+@click.option("--region", required=True, metavar="REGION", help="AWS region to read prices for, e.g. eu-central-1.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, allow_dash=True),
+              help="Price file to write (replaced atomically; its other regions are kept); default: stdout.")
+def refresh(region: str, output: Path | None) -> None:
+    """Read current on-demand prices for REGION into a dated price file (needs boto3 and AWS credentials).
+
+    Use the file with `sizing report --prices FILE` (or SIZING_PRICES=FILE).
+    """
+    from sizing.pricing import REGION_NAME, load_price_file
+
+    if not REGION_NAME.fullmatch(region):
+        raise SizingError(f"--region: {region!r} is not an AWS region name like eu-central-1")
+    existing = None
+    if output is not None and str(output) != "-" and os.path.isfile(output):
+        # Refreshing into an existing price file adds or replaces this region and keeps the others; a file that is
+        # not a price file is refused before anything is fetched, and stays as it was.
+        existing = load_price_file(output, "--output")
+    from sizing.price_refresh import refreshed_file
+
+    text, summary = refreshed_file(region, existing)
+    _write(text, output)
+    sys.stderr.write(f"sizing: {summary}\n")
+
+
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
     sys.stderr.write(f"sizing: error: {message}\n")
     return code
@@ -267,7 +315,8 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(argv) if argv is not None else sys.argv[1:]
     if not args:
-        return _fail("missing command: use `sizing report`, `sizing compare` or `sizing assumptions` (see --help)")
+        return _fail("missing command: use `sizing report`, `sizing compare`, `sizing assumptions` or "
+                     "`sizing prices refresh` (see --help)")
     try:
         result = cli.main(args=args, prog_name="sizing", standalone_mode=False)
     except click.exceptions.Exit as done:

@@ -81,4 +81,5 @@ def plan_cost(
         per_user_usd=Range(min=round(low / total_users, 4), max=round(high / total_users, 4)),
         breakdown=breakdown,
         prices_as_of=prices.as_of,
+        currency=prices.currency,
     )

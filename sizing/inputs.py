@@ -56,6 +56,11 @@ def _yaml_loader() -> type:
 
 def load_assumptions(path: Path, what: str = "--assumptions") -> dict[str, Any]:
     """Read YAML or JSON overrides; the values are validated later, with the workload, by pydantic."""
+    return read_mapping(path, what, "a mapping of assumption names to values")
+
+
+def read_mapping(path: Path, what: str, holds: str) -> dict[str, Any]:
+    """A YAML or JSON file that must hold a mapping (empty: ``{}``), or one line saying why it cannot be read."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -79,5 +84,5 @@ def load_assumptions(path: Path, what: str = "--assumptions") -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise SizingError(f"{what}: {path} must hold a mapping of assumption names to values")
+        raise SizingError(f"{what}: {path} must hold {holds}")
     return data

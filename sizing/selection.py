@@ -19,7 +19,7 @@ from sizing.limits import MAX_NODES_PER_GROUP, MAX_PLANNED_NODES, check_plannabl
 from sizing.nodes import Allocatable, Packing, allocatable, pack, packing, workload_capacity
 from sizing.plan import NodeGroupPlan, NodeOption, NodePlan, PodPlan, Range
 from sizing.exact import exact
-from sizing.pricing import region_prices
+from sizing.pricing import RegionPrices
 
 ALTERNATIVES = 3
 SELECTION_RULE = (
@@ -54,15 +54,27 @@ Members = tuple[tuple[str, int], ...]  # (name, minus the generation) of the typ
 
 @cache
 def _capacity_classes(
-    arch: str, burstable_ok: bool, daemonsets: DaemonSetAssumptions, shapes: tuple[tuple[int, int], tuple[int, int]]
+    prices: RegionPrices,
+    arch: str,
+    burstable_ok: bool,
+    min_memory_gib: float,
+    daemonsets: DaemonSetAssumptions,
+    shapes: tuple[tuple[int, int], tuple[int, int]],
 ) -> tuple[tuple[Packing, Members], ...]:
     """Candidate types grouped by what they schedule, each group's packing prepared for these pod shapes.
 
-    Depends on the assumptions only, never on the load, so it is computed once and reused by every plan.
+    Candidates are the types offered in the region (priced there), of the architecture, with at least the minimum
+    memory. Depends on the prices and assumptions only, never on the load, so it is computed once and reused by
+    every plan.
     """
     classes: dict[Allocatable, list[tuple[str, int]]] = {}
     for instance in load_catalog().instance_types.values():
-        if instance.arch == arch and (burstable_ok or not instance.burstable):
+        if (
+            instance.arch == arch
+            and (burstable_ok or not instance.burstable)
+            and instance.memory_gib >= min_memory_gib
+            and prices.offers(instance.name)
+        ):
             classes.setdefault(workload_capacity(instance, daemonsets), []).append(
                 (instance.name, -instance.generation)
             )
@@ -87,14 +99,15 @@ def credits_hourly(instance: InstanceType, busy_share: float, surplus_vcpu_hour:
 
 @cache
 def _node_costs(
-    region: str, node_disk_gib: int, daemonsets: DaemonSetAssumptions, hpa_target: float, duty_cycle: float
+    prices: RegionPrices, node_disk_gib: int, daemonsets: DaemonSetAssumptions, hpa_target: float, duty_cycle: float
 ) -> dict[str, NodeCosts]:
-    """Per node-month of every type. A busy node's CPU is its requests (pods and DaemonSets) at the HPA's target
-    utilisation; at the min fleet the load averages ``duty_cycle`` of that."""
-    prices = region_prices(region)
+    """Per node-month of every type offered in the region. A busy node's CPU is its requests (pods and DaemonSets)
+    at the HPA's target utilisation; at the min fleet the load averages ``duty_cycle`` of that."""
     volume = node_disk_gib * prices.service("ebs_gp3_gb_month")
     costs = {}
     for name, instance in load_catalog().instance_types.items():
+        if not prices.offers(name):
+            continue
         node = allocatable(instance)
         busy = min(1.0, (node.cpu_m * hpa_target) / (instance.vcpu * 1000))
         surplus = prices.burstable_surplus_vcpu_hour.get(instance.family, 0.0)
@@ -132,7 +145,7 @@ def _fleets(
     return fleets
 
 
-def _option(fleet: Fleet, region: str, costs: NodeCosts) -> NodeOption:
+def _option(fleet: Fleet, prices: RegionPrices, costs: NodeCosts) -> NodeOption:
     instance = load_catalog().instance(fleet.name)
     node = allocatable(instance)
     return NodeOption(
@@ -143,7 +156,7 @@ def _option(fleet: Fleet, region: str, costs: NodeCosts) -> NodeOption:
         max_pods=node.pods,
         allocatable_cpu_m=node.cpu_m,
         allocatable_memory_mib=node.memory_mib,
-        hourly_usd=region_prices(region).ec2_hour[fleet.name],
+        hourly_usd=prices.ec2_hour[fleet.name],
         min_nodes=fleet.min_nodes,
         max_nodes=fleet.max_nodes,
         monthly_usd=Range(
@@ -179,16 +192,22 @@ def plan_nodes(
     backend: PodPlan,
     frontend: PodPlan,
     assumptions: Assumptions,
-    region: str,
+    prices: RegionPrices,
     arch: str | None,
     pinned: str | None,
 ) -> tuple[NodePlan, list[str]]:
     catalog = load_catalog()
-    costs = _node_costs(region, assumptions.node_disk_gib, assumptions.daemonsets,
+    costs = _node_costs(prices, assumptions.node_disk_gib, assumptions.daemonsets,
                         assumptions.hpa_target_cpu_percent / 100, assumptions.traffic.duty_cycle)
     warnings = []
     if pinned is not None:
         instance = catalog.instance(pinned)
+        if not prices.offers(pinned):
+            raise SizingError(
+                f"{pinned} is not offered in {prices.region} (no price for it in the prices as of {prices.as_of}); "
+                "pick another type",
+                field="instance_type",
+            )
         if arch is not None and arch != instance.arch:
             raise SizingError(f"{arch} contradicts the pinned instance type {pinned}, which is {instance.arch}",
                               field="arch")
@@ -211,13 +230,15 @@ def plan_nodes(
             )
     arch = arch or "x86_64"
     ranked = _fleets(
-        _capacity_classes(arch, tier in assumptions.burstable_tiers, assumptions.daemonsets, _shapes(backend, frontend)),
+        _capacity_classes(prices, arch, tier in assumptions.burstable_tiers, assumptions.nodes.min_memory_gib,
+                          assumptions.daemonsets, _shapes(backend, frontend)),
         backend, frontend, assumptions, costs,
     )
     if pinned is None:
         if not ranked:
             raise SizingError(
-                f"no {arch} instance type in the catalog can schedule the pods; lower the pod requests",
+                f"no {arch} instance type offered in {prices.region} with at least "
+                f"{assumptions.nodes.min_memory_gib:g} GiB can schedule the pods; lower the pod requests",
                 field="assumptions",
             )
         own = ranked[:1]
@@ -228,7 +249,7 @@ def plan_nodes(
             ("concurrent_users", "lower the load or raise the assumptions' users_per_pod")
         ),
     )
-    best = _option(chosen, region, costs[chosen.name])
+    best = _option(chosen, prices, costs[chosen.name])
     others = islice((Fleet._make(f) for f in ranked if f[3] != chosen.name), ALTERNATIVES)
     plan = NodePlan(
         **dict(best),
@@ -236,6 +257,6 @@ def plan_nodes(
         pinned=pinned is not None,
         selection_rule="pinned by the user" if pinned is not None else SELECTION_RULE,
         groups=split_groups(chosen.name, chosen.min_nodes, chosen.max_nodes),
-        alternatives=[_option(f, region, costs[f.name]) for f in others],
+        alternatives=[_option(f, prices, costs[f.name]) for f in others],
     )
     return plan, warnings

@@ -14,7 +14,7 @@ import datetime
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +28,7 @@ API_REGION = "us-east-1"
 PAGE_SIZE = 100  # the most GetProducts returns per page
 CONNECT_TIMEOUT_S, READ_TIMEOUT_S = 5, 20
 DEFAULT_ATTEMPTS, MAX_ATTEMPTS = 3, 5
-WORKERS = 8  # concurrent EC2 queries: one per instance type
+WORKERS = 4  # concurrent EC2 queries (one per instance type), gentle on the API's request rate
 EC2_FILTERS = {
     "operatingSystem": "Linux",
     "tenancy": "Shared",
@@ -89,22 +89,22 @@ def usagetype_pattern(suffix: str) -> re.Pattern[str]:
 
 # --- reading GetProducts items ------------------------------------------------------------------------------------
 
-def _item(raw: Any, what: str) -> dict[str, Any]:
+def _item(raw: Any, query: str) -> dict[str, Any]:
     """A PriceList entry: a JSON document in a string (botocore may already have parsed it)."""
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
         except ValueError:
-            raise Malformed(f"the Price List API returned a {what} item that is not JSON") from None
+            raise Malformed(f"the Price List API answered the {query} with an item that is not JSON") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("product"), dict):
-        raise Malformed(f"the Price List API returned a {what} item without a product")
+        raise Malformed(f"the Price List API answered the {query} with an item that has no product")
     return raw
 
 
-def attributes(item: dict[str, Any], what: str) -> dict[str, str]:
+def attributes(item: dict[str, Any], query: str) -> dict[str, str]:
     attrs = item["product"].get("attributes")
     if not isinstance(attrs, dict):
-        raise Malformed(f"the Price List API returned a {what} product without attributes ({_sku(item)})")
+        raise Malformed(f"the Price List API answered the {query} with a product without attributes ({_sku(item)})")
     return attrs
 
 
@@ -152,21 +152,23 @@ def _filters(region: str, filters: dict[str, str]) -> list[dict[str, str]]:
             for name, value in {"regionCode": region, **filters}.items()]
 
 
-def products(client: Any, service_code: str, region: str, filters: dict[str, str], what: str) -> Iterator[dict]:
+def products(client: Any, service_code: str, region: str, filters: dict[str, str], subject: str) -> Iterator[dict]:
+    """Every product matching the filters in the region, page by page; ``subject`` names the query in errors."""
+    query = f"{service_code} {subject} query"
     pages = client.get_paginator("get_products").paginate(
         ServiceCode=service_code, Filters=_filters(region, filters), FormatVersion="aws_v1",
         PaginationConfig={"PageSize": PAGE_SIZE},
     )
     for page in pages:
         for raw in page.get("PriceList", []):
-            item = _item(raw, what)
-            attrs = attributes(item, what)
+            item = _item(raw, query)
+            attrs = attributes(item, query)
             # Defensive: only what the filters asked for, whatever an endpoint returns.
             if attrs.get("regionCode", region) == region:
                 yield item
 
 
-def usage_prices(client: Any, region: str, usages: Iterable[Usage], what: str) -> dict[str, float]:
+def usage_prices(client: Any, region: str, usages: Sequence[Usage]) -> dict[str, float]:
     """Prices of usage types, one query per distinct product filter."""
     queries: dict[tuple[str, tuple[tuple[str, str], ...]], list[Usage]] = {}
     for usage in usages:
@@ -174,7 +176,8 @@ def usage_prices(client: Any, region: str, usages: Iterable[Usage], what: str) -
     found: dict[str, list[float]] = {}
     for (service_code, filters), wanted in queries.items():
         patterns = [(usage, usagetype_pattern(usage.usagetype)) for usage in wanted]
-        for item in products(client, service_code, region, dict(filters), f"{service_code} {what}"):
+        subject = dict(filters).get("productFamily", "usage")
+        for item in products(client, service_code, region, dict(filters), subject):
             attrs = item["product"]["attributes"]
             if attrs.get("locationType", "AWS Region") != "AWS Region":
                 continue
@@ -182,21 +185,25 @@ def usage_prices(client: Any, region: str, usages: Iterable[Usage], what: str) -
                 if pattern.fullmatch(str(attrs.get("usagetype", ""))):
                     rate = on_demand_rate(item, f"{usage.key} ({attrs.get('usagetype')})")
                     found.setdefault(usage.key, []).append(rate * usage.per)
-    prices = {}
+    return {
+        usage.key: price
+        for usage in usages
+        if (price := one_price(found.get(usage.key, []), f"{usage.key} in {region}")) is not None
+    }
+
+
+def require(prices: dict[str, float], usages: Iterable[Usage], region: str) -> dict[str, float]:
     for usage in usages:
-        price = one_price(found.get(usage.key, []), f"{usage.key} in {region}")
-        if price is None:
+        if usage.key not in prices:
             raise Malformed(f"the Price List API has no {usage.usagetype} price ({usage.service_code}) for {region}, "
                             f"needed for {usage.key}")
-        prices[usage.key] = price
     return prices
 
 
 def instance_price(client: Any, region: str, instance_type: str) -> float | None:
-    what = f"EC2 {instance_type}"
     rates = [
         on_demand_rate(item, f"{instance_type} in {region}")
-        for item in products(client, "AmazonEC2", region, {**EC2_FILTERS, "instanceType": instance_type}, what)
+        for item in products(client, "AmazonEC2", region, {**EC2_FILTERS, "instanceType": instance_type}, instance_type)
         if item["product"]["attributes"].get("instanceType") == instance_type
     ]
     return one_price(rates, f"{instance_type} in {region}")
@@ -204,7 +211,7 @@ def instance_price(client: Any, region: str, instance_type: str) -> float | None
 
 def cache_prices(client: Any, region: str, catalog: Catalog) -> dict[str, float]:
     rates: dict[str, list[float]] = {}
-    for item in products(client, "AmazonElastiCache", region, CACHE_FILTERS, "ElastiCache"):
+    for item in products(client, "AmazonElastiCache", region, CACHE_FILTERS, "Cache Instance"):
         node = item["product"]["attributes"].get("instanceType")
         if node in catalog.cache_node_types:
             rates.setdefault(node, []).append(on_demand_rate(item, f"{node} in {region}"))
@@ -263,13 +270,17 @@ def fetch_region(region: str, client: Any | None = None, catalog: Catalog | None
     read_at = datetime.datetime.now(datetime.timezone.utc)
     burstable = {t.family for t in catalog.instance_types.values() if t.burstable}
     try:
-        services = usage_prices(client, region, SERVICE_USAGES, "services")
+        services = usage_prices(client, region, SERVICE_USAGES)
+        if not services:
+            raise SizingError(f"--region: the Price List API has no prices for {region!r}; check the region name "
+                              "(e.g. eu-central-1)")
+        require(services, SERVICE_USAGES, region)
         ec2 = ec2_prices(client, region, catalog)
         if not ec2:
-            raise SizingError(f"--region: the Price List API lists none of the catalog's instance types in {region!r}; "
-                              "check the region name (e.g. eu-central-1)")
-        offered_burstable = {catalog.instance_types[name].family for name in ec2} & burstable
-        credits = usage_prices(client, region, credit_usages(offered_burstable), "CPU credits")
+            raise SizingError(f"the Price List API lists none of the catalog's instance types in {region}; the plan "
+                              "cannot be priced there")
+        offered_burstable = credit_usages({catalog.instance_types[name].family for name in ec2} & burstable)
+        credits = require(usage_prices(client, region, offered_burstable), offered_burstable, region)
         cache = cache_prices(client, region, catalog)
         if not cache:
             raise SizingError(f"the Price List API lists no ElastiCache (Redis OSS) node type of the catalog in "

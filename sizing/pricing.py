@@ -68,6 +68,21 @@ class RegionPrices(BaseModel):
         return instance_type in self.ec2_hour
 
 
+class MissingRegion(SizingError):
+    """A region the price data does not hold; each edge says how to add it in its own terms."""
+
+    def __init__(self, region: str, origin: str, available: list[str], use: str = "pass --prices prices.yaml") -> None:
+        self.region, self.origin, self.available = region, origin, available
+        super().__init__(
+            f"no price data for region {region!r} in {origin} (which has: {', '.join(available)}); "
+            f"fetch it with `{REFRESH.format(region=region)}` and {use}",
+            field="region",
+        )
+
+    def telling(self, use: str) -> MissingRegion:
+        return MissingRegion(self.region, self.origin, self.available, use)
+
+
 class PriceTable(BaseModel):
     """Prices for a set of regions, from one file."""
 
@@ -81,13 +96,7 @@ class PriceTable(BaseModel):
         try:
             return self.regions[name]
         except KeyError:
-            pass
-        have = ", ".join(self.regions)
-        raise SizingError(
-            f"no price data for region {name!r} in {self.origin} (which has: {have}); "
-            f"fetch it with `{REFRESH.format(region=name)}` and pass --prices prices.yaml",
-            field="region",
-        )
+            raise MissingRegion(name, self.origin, list(self.regions)) from None
 
 
 # --- the file format, validated strictly: one clear line for the first problem --------------------------------------
@@ -147,12 +156,17 @@ class _RegionFile(_Strict):
         return self
 
 
-RegionName = Annotated[str, Field(pattern=REGION_NAME.pattern.join("^$"))]
+def _region_names(value: Any) -> Any:
+    if isinstance(value, dict):
+        for name in value:
+            if not isinstance(name, str) or not REGION_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not an AWS region name like eu-central-1")
+    return value
 
 
 class _PriceFile(_Strict):
     hours_per_month: float = Field(default=HOURS_PER_MONTH, ge=672, le=744)
-    regions: dict[RegionName, _RegionFile] = Field(min_length=1)
+    regions: Annotated[dict[str, _RegionFile], BeforeValidator(_region_names)] = Field(min_length=1)
 
 
 def price_table(data: Any, origin: str) -> PriceTable:

@@ -328,3 +328,83 @@ def test_refreshing_into_a_file_that_is_not_a_price_file_is_refused_first(endpoi
     assert err.startswith(f"sizing: error: --output: {target}: ")
     assert endpoint.requests == []
     assert target.read_text() == "backend: {users_per_pod: 80}\n"
+
+
+def price_file(tmp_path, change):
+    data = {"hours_per_month": 730, "regions": {"eu-central-1": region_entry(EAST)}}
+    change(data["regions"]["eu-central-1"], data)
+    target = tmp_path / "prices.yaml"
+    target.write_text(yaml.safe_dump(data, sort_keys=False))
+    return target
+
+
+def set_(path, value):
+    def change(region, data):
+        *parents, last = path
+        node = region if parents[:1] != ["/"] else data
+        for key in parents:
+            if key != "/":
+                node = node[key]
+        if value is DELETE:
+            del node[last]
+        else:
+            node[last] = value
+    return change
+
+
+DELETE = object()
+BAD_FILES = [
+    (set_(["ec2_hour", "m5.large"], -1), "regions.eu-central-1.ec2_hour.m5.large: must be greater than 0 (got -1)"),
+    (set_(["ec2_hour", "m5.large"], "cheap"), "regions.eu-central-1.ec2_hour.m5.large: must be a valid number "
+                                              "(got 'cheap')"),
+    (set_(["ec2_hour", "m5.large"], True), "regions.eu-central-1.ec2_hour.m5.large: must be a valid number"),
+    (set_(["ec2_hour", "m5.large"], float("nan")), "regions.eu-central-1.ec2_hour.m5.large: must be a finite number"),
+    (set_(["ec2_hour", "m5.huge"], 1.0), "regions.eu-central-1: 'm5.huge' is not a catalog instance type"),
+    (set_(["elasticache_hour", "cache.x9.huge"], 1.0), "'cache.x9.huge' is not a catalog cache node type"),
+    (set_(["services", "nat_gateway_gb"], DELETE), "regions.eu-central-1: services lacks nat_gateway_gb"),
+    (set_(["services", "nat_gateway_byte"], 0.1), "services has unknown price 'nat_gateway_byte'"),
+    (set_(["burstable_surplus_vcpu_hour", "t4g"], DELETE),
+     "regions.eu-central-1: burstable_surplus_vcpu_hour lacks t4g, whose types are priced"),
+    (set_(["ec2_hour"], {}), "regions.eu-central-1.ec2_hour: Dictionary should have at least 1 item"),
+    (set_(["as_of"], "last week"), "regions.eu-central-1.as_of: must be a date like 2026-02-09 (got 'last week')"),
+    (set_(["as_of"], "2026-02-30"), "regions.eu-central-1.as_of: must be a date like 2026-02-09 (got '2026-02-30')"),
+    (set_(["currency"], "dollars"), "regions.eu-central-1.currency: String should match pattern '^[A-Z]{3}$'"),
+    (set_(["currnecy"], "USD"), "regions.eu-central-1.currnecy: unknown setting (check the spelling)"),
+    (set_(["/", "regions"], {"mars": {}}), "'mars' is not an AWS region name like eu-central-1"),
+    (set_(["/", "regions"], {}), "regions: Dictionary should have at least 1 item"),
+    (set_(["/", "hours_per_month"], 24), "hours_per_month: must be greater than or equal to 672 (got 24)"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD_FILES, ids=[m[:40] for _, m in BAD_FILES])
+def test_a_bad_price_file_is_one_line_naming_the_problem(capsys, tmp_path, monkeypatch, change, message):
+    monkeypatch.delenv("SIZING_PRICES", raising=False)
+    target = price_file(tmp_path, change)
+    code, out, err = run(capsys, "report", "-c", "100", "--region", "eu-central-1", "--prices", str(target))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"sizing: error: --prices: {target}: ") and err.count("\n") == 1
+    assert message in err
+
+
+def test_a_bad_file_in_sizing_prices_is_named_as_such(capsys, tmp_path, monkeypatch):
+    target = tmp_path / "prices.yaml"
+    target.write_text("- not a mapping\n")
+    monkeypatch.setenv("SIZING_PRICES", str(target))
+    code, out, err = run(capsys, "compare", "100", "1000")
+    assert (code, out) == (2, "")
+    assert err == f"sizing: error: SIZING_PRICES: {target} must hold a price file (regions: {{REGION: {{...}}}})\n"
+
+
+def test_a_price_file_without_a_type_means_not_offered(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("SIZING_PRICES", raising=False)
+    dropped = {name for name in EAST.ec2_hour if name.startswith(("c6a.", "c5a."))}
+    target = price_file(tmp_path, lambda region, data: [region["ec2_hour"].pop(n) for n in dropped])
+    plan = json.loads(run(capsys, "report", "-c", "8000", "--region", "eu-central-1", "--prices", str(target),
+                          "-f", "json")[1])
+    chosen = {plan["nodes"]["instance_type"], *(o["instance_type"] for o in plan["nodes"]["alternatives"])}
+    assert chosen and not chosen & dropped
+    code, out, err = run(capsys, "report", "-c", "8000", "--region", "eu-central-1", "--prices", str(target),
+                         "--instance-type", "c6a.2xlarge")
+    assert (code, out) == (2, "")
+    assert err == ("sizing: error: --instance-type: c6a.2xlarge is not offered in eu-central-1 (no price for it in "
+                   "the prices as of 2026-02-09); pick another type\n")

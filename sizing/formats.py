@@ -127,7 +127,7 @@ def to_markdown(plan: SizingPlan) -> str:
                ("Per registered user", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}")],
             ("Service", "USD / month"),
         ),
-        f"\nOn-demand list prices as of {cost.prices_as_of}.\n",
+        f"\nOn-demand list prices ({cost.currency}), {plan.workload.region}, as of {cost.prices_as_of}.\n",
     ]
     if plan.warnings:
         sections += ["\n## Warnings\n", "\n".join(f"- {w}" for w in plan.warnings) + "\n"]

@@ -99,7 +99,7 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
         ]),
         Text(""),
         breakdown,
-        Text(f"On-demand list prices, {w.region}, as of {cost.prices_as_of}", style="dim"),
+        Text(f"On-demand list prices ({cost.currency}), {w.region}, as of {cost.prices_as_of}", style="dim"),
     )
     panels = [
         Panel(banner, box=style.box, expand=False),

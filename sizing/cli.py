@@ -277,9 +277,12 @@ def assumptions(fmt, output) -> None:
     _write(formats.to_yaml_text(data) if fmt == "yaml" else json.dumps(data, indent=2) + "\n", output)
 
 
-@cli.group()
-def prices() -> None:
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def prices(context: click.Context) -> None:
     """Price data: refresh a region's prices from the AWS Price List API."""
+    if context.invoked_subcommand is None:
+        raise SizingError("missing command: use `sizing prices refresh --region REGION` (see `sizing prices --help`)")
 
 
 @prices.command()
@@ -296,6 +299,8 @@ def refresh(region: str, output: Path | None) -> None:
     if not REGION_NAME.fullmatch(region):
         raise SizingError(f"--region: {region!r} is not an AWS region name like eu-central-1")
     existing = None
+    if output is not None and os.path.isdir(output):
+        raise SizingError(f"--output: {output} is a directory")  # said now, not after a minute of fetching
     if output is not None and str(output) != "-" and os.path.isfile(output):
         # Refreshing into an existing price file adds or replaces this region and keeps the others; a file that is
         # not a price file is refused before anything is fetched, and stays as it was.

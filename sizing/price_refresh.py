@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -117,21 +118,16 @@ def on_demand_rate(item: dict[str, Any], what: str) -> float:
     try:
         terms = item["terms"]["OnDemand"]
         dimensions = [d for term in terms.values() for d in term["priceDimensions"].values()]
-        tiers = sorted(dimensions, key=lambda d: float(d.get("beginRange") or 0))
-        rates = []
-        for tier in tiers:
-            price = tier["pricePerUnit"]
-            if "USD" not in price:
-                raise Malformed(f"the Price List API priced {what} ({_sku(item)}) in {', '.join(price) or 'nothing'}, "
-                                "not USD")
-            rates.append(float(price["USD"]))
+        tiers = [d["pricePerUnit"] for d in sorted(dimensions, key=lambda d: float(d.get("beginRange") or 0))]
+        currencies = {currency for tier in tiers for currency in tier}
+        rates = [float(tier["USD"]) for tier in tiers if "USD" in tier]
     except (KeyError, TypeError, AttributeError, ValueError) as error:
-        if isinstance(error, Malformed):
-            raise
         raise Malformed(f"the Price List API returned {what} ({_sku(item)}) without a readable on-demand price "
                         f"({type(error).__name__}: {error})") from None
+    if len(rates) < len(tiers):
+        raise Malformed(f"the Price List API priced {what} ({_sku(item)}) in {', '.join(sorted(currencies)) or 'no currency'}, not USD")
     paid = [rate for rate in rates if rate > 0]
-    if any(rate < 0 or rate != rate or rate == float("inf") for rate in rates) or not paid:
+    if not paid or not all(math.isfinite(rate) and rate >= 0 for rate in rates):
         raise Malformed(f"the Price List API has no paid on-demand rate for {what} ({_sku(item)}): {rates}")
     return paid[0]
 

@@ -408,3 +408,22 @@ def test_a_price_file_without_a_type_means_not_offered(capsys, tmp_path, monkeyp
     assert (code, out) == (2, "")
     assert err == ("sizing: error: --instance-type: c6a.2xlarge is not offered in eu-central-1 (no price for it in "
                    "the prices as of 2026-02-09); pick another type\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["prices"], "missing command: use `sizing prices refresh --region REGION`"),
+        (["prices", "refresh"], "Missing option '--region'"),
+        (["prices", "refresh", "--region", "Frankfurt"], "--region: 'Frankfurt' is not an AWS region name like "
+                                                         "eu-central-1"),
+        (["prices", "refresh", "--region", "eu-central-1", "--output", "{tmp}"], "--output: {tmp} is a directory"),
+    ],
+    ids=["no-subcommand", "no-region", "not-a-region", "output-is-a-directory"],
+)
+def test_refresh_input_errors_are_one_line_before_any_request(endpoint, capsys, tmp_path, args, message):
+    code, out, err = run(capsys, *[a.format(tmp=tmp_path) for a in args])
+    assert (code, out) == (2, "")
+    assert err.startswith("sizing: error: ") and err.count("\n") == 1
+    assert message.format(tmp=tmp_path) in err
+    assert endpoint.requests == []

@@ -58,14 +58,17 @@ SERVICE_USAGES = (
     Usage("nat_gateway_gb", "AmazonEC2", "NatGateway-Bytes", {"productFamily": "NAT Gateway"}),
     Usage("nlb_hour", "AWSELB", "LoadBalancerUsage", {"productFamily": "Load Balancer-Network"}),
     Usage("nlb_lcu_hour", "AWSELB", "LCUUsage", {"productFamily": "Load Balancer-Network"}),
-    Usage("ebs_gp3_gb_month", "AmazonEC2", "EBS:VolumeUsage.gp3", {"productFamily": "Storage", "volumeApiName": "gp3"}),
+    Usage("ebs_gp3_gb_month", "AmazonEC2", "EBS:VolumeUsage.gp3",
+          {"productFamily": "Storage", "volumeApiName": "gp3"}),
     Usage("public_ipv4_hour", "AmazonVPC", "PublicIPv4:InUseAddress"),
     Usage("dynamodb_on_demand_read_million", "AmazonDynamoDB", "ReadRequestUnits",
           {"productFamily": "Amazon DynamoDB PayPerRequest Throughput"}, per=1e6),
     Usage("dynamodb_on_demand_write_million", "AmazonDynamoDB", "WriteRequestUnits",
           {"productFamily": "Amazon DynamoDB PayPerRequest Throughput"}, per=1e6),
-    Usage("dynamodb_provisioned_rcu_hour", "AmazonDynamoDB", "ReadCapacityUnit-Hrs", {"productFamily": "Provisioned IOPS"}),
-    Usage("dynamodb_provisioned_wcu_hour", "AmazonDynamoDB", "WriteCapacityUnit-Hrs", {"productFamily": "Provisioned IOPS"}),
+    Usage("dynamodb_provisioned_rcu_hour", "AmazonDynamoDB", "ReadCapacityUnit-Hrs",
+          {"productFamily": "Provisioned IOPS"}),
+    Usage("dynamodb_provisioned_wcu_hour", "AmazonDynamoDB", "WriteCapacityUnit-Hrs",
+          {"productFamily": "Provisioned IOPS"}),
     Usage("dynamodb_storage_gb_month", "AmazonDynamoDB", "TimedStorage-ByteHrs", {"productFamily": "Database Storage"}),
 )
 
@@ -125,7 +128,8 @@ def on_demand_rate(item: dict[str, Any], what: str) -> float:
         raise Malformed(f"the Price List API returned {what} ({_sku(item)}) without a readable on-demand price "
                         f"({type(error).__name__}: {error})") from None
     if len(rates) < len(tiers):
-        raise Malformed(f"the Price List API priced {what} ({_sku(item)}) in {', '.join(sorted(currencies)) or 'no currency'}, not USD")
+        priced_in = ", ".join(sorted(currencies)) or "no currency"
+        raise Malformed(f"the Price List API priced {what} ({_sku(item)}) in {priced_in}, not USD")
     paid = [rate for rate in rates if rate > 0]
     if not paid or not all(math.isfinite(rate) and rate >= 0 for rate in rates):
         raise Malformed(f"the Price List API has no paid on-demand rate for {what} ({_sku(item)}): {rates}")

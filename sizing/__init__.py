@@ -4,6 +4,7 @@ from sizing.assumptions import Assumptions
 from sizing.calculator import calculate
 from sizing.errors import SizingError
 from sizing.plan import SizingPlan
+from sizing.pricing import PriceTable, load_price_file
 from sizing.workload import Workload
 
-__all__ = ["Assumptions", "SizingError", "SizingPlan", "Workload", "calculate"]
+__all__ = ["Assumptions", "PriceTable", "SizingError", "SizingPlan", "Workload", "calculate", "load_price_file"]

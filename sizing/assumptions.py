@@ -60,6 +60,14 @@ class DaemonSetAssumptions(_Strict):
     memory_mib: int = Field(default=256, ge=0, le=32 * 1024)
 
 
+class NodeAssumptions(_Strict):
+    """Which instance types the selection may choose from."""
+
+    min_memory_gib: float = Field(
+        default=2, ge=0, le=1_024, description="never choose a node type with less memory (keeps tiny types out)"
+    )
+
+
 class DatabaseAssumptions(_Strict):
     reads_per_user_per_second: float = Field(default=0.5, ge=0, le=1_000)
     writes_per_user_per_second: float = Field(default=0.1, ge=0, le=1_000)
@@ -224,6 +232,7 @@ class Assumptions(_Strict):
         cpu_request_m=200, cpu_limit_m=400, memory_request_mib=256, memory_limit_mib=512,
     )
     daemonsets: DaemonSetAssumptions = DaemonSetAssumptions()
+    nodes: NodeAssumptions = NodeAssumptions()
     hpa_target_cpu_percent: int = Field(
         default=70, ge=10, le=100, description="HPA target: average CPU use as a share of the pods' requests"
     )

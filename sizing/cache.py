@@ -22,13 +22,13 @@ def cache_enabled(tier: Tier, cache: CacheAssumptions) -> bool:
 def _candidates(
     catalog: Catalog, prices: RegionPrices, min_node_type: str, usable_gib_per_gib: float, engine: str
 ) -> tuple[tuple[str, float, float], ...]:
-    """(name, usable GiB, monthly USD) of every node type at least as large as the floor type."""
+    """(name, usable GiB, monthly cost) of every node type offered in the region and at least as large as the floor."""
     floor = catalog.cache_node(min_node_type).memory_gib
-    discount = prices.service("elasticache_valkey_discount") if engine == "valkey" else 0.0
+    discount = prices.elasticache_valkey_discount if engine == "valkey" else 0.0
     return tuple(
         (node.name, node.memory_gib * usable_gib_per_gib, prices.monthly(prices.elasticache_hour[node.name]) * (1 - discount))
         for node in catalog.cache_node_types.values()
-        if node.memory_gib >= floor
+        if node.memory_gib >= floor and node.name in prices.elasticache_hour
     )
 
 
@@ -52,7 +52,13 @@ def plan_cache(
     # Every node type, as one node (shard) or as the shards it takes: the cheapest layout wins, fewer shards on a tie.
     layouts = []
     usable_share = cache.usable_fraction * cache.max_memory_use
-    for name, usable, node_monthly in _candidates(catalog, prices, cache.min_node_type, usable_share, cache.engine):
+    candidates = _candidates(catalog, prices, cache.min_node_type, usable_share, cache.engine)
+    if not candidates:
+        raise SizingError(
+            f"no ElastiCache node type as large as {cache.min_node_type} is offered in {prices.region}",
+            field="assumptions.cache.min_node_type",
+        )
+    for name, usable, node_monthly in candidates:
         shards = max(1, math.ceil(required_gib / usable))
         if shards <= CACHE_MAX_SHARDS:
             layouts.append((round(shards * per_shard * node_monthly, 2), shards, name))

@@ -23,7 +23,7 @@ from sizing.llm.traffic import backend_stream_floor, llm_cost_items, plan_llm, t
 from sizing.network import network_cost_items, plan_network
 from sizing.plan import IntRange, LLMPlan, Performance, PodPlan, SizingPlan, WorkloadSummary
 from sizing.pods import pod_plan
-from sizing.pricing import PriceTable, RegionPrices, region_prices
+from sizing.pricing import PriceTable, RegionPrices, resolve
 from sizing.selection import plan_nodes
 from sizing.tiers import LATENCY_MS, tier_for
 from sizing.workload import Workload
@@ -50,14 +50,14 @@ def calculate(
     workload: Workload,
     *,
     catalog: Catalog | None = None,
-    prices: PriceTable | None = None,
+    prices: PriceTable | RegionPrices | None = None,
     llm_profiles: LLMProfiles | None = None,
     token_prices: TokenPriceResolver | None = None,
 ) -> SizingPlan:
     a = workload.assumptions
     catalog = catalog or load_catalog()
     profile = load_profile(a.traffic)
-    region = _month_of(region_prices(workload.region, prices), profile.hours_per_month)
+    region = _month_of(resolve(workload.region, prices), profile.hours_per_month)
     users = workload.concurrent_users
     total = workload.effective_total_users
     tier = tier_for(users, a.tiers)
@@ -67,9 +67,9 @@ def calculate(
     llm_warnings: list[str] = []
     choice = workload.llm_choice
     if choice is not None:
-        resolve = token_prices or resolve_token_prices
+        token_resolver = token_prices or resolve_token_prices
         llm, llm_warnings = plan_llm(users, a.llm, profile.mean, profile.hours_per_month, choice,
-                                     resolve(choice, turn_usage(a.llm)), llm_profiles or load_llm_profiles())
+                                     token_resolver(choice, turn_usage(a.llm)), llm_profiles or load_llm_profiles())
 
     backend = _with_stream_floor(pod_plan(users, a.backend, a.min_replicas),
                                  backend_stream_floor(llm, a.llm, profile.mean))
@@ -92,6 +92,7 @@ def calculate(
         llm_cost_items(llm),
         total_users=total,
         prices_as_of=region.as_of,
+        currency=region.currency,
     )
     latency = LATENCY_MS[tier]
     return SizingPlan(
@@ -119,6 +120,8 @@ def calculate(
         + node_warnings
         + db_warnings
         + cache_warnings
-        + llm_warnings,
+        + llm_warnings
+        + ([f"{workload.region}: the price data has no internet egress prices; priced at AWS's standard US/EU tiers"]
+           if region.internet_egress_assumed else []),
         assumptions=a,
     )

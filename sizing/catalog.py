@@ -26,16 +26,20 @@ class InstanceType(BaseModel):
     name: str
     vcpu: int = Field(gt=0)
     memory_gib: float = Field(gt=0)
-    eni_max_pods: int = Field(gt=0)
+    enis: int = Field(gt=0, description="network interfaces the type can attach")
     ipv4_per_eni: int = Field(gt=1)
+    eni_max_pods: int = Field(gt=0)
     arch: Arch
     family_kind: FamilyKind
     baseline_cpu: float | None = Field(default=None, gt=0, le=1)
 
     @model_validator(mode="after")
-    def _baseline_iff_burstable(self) -> InstanceType:
+    def _consistent(self) -> InstanceType:
         if (self.baseline_cpu is not None) != self.burstable:
             raise ValueError(f"{self.name}: baseline_cpu is given for burstable types and only for them")
+        # The VPC CNI rule the EKS AMI's max-pods table encodes: the first address of each ENI is the ENI's own.
+        if self.eni_max_pods != self.enis * (self.ipv4_per_eni - 1) + 2:
+            raise ValueError(f"{self.name}: eni_max_pods must be enis x (ipv4_per_eni - 1) + 2")
         return self
 
     @property
@@ -74,9 +78,8 @@ class Catalog(BaseModel):
         try:
             return self.instance_types[name]
         except KeyError:
-            raise SizingError(
-                f"unknown instance type {name!r}; supported: {_by_family(self.instance_types)}", field="instance_type"
-            ) from None
+            raise SizingError(f"unknown instance type {name!r}; {_suggest(name, self.instance_types)}",
+                              field="instance_type") from None
 
     def cache_node(self, name: str) -> CacheNodeType:
         try:
@@ -95,6 +98,18 @@ def _by_family(names: dict[str, object]) -> str:
         family, _, size = name.rpartition(".")
         families.setdefault(family, []).append(size)
     return "; ".join(f"{family}.{{{','.join(sizes)}}}" for family, sizes in sorted(families.items()))
+
+
+def _suggest(name: str, names: dict[str, object]) -> str:
+    """The sizes of the family the user meant, else the families: the whole catalog is too long for one line."""
+    families: dict[str, list[str]] = {}
+    for known in names:
+        family, _, size = known.rpartition(".")
+        families.setdefault(family, []).append(size)
+    family = name.rpartition(".")[0]
+    if family in families:
+        return f"{family} offers: {', '.join(families[family])}"
+    return f"supported families: {', '.join(sorted(families))}"
 
 
 def _named(rows: dict[str, dict]) -> dict[str, dict]:

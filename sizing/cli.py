@@ -38,6 +38,7 @@ FLAG_NAMES = {
     "llm": "--llm",
     "assumptions": "--assumptions",
 }
+PRICES_ENV = "SIZING_PRICES"
 # Interactive answers are named as the prompts name them, not as flags the user never typed.
 PROMPT_NAMES = {**FLAG_NAMES, "concurrent_users": "concurrent users", "total_users": "total users"}
 # What the rich report draws on a terminal: if stdout's encoding cannot take these, the report falls back to ASCII.
@@ -55,10 +56,23 @@ def _workload(**fields: Any):
     return Workload(**{k: v for k, v in fields.items() if v is not None})
 
 
-def _plan(**fields: Any):
+def _plan(prices=None, **fields: Any):
     from sizing.calculator import calculate
 
-    return calculate(_workload(**fields))
+    return calculate(_workload(**fields), prices=prices)
+
+
+def _prices(path: Path | None):
+    """The user's price file (``--prices`` or ``SIZING_PRICES``), or None for the shipped prices."""
+    if path is None:
+        return None
+    from click.core import ParameterSource
+
+    from sizing.pricing import load_price_file
+
+    context = click.get_current_context()
+    source = context.get_parameter_source("prices_file")
+    return load_price_file(path, PRICES_ENV if source == ParameterSource.ENVIRONMENT else "--prices")
 
 
 class OutputFailed(Exception):
@@ -222,6 +236,8 @@ def _common_options(command: Callable) -> Callable:
                      help="Node CPU architecture (arm64 = Graviton); default: the pinned type's, else x86_64."),
         click.option("--assumptions", "assumptions_file", type=click.Path(path_type=Path, dir_okay=False),
                      help="YAML or JSON file overriding any assumption (see README)."),
+        click.option("--prices", "prices_file", type=click.Path(path_type=Path, dir_okay=False), envvar=PRICES_ENV,
+                     help=f"Price file from `sizing prices refresh` instead of the shipped prices (env {PRICES_ENV})."),
         # A str, not a Path: Path("newdir/") drops the slash that says the user meant a directory.
         click.option("--output", "-o", type=click.Path(allow_dash=True),
                      help="Write to FILE instead of stdout (replaced atomically); - is stdout."),
@@ -249,17 +265,18 @@ def cli() -> None:
                    "Default: Bedrock's Claude Haiku 4.5 (global profile).")
 @_common_options
 def report(concurrent_users, total_users, active_ratio, interactive, instance_type, fmt, app, llm, region, arch,
-           assumptions_file, output) -> None:
+           assumptions_file, prices_file, output) -> None:
     """Print the sizing plan for one load."""
     if app is not None and fmt != "helm-values":
         raise SizingError("--app goes with --format helm-values")
     overrides = load_assumptions(assumptions_file) if assumptions_file else None
+    prices = _prices(prices_file)
     ratio = parse_ratio(active_ratio, "--active-ratio") if active_ratio is not None else None
     if interactive:
         if concurrent_users is not None or total_users is not None:
             raise SizingError("--interactive asks for the user counts: drop --concurrent-users/--total-users")
         others = {"active_ratio": ratio, "region": region, "arch": arch, "instance_type": instance_type,
-                  "llm": llm, "assumptions": overrides}
+                  "llm": llm, "assumptions": overrides, "prices": prices}
         # Every other flag is checked before the first question: a typo in --region must not cost two answers.
         # One user is the smallest load; what fails for it (a region, a contradiction, a tiny ratio) fails for all.
         _plan(concurrent_users=1, **others)
@@ -269,7 +286,7 @@ def report(concurrent_users, total_users, active_ratio, interactive, instance_ty
     else:
         users = parse_users(concurrent_users, "--concurrent-users")
         total = parse_users(total_users, "--total-users") if total_users is not None else None
-    plan = _plan(concurrent_users=users, total_users=total, active_ratio=ratio, region=region, arch=arch,
+    plan = _plan(prices, concurrent_users=users, total_users=total, active_ratio=ratio, region=region, arch=arch,
                  instance_type=instance_type, llm=llm, assumptions=overrides)
     _write(_render(plan, fmt, _fancy(output), app), output)
 
@@ -293,14 +310,16 @@ def _render(plan, fmt: str, fancy: bool, app: str | None) -> str:
 @click.option("--llm", "llms", metavar="PROVIDER:MODEL", multiple=True,
               help="A chat model to price; repeat it to compare models on the same loads (`none`: no LLM).")
 @_common_options
-def compare(users: Sequence[str], active_ratio, fmt, llms, region, arch, assumptions_file, output) -> None:
+def compare(users: Sequence[str], active_ratio, fmt, llms, region, arch, assumptions_file, prices_file,
+            output) -> None:
     """Show several loads (and models) side by side, e.g. `sizing compare 300 1500 --llm openai:gpt-4o-mini`."""
     from sizing import formats
 
     overrides = load_assumptions(assumptions_file) if assumptions_file else None
+    prices = _prices(prices_file)
     ratio = parse_ratio(active_ratio, "--active-ratio") if active_ratio is not None else None
     plans = [
-        _scenario(text, active_ratio=ratio, region=region, arch=arch, llm=llm, assumptions=overrides)
+        _scenario(text, prices, active_ratio=ratio, region=region, arch=arch, llm=llm, assumptions=overrides)
         for text in users
         for llm in (llms or (None,))
     ]
@@ -315,11 +334,11 @@ def compare(users: Sequence[str], active_ratio, fmt, llms, region, arch, assumpt
     _write(text, output)
 
 
-def _scenario(text: str, **fields: Any):
+def _scenario(text: str, prices: Any, **fields: Any):
     """One compared load; its problems name the USERS argument it came from (compare has no --concurrent-users)."""
     users = parse_users(text, f"USERS ({text!r})")
     try:
-        return _plan(concurrent_users=users, **fields)
+        return _plan(prices, concurrent_users=users, **fields)
     except (SizingError, ValidationError) as error:
         raise SizingError(describe(error, {**FLAG_NAMES, "concurrent_users": "USERS"})) from None
 
@@ -345,8 +364,45 @@ def schema(output) -> None:
     _write(json.dumps(SizingPlan.model_json_schema(mode="serialization"), indent=2) + "\n", output)
 
 
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def prices(context: click.Context) -> None:
+    """Price data: refresh a region's prices from the AWS Price List API."""
+    if context.invoked_subcommand is None:
+        raise SizingError("missing command: use `sizing prices refresh --region REGION` (see `sizing prices --help`)")
+
+
+@prices.command()
+@click.option("--region", required=True, metavar="REGION", help="AWS region to read prices for, e.g. eu-central-1.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, allow_dash=True),
+              help="Price file to write (replaced atomically; its other regions are kept); default: stdout.")
+def refresh(region: str, output: Path | None) -> None:
+    """Read current on-demand prices for REGION into a dated price file (needs boto3 and AWS credentials).
+
+    Use the file with `sizing report --prices FILE` (or SIZING_PRICES=FILE).
+    """
+    from sizing.pricing import REGION_NAME, load_price_file
+
+    if not REGION_NAME.fullmatch(region):
+        raise SizingError(f"--region: {region!r} is not an AWS region name like eu-central-1")
+    existing = None
+    if output is not None and os.path.isdir(output):
+        raise SizingError(f"--output: {output} is a directory")  # said now, not after a minute of fetching
+    if output is not None and str(output) != "-" and os.path.isfile(output):
+        # Refreshing into an existing price file adds or replaces this region and keeps the others; a file that is
+        # not a price file is refused before anything is fetched, and stays as it was.
+        existing = load_price_file(output, "--output")
+    from sizing.price_refresh import refreshed_file
+
+    text, summary = refreshed_file(region, existing)
+    _write(text, output)
+    sys.stderr.write(f"sizing: {summary}\n")
+
+
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
-    _say(f"sizing: error: {message}\n")
+    # One line whatever the input echoed in it held (a file name or a value with a newline in it).
+    one_line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    _say(f"sizing: error: {one_line}\n")
     return code
 
 
@@ -365,8 +421,8 @@ def _cancelled() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(argv) if argv is not None else sys.argv[1:]
     if not args:
-        return _fail("missing command: use `sizing report`, `sizing compare`, `sizing assumptions` or `sizing schema` "
-                     "(see --help)")
+        return _fail("missing command: use `sizing report`, `sizing compare`, `sizing assumptions`, `sizing schema` "
+                     "or `sizing prices refresh` (see --help)")
     try:
         result = cli.main(args=args, prog_name="sizing", standalone_mode=False)
     except click.exceptions.Exit as done:

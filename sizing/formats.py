@@ -216,7 +216,7 @@ def to_markdown(plan: SizingPlan) -> str:
                ("Per registered user", "", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}")],
             ("Service", "Expected USD / month", "Min - max USD / month"),
         ),
-        f"\nOn-demand list prices as of {cost.prices_as_of}"
+        f"\nOn-demand list prices ({cost.currency}), {plan.workload.region}, as of {cost.prices_as_of}"
         + (f"; LLM token prices from {plan.llm.prices_as_of}" if plan.llm else "") + ".\n",
     ]
     if plan.warnings:

@@ -7,7 +7,7 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sizing.errors import SizingError
 
@@ -48,6 +48,18 @@ MAX_FILE_BYTES = 256 * 1024
 MAX_VALUES = 1_000
 # The assumptions nest two levels; the limit keeps a hostile file from exhausting the parser's stack.
 MAX_DEPTH = 20
+
+
+class Limits(NamedTuple):
+    max_bytes: int
+    max_values: int
+    max_depth: int
+    typical: str  # what a normal file of this kind is, for the size error
+
+
+ASSUMPTION_FILE = Limits(MAX_FILE_BYTES, MAX_VALUES, MAX_DEPTH, "an assumptions file holds a few dozen lines")
+# A refreshed price file holds about 400 values a region (`sizing prices refresh`), so a few dozen regions fit.
+PRICE_FILE = Limits(1024 * 1024, 25_000, MAX_DEPTH, "a price file holds about 400 lines a region")
 # No assumption needs more than a 64-bit integer; thousands of digits would trip Python's int-to-str limit later.
 _MAX_INT_DIGITS = 20
 
@@ -74,7 +86,7 @@ def _int_text(text: str, line: int | None = None) -> str:
 
 
 @functools.cache
-def _yaml_loader() -> type:
+def _yaml_loader(limits: Limits = ASSUMPTION_FILE) -> type:
     """Safe YAML with the surprises taken out.
 
     - ``1e3`` is a number (YAML 1.1 insists on ``1.0e+3``, so a plain loader hands the strict assumptions a string
@@ -98,10 +110,10 @@ def _yaml_loader() -> type:
             self.depth += nests
             self.values += parent is None or index is not None  # the root and every value; keys are not counted
             try:
-                if self.depth > MAX_DEPTH:
-                    raise _Refused(f"nested deeper than {MAX_DEPTH} levels", line)
-                if self.values > MAX_VALUES:
-                    raise _Refused(f"more than {MAX_VALUES:,} values", line)
+                if self.depth > limits.max_depth:
+                    raise _Refused(f"nested deeper than {limits.max_depth} levels", line)
+                if self.values > limits.max_values:
+                    raise _Refused(f"more than {limits.max_values:,} values", line)
                 return super().compose_node(parent, index)
             finally:
                 self.depth -= nests
@@ -155,29 +167,29 @@ def _json_int(text: str) -> int:
     return int(_int_text(text)) * (-1 if text.startswith("-") else 1)
 
 
-def shape_problem(value: Any) -> str | None:
-    """Nesting beyond ``MAX_DEPTH`` or more than ``MAX_VALUES`` values, for data parsed elsewhere (JSON, Pulumi
+def shape_problem(value: Any, limits: Limits = ASSUMPTION_FILE) -> str | None:
+    """Nesting beyond ``max_depth`` or more than ``max_values`` values, for data parsed elsewhere (JSON, Pulumi
     config). Breadth-first, so a hostile depth cannot exhaust the stack that a recursive walk would use."""
     level, count = [value], 1
-    for _ in range(MAX_DEPTH):
+    for _ in range(limits.max_depth):
         level = [child for item in level if isinstance(item, (dict, list))
                  for child in (item.values() if isinstance(item, dict) else item)]
         count += len(level)
-        if count > MAX_VALUES:
-            return f"more than {MAX_VALUES:,} values"
+        if count > limits.max_values:
+            return f"more than {limits.max_values:,} values"
         if not level:
             return None
-    return f"nested deeper than {MAX_DEPTH} levels" if any(isinstance(i, (dict, list)) for i in level) else None
+    return f"nested deeper than {limits.max_depth} levels" if any(isinstance(i, (dict, list)) for i in level) else None
 
 
-def _read_capped(path: Path, what: str) -> str:
+def _read_capped(path: Path, what: str, limits: Limits = ASSUMPTION_FILE) -> str:
     try:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            data = handle.read(limits.max_bytes + 1)
     except OSError as error:
         raise SizingError(f"{what}: cannot read {path}: {error.strerror or error}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise SizingError(f"{what}: {path} is larger than 256 KiB; an assumptions file holds a few dozen lines")
+    if len(data) > limits.max_bytes:
+        raise SizingError(f"{what}: {path} is larger than {limits.max_bytes // 1024:,} KiB; {limits.typical}")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -186,40 +198,45 @@ def _read_capped(path: Path, what: str) -> str:
 
 def load_assumptions(path: Path, what: str = "--assumptions") -> dict[str, Any]:
     """Read YAML or JSON overrides; the values are validated later, with the workload, by pydantic."""
-    text = _read_capped(path, what)
+    return read_mapping(path, what, "a mapping of assumption names to values")
+
+
+def read_mapping(path: Path, what: str, holds: str, limits: Limits = ASSUMPTION_FILE) -> dict[str, Any]:
+    """A YAML or JSON file that must hold a mapping (empty: ``{}``), or one line saying why it cannot be read."""
+    text = _read_capped(path, what, limits)
     try:
         if path.suffix.lower() == ".json":
-            data = _load_json(text, path, what)
+            data = _load_json(text, path, what, limits)
         else:
-            data = _load_yaml(text, path, what)
+            data = _load_yaml(text, path, what, limits)
     except _Refused as refused:
         where = f" line {refused.line}" if refused.line else ""
         raise SizingError(f"{what}: {path}{where}: {refused}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise SizingError(f"{what}: {path} must hold a mapping of assumption names to values")
+        raise SizingError(f"{what}: {path} must hold {holds}")
     return data
 
 
-def _load_json(text: str, path: Path, what: str) -> Any:
+def _load_json(text: str, path: Path, what: str, limits: Limits) -> Any:
     try:
         data = json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int)
     except json.JSONDecodeError as error:
         raise SizingError(f"{what}: {path} is not valid JSON: {error}") from None
     except RecursionError:
-        raise _Refused(f"nested deeper than {MAX_DEPTH} levels") from None
-    problem = shape_problem(data)
+        raise _Refused(f"nested deeper than {limits.max_depth} levels") from None
+    problem = shape_problem(data, limits)
     if problem:
         raise _Refused(problem)
     return data
 
 
-def _load_yaml(text: str, path: Path, what: str) -> Any:
+def _load_yaml(text: str, path: Path, what: str, limits: Limits) -> Any:
     import yaml
 
     try:
-        return yaml.load(text, Loader=_yaml_loader())
+        return yaml.load(text, Loader=_yaml_loader(limits))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

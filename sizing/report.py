@@ -98,7 +98,7 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
     for item in cost.breakdown:
         breakdown.add_row(item.item, money(item.expected_monthly_usd),
                           money_range(item.monthly_usd.min, item.monthly_usd.max))
-    sources = f"Infrastructure: on-demand list prices, {w.region}, as of {cost.prices_as_of}"
+    sources = f"Infrastructure: on-demand list prices ({cost.currency}), {w.region}, as of {cost.prices_as_of}"
     if plan.llm is not None:
         sources += f"; LLM tokens: {plan.llm.prices_as_of}"
     cost_body = Group(

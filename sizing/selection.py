@@ -50,18 +50,27 @@ Members = tuple[tuple[str, int], ...]  # (name, minus the generation) of the typ
 @cache
 def _capacity_classes(
     catalog: Catalog,
+    prices: RegionPrices,
     arch: str,
     burstable_ok: bool,
+    min_memory_gib: float,
     daemonsets: DaemonSetAssumptions,
     shapes: tuple[tuple[int, int], tuple[int, int]],
 ) -> tuple[tuple[Packing, Members], ...]:
     """Candidate types grouped by what they schedule, each group's packing prepared for these pod shapes.
 
-    Depends on the assumptions only, never on the load, so it is computed once and reused by every plan.
+    Candidates are the types offered in the region (priced there), of the architecture, with at least the minimum
+    memory. Depends on the prices and assumptions only, never on the load, so it is computed once and reused by
+    every plan.
     """
     classes: dict[Allocatable, list[tuple[str, int]]] = {}
     for instance in catalog.instance_types.values():
-        if instance.arch == arch and (burstable_ok or not instance.burstable):
+        if (
+            instance.arch == arch
+            and (burstable_ok or not instance.burstable)
+            and instance.memory_gib >= min_memory_gib
+            and prices.offers(instance.name)
+        ):
             classes.setdefault(workload_capacity(instance, daemonsets), []).append(
                 (instance.name, -instance.generation)
             )
@@ -81,8 +90,9 @@ class NodeCosts(NamedTuple):
 
 @cache
 def _node_costs(catalog: Catalog, prices: RegionPrices, node_disk_gib: int) -> NodeCosts:
-    months = {name: node_month(instance, prices, node_disk_gib) for name, instance in catalog.instance_types.items()}
-    bursts = {name: b for name, instance in catalog.instance_types.items() if (b := burst(instance, prices))}
+    offered = [instance for instance in catalog.instance_types.values() if prices.offers(instance.name)]
+    months = {instance.name: node_month(instance, prices, node_disk_gib) for instance in offered}
+    bursts = {instance.name: b for instance in offered if (b := burst(instance, prices))}
     return NodeCosts(months, {name: m.base for name, m in months.items()}, bursts)
 
 
@@ -179,6 +189,12 @@ def plan_nodes(
     warnings = []
     if pinned is not None:
         instance = catalog.instance(pinned)
+        if not prices.offers(pinned):
+            raise SizingError(
+                f"{pinned} is not offered in {prices.region} (no price for it in the prices as of {prices.as_of}); "
+                "pick another type",
+                field="instance_type",
+            )
         if arch is not None and arch != instance.arch:
             raise SizingError(f"{arch} contradicts the pinned instance type {pinned}, which is {instance.arch}",
                               field="arch")
@@ -201,13 +217,15 @@ def plan_nodes(
             )
     arch = arch or "x86_64"
     ranked = _fleets(
-        _capacity_classes(catalog, arch, tier in assumptions.burstable_tiers, assumptions.daemonsets, _shapes(backend, frontend)),
+        _capacity_classes(catalog, prices, arch, tier in assumptions.burstable_tiers, assumptions.nodes.min_memory_gib,
+                          assumptions.daemonsets, _shapes(backend, frontend)),
         backend, frontend, assumptions, costs,
     )
     if pinned is None:
         if not ranked:
             raise SizingError(
-                f"no {arch} instance type in the catalog can schedule the pods; lower the pod requests",
+                f"no {arch} instance type offered in {prices.region} with at least "
+                f"{assumptions.nodes.min_memory_gib:g} GiB can schedule the pods; lower the pod requests",
                 field="assumptions",
             )
         own = ranked[:1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sizing.assumptions import Assumptions
 from sizing.llm.choice import DEFAULT_LLM, LLMChoice, parse_llm
 
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
 MAX_USERS = 10_000_000
 MAX_TOTAL_USERS = 100 * MAX_USERS
 DEFAULT_ACTIVE_RATIO = 0.10
@@ -47,7 +49,7 @@ class Workload(BaseModel):
     concurrent_users: int = Field(gt=0, le=MAX_USERS, description="peak simultaneous users")
     total_users: int | None = Field(default=None, gt=0, le=MAX_TOTAL_USERS, description="registered users")
     active_ratio: float | None = Field(default=None, gt=0, le=1, description="concurrent / total at peak")
-    region: str = "us-east-1"
+    region: str = Field(default="us-east-1", description="an AWS region name like eu-central-1")
     arch: Literal["x86_64", "arm64"] | None = Field(
         default=None, description="node CPU architecture; None: x86_64, or the pinned instance type's"
     )
@@ -56,6 +58,13 @@ class Workload(BaseModel):
         default=DEFAULT_LLM, description="PROVIDER:MODEL of the chat model; None (or 'none'): size without an LLM"
     )
     assumptions: Assumptions = Assumptions()
+
+    @field_validator("region")
+    @classmethod
+    def _region_name(cls, value: str) -> str:
+        if not _REGION.fullmatch(value):
+            raise ValueError("must be an AWS region name like eu-central-1")
+        return value
 
     @field_validator("llm", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ from workloads import App, Workloads
 settings = config.load()
 # Checked before anything is declared: an unpinned Kubernetes minor stops here, not halfway through an update.
 autoscaler_version = version_for(settings.kubernetes_version)
-plan = config.plan_for(settings.workload)
+plan = config.plan_for(settings.workload, settings.prices)
 # Also before anything is declared: a fleet the VPC cannot address would fail node by node at the peak.
 require_address_space(plan.network, settings.vpc_cidr)
 for warning in plan.warnings:

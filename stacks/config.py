@@ -12,17 +12,21 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
 from pydantic import ValidationError
 
-from sizing import SizingError, Workload, calculate
+from sizing import PriceTable, SizingError, Workload, calculate, load_price_file
 from sizing.errors import describe
 from sizing.inputs import shape_problem
 from sizing.plan import SizingPlan
+from sizing.pricing import MissingRegion
 
 PROJECT = "chat-infra"
+# Relative pricesFile paths are read from the project directory (where Pulumi.yaml is), not from stacks/.
+PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Placeholder images that run as a non-root user, listen on 8080 and tolerate a read-only root filesystem with a
 # writable /tmp: the contract any real image must meet.
@@ -65,6 +69,9 @@ KEYS: dict[str, Key] = {
     "deployWorkloads": Key(
         "boolean", True, "Deploy the Kubernetes workloads (namespace, Deployments, HPAs...) into the cluster."
     ),
+    "pricesFile": Key(
+        "string", "", "Price file from `sizing prices refresh` (path from the project directory). Empty = shipped prices."
+    ),
 }
 
 # Workload field -> the config key a person sets, so a validation error names what they typed.
@@ -81,7 +88,11 @@ NAMES = {
 
 
 class ConfigError(pulumi.RunError):
-    """A RunError: the language host prints its message alone, with no Python traceback."""
+    """A RunError: the language host prints its message alone, with no Python traceback, on one line whatever the
+    value it echoes held."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("".join(c if c.isprintable() else repr(c)[1:-1] for c in message))
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,7 @@ class Settings:
     deploy_workloads: bool
     # A provider other than Bedrock: its API key, a secret Output (never a plain value, never exported).
     llm_api_key: pulumi.Output[str] | None = None
+    prices: PriceTable | None = None  # from pricesFile; None: the prices shipped with sizing
 
 
 def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None = None) -> Settings:
@@ -116,15 +128,33 @@ def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None =
         vpc_cidr=_vpc_cidr(raw["vpcCidr"]),
         deploy_workloads=_boolean(raw["deployWorkloads"], "deployWorkloads"),
         llm_api_key=_llm_api_key(config, workload),
+        prices=_prices(raw["pricesFile"]),
     )
 
 
-def plan_for(workload: Workload) -> SizingPlan:
+def plan_for(workload: Workload, prices: PriceTable | None = None) -> SizingPlan:
     """``sizing.calculate``, with an engine refusal turned into one line naming the config key at fault."""
     try:
-        return calculate(workload)
+        return calculate(workload, prices=prices)
+    except MissingRegion as error:
+        # With a price file the region is fine and the file lacks it; without one, the shipped prices lack it.
+        key = f"{PROJECT}:pricesFile" if prices is not None else NAMES["region"]
+        told = error.telling(f"point {PROJECT}:pricesFile at it (`pulumi config set {PROJECT}:pricesFile prices.yaml`)")
+        raise ConfigError(f"{key}: {told}") from None
     except SizingError as error:
         raise ConfigError(describe(error, NAMES)) from None
+
+
+def _prices(value: Any) -> PriceTable | None:
+    if not isinstance(value, str):
+        raise ConfigError(f"{PROJECT}:pricesFile: must be a file path (got {value!r})")
+    if not value.strip():
+        return None
+    path = os.path.join(PROJECT_DIR, os.path.expanduser(value.strip()))
+    try:
+        return load_price_file(Path(path), f"{PROJECT}:pricesFile")
+    except SizingError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _workload(raw: dict[str, Any], region: str) -> Workload:

@@ -364,7 +364,7 @@ def test_an_existing_directory_without_the_slash_is_still_refused(tmp_path):
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--region", "mars-1"], "unsupported region 'mars-1'"),
+        (["--region", "mars-1"], "--region: must be an AWS region name like eu-central-1 (got 'mars-1')"),
         (["--instance-type", "x1.huge"], "--instance-type: unknown instance type 'x1.huge'"),
         (["--instance-type", "m7g.large", "--arch", "x86_64"], "--arch: x86_64 contradicts the pinned instance type"),
         (["--active-ratio", "2"], "--active-ratio: must be less than or equal to 1"),

@@ -8,6 +8,7 @@ from sizing import SizingError, Workload, calculate
 from sizing.assumptions import DEFAULT_HOURLY_PROFILE
 from sizing.catalog import load_catalog
 from sizing.limits import MAX_NODES_PER_GROUP
+from sizing.pricing import region_prices
 from sizing.nodes import Allocatable, PodShape, allocatable, kube_reserved_cpu_m, nodes_to_pack, workload_capacity
 from sizing.selection import split_groups
 
@@ -155,7 +156,7 @@ def test_cheapest_fleet_is_chosen_and_runner_ups_are_reported():
 
 
 def test_fleet_cost_is_nodes_times_price_volume_and_credits():
-    plan = calculate(Workload(concurrent_users=1_000))
+    plan = calculate(Workload(concurrent_users=1_000, instance_type="t3a.medium"))
     nodes = plan.nodes
     assert (nodes.instance_type, nodes.min_nodes, nodes.max_nodes) == ("t3a.medium", 6, 16)
     # Credits from the pods' requests at the HPA's 70% target: the min fleet holds 13 backend x 500m + 3 frontend x
@@ -180,11 +181,40 @@ def test_non_burstable_types_pay_no_credits():
     assert not any(item.item == "Burstable CPU credits" for item in plan.cost.breakdown)
 
 
+def offering(*families):
+    """us-east-1's prices with only these families offered: a region where the rest is not sold."""
+    east = region_prices("us-east-1")
+    return east.model_copy(update={"ec2_hour": {n: p for n, p in east.ec2_hour.items() if n.split(".")[0] in families}})
+
+
 def test_equal_prices_go_to_the_newer_generation():
-    nodes = calculate(Workload(concurrent_users=8_000)).nodes
+    # c5 and c6i cost the same per size ($0.34/h for a 2xlarge); only the generation breaks the tie.
+    nodes = calculate(Workload(concurrent_users=8_000), prices=offering("c5", "c6i")).nodes
     assert nodes.instance_type == "c6i.2xlarge"
     twin = next(o for o in nodes.alternatives if o.instance_type == "c5.2xlarge")
     assert twin.monthly_usd == nodes.monthly_usd
+
+
+def test_types_a_region_does_not_offer_are_skipped_and_refused_when_pinned():
+    prices = offering("c5", "c6i", "m6i")
+    nodes = calculate(Workload(concurrent_users=8_000), prices=prices).nodes
+    assert {nodes.instance_type, *(o.instance_type for o in nodes.alternatives)} <= set(prices.ec2_hour)
+    # The whole catalog would choose the cheaper c6a ($0.306/h against $0.34/h for a 2xlarge).
+    assert calculate(Workload(concurrent_users=8_000)).nodes.instance_type == "c6a.2xlarge"
+    with pytest.raises(SizingError, match=r"^c6a.2xlarge is not offered in us-east-1 \(no price for it in the prices as "
+                                          r"of 2026-02-09\); pick another type$"):
+        calculate(Workload(concurrent_users=8_000, instance_type="c6a.2xlarge"), prices=prices)
+
+
+def test_the_memory_floor_keeps_small_types_out():
+    # 2 GiB types (t3a.small at $0.0188/h) are in by default: the floor is 2 GiB.
+    assert calculate(Workload(concurrent_users=100)).nodes.instance_type == "t3a.small"
+    nodes = calculate(Workload(concurrent_users=100, assumptions={"nodes": {"min_memory_gib": 4}})).nodes
+    chosen = [nodes.instance_type, *(o.instance_type for o in nodes.alternatives)]
+    assert all(load_catalog().instance(name).memory_gib >= 4 for name in chosen)
+    assert nodes.instance_type == "t3a.medium"
+    with pytest.raises(SizingError, match="no x86_64 instance type offered in us-east-1 with at least 1024 GiB"):
+        calculate(Workload(concurrent_users=100, assumptions={"nodes": {"min_memory_gib": 1024}}))
 
 
 def test_pinning_a_burstable_type_beyond_its_tiers_warns():
@@ -198,7 +228,7 @@ def test_burstable_only_for_small_and_medium():
     def burstable(name):
         return load_catalog().instance(name).burstable
 
-    for users in (100, 1_000, 2_499):
+    for users in (100, 300, 1_000):
         nodes = calculate(Workload(concurrent_users=users)).nodes
         assert any(burstable(n) for n in [nodes.instance_type, *(o.instance_type for o in nodes.alternatives)])
     for users in (2_500, 8_000, 50_000):

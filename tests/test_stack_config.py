@@ -181,7 +181,10 @@ def test_bad_config_fails_with_one_line_naming_the_key(values, message):
     ("values", "key", "start"),
     [
         ({"concurrentUsers": 1000, "instanceType": "m9.huge"}, "chat-infra:instanceType", "unknown instance type 'm9.huge'"),
-        ({"concurrentUsers": 1000, "aws:region": "mars-north-1"}, "aws:region", "unsupported region 'mars-north-1'"),
+        ({"concurrentUsers": 1000, "aws:region": "eu-mars-1"}, "aws:region",
+         "no price data for region 'eu-mars-1' in the shipped prices (which has: us-east-1, us-west-2); fetch it "
+         "with `sizing prices refresh --region eu-mars-1 --output prices.yaml` and point chat-infra:pricesFile at it "
+         "(`pulumi config set chat-infra:pricesFile prices.yaml`)"),
         (
             {"concurrentUsers": 1000, "instanceType": "c6i.large", "arch": "arm64"},
             "chat-infra:arch",
@@ -390,3 +393,61 @@ def test_any_config_is_a_plan_or_one_line_naming_the_key(values, region):
     event("plan")
     assert plan.workload.concurrent_users == settings.workload.concurrent_users
     assert settings.vpc_cidr and settings.backend_image and settings.frontend_image
+
+
+def frankfurt_prices(tmp_path, families=("c5", "c6i")):
+    """A price file for eu-central-1 offering only these families (us-east-1's rates, a 2026-03-01 snapshot)."""
+    from sizing.pricing import dump_price_file, load_prices, region_entry
+
+    entry = region_entry(load_prices().region("us-east-1"))
+    entry["as_of"] = "2026-03-01"
+    entry["ec2_hour"] = {n: p for n, p in entry["ec2_hour"].items() if n.split(".")[0] in families}
+    target = tmp_path / "frankfurt.yaml"
+    target.write_text(dump_price_file({"eu-central-1": entry}))
+    return target
+
+
+def test_prices_file_prices_the_plan_the_stack_declares(tmp_path):
+    target = frankfurt_prices(tmp_path)
+    run = run_program({"concurrentUsers": 8000, "pricesFile": str(target)}, region="eu-central-1")
+    plan = run.outputs["sizing"]
+    assert plan["workload"]["region"] == "eu-central-1" and plan["cost"]["prices_as_of"] == "2026-03-01"
+    # Only c5 and c6i are offered there: at equal prices the newer c6i, not the cheaper c6a of the full catalog.
+    assert plan["nodes"]["instance_type"] == "c6i.2xlarge"
+    groups = run.of_type("aws:eks/nodeGroup:NodeGroup")
+    assert groups and {g.inputs["instanceTypes"][0] for g in groups} == {"c6i.2xlarge"}
+
+
+def test_a_relative_prices_file_is_read_from_the_project_directory(tmp_path, monkeypatch):
+    target = frankfurt_prices(tmp_path)
+    monkeypatch.setattr(stack_config, "PROJECT_DIR", str(tmp_path))
+    settings = stack_config.load(
+        type("C", (), {"get": lambda self, key: {"concurrentUsers": "100", "pricesFile": target.name}.get(key)})(),
+        type("C", (), {"get": lambda self, key: "eu-central-1"})(),
+    )
+    assert list(settings.prices.regions) == ["eu-central-1"]
+
+
+@pytest.mark.parametrize(
+    ("prices_file", "region", "message"),
+    [
+        ("/does/not/exist.yaml", "eu-central-1",
+         "chat-infra:pricesFile: cannot read /does/not/exist.yaml: No such file or directory"),
+        ("frankfurt.yaml", "ap-south-1",
+         "chat-infra:pricesFile: no price data for region 'ap-south-1' in {path} (which has: eu-central-1); fetch it "
+         "with `sizing prices refresh --region ap-south-1 --output prices.yaml` and point chat-infra:pricesFile at it "
+         "(`pulumi config set chat-infra:pricesFile prices.yaml`)"),
+        ("broken.yaml", "eu-central-1",
+         "chat-infra:pricesFile: {path}: regions.eu-central-1.ec2_hour.c5.large: must be greater than 0 (got 0)"),
+    ],
+    ids=["missing-file", "region-not-in-file", "bad-price"],
+)
+def test_a_bad_prices_file_is_one_line_naming_the_key(tmp_path, prices_file, region, message):
+    good = frankfurt_prices(tmp_path)
+    (tmp_path / "broken.yaml").write_text(good.read_text().replace("c5.large: 0.085", "c5.large: 0"))
+    path = prices_file if prices_file.startswith("/") else str(tmp_path / prices_file)
+    mocks = StackMocks()
+    with pytest.raises(pulumi.RunError) as raised:
+        run_program({"concurrentUsers": 1000, "pricesFile": path}, region=region, mocks=mocks)
+    assert str(raised.value) == message.format(path=path)
+    assert mocks.resources == []

@@ -1,0 +1,324 @@
+"""One region's current on-demand prices from the AWS Price List Query API (boto3 ``pricing``, ``GetProducts``).
+
+Every price the plan uses is read: EC2 for each catalog instance type (Linux, shared tenancy, no pre-installed
+software, used capacity), ElastiCache node types (Redis OSS), burstable CPU credits, DynamoDB, EKS, NAT gateway, NLB,
+gp3 and public IPv4. A catalog type the API does not list for the region is "not offered there". Anything the API
+returns that cannot be read as a price stops the refresh with one line: a price file is written whole or not at all.
+The client goes wherever botocore is pointed (``AWS_ENDPOINT_URL_PRICING`` / ``AWS_ENDPOINT_URL``), with bounded
+retries and timeouts so an unreachable endpoint fails in seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sizing.catalog import Catalog, load_catalog
+from sizing.errors import SizingError, describe
+from sizing.pricing import PriceTable, dump_price_file, price_table, region_entry
+
+# The Price List Query API is served from us-east-1 (and a few others) whatever region's prices it returns.
+API_REGION = "us-east-1"
+PAGE_SIZE = 100  # the most GetProducts returns per page
+CONNECT_TIMEOUT_S, READ_TIMEOUT_S = 5, 20
+DEFAULT_ATTEMPTS, MAX_ATTEMPTS = 3, 5
+WORKERS = 4  # concurrent EC2 queries (one per instance type), gentle on the API's request rate
+EC2_FILTERS = {
+    "operatingSystem": "Linux",
+    "tenancy": "Shared",
+    "preInstalledSw": "NA",
+    "capacitystatus": "Used",
+    "locationType": "AWS Region",
+}
+CACHE_FILTERS = {"productFamily": "Cache Instance", "cacheEngine": "Redis", "locationType": "AWS Region"}
+INSTALL = "`sizing prices refresh` needs boto3: pip install 'chat-infra[aws]'"
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One price of a usage type: the product query that finds it and how to read it."""
+
+    key: str  # in the price file's services (or burstable_surplus_vcpu_hour) table
+    service_code: str
+    usagetype: str  # after an optional region prefix (USE1-, EUC1-, EU-): NatGateway-Hours
+    filters: dict[str, str] = field(default_factory=dict)
+    per: float = 1  # price file unit / API unit: 1e6 for a price per million requests
+
+
+SERVICE_USAGES = (
+    Usage("eks_cluster_hour", "AmazonEKS", "AmazonEKS-Hours:perCluster"),
+    Usage("nat_gateway_hour", "AmazonEC2", "NatGateway-Hours", {"productFamily": "NAT Gateway"}),
+    Usage("nat_gateway_gb", "AmazonEC2", "NatGateway-Bytes", {"productFamily": "NAT Gateway"}),
+    Usage("nlb_hour", "AWSELB", "LoadBalancerUsage", {"productFamily": "Load Balancer-Network"}),
+    Usage("nlb_lcu_hour", "AWSELB", "LCUUsage", {"productFamily": "Load Balancer-Network"}),
+    Usage("ebs_gp3_gb_month", "AmazonEC2", "EBS:VolumeUsage.gp3",
+          {"productFamily": "Storage", "volumeApiName": "gp3"}),
+    Usage("public_ipv4_hour", "AmazonVPC", "PublicIPv4:InUseAddress"),
+    Usage("dynamodb_on_demand_read_million", "AmazonDynamoDB", "ReadRequestUnits",
+          {"productFamily": "Amazon DynamoDB PayPerRequest Throughput"}, per=1e6),
+    Usage("dynamodb_on_demand_write_million", "AmazonDynamoDB", "WriteRequestUnits",
+          {"productFamily": "Amazon DynamoDB PayPerRequest Throughput"}, per=1e6),
+    Usage("dynamodb_provisioned_rcu_hour", "AmazonDynamoDB", "ReadCapacityUnit-Hrs",
+          {"productFamily": "Provisioned IOPS"}),
+    Usage("dynamodb_provisioned_wcu_hour", "AmazonDynamoDB", "WriteCapacityUnit-Hrs",
+          {"productFamily": "Provisioned IOPS"}),
+    Usage("dynamodb_storage_gb_month", "AmazonDynamoDB", "TimedStorage-ByteHrs", {"productFamily": "Database Storage"}),
+)
+
+
+def credit_usages(families: Iterable[str]) -> tuple[Usage, ...]:
+    """Unlimited-mode surplus credits, per vCPU-hour, of each burstable family."""
+    return tuple(
+        Usage(family, "AmazonEC2", f"CPUCredits:{family}", {"productFamily": "CPU Credits", "operatingSystem": "Linux"})
+        for family in sorted(families)
+    )
+
+
+class Malformed(SizingError):
+    """The API answered with something that is not a price list we can read."""
+
+
+def usagetype_pattern(suffix: str) -> re.Pattern[str]:
+    # Region prefixes end in a digit (USE1-, APN1-, EUC2-) except eu-west-1's EU-; requiring that keeps out the
+    # look-alike variants IA-ReadRequestUnits (Standard-IA tables) and TS-LoadBalancerUsage (trust stores).
+    return re.compile(rf"(?:[A-Z]{{2,4}}[0-9]+-|EU-)?{re.escape(suffix)}")
+
+
+# --- reading GetProducts items ------------------------------------------------------------------------------------
+
+def _item(raw: Any, query: str) -> dict[str, Any]:
+    """A PriceList entry: a JSON document in a string (botocore may already have parsed it)."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise Malformed(f"the Price List API answered the {query} with an item that is not JSON") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("product"), dict):
+        raise Malformed(f"the Price List API answered the {query} with an item that has no product")
+    return raw
+
+
+def attributes(item: dict[str, Any], query: str) -> dict[str, str]:
+    attrs = item["product"].get("attributes")
+    if not isinstance(attrs, dict):
+        raise Malformed(f"the Price List API answered the {query} with a product without attributes ({_sku(item)})")
+    return attrs
+
+
+def _sku(item: dict[str, Any]) -> str:
+    return str(item.get("product", {}).get("sku") or "no sku")
+
+
+def on_demand_rate(item: dict[str, Any], what: str) -> float:
+    """The paid on-demand rate of a product, in USD: the lowest tier that is not free (a free tier comes first)."""
+    try:
+        terms = item["terms"]["OnDemand"]
+        dimensions = [d for term in terms.values() for d in term["priceDimensions"].values()]
+        tiers = [d["pricePerUnit"] for d in sorted(dimensions, key=lambda d: float(d.get("beginRange") or 0))]
+        currencies = {currency for tier in tiers for currency in tier}
+        rates = [float(tier["USD"]) for tier in tiers if "USD" in tier]
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        raise Malformed(f"the Price List API returned {what} ({_sku(item)}) without a readable on-demand price "
+                        f"({type(error).__name__}: {error})") from None
+    if len(rates) < len(tiers):
+        priced_in = ", ".join(sorted(currencies)) or "no currency"
+        raise Malformed(f"the Price List API priced {what} ({_sku(item)}) in {priced_in}, not USD")
+    paid = [rate for rate in rates if rate > 0]
+    if not paid or not all(math.isfinite(rate) and rate >= 0 for rate in rates):
+        raise Malformed(f"the Price List API has no paid on-demand rate for {what} ({_sku(item)}): {rates}")
+    return paid[0]
+
+
+def one_price(prices: Iterable[float], what: str) -> float | None:
+    """None when nothing matched; two different prices for one thing are a query this module got wrong."""
+    found = sorted(set(prices))
+    if len(found) > 1:
+        raise Malformed(f"the Price List API lists {len(found)} different on-demand prices for {what}: "
+                        f"{', '.join(f'{p:g}' for p in found)}")
+    return found[0] if found else None
+
+
+# --- querying ------------------------------------------------------------------------------------------------------
+
+def _filters(region: str, filters: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Type": "TERM_MATCH", "Field": name, "Value": value}
+            for name, value in {"regionCode": region, **filters}.items()]
+
+
+def products(client: Any, service_code: str, region: str, filters: dict[str, str], subject: str) -> Iterator[dict]:
+    """Every product matching the filters in the region, page by page; ``subject`` names the query in errors."""
+    query = f"{service_code} {subject} query"
+    pages = client.get_paginator("get_products").paginate(
+        ServiceCode=service_code, Filters=_filters(region, filters), FormatVersion="aws_v1",
+        PaginationConfig={"PageSize": PAGE_SIZE},
+    )
+    for page in pages:
+        for raw in page.get("PriceList", []):
+            item = _item(raw, query)
+            attrs = attributes(item, query)
+            # Defensive: only what the filters asked for, whatever an endpoint returns.
+            if attrs.get("regionCode", region) == region:
+                yield item
+
+
+def usage_prices(client: Any, region: str, usages: Sequence[Usage]) -> dict[str, float]:
+    """Prices of usage types, one query per distinct product filter."""
+    queries: dict[tuple[str, tuple[tuple[str, str], ...]], list[Usage]] = {}
+    for usage in usages:
+        queries.setdefault((usage.service_code, tuple(sorted(usage.filters.items()))), []).append(usage)
+    found: dict[str, list[float]] = {}
+    for (service_code, filters), wanted in queries.items():
+        patterns = [(usage, usagetype_pattern(usage.usagetype)) for usage in wanted]
+        subject = dict(filters).get("productFamily", "usage")
+        for item in products(client, service_code, region, dict(filters), subject):
+            attrs = item["product"]["attributes"]
+            if attrs.get("locationType", "AWS Region") != "AWS Region":
+                continue
+            for usage, pattern in patterns:
+                if pattern.fullmatch(str(attrs.get("usagetype", ""))):
+                    rate = on_demand_rate(item, f"{usage.key} ({attrs.get('usagetype')})")
+                    found.setdefault(usage.key, []).append(rate * usage.per)
+    return {
+        usage.key: price
+        for usage in usages
+        if (price := one_price(found.get(usage.key, []), f"{usage.key} in {region}")) is not None
+    }
+
+
+def require(prices: dict[str, float], usages: Iterable[Usage], region: str) -> dict[str, float]:
+    for usage in usages:
+        if usage.key not in prices:
+            raise Malformed(f"the Price List API has no {usage.usagetype} price ({usage.service_code}) for {region}, "
+                            f"needed for {usage.key}")
+    return prices
+
+
+def instance_price(client: Any, region: str, instance_type: str) -> float | None:
+    rates = [
+        on_demand_rate(item, f"{instance_type} in {region}")
+        for item in products(client, "AmazonEC2", region, {**EC2_FILTERS, "instanceType": instance_type}, instance_type)
+        if item["product"]["attributes"].get("instanceType") == instance_type
+    ]
+    return one_price(rates, f"{instance_type} in {region}")
+
+
+def cache_prices(client: Any, region: str, catalog: Catalog) -> dict[str, float]:
+    rates: dict[str, list[float]] = {}
+    for item in products(client, "AmazonElastiCache", region, CACHE_FILTERS, "Cache Instance"):
+        node = item["product"]["attributes"].get("instanceType")
+        if node in catalog.cache_node_types:
+            rates.setdefault(node, []).append(on_demand_rate(item, f"{node} in {region}"))
+    return {
+        node: price
+        for node in catalog.cache_node_types
+        if (price := one_price(rates.get(node, []), f"{node} in {region}")) is not None
+    }
+
+
+def ec2_prices(client: Any, region: str, catalog: Catalog) -> dict[str, float]:
+    names = list(catalog.instance_types)
+    pool = ThreadPoolExecutor(max_workers=WORKERS)
+    try:
+        prices = list(pool.map(lambda name: instance_price(client, region, name), names))
+    finally:
+        # On the first failure, drop the queries not yet started instead of waiting for them.
+        pool.shutdown(wait=True, cancel_futures=True)
+    return {name: price for name, price in zip(names, prices) if price is not None}
+
+
+# --- the command's entry point -------------------------------------------------------------------------------------
+
+def attempts() -> int:
+    """Total tries per request: AWS_MAX_ATTEMPTS when set (as botocore reads it), else 3; never more than 5."""
+    text = os.environ.get("AWS_MAX_ATTEMPTS", "").strip()
+    if not text:
+        return DEFAULT_ATTEMPTS
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ATTEMPTS:
+        raise SizingError(f"AWS_MAX_ATTEMPTS: must be a whole number from 1 to {MAX_ATTEMPTS} (got {text!r})")
+    return int(text)
+
+
+def pricing_client() -> Any:
+    try:
+        import boto3
+        from botocore.config import Config
+    except ImportError:
+        raise SizingError(INSTALL) from None
+    config = Config(
+        connect_timeout=CONNECT_TIMEOUT_S,
+        read_timeout=READ_TIMEOUT_S,
+        retries={"mode": "standard", "total_max_attempts": attempts()},
+        max_pool_connections=WORKERS,
+    )
+    return boto3.session.Session().client("pricing", region_name=API_REGION, config=config)
+
+
+def fetch_region(region: str, client: Any | None = None, catalog: Catalog | None = None) -> dict[str, Any]:
+    """The price-file entry of ``region`` (as_of, currency, source and the four tables), or one line saying why not."""
+    catalog = catalog or load_catalog()
+    client = client or pricing_client()
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    endpoint = getattr(getattr(client, "meta", None), "endpoint_url", "the Price List API")
+    read_at = datetime.datetime.now(datetime.timezone.utc)
+    burstable = {t.family for t in catalog.instance_types.values() if t.burstable}
+    try:
+        services = usage_prices(client, region, SERVICE_USAGES)
+        if not services:
+            raise SizingError(f"--region: the Price List API has no prices for {region!r}; check the region name "
+                              "(e.g. eu-central-1)")
+        require(services, SERVICE_USAGES, region)
+        ec2 = ec2_prices(client, region, catalog)
+        if not ec2:
+            raise SizingError(f"the Price List API lists none of the catalog's instance types in {region}; the plan "
+                              "cannot be priced there")
+        offered_burstable = credit_usages({catalog.instance_types[name].family for name in ec2} & burstable)
+        credits = require(usage_prices(client, region, offered_burstable), offered_burstable, region)
+        cache = cache_prices(client, region, catalog)
+        if not cache:
+            raise SizingError(f"the Price List API lists no ElastiCache (Redis OSS) node type of the catalog in "
+                              f"{region}; the plan cannot be priced there")
+    except NoCredentialsError:
+        raise SizingError("no AWS credentials found: the Price List API needs any signed-in identity (set AWS_PROFILE "
+                          "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)") from None
+    except ClientError as error:
+        info = error.response.get("Error", {})
+        code, message = info.get("Code") or "error", info.get("Message") or str(error)
+        raise SizingError(f"the Price List API at {endpoint} refused the request: {code}: {message}") from None
+    except BotoCoreError as error:
+        raise SizingError(f"cannot read the Price List API at {endpoint}: {error}") from None
+    return {
+        "as_of": read_at.date().isoformat(),
+        "currency": "USD",
+        "source": f"AWS Price List Query API (GetProducts at {endpoint}), read {read_at:%Y-%m-%dT%H:%M:%SZ}",
+        "services": services,
+        "burstable_surplus_vcpu_hour": credits,
+        "ec2_hour": ec2,
+        "elasticache_hour": cache,
+    }
+
+
+def refreshed_file(region: str, existing: PriceTable | None = None, client: Any | None = None) -> tuple[str, str]:
+    """The text of the price file to write (``existing``'s other regions kept) and a one-line summary."""
+    import yaml
+    from pydantic import ValidationError
+
+    regions = {name: region_entry(prices) for name, prices in existing.regions.items()} if existing else {}
+    entry = fetch_region(region, client)
+    regions[region] = entry
+    text = dump_price_file(regions, *([existing.hours_per_month] if existing else []))
+    try:
+        price_table(yaml.safe_load(text), "the refreshed prices")  # what is written must load back
+    except ValidationError as error:
+        raise Malformed(f"the Price List API's prices for {region} do not make a valid price file: "
+                        f"{describe(error)}") from None
+    offered = len(entry["ec2_hour"])
+    return text, (f"{region}: {offered} of {len(load_catalog().instance_types)} catalog instance types offered, "
+                  f"prices as of {entry['as_of']}")

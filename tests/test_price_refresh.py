@@ -1,0 +1,429 @@
+"""`sizing prices refresh` against a local Price List endpoint, price files, and `--prices` / `SIZING_PRICES`."""
+
+import datetime
+import io
+import json
+import socket
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fake_price_list import PriceList, product, region_products, serve
+from sizing import SizingError, Workload, calculate
+from sizing.catalog import load_catalog
+from sizing.cli import main
+from sizing.pricing import dump_price_file, load_price_file, load_prices, region_entry
+
+# The stand-in's Frankfurt: every EC2 and ElastiCache price 20% above the shipped us-east-1 one, and neither the
+# 8th-generation AMD families nor r8i-flex nor cache.m7g offered there.
+MISSING_FAMILIES = {"m8a", "c8a", "r8a", "r8i-flex"}
+EAST = load_prices().regions["us-east-1"]
+FRANKFURT_EC2 = {
+    name: round(usd * 1.2, 6) for name, usd in EAST.ec2_hour.items() if name.split(".")[0] not in MISSING_FAMILIES
+}
+FRANKFURT_CACHE = {
+    name: round(usd * 1.2, 6) for name, usd in EAST.elasticache_hour.items() if not name.startswith("cache.m7g.")
+}
+FRANKFURT_SERVICES = {
+    "eks_cluster_hour": 0.10, "nat_gateway_hour": 0.052, "nat_gateway_gb": 0.052, "nlb_hour": 0.027,
+    "nlb_lcu_hour": 0.0072, "ebs_gp3_gb_month": 0.0952, "public_ipv4_hour": 0.005,
+    "dynamodb_on_demand_read_million": 0.1525, "dynamodb_on_demand_write_million": 0.7625,
+    "dynamodb_provisioned_rcu_hour": 0.0001586, "dynamodb_provisioned_wcu_hour": 0.000793,
+    "dynamodb_storage_gb_month": 0.306,
+}
+FRANKFURT_CREDITS = {"t3": 0.05, "t3a": 0.05, "t4g": 0.04}
+
+
+def today():
+    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
+DUMMY_AWS = {
+    # Dummy credentials and no shared config: nothing here may reach a real account.
+    "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+}
+UNSET_AWS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_MAX_ATTEMPTS", "AWS_DEFAULT_REGION",
+             "SIZING_PRICES")
+
+
+def dummy_aws(patch):
+    for name in UNSET_AWS:
+        patch.delenv(name, raising=False)
+    for name, value in DUMMY_AWS.items():
+        patch.setenv(name, value)
+
+
+def frankfurt_endpoint():
+    """A Price List endpoint on 127.0.0.1 serving Frankfurt (eu-central-1), which the shipped prices lack."""
+    price_list = PriceList()
+    region_products(price_list, "eu-central-1", "EUC1", ec2=FRANKFURT_EC2, cache=FRANKFURT_CACHE,
+                    services=FRANKFURT_SERVICES, credits=FRANKFURT_CREDITS)
+    server, price_list.url = serve(price_list)
+    return server, price_list
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    dummy_aws(monkeypatch)
+    return monkeypatch
+
+
+@pytest.fixture
+def endpoint(aws):
+    server, price_list = frankfurt_endpoint()
+    aws.setenv("AWS_ENDPOINT_URL_PRICING", price_list.url)
+    yield price_list
+    server.shutdown()
+    server.server_close()
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def refresh(capsys, target, region="eu-central-1"):
+    return run(capsys, "prices", "refresh", "--region", region, "--output", str(target))
+
+
+@dataclass
+class Refreshed:
+    price_list: PriceList
+    file: Path
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory):
+    """One refresh of Frankfurt into a price file that already holds us-east-1 (a refresh makes ~330 requests)."""
+    target = tmp_path_factory.mktemp("refreshed") / "prices.yaml"
+    target.write_text(dump_price_file({"us-east-1": region_entry(EAST)}))
+    server, price_list = frankfurt_endpoint()
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, redirect_stdout(out), redirect_stderr(err):
+        dummy_aws(patch)
+        patch.setenv("AWS_ENDPOINT_URL_PRICING", price_list.url)
+        code = main(["prices", "refresh", "--region", "eu-central-1", "--output", str(target)])
+    server.shutdown()
+    server.server_close()
+    return Refreshed(price_list, target, code, out.getvalue(), err.getvalue())
+
+
+def test_refresh_writes_a_dated_price_file_of_what_the_api_lists(refreshed):
+    assert (refreshed.code, refreshed.out) == (0, "")
+    offered = len(FRANKFURT_EC2)
+    assert refreshed.err == (f"sizing: eu-central-1: {offered} of {len(load_catalog().instance_types)} catalog "
+                             f"instance types offered, prices as of {today()}\n")
+    frankfurt = load_price_file(refreshed.file).region("eu-central-1")
+    assert (frankfurt.as_of, frankfurt.currency) == (today(), "USD")
+    assert refreshed.price_list.url in frankfurt.source
+    assert frankfurt.ec2_hour == FRANKFURT_EC2  # the Windows and reserved-capacity twins were not taken
+    assert not any(name.split(".")[0] in MISSING_FAMILIES for name in frankfurt.ec2_hour)
+    assert frankfurt.elasticache_hour == FRANKFURT_CACHE  # Redis OSS, not the cheaper Valkey rows
+    # Per-request DynamoDB prices are listed per unit: 0.1525 per million arrives as 1.525e-7 per request. Free tiers
+    # and look-alikes (Standard-IA, trust stores, EKS extended support) were skipped.
+    assert frankfurt.services == pytest.approx(FRANKFURT_SERVICES, rel=1e-9)
+    assert frankfurt.burstable_surplus_vcpu_hour == FRANKFURT_CREDITS
+
+
+def test_refresh_queries_as_the_brief_says_and_pages(refreshed):
+    calls = refreshed.price_list.requests
+    assert {c["target"] for c in calls} == {"AWSPriceListService.GetProducts"}
+    m5 = next(c for c in calls if {"Type": "TERM_MATCH", "Field": "instanceType", "Value": "m5.large"} in c["Filters"])
+    assert m5["ServiceCode"] == "AmazonEC2"
+    assert {(f["Field"], f["Value"]) for f in m5["Filters"]} == {
+        ("regionCode", "eu-central-1"), ("instanceType", "m5.large"), ("operatingSystem", "Linux"),
+        ("tenancy", "Shared"), ("preInstalledSw", "NA"), ("capacitystatus", "Used"), ("locationType", "AWS Region")}
+    # One query per catalog type, offered or not.
+    assert sum(c["ServiceCode"] == "AmazonEC2" and "instanceType" in str(c["Filters"]) for c in calls) == len(
+        load_catalog().instance_types)
+    # ElastiCache is one query over the region: 19 Redis nodes, 3 to a page here, is 7 pages.
+    cache_calls = [c for c in calls if c["ServiceCode"] == "AmazonElastiCache"]
+    assert len(cache_calls) == -(-len(FRANKFURT_CACHE) // 3) == 7
+    assert [c.get("NextToken") for c in cache_calls] == [None, "3", "6", "9", "12", "15", "18"]
+
+
+def test_refresh_into_an_existing_file_keeps_its_other_regions(refreshed):
+    table = load_price_file(refreshed.file)
+    assert list(table.regions) == ["eu-central-1", "us-east-1"]
+    assert table.region("us-east-1").model_dump(exclude={"region"}) == EAST.model_dump(exclude={"region"})
+
+
+def test_prices_land_in_the_plan_for_a_new_region(refreshed, capsys, monkeypatch):
+    monkeypatch.delenv("SIZING_PRICES", raising=False)
+    target = refreshed.file
+    code, out, err = run(capsys, "report", "-c", "8000", "--region", "eu-central-1", "--prices", str(target),
+                         "-f", "json")
+    assert (code, err) == (0, "")
+    plan = json.loads(out)
+    nodes, cost = plan["nodes"], plan["cost"]
+    assert plan["workload"]["region"] == "eu-central-1"
+    assert (cost["prices_as_of"], cost["currency"]) == (today(), "USD")
+    assert nodes["hourly_usd"] == FRANKFURT_EC2[nodes["instance_type"]]
+    assert all(o["instance_type"] in FRANKFURT_EC2 for o in nodes["alternatives"])
+    items = {i["item"]: i["monthly_usd"] for i in cost["breakdown"]}
+    assert items["EKS control plane"]["max"] == pytest.approx(0.10 * 730)
+    assert items["EC2 nodes"]["max"] == pytest.approx(nodes["max_nodes"] * nodes["hourly_usd"] * 730, abs=0.01)
+    assert items["Node EBS volumes (gp3)"]["max"] == pytest.approx(nodes["max_nodes"] * 20 * 0.0952, abs=0.01)
+    # 8,000 users is the large tier: a NAT gateway per AZ (3), and 400 requests/s x 16 KB through them all month.
+    gigabytes = 8000 * 3 / 60 * 16 * 730 * 3600 / 1e6
+    assert items["NAT gateways (3)"]["max"] == pytest.approx(3 * 0.052 * 730 + gigabytes * 0.052, abs=0.01)
+    # SIZING_PRICES does what --prices does.
+    monkeypatch.setenv("SIZING_PRICES", str(target))
+    assert json.loads(run(capsys, "report", "-c", "8000", "--region", "eu-central-1", "-f", "json")[1]) == plan
+    # The engine takes the same table directly.
+    direct = calculate(Workload(concurrent_users=8000, region="eu-central-1"), prices=load_price_file(target))
+    assert direct.model_dump(mode="json") == plan
+
+
+def test_a_region_the_file_lacks_names_the_refresh_command(refreshed, capsys):
+    code, out, err = run(capsys, "report", "-c", "100", "--region", "ap-northeast-1", "--prices", str(refreshed.file))
+    assert (code, out) == (2, "")
+    assert err == (f"sizing: error: --region: no price data for region 'ap-northeast-1' in {refreshed.file} (which "
+                   "has: eu-central-1, us-east-1); fetch it with `sizing prices refresh --region ap-northeast-1 "
+                   "--output prices.yaml` and pass --prices prices.yaml\n")
+
+
+def good_file(tmp_path):
+    target = tmp_path / "prices.yaml"
+    target.write_text(dump_price_file({"us-east-1": region_entry(EAST)}))
+    return target, target.read_bytes()
+
+
+def assert_failed_cleanly(code, out, err, tmp_path, target, before, message):
+    assert (code, out) == (2, "")
+    assert err.startswith("sizing: error: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert message in err
+    assert target.read_bytes() == before  # the existing price file is untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["prices.yaml"]  # and no temporary file left beside it
+
+
+def broken(kind):
+    ok = product("AmazonEC2", "Compute Instance", {
+        "regionCode": "eu-central-1", "locationType": "AWS Region", "instanceType": "m5.large",
+        "operatingSystem": "Linux", "tenancy": "Shared", "preInstalledSw": "NA", "capacitystatus": "Used"},
+        0.5, sku="BROKEN")
+    if kind == "not-json":
+        return "{not json"
+    if kind == "no-terms":
+        del ok["terms"]
+    elif kind == "not-a-number":
+        ok["terms"]["OnDemand"]["BROKEN.JRTCKXETXF"]["priceDimensions"]["BROKEN.JRTCKXETXF.6YS6EN2CT7"][
+            "pricePerUnit"] = {"USD": "lots"}
+    elif kind == "not-usd":
+        ok["terms"]["OnDemand"]["BROKEN.JRTCKXETXF"]["priceDimensions"]["BROKEN.JRTCKXETXF.6YS6EN2CT7"][
+            "pricePerUnit"] = {"CNY": "0.8"}
+    elif kind == "no-attributes":
+        del ok["product"]["attributes"]
+    return ok  # "two-prices": a second m5.large at $0.50
+
+
+MALFORMED = [
+    # Served to every AmazonEC2 query, so the first one (the NAT gateway's) meets it.
+    ("not-json", "the Price List API answered the AmazonEC2 NAT Gateway query with an item that is not JSON"),
+    ("no-terms", "the Price List API returned m5.large in eu-central-1 (BROKEN) without a readable on-demand price"),
+    ("not-a-number", "without a readable on-demand price (ValueError: could not convert string to float: 'lots')"),
+    ("not-usd", "the Price List API priced m5.large in eu-central-1 (BROKEN) in CNY, not USD"),
+    ("no-attributes", "the Price List API answered the AmazonEC2 NAT Gateway query with a product without attributes "
+                      "(BROKEN)"),
+    ("two-prices", "the Price List API lists 2 different on-demand prices for m5.large in eu-central-1: 0.1152, 0.5"),
+]
+
+
+@pytest.mark.parametrize(("kind", "message"), MALFORMED, ids=[k for k, _ in MALFORMED])
+def test_a_malformed_item_stops_the_refresh_and_leaves_the_file(endpoint, capsys, tmp_path, kind, message):
+    target, before = good_file(tmp_path)
+    endpoint.add("AmazonEC2", broken(kind))
+    code, out, err = refresh(capsys, target)
+    assert_failed_cleanly(code, out, err, tmp_path, target, before, message)
+
+
+def test_a_missing_service_price_stops_the_refresh(endpoint, capsys, tmp_path):
+    endpoint.products = [(code, doc) for code, doc in endpoint.products
+                         if "NatGateway-Bytes" not in json.dumps(doc)]
+    target, before = good_file(tmp_path)
+    code, out, err = refresh(capsys, target)
+    assert_failed_cleanly(code, out, err, tmp_path, target, before,
+                          "the Price List API has no NatGateway-Bytes price (AmazonEC2) for eu-central-1, needed for "
+                          "nat_gateway_gb")
+
+
+def test_an_unknown_region_is_one_line(endpoint, capsys, tmp_path):
+    target, before = good_file(tmp_path)
+    code, out, err = refresh(capsys, target, region="eu-south-9")
+    assert_failed_cleanly(code, out, err, tmp_path, target, before,
+                          "--region: the Price List API has no prices for 'eu-south-9'; check the region name")
+
+
+def closed_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_endpoint_is_one_line_and_writes_nothing(aws, capsys, tmp_path):
+    url = f"http://127.0.0.1:{closed_port()}"
+    aws.setenv("AWS_ENDPOINT_URL_PRICING", url)
+    aws.setenv("AWS_MAX_ATTEMPTS", "1")
+    target = tmp_path / "prices.yaml"
+    code, out, err = refresh(capsys, target)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"sizing: error: cannot read the Price List API at {url}: Could not connect")
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failing_endpoint_is_retried_a_bounded_number_of_times(endpoint, aws, capsys, tmp_path):
+    endpoint.status = 500
+    aws.setenv("AWS_MAX_ATTEMPTS", "2")
+    target, before = good_file(tmp_path)
+    code, out, err = refresh(capsys, target)
+    assert_failed_cleanly(code, out, err, tmp_path, target, before,
+                          f"the Price List API at {endpoint.url} refused the request: InternalErrorException: "
+                          "the fake is down")
+    assert len(endpoint.requests) == 2  # the first query, tried twice, and nothing after it
+
+
+def test_the_client_has_timeouts_and_bounded_retries(aws):
+    from sizing.price_refresh import pricing_client
+
+    config = pricing_client().meta.config
+    assert (config.connect_timeout, config.read_timeout) == (5, 20)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 3}
+    aws.setenv("AWS_MAX_ATTEMPTS", "9")
+    with pytest.raises(SizingError, match="AWS_MAX_ATTEMPTS: must be a whole number from 1 to 5"):
+        pricing_client()
+
+
+def test_without_boto3_the_command_says_how_to_install_it(aws, capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "boto3", None)  # what `import boto3` sees when it is not installed
+    code, out, err = refresh(capsys, tmp_path / "prices.yaml")
+    assert (code, out) == (2, "")
+    assert err == "sizing: error: `sizing prices refresh` needs boto3: pip install 'chat-infra[aws]'\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_credentials_the_command_says_so(endpoint, aws, capsys, tmp_path):
+    aws.delenv("AWS_ACCESS_KEY_ID")
+    aws.delenv("AWS_SECRET_ACCESS_KEY")
+    code, out, err = refresh(capsys, tmp_path / "prices.yaml")
+    assert (code, out) == (2, "")
+    assert err.startswith("sizing: error: no AWS credentials found") and err.count("\n") == 1
+    assert endpoint.requests == []
+
+
+def test_refreshing_into_a_file_that_is_not_a_price_file_is_refused_first(endpoint, capsys, tmp_path):
+    target = tmp_path / "prices.yaml"
+    target.write_text("backend: {users_per_pod: 80}\n")
+    code, out, err = refresh(capsys, target)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"sizing: error: --output: {target}: ")
+    assert endpoint.requests == []
+    assert target.read_text() == "backend: {users_per_pod: 80}\n"
+
+
+def price_file(tmp_path, change):
+    data = {"hours_per_month": 730, "regions": {"eu-central-1": region_entry(EAST)}}
+    change(data["regions"]["eu-central-1"], data)
+    target = tmp_path / "prices.yaml"
+    target.write_text(yaml.safe_dump(data, sort_keys=False))
+    return target
+
+
+def set_(path, value):
+    def change(region, data):
+        *parents, last = path
+        node = region if parents[:1] != ["/"] else data
+        for key in parents:
+            if key != "/":
+                node = node[key]
+        if value is DELETE:
+            del node[last]
+        else:
+            node[last] = value
+    return change
+
+
+DELETE = object()
+BAD_FILES = [
+    (set_(["ec2_hour", "m5.large"], -1), "regions.eu-central-1.ec2_hour.m5.large: must be greater than 0 (got -1)"),
+    (set_(["ec2_hour", "m5.large"], "cheap"), "regions.eu-central-1.ec2_hour.m5.large: must be a valid number "
+                                              "(got 'cheap')"),
+    (set_(["ec2_hour", "m5.large"], True), "regions.eu-central-1.ec2_hour.m5.large: must be a valid number"),
+    (set_(["ec2_hour", "m5.large"], float("nan")), "regions.eu-central-1.ec2_hour.m5.large: must be a finite number"),
+    (set_(["ec2_hour", "m5.huge"], 1.0), "regions.eu-central-1: 'm5.huge' is not a catalog instance type"),
+    (set_(["elasticache_hour", "cache.x9.huge"], 1.0), "'cache.x9.huge' is not a catalog cache node type"),
+    (set_(["services", "nat_gateway_gb"], DELETE), "regions.eu-central-1: services lacks nat_gateway_gb"),
+    (set_(["services", "nat_gateway_byte"], 0.1), "services has unknown price 'nat_gateway_byte'"),
+    (set_(["burstable_surplus_vcpu_hour", "t4g"], DELETE),
+     "regions.eu-central-1: burstable_surplus_vcpu_hour lacks t4g, whose types are priced"),
+    (set_(["ec2_hour"], {}), "regions.eu-central-1.ec2_hour: Dictionary should have at least 1 item"),
+    (set_(["as_of"], "last week"), "regions.eu-central-1.as_of: must be a date like 2026-02-09 (got 'last week')"),
+    (set_(["as_of"], "2026-02-30"), "regions.eu-central-1.as_of: must be a date like 2026-02-09 (got '2026-02-30')"),
+    (set_(["currency"], "dollars"), "regions.eu-central-1.currency: String should match pattern '^[A-Z]{3}$'"),
+    (set_(["currnecy"], "USD"), "regions.eu-central-1.currnecy: unknown setting (check the spelling)"),
+    (set_(["/", "regions"], {"mars": {}}), "'mars' is not an AWS region name like eu-central-1"),
+    (set_(["/", "regions"], {}), "regions: Dictionary should have at least 1 item"),
+    (set_(["/", "hours_per_month"], 24), "hours_per_month: must be greater than or equal to 672 (got 24)"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD_FILES, ids=[m[:40] for _, m in BAD_FILES])
+def test_a_bad_price_file_is_one_line_naming_the_problem(capsys, tmp_path, monkeypatch, change, message):
+    monkeypatch.delenv("SIZING_PRICES", raising=False)
+    target = price_file(tmp_path, change)
+    code, out, err = run(capsys, "report", "-c", "100", "--region", "eu-central-1", "--prices", str(target))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"sizing: error: --prices: {target}: ") and err.count("\n") == 1
+    assert message in err
+
+
+def test_a_bad_file_in_sizing_prices_is_named_as_such(capsys, tmp_path, monkeypatch):
+    target = tmp_path / "prices.yaml"
+    target.write_text("- not a mapping\n")
+    monkeypatch.setenv("SIZING_PRICES", str(target))
+    code, out, err = run(capsys, "compare", "100", "1000")
+    assert (code, out) == (2, "")
+    assert err == f"sizing: error: SIZING_PRICES: {target} must hold a price file (regions: {{REGION: {{...}}}})\n"
+
+
+def test_a_price_file_without_a_type_means_not_offered(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("SIZING_PRICES", raising=False)
+    dropped = {name for name in EAST.ec2_hour if name.startswith(("c6a.", "c5a."))}
+    target = price_file(tmp_path, lambda region, data: [region["ec2_hour"].pop(n) for n in dropped])
+    plan = json.loads(run(capsys, "report", "-c", "8000", "--region", "eu-central-1", "--prices", str(target),
+                          "-f", "json")[1])
+    chosen = {plan["nodes"]["instance_type"], *(o["instance_type"] for o in plan["nodes"]["alternatives"])}
+    assert chosen and not chosen & dropped
+    code, out, err = run(capsys, "report", "-c", "8000", "--region", "eu-central-1", "--prices", str(target),
+                         "--instance-type", "c6a.2xlarge")
+    assert (code, out) == (2, "")
+    assert err == ("sizing: error: --instance-type: c6a.2xlarge is not offered in eu-central-1 (no price for it in "
+                   "the prices as of 2026-02-09); pick another type\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["prices"], "missing command: use `sizing prices refresh --region REGION`"),
+        (["prices", "refresh"], "Missing option '--region'"),
+        (["prices", "refresh", "--region", "Frankfurt"], "--region: 'Frankfurt' is not an AWS region name like "
+                                                         "eu-central-1"),
+        (["prices", "refresh", "--region", "eu-central-1", "--output", "{tmp}"], "--output: {tmp} is a directory"),
+    ],
+    ids=["no-subcommand", "no-region", "not-a-region", "output-is-a-directory"],
+)
+def test_refresh_input_errors_are_one_line_before_any_request(endpoint, capsys, tmp_path, args, message):
+    code, out, err = run(capsys, *[a.format(tmp=tmp_path) for a in args])
+    assert (code, out) == (2, "")
+    assert err.startswith("sizing: error: ") and err.count("\n") == 1
+    assert message.format(tmp=tmp_path) in err
+    assert endpoint.requests == []

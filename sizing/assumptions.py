@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from sizing.limits import DEFAULT_EC2_ON_DEMAND_VCPUS
+
 Tier = Literal["small", "medium", "large", "enterprise"]
 
 
@@ -96,6 +98,15 @@ class TrafficAssumptions(_Strict):
     response_kb_per_request: float = Field(default=32, ge=0, le=100_000, description="through the load balancer")
 
 
+class QuotaAssumptions(_Strict):
+    """Account quotas AWS sets per account: the plan warns above them (the defaults are documented in limits.py)."""
+
+    ec2_on_demand_vcpus: int = Field(
+        default=DEFAULT_EC2_ON_DEMAND_VCPUS, ge=1, le=10_000_000,
+        description="your EC2 quota L-1216C47A (On-Demand Standard vCPUs) in the region",
+    )
+
+
 class Assumptions(_Strict):
     requests_per_user_per_minute: float = Field(default=3, gt=0, le=600)
     min_replicas: int = Field(default=2, ge=1, le=100, description="HPA floor for every Deployment")
@@ -122,3 +133,4 @@ class Assumptions(_Strict):
         default=("small", "medium"), description="one shared NAT gateway; one per AZ for the other tiers"
     )
     availability_zones: int = Field(default=3, ge=2, le=6)
+    quotas: QuotaAssumptions = QuotaAssumptions()

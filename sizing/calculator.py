@@ -6,7 +6,7 @@ from sizing.cache import plan_cache
 from sizing.catalog import load_catalog
 from sizing.cost import plan_cost
 from sizing.database import plan_database
-from sizing.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings, network_warnings
+from sizing.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings, network_warnings, vcpu_warnings
 from sizing.plan import IntRange, NetworkPlan, Performance, SizingPlan, WorkloadSummary
 from sizing.pods import pod_plan
 from sizing.pricing import region_prices
@@ -71,6 +71,7 @@ def calculate(workload: Workload) -> SizingPlan:
         cost=cost,
         warnings=cluster_warnings(nodes.max_nodes, backend.max_replicas + frontend.max_replicas, a.daemonsets.pods)
         + network_warnings(network.vpc_ips_max, network.availability_zones)
+        + vcpu_warnings(nodes.max_vcpus, a.quotas.ec2_on_demand_vcpus)
         + node_warnings
         + db_warnings
         + cache_warnings,

@@ -26,6 +26,17 @@ STACKS_DIR = REPO_ROOT / "stacks"
 PROJECT = "chat-infra"
 STACK = "test"
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"]
+ACCOUNT = "123456789012"
+# Who the mocked AWS provider runs as: a role assumed by CI, as `aws sts get-caller-identity` reports it.
+DEPLOYER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/deployer"
+DEPLOYER_SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer/ci-run"
+# A generated secret's value, as the random provider would return it.
+MOCK_PASSWORD = "m0ckAuthT0ken" * 5
+
+
+def addon_version(addon: str, kubernetes_version: str) -> str:
+    """EKS's default release of an add-on for a Kubernetes minor: distinct per add-on and per minor."""
+    return f"v1.{kubernetes_version.split('.')[1]}.0-{addon}-eksbuild.1"
 
 
 def use_stack_modules() -> None:
@@ -58,8 +69,9 @@ class Recorded:
 class StackMocks(pulumi.runtime.Mocks):
     """Answers the provider calls the program makes and invents the outputs AWS would compute."""
 
-    def __init__(self, zones: list[str] = ZONES) -> None:
+    def __init__(self, zones: list[str] = ZONES, deployer: str = DEPLOYER_ROLE) -> None:
         self.zones = zones
+        self.deployer = deployer
         self.resources: list[Recorded] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
@@ -69,6 +81,17 @@ class StackMocks(pulumi.runtime.Mocks):
             return {"names": self.zones, "zoneIds": [f"use1-az{i}" for i in range(1, len(self.zones) + 1)], "id": "us-east-1"}
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            session = self.deployer.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/ci-run"
+            arn = session if ":role/" in self.deployer else self.deployer
+            return {"accountId": ACCOUNT, "arn": arn, "userId": "AROAEXAMPLE:ci-run", "id": ACCOUNT}
+        if args.token == "aws:iam/getSessionContext:getSessionContext":
+            arn = args.args["arn"]
+            return {"arn": arn, "issuerArn": self.deployer, "issuerId": "AROAEXAMPLE", "issuerName": "deployer",
+                    "sessionName": "ci-run" if ":assumed-role/" in arn else "", "id": arn}
+        if args.token == "aws:eks/getAddonVersion:getAddonVersion":
+            addon, minor = args.args["addonName"], args.args["kubernetesVersion"]
+            return {"addonName": addon, "kubernetesVersion": minor, "version": addon_version(addon, minor), "id": addon}
         raise UnmockedCall(f"unmocked provider call {args.token} {args.args}")
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
@@ -87,6 +110,8 @@ class StackMocks(pulumi.runtime.Mocks):
             state["nodeGroupName"] = physical
         elif args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
             state["latestVersion"] = 1
+        elif args.typ == "random:index/randomPassword:RandomPassword":
+            state["result"] = MOCK_PASSWORD[: int(args.inputs["length"])]
         elif args.typ == "aws:elasticache/replicationGroup:ReplicationGroup":
             state.update(
                 primaryEndpointAddress=f"master.{physical}.cache.example.com",

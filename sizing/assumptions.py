@@ -7,9 +7,10 @@ Facts of AWS (kubelet reservations, quotas) are not assumptions and live with th
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from functools import cached_property
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field, model_validator
 
 from sizing.limits import DEFAULT_EC2_ON_DEMAND_VCPUS
 
@@ -69,7 +70,7 @@ class DatabaseAssumptions(_Strict):
     eventually_consistent_reads: bool = True
     storage_mib_per_user: float = Field(default=5, ge=0, le=100_000, description="per registered (total) user")
     billing_mode: Literal["auto", "PAY_PER_REQUEST", "PROVISIONED"] = Field(
-        default="auto", description="auto: on-demand for small/medium, provisioned with auto scaling above"
+        default="auto", description="auto: the cheaper on the day's load profile (provisioned with auto scaling or not)"
     )
     target_utilization: float = Field(default=0.7, ge=0.2, le=0.9, description="auto scaling target tracking")
     min_capacity_fraction: float = Field(
@@ -82,20 +83,118 @@ class CacheAssumptions(_Strict):
     enabled: Annotated[Literal["auto"] | bool, BeforeValidator(_auto_or_bool)] = Field(
         default="auto", description="auto: off for small, on from medium"
     )
+    engine: Literal["valkey", "redis"] = Field(
+        default="valkey", description="valkey: the same nodes 20% cheaper than Redis OSS, wire-compatible"
+    )
     mib_per_session: float = Field(default=0.5, gt=0, le=1_024, description="cached state per concurrent user")
     usable_fraction: float = Field(default=0.75, gt=0, le=1, description="share of node memory left for data")
+    max_memory_use: float = Field(
+        default=0.8, gt=0, le=1, description="fill the usable memory at most this far: headroom for peaks, evictions"
+    )
     min_node_type: str = Field(default="cache.t3.small", description="never choose a node with less memory")
-    replica_from_tier: Tier = Field(default="large", description="add a replica in another AZ from this tier up")
+    replica_from_tier: Tier = Field(
+        default="medium", description="add a replica in another AZ (Multi-AZ failover) from this tier up"
+    )
+
+
+# A consumer chat app's day, as shares of the peak hour's concurrency (hour 0 = local midnight): a night trough at a
+# fifth of the peak around 04:00, a morning ramp, an afternoon plateau near half, the peak at 21:00. Its mean is 0.5,
+# the 2:1 peak-to-average ratio commonly seen in consumer web traffic. A shape, not a measurement: replace it with
+# your own traffic's hourly shares (README "Expected cost").
+DEFAULT_HOURLY_PROFILE = (
+    0.37, 0.27, 0.22, 0.20, 0.20, 0.21, 0.24, 0.30, 0.37, 0.44, 0.50, 0.53,
+    0.55, 0.55, 0.55, 0.55, 0.57, 0.62, 0.70, 0.82, 0.95, 1.00, 0.80, 0.49,
+)
+HourlyProfile = Annotated[
+    tuple[Annotated[float, Field(gt=0, le=1)], ...], Field(strict=False, min_length=24, max_length=24)
+]
 
 
 class TrafficAssumptions(_Strict):
-    """Usage-priced services (NAT, load balancer, on-demand DynamoDB) bill what flows, not what is provisioned."""
+    """Usage-priced services (NAT, load balancer, on-demand DynamoDB, the LLM) bill what flows, not what is provisioned."""
 
-    duty_cycle: float = Field(
-        default=0.5, gt=0, le=1, description="average load over a month as a fraction of the peak (min cost)"
+    hourly_profile: HourlyProfile = Field(
+        default=DEFAULT_HOURLY_PROFILE, description="24 shares of the peak concurrency, one per hour; the peak is 1.0"
     )
+    days_per_month: float = Field(default=365 / 12, ge=28, le=31, description="the month the bill covers (730 h)")
     egress_kb_per_request: float = Field(default=16, ge=0, le=100_000, description="via NAT, e.g. LLM API calls")
     response_kb_per_request: float = Field(default=32, ge=0, le=100_000, description="through the load balancer")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _duty_cycle_is_derived(cls, data: Any) -> Any:
+        # It used to be an input; files written by `sizing assumptions` still carry it. Accept it when it agrees.
+        if isinstance(data, dict) and "duty_cycle" in data:
+            data = dict(data)
+            given = data.pop("duty_cycle")
+            profile = data.get("hourly_profile", DEFAULT_HOURLY_PROFILE)
+            try:
+                agrees = abs(float(given) - sum(profile) / len(profile)) < 1e-9
+            except (TypeError, ValueError):
+                agrees = False
+            if not agrees:
+                raise ValueError("duty_cycle is now the mean of hourly_profile: set hourly_profile instead")
+        return data
+
+    @model_validator(mode="after")
+    def _peak_is_one(self) -> TrafficAssumptions:
+        if max(self.hourly_profile) != 1:
+            raise ValueError("hourly_profile: the peak hour must be 1.0 (shares are of the peak concurrency)")
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def duty_cycle(self) -> float:
+        """The average load as a share of the peak: the min bound's load."""
+        return sum(self.hourly_profile) / len(self.hourly_profile)
+
+    @cached_property
+    def hours_per_month(self) -> float:
+        return round(self.days_per_month * 24, 6)
+
+
+class LLMAssumptions(_Strict):
+    """The chat turns the LLM serves: what they cost, how long their streams stay open, what quota they need.
+
+    Token shapes are the means of the Azure LLM inference trace 2023, conversation workload
+    (Azure/AzurePublicDataset, ``AzureLLMInferenceTrace_conv``: 19,366 requests; input includes the re-sent history).
+    Left unset, the speed and quota fields take the chosen model's values from ``data/llm_models.yaml``.
+    """
+
+    turns_per_user_per_minute: float = Field(
+        default=1.0, gt=0, le=60, description="chat messages a concurrent user sends per minute at peak"
+    )
+    input_tokens_per_turn: int = Field(
+        default=1_155, gt=0, le=2_000_000, description="system prompt + re-sent history + message (Azure trace mean)"
+    )
+    output_tokens_per_turn: int = Field(default=211, gt=0, le=200_000, description="answer length (Azure trace mean)")
+    output_tokens_per_turn_p90: int = Field(
+        default=424, gt=0, le=200_000, description="90th-percentile answer (Azure trace): sizes the drain period"
+    )
+    cached_input_share: float = Field(
+        default=0, ge=0, le=1, description="share of input tokens billed as prompt-cache reads"
+    )
+    time_to_first_token_s: float | None = Field(
+        default=None, gt=0, le=600, description="unset: the model's measured value (data/llm_models.yaml)"
+    )
+    output_tokens_per_s: float | None = Field(
+        default=None, gt=0, le=100_000, description="stream speed after the first token; unset: the model's"
+    )
+    streams_per_backend_pod: int = Field(
+        default=200, ge=1, le=100_000, description="concurrent open answer streams one backend pod serves"
+    )
+    quota_tokens_per_minute: int | None = Field(
+        default=None, gt=0, le=10**12, description="your account's TPM quota; unset: the provider's default"
+    )
+    quota_requests_per_minute: int | None = Field(
+        default=None, gt=0, le=10**12, description="your account's RPM quota; unset: the provider's default"
+    )
+
+    @model_validator(mode="after")
+    def _p90_not_below_mean(self) -> LLMAssumptions:
+        if self.output_tokens_per_turn_p90 < self.output_tokens_per_turn:
+            raise ValueError("output_tokens_per_turn_p90 must be at least output_tokens_per_turn")
+        return self
 
 
 class QuotaAssumptions(_Strict):
@@ -129,6 +228,7 @@ class Assumptions(_Strict):
     database: DatabaseAssumptions = DatabaseAssumptions()
     cache: CacheAssumptions = CacheAssumptions()
     traffic: TrafficAssumptions = TrafficAssumptions()
+    llm: LLMAssumptions = LLMAssumptions()
     single_nat_gateway_tiers: TierList = Field(
         default=("small", "medium"), description="one shared NAT gateway; one per AZ for the other tiers"
     )

@@ -1,53 +1,97 @@
-"""``calculate``: a workload in, a plan out. Pure: no I/O beyond the packaged, cached data files."""
+"""``calculate``: a workload in, a plan out.
+
+Pure given its data: the instance catalog, the price table, the LLM profiles and a token-price resolver are passed in
+(defaults: the shipped data files and genai-prices), so a test can hand it a small catalog it can check by hand.
+"""
 
 from __future__ import annotations
 
-from sizing.cache import plan_cache
-from sizing.catalog import load_catalog
-from sizing.cost import plan_cost
-from sizing.database import plan_database
+from collections.abc import Callable
+from functools import cache
+
+from sizing.cache import cache_cost_items, plan_cache
+from sizing.catalog import Catalog, load_catalog
+from sizing.cost import summarize_cost
+from sizing.database import database_cost_items, plan_database
+from sizing.fleet_cost import cluster_cost_items
+from sizing.load_profile import load_profile
 from sizing.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings, network_warnings, vcpu_warnings
-from sizing.plan import IntRange, NetworkPlan, Performance, SizingPlan, WorkloadSummary
+from sizing.llm.choice import LLMChoice
+from sizing.llm.profiles import LLMProfiles, load_llm_profiles
+from sizing.llm.token_prices import TokenPrices, TurnUsage, resolve_token_prices
+from sizing.llm.traffic import backend_stream_floor, llm_cost_items, plan_llm, turn_usage
+from sizing.network import network_cost_items, plan_network
+from sizing.plan import IntRange, LLMPlan, Performance, PodPlan, SizingPlan, WorkloadSummary
 from sizing.pods import pod_plan
-from sizing.pricing import region_prices
+from sizing.pricing import PriceTable, RegionPrices, region_prices
 from sizing.selection import plan_nodes
 from sizing.tiers import LATENCY_MS, tier_for
 from sizing.workload import Workload
 
+TokenPriceResolver = Callable[[LLMChoice, TurnUsage], TokenPrices]
 
-def calculate(workload: Workload) -> SizingPlan:
+
+@cache
+def _month_of(prices: RegionPrices, hours: float) -> RegionPrices:
+    """The price table billing ``traffic.days_per_month`` (730 h by default, AWS's own convention: no copy then)."""
+    return prices if prices.hours_per_month == hours else prices.model_copy(update={"hours_per_month": hours})
+
+
+def _with_stream_floor(backend: PodPlan, floor: tuple[int, int]) -> PodPlan:
+    """Never fewer backend pods than the open answer streams need (at min load, and at peak)."""
+    low = max(backend.min_replicas, floor[0])
+    high = max(backend.max_replicas, floor[1], low)
+    if (low, high) == (backend.min_replicas, backend.max_replicas):
+        return backend
+    return backend.model_copy(update={"min_replicas": low, "max_replicas": high})
+
+
+def calculate(
+    workload: Workload,
+    *,
+    catalog: Catalog | None = None,
+    prices: PriceTable | None = None,
+    llm_profiles: LLMProfiles | None = None,
+    token_prices: TokenPriceResolver | None = None,
+) -> SizingPlan:
     a = workload.assumptions
-    prices = region_prices(workload.region)
+    catalog = catalog or load_catalog()
+    profile = load_profile(a.traffic)
+    region = _month_of(region_prices(workload.region, prices), profile.hours_per_month)
     users = workload.concurrent_users
     total = workload.effective_total_users
     tier = tier_for(users)
     requests_per_second = users * a.requests_per_user_per_minute / 60
 
-    backend = pod_plan(users, a.backend, a.min_replicas)
+    llm: LLMPlan | None = None
+    llm_warnings: list[str] = []
+    choice = workload.llm_choice
+    if choice is not None:
+        resolve = token_prices or resolve_token_prices
+        llm, llm_warnings = plan_llm(users, a.llm, profile.mean, profile.hours_per_month, choice,
+                                     resolve(choice, turn_usage(a.llm)), llm_profiles or load_llm_profiles())
+
+    backend = _with_stream_floor(pod_plan(users, a.backend, a.min_replicas),
+                                 backend_stream_floor(llm, a.llm, profile.mean))
     frontend = pod_plan(users, a.frontend, a.min_replicas)
-    check_plannable("pods", backend.max_replicas + frontend.max_replicas, MAX_PLANNED_PODS, "concurrent_users",
+    app_pods_max = backend.max_replicas + frontend.max_replicas
+    check_plannable("pods", app_pods_max, MAX_PLANNED_PODS, "concurrent_users",
                     "lower the load or raise the assumptions' users_per_pod")
-    nodes, node_warnings = plan_nodes(tier, backend, frontend, a, workload.region, workload.arch,
-                                      workload.instance_type)
-    database, db_warnings = plan_database(users, total, tier, a.database, a.traffic, prices)
-    cache, cache_warnings = plan_cache(users, tier, a.cache, prices)
-    node_type = load_catalog().instance(nodes.instance_type)
-    network = NetworkPlan(
-        availability_zones=a.availability_zones,
-        nat_gateways=1 if tier in a.single_nat_gateway_tiers else a.availability_zones,
-        vpc_ips_max=backend.max_replicas + frontend.max_replicas + nodes.max_nodes * (1 + node_type.ipv4_per_eni),
-    )
-    cost = plan_cost(
-        concurrent_users=users,
+    nodes, node_month, node_warnings = plan_nodes(tier, backend, frontend, a, workload.arch, workload.instance_type,
+                                                  catalog, region)
+    database, db_warnings = plan_database(users, total, a.database, profile, region)
+    cache, cache_warnings = plan_cache(users, tier, a.cache, catalog, region)
+    network = plan_network(tier, a, app_pods_max, nodes, catalog.instance(nodes.instance_type))
+    cost = summarize_cost(
+        [
+            *cluster_cost_items(nodes, node_month, region),
+            *network_cost_items(network, users, requests_per_second, a.traffic, profile, region),
+            *database_cost_items(database),
+            *cache_cost_items(cache),
+        ],
+        llm_cost_items(llm),
         total_users=total,
-        requests_per_second=requests_per_second,
-        nodes=nodes,
-        database=database,
-        cache=cache,
-        nat_gateways=network.nat_gateways,
-        node_disk_gib=a.node_disk_gib,
-        traffic=a.traffic,
-        prices=prices,
+        prices_as_of=region.as_of,
     )
     latency = LATENCY_MS[tier]
     return SizingPlan(
@@ -69,12 +113,13 @@ def calculate(workload: Workload) -> SizingPlan:
         cache=cache,
         network=network,
         cost=cost,
-        warnings=cluster_warnings(nodes.max_nodes, backend.max_replicas + frontend.max_replicas, a.daemonsets.pods)
+        llm=llm,
+        warnings=cluster_warnings(nodes.max_nodes, app_pods_max, a.daemonsets.pods)
         + network_warnings(network.vpc_ips_max, network.availability_zones)
         + vcpu_warnings(nodes.max_vcpus, a.quotas.ec2_on_demand_vcpus)
         + node_warnings
         + db_warnings
-        + cache_warnings,
+        + cache_warnings
+        + llm_warnings,
         assumptions=a,
     )
-

@@ -66,6 +66,10 @@ class Catalog(BaseModel):
     instance_types: dict[str, InstanceType]
     cache_node_types: dict[str, CacheNodeType]
 
+    def __hash__(self) -> int:
+        # By identity: selection caches per-catalog work, and a catalog passed in is never mutated (frozen).
+        return id(self)
+
     def instance(self, name: str) -> InstanceType:
         try:
             return self.instance_types[name]

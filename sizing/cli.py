@@ -32,6 +32,7 @@ FLAG_NAMES = {
     "region": "--region",
     "arch": "--arch",
     "instance_type": "--instance-type",
+    "llm": "--llm",
     "assumptions": "--assumptions",
 }
 # Interactive answers are named as the prompts name them, not as flags the user never typed.
@@ -186,8 +187,11 @@ def cli() -> None:
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--app", type=click.Choice(["backend", "frontend"]),
               help="With --format helm-values: that app's values at the top level, for a plain `helm create` chart.")
+@click.option("--llm", metavar="PROVIDER:MODEL",
+              help="The chat model to size and price, e.g. openai:gpt-4o-mini; `none` leaves the LLM out. "
+                   "Default: Bedrock's Claude Haiku 4.5 (global profile).")
 @_common_options
-def report(concurrent_users, total_users, active_ratio, interactive, instance_type, fmt, app, region, arch,
+def report(concurrent_users, total_users, active_ratio, interactive, instance_type, fmt, app, llm, region, arch,
            assumptions_file, output) -> None:
     """Print the sizing plan for one load."""
     if app is not None and fmt != "helm-values":
@@ -204,7 +208,7 @@ def report(concurrent_users, total_users, active_ratio, interactive, instance_ty
         total = parse_users(total_users, "--total-users") if total_users is not None else None
     ratio = parse_ratio(active_ratio, "--active-ratio") if active_ratio is not None else None
     plan = _plan(concurrent_users=users, total_users=total, active_ratio=ratio, region=region, arch=arch,
-                 instance_type=instance_type, assumptions=overrides)
+                 instance_type=instance_type, llm=llm, assumptions=overrides)
     _write(_render(plan, fmt, _fancy(output), app), output)
 
 
@@ -224,17 +228,20 @@ def _render(plan, fmt: str, fancy: bool, app: str | None) -> str:
 @click.argument("users", nargs=-1, required=True, metavar="USERS...")
 @click.option("--active-ratio", metavar="R", help="Concurrent / total users at peak for every scenario; default 0.10.")
 @click.option("--format", "-f", "fmt", type=click.Choice(COMPARE_FORMATS), default="table", show_default=True)
+@click.option("--llm", "llms", metavar="PROVIDER:MODEL", multiple=True,
+              help="A chat model to price; repeat it to compare models on the same loads (`none`: no LLM).")
 @_common_options
-def compare(users: Sequence[str], active_ratio, fmt, region, arch, assumptions_file, output) -> None:
-    """Show several loads side by side, e.g. `sizing compare 300 1500 5000`."""
+def compare(users: Sequence[str], active_ratio, fmt, llms, region, arch, assumptions_file, output) -> None:
+    """Show several loads (and models) side by side, e.g. `sizing compare 300 1500 --llm openai:gpt-4o-mini`."""
     from sizing import formats
 
     overrides = load_assumptions(assumptions_file) if assumptions_file else None
     ratio = parse_ratio(active_ratio, "--active-ratio") if active_ratio is not None else None
+    counts = [parse_users(text, f"USERS ({text!r})") for text in users]
     plans = [
-        _plan(concurrent_users=parse_users(text, f"USERS ({text!r})"), active_ratio=ratio, region=region, arch=arch,
-              assumptions=overrides)
-        for text in users
+        _plan(concurrent_users=count, active_ratio=ratio, region=region, arch=arch, llm=llm, assumptions=overrides)
+        for count in counts
+        for llm in (llms or (None,))
     ]
     if fmt == "table":
         from sizing.report import Style, comparison_table, render_text

@@ -5,14 +5,28 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Literal
 
-from sizing.assumptions import DatabaseAssumptions, Tier, TrafficAssumptions
-from sizing.limits import TABLE_THROUGHPUT_QUOTA
-from sizing.plan import AutoScalingRange, DatabasePlan, Range
+from sizing.assumptions import DatabaseAssumptions
 from sizing.exact import ceil_scaled, exact
+from sizing.limits import TABLE_THROUGHPUT_QUOTA
+from sizing.load_profile import LoadProfile
+from sizing.plan import AutoScalingRange, CostItem, DatabasePlan, Range
 from sizing.pricing import RegionPrices
 
-ON_DEMAND_TIERS: tuple[Tier, ...] = ("small", "medium")
+BillingMode = Literal["PAY_PER_REQUEST", "PROVISIONED"]
+
+
+def _billing_mode(setting: str, on_demand: float, provisioned: float) -> tuple[BillingMode, str]:
+    """The cheaper mode on the day's profile, unless the assumptions fix one; ties go to on-demand (no floor to
+    outgrow, no scaling lag to absorb a spike)."""
+    costs = f"provisioned ${provisioned:,.2f} vs on-demand ${on_demand:,.2f} a month on this load profile"
+    if setting == "PROVISIONED" or setting == "PAY_PER_REQUEST":
+        return setting, f"set by database.billing_mode ({costs})"
+    if provisioned < on_demand:
+        return "PROVISIONED", f"provisioned with auto scaling: {costs}"
+    return "PAY_PER_REQUEST", (f"on-demand: {costs} (the capacity floor and scaling lag cost more than the requests "
+                               "at this load)")
 
 
 def read_units_per_read(db: DatabaseAssumptions) -> Fraction:
@@ -28,9 +42,8 @@ def write_units_per_write(db: DatabaseAssumptions) -> int:
 def plan_database(
     concurrent_users: int,
     total_users: int,
-    tier: Tier,
     db: DatabaseAssumptions,
-    traffic: TrafficAssumptions,
+    profile: LoadProfile,
     prices: RegionPrices,
 ) -> tuple[DatabasePlan, list[str]]:
     per_read, per_write = read_units_per_read(db), write_units_per_write(db)
@@ -48,29 +61,31 @@ def plan_database(
     read_scaling, write_scaling = autoscaling(rcu), autoscaling(wcu)
     storage_gib = total_users * db.storage_mib_per_user / 1024
     # Money is float (rounded to cents); only the capacity units above need exact arithmetic before ceil().
-    price, hours = prices.service, prices.hours_per_month
+    price, hours = prices.service, profile.hours_per_month
     storage = storage_gib * price("dynamodb_storage_gb_month")
     read_units, write_units = reads * float(per_read), writes * per_write
     reads_hourly, writes_hourly, target = read_units * 3600, write_units * 3600, db.target_utilization
+    requests_at_peak = (reads_hourly * price("dynamodb_on_demand_read_million")
+                        + writes_hourly * price("dynamodb_on_demand_write_million")) * hours / 1_000_000
+    rcu_hour, wcu_hour = price("dynamodb_provisioned_rcu_hour") * hours, price("dynamodb_provisioned_wcu_hour") * hours
 
     def on_demand(load: float) -> float:
-        requests = (reads_hourly * price("dynamodb_on_demand_read_million")
-                    + writes_hourly * price("dynamodb_on_demand_write_million"))
-        return requests * load * hours / 1_000_000 + storage
+        return requests_at_peak * load + storage
 
     def provisioned(load: float) -> float:
         # Target tracking keeps consumed/provisioned near the target, never below the scaling floor.
         rcu_held = max(read_scaling.min, read_units * load / target)
         wcu_held = max(write_scaling.min, write_units * load / target)
-        hourly = rcu_held * price("dynamodb_provisioned_rcu_hour") + wcu_held * price("dynamodb_provisioned_wcu_hour")
-        return hourly * hours + storage
+        return rcu_held * rcu_hour + wcu_held * wcu_hour + storage
 
     def monthly(cost: Callable[[float], float]) -> Range:
-        return Range(min=round(cost(traffic.duty_cycle), 2), max=round(cost(1.0), 2))
+        return Range(min=round(cost(profile.mean), 2), max=round(cost(1.0), 2))
 
-    mode = db.billing_mode
-    if mode == "auto":
-        mode = "PAY_PER_REQUEST" if tier in ON_DEMAND_TIERS else "PROVISIONED"
+    # Over the day: on-demand bills the requests (linear: the mean), provisioned what auto scaling holds each hour,
+    # scaling down an hour late (``LoadProfile.lagged``) and never below its floor.
+    expected_on_demand = round(on_demand(profile.mean), 2)
+    expected_provisioned = round(sum(provisioned(share) for share in profile.lagged) / len(profile.lagged), 2)
+    mode, reason = _billing_mode(db.billing_mode, expected_on_demand, expected_provisioned)
     warnings = [
         f"DynamoDB needs up to {peak:,} {kind} per second, above the default per-table quota of "
         f"{TABLE_THROUGHPUT_QUOTA:,}: request a quota increase or shard the table"
@@ -88,5 +103,19 @@ def plan_database(
         storage_gib=round(storage_gib, 2),
         monthly_usd_on_demand=monthly(on_demand),
         monthly_usd_provisioned=monthly(provisioned),
+        expected_monthly_usd_on_demand=expected_on_demand,
+        expected_monthly_usd_provisioned=expected_provisioned,
+        mode_reason=reason,
     )
     return plan, warnings
+
+
+def database_cost_items(plan: DatabasePlan) -> list[CostItem]:
+    on_demand = plan.billing_mode == "PAY_PER_REQUEST"
+    return [CostItem(
+        key="dynamodb",
+        item=f"DynamoDB ({'on-demand' if on_demand else 'provisioned'})",
+        monthly_usd=plan.monthly_usd_on_demand if on_demand else plan.monthly_usd_provisioned,
+        expected_monthly_usd=plan.expected_monthly_usd_on_demand if on_demand else plan.expected_monthly_usd_provisioned,
+        source="request, capacity-unit and storage list prices",
+    )]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sizing.plan import PodPlan, SizingPlan
+from sizing.plan import LLMPlan, PodPlan, SizingPlan
+
 
 def money(value: float, cents: bool | None = None) -> str:
     cents = value < 1_000 if cents is None else cents
@@ -16,6 +17,60 @@ def money_range(low: float, high: float) -> str:
     """Both ends in one precision, set by the larger: "$234 - $1,020", not "$234.62 - $1,020"."""
     cents = high < 1_000
     return money(low, cents) if low == high else f"{money(low, cents)} - {money(high, cents)}"
+
+
+def _count(value: float) -> str:
+    """Token volumes span 10^3 to 10^13: 1.4M, 50.6B read better than 50,589,000,000."""
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if value >= size:
+            return f"{value / size:,.1f}{suffix}"
+    return f"{value:,.0f}"
+
+
+def _quota_text(plan: LLMPlan) -> str:
+    quota, peak = plan.quota, plan.peak
+    if plan.counting == "input_output" and quota.input_tokens_per_minute is not None:
+        return (f"{_count(peak.input_tokens_per_minute)} in / {_count(peak.output_tokens_per_minute)} out of "
+                f"{_count(quota.input_tokens_per_minute)} / {_count(quota.output_tokens_per_minute or 0)} "
+                f"({quota.name})")
+    limit = _count(quota.tokens_per_minute) if quota.tokens_per_minute is not None else "unknown quota"
+    return f"{_count(peak.tokens_per_minute)} of {limit}"
+
+
+def llm_rows(plan: LLMPlan) -> list[tuple[str, str]]:
+    """The LLM panel's rows, shared by the terminal report and Markdown."""
+    prices = plan.price_per_million
+    burndown = f", output x{plan.output_burndown:g}" if plan.output_burndown != 1 else ""
+    return [
+        ("Model", f"{plan.provider_name} {plan.model}"),
+        ("Token Prices", f"${prices.input:g} in / ${prices.cached_input:g} cached / ${prices.output:g} out per 1M "
+                         f"({plan.prices_as_of})"),
+        ("Peak Turns/Second", f"{plan.peak.turns_per_second:,.1f} ({plan.peak.requests_per_minute:,.0f} requests/min)"),
+        ("Peak Tokens/Minute", _quota_text(plan) + burndown),
+        ("Open Streams", f"{plan.peak.open_streams:,.0f} at peak, {plan.peak.stream_seconds:.1f} s each "
+                         f"(p90 {plan.peak.stream_seconds_p90:.1f} s)"),
+        ("Monthly Tokens", f"{_count(plan.monthly.input_tokens.min)} - {_count(plan.monthly.input_tokens.max)} in, "
+                           f"{_count(plan.monthly.output_tokens.min)} - {_count(plan.monthly.output_tokens.max)} out"),
+        ("LLM Cost", f"{money_range(plan.monthly_usd.min, plan.monthly_usd.max)} / month "
+                     f"(${plan.turn_usd * 1000:,.2f} per 1,000 turns)"),
+    ]
+
+
+def choice_rows(plan: SizingPlan) -> list[tuple[str, str]]:
+    """One line per service choice: what was chosen and what it was weighed against."""
+    nodes = plan.nodes
+    node_line = f"{nodes.instance_type}: {money_range(nodes.monthly_usd.min, nodes.monthly_usd.max)} (min - max fleet)"
+    if nodes.pinned:
+        node_line += ", pinned"
+    elif nodes.alternatives:
+        other = nodes.alternatives[0]
+        node_line += (f" vs {other.instance_type}: {money_range(other.monthly_usd.min, other.monthly_usd.max)}, "
+                      "the next cheapest")
+    rows = [("Nodes", node_line), ("DynamoDB", plan.database.mode_reason), ("Cache", plan.cache.reason)]
+    if plan.llm is not None:
+        rows.append(("LLM", f"{plan.llm.model}: ${plan.llm.turn_usd * 1000:,.2f} per 1,000 turns "
+                            f"(--llm to compare others)"))
+    return rows
 
 
 def to_json(plan: SizingPlan) -> str:
@@ -116,18 +171,29 @@ def to_markdown(plan: SizingPlan) -> str:
                 ("Read / write capacity units", f"{db.read_capacity_units:,} / {db.write_capacity_units:,}"),
                 ("On-demand monthly", money_range(db.monthly_usd_on_demand.min, db.monthly_usd_on_demand.max)),
                 ("Provisioned monthly", money_range(db.monthly_usd_provisioned.min, db.monthly_usd_provisioned.max)),
-                ("ElastiCache", f"{cache.num_nodes} x {cache.node_type}" if cache.enabled else "off"),
+                ("DynamoDB mode choice", db.mode_reason),
+                ("ElastiCache", f"{cache.num_nodes} x {cache.node_type} ({cache.engine})" if cache.enabled else "off"),
+                ("ElastiCache choice", cache.reason),
             ],
             ("Item", "Value"),
         ),
+        "\n## LLM\n",
+        _md_table(llm_rows(plan.llm), ("Item", "Value")) if plan.llm else "None: sized without an LLM.",
         "\n## Monthly cost\n",
         _md_table(
-            [(item.item, money_range(item.monthly_usd.min, item.monthly_usd.max)) for item in cost.breakdown]
-            + [("**Total**", f"**{money_range(cost.monthly_usd.min, cost.monthly_usd.max)}**"),
-               ("Per registered user", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}")],
-            ("Service", "USD / month"),
+            [(item.item, money(item.expected_monthly_usd), money_range(item.monthly_usd.min, item.monthly_usd.max))
+             for item in cost.breakdown]
+            + [("Infrastructure subtotal", money(cost.infrastructure_expected_monthly_usd),
+                money_range(cost.infrastructure_monthly_usd.min, cost.infrastructure_monthly_usd.max)),
+               ("LLM subtotal", money(cost.llm_expected_monthly_usd),
+                money_range(cost.llm_monthly_usd.min, cost.llm_monthly_usd.max)),
+               ("**Total**", f"**{money(cost.expected_monthly_usd)}**",
+                f"**{money_range(cost.monthly_usd.min, cost.monthly_usd.max)}**"),
+               ("Per registered user", "", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}")],
+            ("Service", "Expected USD / month", "Min - max USD / month"),
         ),
-        f"\nOn-demand list prices as of {cost.prices_as_of}.\n",
+        f"\nOn-demand list prices as of {cost.prices_as_of}"
+        + (f"; LLM token prices from {plan.llm.prices_as_of}" if plan.llm else "") + ".\n",
     ]
     if plan.warnings:
         sections += ["\n## Warnings\n", "\n".join(f"- {w}" for w in plan.warnings) + "\n"]

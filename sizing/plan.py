@@ -71,6 +71,7 @@ class NodeOption(_Out):
     max_nodes: int
     monthly_usd: Range  # instances, root volumes and burstable CPU credits
     credits_monthly_usd: Range  # the burstable CPU credits part (0 for other types)
+    credits_expected_monthly_usd: float = 0.0  # the credits over the day's load profile
 
 
 class NodePlan(NodeOption):
@@ -105,26 +106,39 @@ class DatabasePlan(_Out):
     storage_gib: float
     monthly_usd_on_demand: Range
     monthly_usd_provisioned: Range
+    expected_monthly_usd_on_demand: float  # over the day's load profile
+    expected_monthly_usd_provisioned: float  # ditto, auto scaling following the profile an hour late
+    mode_reason: str  # why this billing mode, in one line
 
 
 class CachePlan(_Out):
     enabled: bool
+    engine: Literal["valkey", "redis"]
     node_type: str | None
     num_nodes: int
     shards: int
     replicas_per_shard: int
     required_memory_gib: float
-    usable_memory_gib_per_node: float
+    usable_memory_gib_per_node: float  # node memory x usable fraction x max memory use: what sessions may fill
     monthly_usd: float
+    reason: str  # why this layout, in one line
 
 
 class CostItem(_Out):
+    key: str  # stable machine name (``ec2_nodes``, ``llm_api``); ``item`` is the label a person reads
     item: str
     monthly_usd: Range
+    expected_monthly_usd: float  # over the day's load profile; min <= expected <= max
+    source: str = ""  # where the price came from
 
 
 class CostPlan(_Out):
-    monthly_usd: Range
+    expected_monthly_usd: float  # the bill to expect: the day's load profile, every line
+    monthly_usd: Range  # infrastructure + LLM, everything at its minimum / at its ceiling all month
+    infrastructure_monthly_usd: Range
+    llm_monthly_usd: Range
+    infrastructure_expected_monthly_usd: float
+    llm_expected_monthly_usd: float
     per_user_usd: Range
     breakdown: list[CostItem]
     prices_as_of: str
@@ -139,6 +153,66 @@ class NetworkPlan(_Out):
     vpc_ips_max: int
 
 
+class TokenPricesPerMillion(_Out):
+    input: float
+    cached_input: float
+    output: float
+
+
+class LLMPeak(_Out):
+    """At peak concurrency. Tokens per minute are counted the way the provider counts them against its quota."""
+
+    turns_per_second: float
+    requests_per_minute: float
+    tokens_per_minute: float
+    input_tokens_per_minute: float
+    output_tokens_per_minute: float
+    open_streams: float  # Little's law: turns/s x stream seconds
+    stream_seconds: float  # mean: time to first token + output tokens / stream speed
+    stream_seconds_p90: float  # with the 90th-percentile answer: what a draining pod must wait for
+
+
+class LLMMonthly(_Out):
+    turns: Range
+    input_tokens: Range
+    output_tokens: Range
+
+
+class LLMQuota(_Out):
+    """The quota compared with the peak; a null is a limit nobody published (the warnings name what to check)."""
+
+    tokens_per_minute: int | None
+    requests_per_minute: int | None
+    input_tokens_per_minute: int | None = None  # providers that limit input and output separately (Anthropic)
+    output_tokens_per_minute: int | None = None
+    name: str | None = None  # the Service Quotas quota or the usage tier
+    source: str
+
+
+class LLMSpeed(_Out):
+    time_to_first_token_s: float
+    output_tokens_per_s: float
+    source: str
+
+
+class LLMPlan(_Out):
+    provider: str
+    provider_name: str
+    model: str
+    priced_as: str
+    prices_as_of: str
+    price_per_million: TokenPricesPerMillion
+    turn_usd: float
+    counting: str  # how the provider counts tokens against the quota
+    output_burndown: float
+    speed: LLMSpeed
+    peak: LLMPeak
+    monthly: LLMMonthly
+    monthly_usd: Range
+    expected_monthly_usd: float
+    quota: LLMQuota
+
+
 class SizingPlan(_Out):
     tier: Tier
     workload: WorkloadSummary
@@ -150,6 +224,7 @@ class SizingPlan(_Out):
     cache: CachePlan
     network: NetworkPlan
     cost: CostPlan
+    llm: LLMPlan | None  # None: sized without an LLM (--llm none)
     warnings: list[str]
     assumptions: Assumptions
 

@@ -21,7 +21,36 @@ SERVICES = (
     "dynamodb_provisioned_rcu_hour",
     "dynamodb_provisioned_wcu_hour",
     "dynamodb_storage_gb_month",
+    "elasticache_valkey_discount",
 )
+
+
+class Egress(BaseModel):
+    """Internet data transfer out: a free allowance, then tiers of (up to GB a month, USD per GB); the last tier's
+    bound is None."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    free_gb: float
+    tiers: tuple[tuple[float | None, float], ...]
+
+    @model_validator(mode="after")
+    def _ascending_and_open_ended(self) -> Egress:
+        bounds = [bound for bound, _ in self.tiers]
+        if not bounds or bounds[-1] is not None or any(b is None for b in bounds[:-1]):
+            raise ValueError("internet_egress tiers must end with one open tier (null bound)")
+        if bounds[:-1] != sorted(bounds[:-1]):  # type: ignore[type-var]
+            raise ValueError("internet_egress tier bounds must ascend")
+        return self
+
+    def monthly_usd(self, gigabytes: float) -> float:
+        billable, cost, floor = max(0.0, gigabytes - self.free_gb), 0.0, 0.0
+        for bound, per_gb in self.tiers:
+            top = billable if bound is None else min(billable, bound)
+            if top > floor:
+                cost += (top - floor) * per_gb
+            floor = bound if bound is not None else floor
+        return cost
 
 
 class RegionPrices(BaseModel):
@@ -36,6 +65,11 @@ class RegionPrices(BaseModel):
     ec2_hour: dict[str, float]
     elasticache_hour: dict[str, float]
     burstable_surplus_vcpu_hour: dict[str, float]  # by family: t3, t3a, t4g
+    internet_egress: Egress
+
+    def __hash__(self) -> int:
+        # By identity: the engine caches per-price-table work, and a table passed in is never mutated (frozen).
+        return id(self)
 
     def service(self, name: str) -> float:
         return self.services[name]
@@ -55,6 +89,10 @@ class PriceTable(BaseModel):
     ec2_hour: dict[str, dict[str, float]]
     elasticache_hour: dict[str, dict[str, float]]
     burstable_surplus_vcpu_hour: dict[str, dict[str, float]]
+    internet_egress: dict[str, Egress]
+
+    def __hash__(self) -> int:
+        return id(self)
 
     @model_validator(mode="after")
     def _complete(self) -> PriceTable:
@@ -68,6 +106,7 @@ class PriceTable(BaseModel):
             (self.elasticache_hour, catalog.cache_node_types),
             (self.services, SERVICES),
             (self.burstable_surplus_vcpu_hour, {t.family for t in catalog.instance_types.values() if t.burstable}),
+            ({"internet_egress": self.internet_egress}, ("internet_egress",)),
         ):
             for name in names:
                 row = table.get(name)
@@ -81,8 +120,9 @@ class PriceTable(BaseModel):
 
 
 @cache
-def region_prices(region: str) -> RegionPrices:
-    table = load_prices()
+def region_prices(region: str, table: PriceTable | None = None) -> RegionPrices:
+    """One region's prices from ``table`` (default: the shipped snapshot)."""
+    table = table or load_prices()
     if region not in table.regions:
         raise SizingError(f"unsupported region {region!r}; supported: {', '.join(table.regions)}", field="region")
     return RegionPrices(
@@ -93,6 +133,7 @@ def region_prices(region: str) -> RegionPrices:
         ec2_hour={k: v[region] for k, v in table.ec2_hour.items()},
         elasticache_hour={k: v[region] for k, v in table.elasticache_hour.items()},
         burstable_surplus_vcpu_hour={k: v[region] for k, v in table.burstable_surplus_vcpu_hour.items()},
+        internet_egress=table.internet_egress[region],
     )
 
 

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from sizing.formats import money, money_range
+from sizing.formats import choice_rows, llm_rows, money, money_range
 from sizing.plan import PodPlan, SizingPlan
 
 TIER_BADGE = {"small": "🟢", "medium": "🟡", "large": "🟠", "enterprise": "🔴"}
@@ -75,9 +75,9 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
         for i, o in enumerate(nodes.alternatives)
     ]
     cache_text = (
-        f"{'✅ ' if style.fancy else ''}{cache.num_nodes} x {cache.node_type}"
-        + (f" ({cache.shards} shards)" if cache.shards > 1 else "")
-        + f", {money(cache.monthly_usd)}/month"
+        f"{'✅ ' if style.fancy else ''}{cache.num_nodes} x {cache.node_type} ({cache.engine}"
+        + (f", {cache.shards} shards" if cache.shards > 1 else "")
+        + f"), {money(cache.monthly_usd)}/month"
         if cache.enabled
         else f"{'❌ ' if style.fancy else ''}off"
     )
@@ -85,23 +85,36 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
         ("DynamoDB Mode", "On-Demand" if db.billing_mode == "PAY_PER_REQUEST" else "Provisioned + auto scaling"),
         ("Estimated RCU", f"{db.read_capacity_units:,}" + _scaling(db.billing_mode, db.read_autoscaling)),
         ("Estimated WCU", f"{db.write_capacity_units:,}" + _scaling(db.billing_mode, db.write_autoscaling)),
-        ("On-Demand Cost", money_range(db.monthly_usd_on_demand.min, db.monthly_usd_on_demand.max)),
-        ("Provisioned Cost", money_range(db.monthly_usd_provisioned.min, db.monthly_usd_provisioned.max)),
-        ("Redis Cache", cache_text),
+        ("On-Demand Cost", f"{money(db.expected_monthly_usd_on_demand)} expected "
+                           f"({money_range(db.monthly_usd_on_demand.min, db.monthly_usd_on_demand.max)})"),
+        ("Provisioned Cost", f"{money(db.expected_monthly_usd_provisioned)} expected "
+                             f"({money_range(db.monthly_usd_provisioned.min, db.monthly_usd_provisioned.max)})"),
+        ("Session Cache", cache_text),
     ]
-    breakdown = Table(box=None, show_header=False, padding=(0, 2))
-    breakdown.add_column()
-    breakdown.add_column(justify="right")
+    breakdown = Table(box=None, padding=(0, 2))
+    breakdown.add_column("Service")
+    breakdown.add_column("Expected", justify="right")
+    breakdown.add_column("Min - Max", justify="right")
     for item in cost.breakdown:
-        breakdown.add_row(item.item, money_range(item.monthly_usd.min, item.monthly_usd.max))
+        breakdown.add_row(item.item, money(item.expected_monthly_usd),
+                          money_range(item.monthly_usd.min, item.monthly_usd.max))
+    sources = f"Infrastructure: on-demand list prices, {w.region}, as of {cost.prices_as_of}"
+    if plan.llm is not None:
+        sources += f"; LLM tokens: {plan.llm.prices_as_of}"
     cost_body = Group(
         _grid([
-            ("Total (Monthly)", money_range(cost.monthly_usd.min, cost.monthly_usd.max)),
+            ("Expected (Monthly)", f"{money(cost.expected_monthly_usd)} on the day's load profile"),
+            ("Range (Monthly)", f"{money_range(cost.monthly_usd.min, cost.monthly_usd.max)} (all at minimum - all "
+                                "at the HPA ceiling)"),
+            ("Infrastructure", f"{money(cost.infrastructure_expected_monthly_usd)} expected "
+                               f"({money_range(cost.infrastructure_monthly_usd.min, cost.infrastructure_monthly_usd.max)})"),
+            ("LLM API", f"{money(cost.llm_expected_monthly_usd)} expected "
+                        f"({money_range(cost.llm_monthly_usd.min, cost.llm_monthly_usd.max)})"),
             ("Cost per User", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}"),
         ]),
         Text(""),
         breakdown,
-        Text(f"On-demand list prices, {w.region}, as of {cost.prices_as_of}", style="dim"),
+        Text(sources, style="dim"),
     )
     panels = [
         Panel(banner, box=style.box, expand=False),
@@ -116,7 +129,9 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
         _panel(style, "🎨", "Frontend Configuration", _grid(_pods(plan.frontend))),
         _panel(style, "🖥️", "Node Configuration", _grid(node_rows)),
         _panel(style, "🗄️", "Database Configuration", _grid(database_rows)),
+        _panel(style, "🤖", "LLM", _grid(llm_rows(plan.llm)) if plan.llm else Text("none: sized without an LLM")),
         _panel(style, "💰", "Cost Estimate", cost_body),
+        _panel(style, "🧭", "Why These Choices", _grid(choice_rows(plan))),
     ]
     if plan.warnings:
         panels.append(_panel(style, "⚠️", "Warnings", Text("\n".join(f"- {w}" for w in plan.warnings))))
@@ -127,6 +142,7 @@ def comparison_rows(plans: Sequence[SizingPlan]) -> list[list[str]]:
     """Scenarios as columns, so the eye reads a metric across loads: the seed's cost-estimation use case."""
     rows = [["", *(f"{p.workload.concurrent_users:,} users" for p in plans)]]
     metrics = [
+        ("LLM", lambda p: p.llm.model if p.llm else "none"),
         ("Tier", lambda p: p.tier),
         ("Backend pods", lambda p: f"{p.backend.min_replicas:,}-{p.backend.max_replicas:,}"),
         ("Frontend pods", lambda p: f"{p.frontend.min_replicas:,}-{p.frontend.max_replicas:,}"),
@@ -134,7 +150,12 @@ def comparison_rows(plans: Sequence[SizingPlan]) -> list[list[str]]:
         ("Nodes", lambda p: f"{p.nodes.min_nodes:,}-{p.nodes.max_nodes:,}"),
         ("DynamoDB mode", lambda p: "on-demand" if p.database.billing_mode == "PAY_PER_REQUEST" else "provisioned"),
         ("Cache", lambda p: f"{p.cache.num_nodes} x {p.cache.node_type}" if p.cache.enabled else "off"),
-        ("Monthly cost", lambda p: money_range(p.cost.monthly_usd.min, p.cost.monthly_usd.max)),
+        ("Infrastructure", lambda p: money_range(p.cost.infrastructure_monthly_usd.min,
+                                                 p.cost.infrastructure_monthly_usd.max)),
+        ("LLM API", lambda p: money_range(p.cost.llm_monthly_usd.min, p.cost.llm_monthly_usd.max)),
+        ("LLM peak TPM", lambda p: f"{p.llm.peak.tokens_per_minute:,.0f}" if p.llm else "-"),
+        ("Expected monthly", lambda p: money(p.cost.expected_monthly_usd)),
+        ("Monthly range", lambda p: money_range(p.cost.monthly_usd.min, p.cost.monthly_usd.max)),
         ("Per user", lambda p: f"${p.cost.per_user_usd.min:.4f}-${p.cost.per_user_usd.max:.4f}"),
     ]
     rows += [[label, *(value(p) for p in plans)] for label, value in metrics]

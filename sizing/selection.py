@@ -13,18 +13,20 @@ from itertools import islice
 from typing import NamedTuple
 
 from sizing.assumptions import Assumptions, DaemonSetAssumptions, Tier
-from sizing.catalog import InstanceType, load_catalog
+from sizing.catalog import Catalog
 from sizing.errors import SizingError
+from sizing.exact import exact
+from sizing.fleet_cost import Burst, FleetLoad, NodeMonth, burst, credits, expected_credits, node_month
 from sizing.limits import MAX_NODES_PER_GROUP, MAX_PLANNED_NODES, check_plannable
 from sizing.nodes import Allocatable, Packing, allocatable, pack, packing, workload_capacity
 from sizing.plan import NodeGroupPlan, NodeOption, NodePlan, PodPlan, Range
-from sizing.exact import exact
-from sizing.pricing import region_prices
+from sizing.pricing import RegionPrices
 
 ALTERNATIVES = 3
 SELECTION_RULE = (
     "cheapest monthly fleet: minimise (min-fleet cost + max-fleet cost), each = nodes x (on-demand price + gp3 root "
-    "volume + burstable CPU credits); ties go to the cheaper max fleet, then the newer generation, then the name"
+    "volume) + the fleet's burstable CPU credits; ties go to the cheaper max fleet, then the newer generation, then "
+    "the name"
 )
 
 
@@ -32,19 +34,12 @@ class Fleet(NamedTuple):
     """One type's fleet for the load, as plain numbers: ranking runs over the whole catalog on every plan."""
 
     score: float  # min-fleet + max-fleet monthly cost
-    max_cost: float
+    max_cost: float  # the max fleet at peak: instances, volumes, credits
     newer_first: int  # minus the generation, so c6i beats an equally priced c5
     name: str
     min_nodes: int
     max_nodes: int
-    node_min_monthly_usd: float  # per node of the min fleet: instance + volume + credits at average load
-    node_max_monthly_usd: float  # per node of the max fleet: the same at peak
-
-
-class NodeCosts(NamedTuple):
-    """Monthly cost of one node of a type: instance and volume, and burstable credits at average and peak load."""
-
-    base: float
+    min_cost: float  # the min fleet at the average load
     credits_min: float
     credits_max: float
 
@@ -54,14 +49,18 @@ Members = tuple[tuple[str, int], ...]  # (name, minus the generation) of the typ
 
 @cache
 def _capacity_classes(
-    arch: str, burstable_ok: bool, daemonsets: DaemonSetAssumptions, shapes: tuple[tuple[int, int], tuple[int, int]]
+    catalog: Catalog,
+    arch: str,
+    burstable_ok: bool,
+    daemonsets: DaemonSetAssumptions,
+    shapes: tuple[tuple[int, int], tuple[int, int]],
 ) -> tuple[tuple[Packing, Members], ...]:
     """Candidate types grouped by what they schedule, each group's packing prepared for these pod shapes.
 
     Depends on the assumptions only, never on the load, so it is computed once and reused by every plan.
     """
     classes: dict[Allocatable, list[tuple[str, int]]] = {}
-    for instance in load_catalog().instance_types.values():
+    for instance in catalog.instance_types.values():
         if instance.arch == arch and (burstable_ok or not instance.burstable):
             classes.setdefault(workload_capacity(instance, daemonsets), []).append(
                 (instance.name, -instance.generation)
@@ -74,36 +73,25 @@ def _shapes(backend: PodPlan, frontend: PodPlan) -> tuple[tuple[int, int], tuple
     return (backend.cpu_request_m, backend.memory_request_mib), (frontend.cpu_request_m, frontend.memory_request_mib)
 
 
-def credits_hourly(instance: InstanceType, busy_share: float, surplus_vcpu_hour: float) -> float:
-    """Surplus CPU credits of a burstable node running its vCPUs at ``busy_share``: what exceeds the baseline.
-
-    EKS launches T instances in unlimited mode, so a node busier than its baseline is billed per surplus vCPU-hour
-    instead of being throttled; non-burstable types cost nothing extra.
-    """
-    if instance.baseline_cpu is None:
-        return 0.0
-    return max(0.0, busy_share - instance.baseline_cpu) * instance.vcpu * surplus_vcpu_hour
+class NodeCosts(NamedTuple):
+    months: dict[str, NodeMonth]  # per type: one node-month, item by item (what the bill prints)
+    bases: dict[str, float]  # per type: one node-month in all
+    bursts: dict[str, Burst]  # per burstable type: its baseline and surplus price
 
 
 @cache
-def _node_costs(
-    region: str, node_disk_gib: int, daemonsets: DaemonSetAssumptions, hpa_target: float, duty_cycle: float
-) -> dict[str, NodeCosts]:
-    """Per node-month of every type. A busy node's CPU is its requests (pods and DaemonSets) at the HPA's target
-    utilisation; at the min fleet the load averages ``duty_cycle`` of that."""
-    prices = region_prices(region)
-    volume = node_disk_gib * prices.service("ebs_gp3_gb_month")
-    costs = {}
-    for name, instance in load_catalog().instance_types.items():
-        node = allocatable(instance)
-        busy = min(1.0, (node.cpu_m * hpa_target) / (instance.vcpu * 1000))
-        surplus = prices.burstable_surplus_vcpu_hour.get(instance.family, 0.0)
-        costs[name] = NodeCosts(
-            prices.monthly(prices.ec2_hour[name]) + volume,
-            prices.monthly(credits_hourly(instance, busy * duty_cycle, surplus)),
-            prices.monthly(credits_hourly(instance, busy, surplus)),
-        )
-    return costs
+def _node_costs(catalog: Catalog, prices: RegionPrices, node_disk_gib: int) -> NodeCosts:
+    months = {name: node_month(instance, prices, node_disk_gib) for name, instance in catalog.instance_types.items()}
+    bursts = {name: b for name, instance in catalog.instance_types.items() if (b := burst(instance, prices))}
+    return NodeCosts(months, {name: m.base for name, m in months.items()}, bursts)
+
+
+def _fleet_loads(backend: PodPlan, frontend: PodPlan, assumptions: Assumptions) -> tuple[FleetLoad, FleetLoad]:
+    """The min fleet's and the max fleet's pods: min replicas at peak, max replicas (the HPA ceiling)."""
+    daemonsets, target = assumptions.daemonsets.cpu_m, assumptions.hpa_target_cpu_percent / 100
+    at_min = backend.min_replicas * backend.cpu_request_m + frontend.min_replicas * frontend.cpu_request_m
+    at_max = backend.max_replicas * backend.cpu_request_m + frontend.max_replicas * frontend.cpu_request_m
+    return FleetLoad(at_min, daemonsets, target), FleetLoad(at_max, daemonsets, target)
 
 
 def _fleets(
@@ -111,10 +99,14 @@ def _fleets(
     backend: PodPlan,
     frontend: PodPlan,
     assumptions: Assumptions,
-    costs: dict[str, NodeCosts],
+    costs: NodeCosts,
 ) -> list[tuple]:
-    """Every feasible type's fleet, cheapest first, as tuples in ``Fleet``'s field order."""
+    """Every feasible type's fleet, cheapest first, as tuples in ``Fleet``'s field order.
+
+    The min fleet is costed at the average load (credits are not linear in it), the max fleet at peak."""
     buffer, floor = exact(assumptions.node_buffer), assumptions.min_nodes
+    bases, bursts, mean = costs.bases, costs.bursts, assumptions.traffic.duty_cycle
+    load_min, load_max = _fleet_loads(backend, frontend, assumptions)
     num, den = buffer.numerator, buffer.denominator
     fleets = []
     for plan, members in classes:
@@ -124,16 +116,19 @@ def _fleets(
             continue
         low, high = max(floor, -(-for_min * num // den)), max(floor, -(-for_max * num // den))
         for name, newer_first in members:
-            base, credits_min, credits_max = costs[name]
-            at_min, at_max = base + credits_min, base + credits_max
+            base = bases[name]
+            b = bursts.get(name)
+            credits_min = credits(b, low, load_min, mean) if b else 0.0
+            credits_max = credits(b, high, load_max, 1.0) if b else 0.0
+            at_min, at_max = low * base + credits_min, high * base + credits_max
             # A plain tuple in Fleet's field order: this loop runs for every type on every plan.
-            fleets.append((low * at_min + high * at_max, high * at_max, newer_first, name, low, high, at_min, at_max))
+            fleets.append((at_min + at_max, at_max, newer_first, name, low, high, at_min, credits_min, credits_max))
     fleets.sort()
     return fleets
 
 
-def _option(fleet: Fleet, region: str, costs: NodeCosts) -> NodeOption:
-    instance = load_catalog().instance(fleet.name)
+def _option(fleet: Fleet, catalog: Catalog, prices: RegionPrices) -> NodeOption:
+    instance = catalog.instance(fleet.name)
     node = allocatable(instance)
     return NodeOption(
         instance_type=fleet.name,
@@ -143,16 +138,11 @@ def _option(fleet: Fleet, region: str, costs: NodeCosts) -> NodeOption:
         max_pods=node.pods,
         allocatable_cpu_m=node.cpu_m,
         allocatable_memory_mib=node.memory_mib,
-        hourly_usd=region_prices(region).ec2_hour[fleet.name],
+        hourly_usd=prices.ec2_hour[fleet.name],
         min_nodes=fleet.min_nodes,
         max_nodes=fleet.max_nodes,
-        monthly_usd=Range(
-            min=round(fleet.min_nodes * fleet.node_min_monthly_usd, 2),
-            max=round(fleet.max_nodes * fleet.node_max_monthly_usd, 2),
-        ),
-        credits_monthly_usd=Range(
-            min=round(fleet.min_nodes * costs.credits_min, 2), max=round(fleet.max_nodes * costs.credits_max, 2)
-        ),
+        monthly_usd=Range(min=round(fleet.min_cost, 2), max=round(fleet.max_cost, 2)),
+        credits_monthly_usd=Range(min=round(fleet.credits_min, 2), max=round(fleet.credits_max, 2)),
     )
 
 
@@ -179,13 +169,13 @@ def plan_nodes(
     backend: PodPlan,
     frontend: PodPlan,
     assumptions: Assumptions,
-    region: str,
     arch: str | None,
     pinned: str | None,
-) -> tuple[NodePlan, list[str]]:
-    catalog = load_catalog()
-    costs = _node_costs(region, assumptions.node_disk_gib, assumptions.daemonsets,
-                        assumptions.hpa_target_cpu_percent / 100, assumptions.traffic.duty_cycle)
+    catalog: Catalog,
+    prices: RegionPrices,
+) -> tuple[NodePlan, NodeMonth, list[str]]:
+    """The chosen fleet, one of its node-months (what the bill multiplies), and warnings."""
+    costs = _node_costs(catalog, prices, assumptions.node_disk_gib)
     warnings = []
     if pinned is not None:
         instance = catalog.instance(pinned)
@@ -211,7 +201,7 @@ def plan_nodes(
             )
     arch = arch or "x86_64"
     ranked = _fleets(
-        _capacity_classes(arch, tier in assumptions.burstable_tiers, assumptions.daemonsets, _shapes(backend, frontend)),
+        _capacity_classes(catalog, arch, tier in assumptions.burstable_tiers, assumptions.daemonsets, _shapes(backend, frontend)),
         backend, frontend, assumptions, costs,
     )
     if pinned is None:
@@ -228,14 +218,16 @@ def plan_nodes(
             ("concurrent_users", "lower the load or raise the assumptions' users_per_pod")
         ),
     )
-    best = _option(chosen, region, costs[chosen.name])
+    best = _option(chosen, catalog, prices)
+    expected = expected_credits(costs.bursts.get(chosen.name), chosen.min_nodes,
+                                _fleet_loads(backend, frontend, assumptions)[0], assumptions.traffic.hourly_profile)
     others = islice((Fleet._make(f) for f in ranked if f[3] != chosen.name), ALTERNATIVES)
     plan = NodePlan(
-        **dict(best),
+        **{**dict(best), "credits_expected_monthly_usd": round(expected, 2)},
         pod_slots=workload_capacity(catalog.instance(chosen.name), assumptions.daemonsets).pods,
         pinned=pinned is not None,
         selection_rule="pinned by the user" if pinned is not None else SELECTION_RULE,
         groups=split_groups(chosen.name, chosen.min_nodes, chosen.max_nodes),
-        alternatives=[_option(f, region, costs[f.name]) for f in others],
+        alternatives=[_option(f, catalog, prices) for f in others],
     )
-    return plan, warnings
+    return plan, costs.months[chosen.name], warnings

@@ -6,9 +6,10 @@ import math
 from fractions import Fraction
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sizing.assumptions import Assumptions
+from sizing.llm.choice import DEFAULT_LLM, LLMChoice, parse_llm
 
 MAX_USERS = 10_000_000
 MAX_TOTAL_USERS = 100 * MAX_USERS
@@ -26,6 +27,10 @@ def merge_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str
     return merged
 
 
+# The inputs only: a derived value (traffic.duty_cycle) must follow an overridden profile, not pin the default's.
+_DEFAULTS = Assumptions().model_dump(exclude_computed_fields=True)
+
+
 class Workload(BaseModel):
     # Strict: `True` is not a user count, nor "1000" a number (the edges parse text before it gets here).
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
@@ -38,14 +43,30 @@ class Workload(BaseModel):
         default=None, description="node CPU architecture; None: x86_64, or the pinned instance type's"
     )
     instance_type: str | None = Field(default=None, description="pin the node type instead of choosing the cheapest")
+    llm: str | None = Field(
+        default=DEFAULT_LLM, description="PROVIDER:MODEL of the chat model; None (or 'none'): size without an LLM"
+    )
     assumptions: Assumptions = Assumptions()
+
+    @field_validator("llm", mode="before")
+    @classmethod
+    def _llm_choice(cls, value: Any) -> Any:
+        # Normalised once here ("AWS:x" -> "aws:x", "none" -> None), so the plan and the stack see one spelling.
+        if isinstance(value, str):
+            choice = parse_llm(value)
+            return None if choice is None else str(choice)
+        return value
+
+    @property
+    def llm_choice(self) -> LLMChoice | None:
+        return None if self.llm is None else parse_llm(self.llm)
 
     @model_validator(mode="before")
     @classmethod
     def _assumption_overrides(cls, data: Any) -> Any:
         # Accept a partial dict of assumptions (as read from a file or Pulumi config) and fill in the defaults.
         if isinstance(data, dict) and isinstance(data.get("assumptions"), dict):
-            data = {**data, "assumptions": merge_overrides(Assumptions().model_dump(), data["assumptions"])}
+            data = {**data, "assumptions": merge_overrides(_DEFAULTS, data["assumptions"])}
         return data
 
     @model_validator(mode="after")

@@ -9,8 +9,9 @@ import config
 from autoscaler import ClusterAutoscaler, version_for
 from cluster import Cluster, cluster_name_for, endpoint_warnings
 from data import Data, require_table_quota
+from llm_access import grace_seconds
 from network import Network, require_address_space
-from workloads import TERMINATION_GRACE_SECONDS, App, Workloads
+from workloads import App, Workloads
 
 settings = config.load()
 # Checked before anything is declared: an unpinned Kubernetes minor stops here, not halfway through an update.
@@ -57,14 +58,17 @@ ClusterAutoscaler(
     region=settings.workload.region,
     version=autoscaler_version,
     provider=cluster.provider,
-    # Scale-in waits for the app's pods to finish streaming, as long as they are given to.
-    pod_grace_seconds=TERMINATION_GRACE_SECONDS,
+    # Scale-in waits for the app's pods to finish streaming, as long as they are given to (workloads.py).
+    pod_grace_seconds=grace_seconds(plan.llm),
 )
 if settings.deploy_workloads:
     Workloads(
         "workloads",
-        backend=App("backend", settings.backend_image, plan.backend, plan.assumptions.hpa_target_cpu_percent),
-        frontend=App("frontend", settings.frontend_image, plan.frontend, plan.assumptions.hpa_target_cpu_percent),
+        backend=App("backend", settings.backend_image, plan.backend, plan.assumptions.hpa_target_cpu_percent,
+                    llm=plan.llm, calls_llm=True),
+        # The frontend relays the answer streams to the browser: it drains them too.
+        frontend=App("frontend", settings.frontend_image, plan.frontend, plan.assumptions.hpa_target_cpu_percent,
+                     llm=plan.llm),
         provider=cluster.provider,
         cluster_name=cluster.cluster_name,
         region=settings.workload.region,
@@ -74,12 +78,17 @@ if settings.deploy_workloads:
         cache_auth_token=data.cache_auth_token,
         cache_cluster_mode=data.cache_cluster_mode,
         vpc_cidr=settings.vpc_cidr,
+        llm_api_key=settings.llm_api_key,
     )
 
 pulumi.export("sizing", plan.model_dump(mode="json"))
 pulumi.export("tier", plan.tier)
 pulumi.export("monthlyCostMinUsd", plan.cost.monthly_usd.min)
 pulumi.export("monthlyCostMaxUsd", plan.cost.monthly_usd.max)
+pulumi.export("llmModel", f"{plan.llm.provider}:{plan.llm.model}" if plan.llm else "none")
+pulumi.export("llmMonthlyCostMinUsd", plan.cost.llm_monthly_usd.min)
+pulumi.export("llmMonthlyCostMaxUsd", plan.cost.llm_monthly_usd.max)
+pulumi.export("llmPeakTokensPerMinute", plan.llm.peak.tokens_per_minute if plan.llm else 0)
 pulumi.export("clusterName", cluster.cluster_name)
 pulumi.export("kubeconfig", cluster.kubeconfig)
 pulumi.export("nodeGroupNames", cluster.node_group_names)

@@ -52,6 +52,9 @@ KEYS: dict[str, Key] = {
     "arch": Key(
         "string", "", "CPU architecture of the nodes: x86_64 or arm64. Empty = the pinned instanceType's, else x86_64."
     ),
+    "llm": Key(
+        "string", "", "Chat model PROVIDER:MODEL (e.g. openai:gpt-4o-mini); none = no LLM. Empty = the default Bedrock model."
+    ),
     "assumptions": Key(
         "object", {}, "Overrides of any sizing assumption, e.g. {backend: {users_per_pod: 80}}; see sizing/assumptions.py."
     ),
@@ -98,6 +101,7 @@ NAMES = {
     "active_ratio": f"{PROJECT}:activeRatio",
     "instance_type": f"{PROJECT}:instanceType",
     "arch": f"{PROJECT}:arch",
+    "llm": f"{PROJECT}:llm",
     "assumptions": f"{PROJECT}:assumptions",
     "region": "aws:region",
 }
@@ -132,6 +136,8 @@ class Settings:
     node_update_max_unavailable_percent: int
     dynamodb_table_quota: int
     identity: AwsIdentity
+    # A provider other than Bedrock: its API key, a secret Output (never a plain value, never exported).
+    llm_api_key: pulumi.Output[str] | None = None
 
 
 def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None = None) -> Settings:
@@ -142,8 +148,9 @@ def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None =
     region = aws_config.get("region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if not region:
         raise ConfigError("aws:region: missing; set it with `pulumi config set aws:region us-east-1`")
+    workload = _workload(raw, region)
     return Settings(
-        workload=_workload(raw, region),
+        workload=workload,
         backend_image=_image(raw, "backendImage"),
         frontend_image=_image(raw, "frontendImage"),
         kubernetes_version=_kubernetes_version(raw["kubernetesVersion"]),
@@ -158,6 +165,7 @@ def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None =
         ),
         dynamodb_table_quota=_integer(raw["dynamodbTableQuota"], "dynamodbTableQuota", 1, 10_000_000),
         identity=aws_identity(aws_config),
+        llm_api_key=_llm_api_key(config, workload),
     )
 
 
@@ -191,6 +199,8 @@ def _workload(raw: dict[str, Any], region: str) -> Workload:
     # Unset, the engine takes the pinned type's architecture (or x86_64); set, it must agree with a pinned type.
     if raw["arch"]:
         fields["arch"] = raw["arch"]
+    if raw["llm"]:
+        fields["llm"] = raw["llm"]
     try:
         return Workload(**fields)
     except ValidationError as error:
@@ -200,6 +210,25 @@ def _workload(raw: dict[str, Any], region: str) -> Workload:
             keys = [NAMES[f] for f in ("total_users", "active_ratio") if f in fields] or [NAMES["concurrent_users"]]
             line = f"{' and '.join(keys)}: {line}"
         raise ConfigError(line) from None
+
+
+API_KEY = "llmApiKey"
+
+
+def _llm_api_key(config: pulumi.Config, workload: Workload) -> pulumi.Output[str] | None:
+    """Required for a model outside Bedrock (which uses the backend's IAM role), and only ever as a secret."""
+    choice = workload.llm_choice
+    key = f"{PROJECT}:{API_KEY}"
+    if choice is None or choice.bedrock:
+        return None
+    if config.get(API_KEY) in (None, ""):
+        raise ConfigError(
+            f"{key}: missing; the {choice.provider} model {choice.model} needs an API key: "
+            f"`pulumi config set --secret {key} <key>` (or use a Bedrock model, which needs none)"
+        )
+    if not pulumi.runtime.is_config_secret(key):
+        raise ConfigError(f"{key}: stored in plain text; set it again with `pulumi config set --secret {key} <key>`")
+    return config.require_secret(API_KEY)
 
 
 def _scalar(value: Any) -> Any:

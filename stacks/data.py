@@ -12,9 +12,9 @@ from config import PROJECT, ConfigError
 from sizing.plan import CachePlan, DatabasePlan
 
 CACHE_PORT = 6379
-# Redis OSS: the engine the plan's ElastiCache prices are for.
-CACHE_ENGINE = "redis"
-CACHE_ENGINE_VERSION = "7.1"
+# The engine the plan chose and priced (Valkey by default: Redis-compatible on the wire, 20% cheaper per node), its
+# version and the family of its default parameter groups.
+ENGINES = {"valkey": ("8.0", "valkey8"), "redis": ("7.1", "redis7")}
 # Cluster mode from the first shard on: going from one shard to several (and back) is then a change of
 # num_node_groups, resharded online, where switching cluster mode on is allowed only in steps (through
 # "compatible") and a new layout would replace the group and drop every session.
@@ -35,7 +35,7 @@ def cache_layout(plan: CachePlan) -> dict[str, Any]:
         "cluster_mode": "enabled" if CACHE_CLUSTER_MODE else "disabled",
         "num_node_groups": plan.shards,
         "replicas_per_node_group": plan.replicas_per_shard,
-        "parameter_group_name": "default.redis7.cluster.on",
+        "parameter_group_name": f"default.{ENGINES[plan.engine][1]}.cluster.on",
         "automatic_failover_enabled": True,
         "multi_az_enabled": plan.replicas_per_shard > 0,
     }
@@ -167,8 +167,8 @@ class Data(pulumi.ComponentResource):
             self.cache = aws.elasticache.ReplicationGroup(
                 f"{name}-cache",
                 description="chat-infra session cache",
-                engine=CACHE_ENGINE,
-                engine_version=CACHE_ENGINE_VERSION,
+                engine=cache.engine,
+                engine_version=ENGINES[cache.engine][0],
                 node_type=cache.node_type,
                 port=CACHE_PORT,
                 subnet_group_name=subnet_group.name,

@@ -15,7 +15,8 @@ import pulumi_kubernetes as k8s
 
 from cluster import assume_role_policy
 from data import CACHE_PORT
-from sizing.plan import PodPlan
+from llm_access import PRESTOP_SECONDS, SECRET_KEY, SECRET_NAME, bedrock_policy, grace_seconds, llm_env
+from sizing.plan import LLMPlan, PodPlan
 
 NAMESPACE = "chat-app"
 PORT = 8080
@@ -23,12 +24,6 @@ RUN_AS = 10001
 # Drains and node replacements may take out this share at once: under the plan's replica buffer (x1.3 backend,
 # x1.2 frontend) the remaining pods still carry the base load. Rounded up, so at least one pod.
 PDB_MAX_UNAVAILABLE = "10%"
-# A pod being stopped (rollout, scale-in, node drain) keeps this long to finish the responses it is streaming: an
-# LLM answer streams for seconds to minutes. The Cluster Autoscaler is told to wait as long (autoscaler.py).
-TERMINATION_GRACE_SECONDS = 300
-# Before SIGTERM, the pod keeps serving while the load balancer and the Service's endpoints stop sending it new
-# requests (a built-in sleep: no shell needed in the image).
-PRE_STOP_SLEEP_SECONDS = 10
 # The Kubernetes Secret holding the cache's AUTH token, and its key.
 CACHE_AUTH_SECRET = "cache-auth"
 CACHE_AUTH_KEY = "token"
@@ -48,6 +43,9 @@ class App:
     # The HPA's CPU target, from the plan's assumptions (the same figure the sizing priced burstable credits at).
     # Below 100% so a pod's burst is absorbed while a new one starts; the plan's max replicas bound the scaling.
     cpu_target_percent: int
+    # The plan's LLM: its answer streams set how long a stopping pod drains; the app that calls it gets its env.
+    llm: LLMPlan | None = None
+    calls_llm: bool = False
 
 
 def labels(app: str) -> dict[str, str]:
@@ -72,8 +70,12 @@ def container(app: App, env: dict[str, Any], secret_env: dict[str, tuple[str, st
         "name": app.name,
         "image": app.image,
         "ports": [{"name": "http", "container_port": PORT, "protocol": "TCP"}],
-        "env": [{"name": key, "value": value} for key, value in env.items()] + secrets,
+        "env": [{"name": key, "value": value} for key, value in env.items()]
+        + secrets
+        + (llm_env(app.llm) if app.calls_llm else []),
         "resources": resources(app.pod),
+        # Out of the Service's endpoints before SIGTERM, so no new stream lands on a pod that is stopping.
+        "lifecycle": {"pre_stop": {"sleep": {"seconds": PRESTOP_SECONDS}}},
         "security_context": {
             "run_as_non_root": True,
             "run_as_user": RUN_AS,
@@ -84,7 +86,6 @@ def container(app: App, env: dict[str, Any], secret_env: dict[str, tuple[str, st
             "seccomp_profile": {"type": "RuntimeDefault"},
         },
         "readiness_probe": {"tcp_socket": {"port": "http"}, "period_seconds": 5},
-        "lifecycle": {"pre_stop": {"sleep": {"seconds": PRE_STOP_SLEEP_SECONDS}}},
         "liveness_probe": {"tcp_socket": {"port": "http"}, "initial_delay_seconds": 10, "period_seconds": 10},
         # The root filesystem is read-only: scratch space lives here.
         "volume_mounts": [{"name": "tmp", "mount_path": "/tmp"}],
@@ -105,9 +106,10 @@ def deployment_spec(
         "template": {
             "metadata": {"labels": selector},
             "spec": {
+                # Scale-in and rollouts wait for the answers in flight instead of cutting them off.
+                "termination_grace_period_seconds": grace_seconds(app.llm),
                 "service_account_name": app.name,
                 "automount_service_account_token": False,
-                "termination_grace_period_seconds": TERMINATION_GRACE_SECONDS,
                 "security_context": {
                     "run_as_non_root": True,
                     "run_as_user": RUN_AS,
@@ -238,9 +240,11 @@ class Workloads(pulumi.ComponentResource):
         cache_auth_token: pulumi.Input[str] | None,
         cache_cluster_mode: bool,
         vpc_cidr: str,
+        llm_api_key: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("chat-infra:workloads:Workloads", name, None, opts)
+        llm = backend.llm
         # The cluster's provider (Cluster.provider) waits for the nodes and add-ons, so every object below does too.
         child = pulumi.ResourceOptions(parent=self, provider=provider)
 
@@ -269,6 +273,18 @@ class Workloads(pulumi.ComponentResource):
             policy=pulumi.Output.from_input(table_arn).apply(table_access_policy),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        if llm is not None and llm.provider == "aws":
+            # Bedrock is called with the same role: invoke rights on exactly the plan's model, nothing wider.
+            caller = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+            partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
+            aws.iam.RolePolicy(
+                f"{name}-backend-model-access",
+                role=backend_role.id,
+                policy=pulumi.Output.all(caller.account_id, partition).apply(
+                    lambda args: bedrock_policy(llm.model, region, args[0], args[1])
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         backend_identity = aws.eks.PodIdentityAssociation(
             f"{name}-backend-identity",
             cluster_name=cluster_name,
@@ -319,6 +335,18 @@ class Workloads(pulumi.ComponentResource):
                 spec=spec,
                 opts=in_namespace,
             )
+        needs_key: list[pulumi.Resource] = []
+        if llm is not None and llm.provider != "aws":
+            # Another provider's API key: a secret in config, a Secret in the cluster, an env var by reference only.
+            if llm_api_key is None:
+                raise ValueError("a non-Bedrock model needs its API key (config.load checks chat-infra:llmApiKey)")
+            needs_key.append(k8s.core.v1.Secret(
+                f"{name}-llm-api-key",
+                metadata={"name": SECRET_NAME, "namespace": NAMESPACE, "labels": labels(backend.name)},
+                type="Opaque",
+                string_data={SECRET_KEY: pulumi.Output.secret(llm_api_key)},
+                opts=in_namespace,
+            ))
         self.deployments: dict[str, k8s.apps.v1.Deployment] = {}
         for app, public in ((backend, False), (frontend, True)):
             metadata = {"name": app.name, "namespace": NAMESPACE, "labels": labels(app.name)}
@@ -327,8 +355,8 @@ class Workloads(pulumi.ComponentResource):
             )
             # Pod Identity credentials are injected when a pod is created: the backend's first pods must not start
             # before their association exists, or they would run without table access until restarted. Nor before
-            # the Secret their environment reads.
-            needs = backend_needs if app is backend else []
+            # the Secrets their environment reads.
+            needs = [*backend_needs, *needs_key] if app is backend else []
             deployment = k8s.apps.v1.Deployment(
                 f"{name}-{app.name}",
                 metadata=metadata,

@@ -25,8 +25,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 STACKS_DIR = REPO_ROOT / "stacks"
 PROJECT = "chat-infra"
 STACK = "test"
+ACCOUNT_ID = "123456789012"
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"]
-ACCOUNT = "123456789012"
+ACCOUNT = ACCOUNT_ID
 # Who the mocked AWS provider runs as: a role assumed by CI, as `aws sts get-caller-identity` reports it.
 DEPLOYER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/deployer"
 DEPLOYER_SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer/ci-run"
@@ -193,6 +194,7 @@ def run_program(
     program: Path | str = STACKS_DIR,
     region: str | None = "us-east-1",
     mocks: StackMocks | None = None,
+    secret_keys: list[str] | None = None,
 ) -> Run:
     """Run the program once, the current Pulumi way: a fresh event loop and fresh settings, mocks, preview=False.
 
@@ -207,7 +209,9 @@ def run_program(
     try:
         pulumi.runtime.reset_options(project=PROJECT, stack=STACK, preview=False)
         values = {**({"aws:region": region} if region else {}), **config}
-        pulumi.runtime.set_all_config(config_values(values), [])
+        pulumi.runtime.set_all_config(config_values(values), [
+            key if ":" in key else f"{PROJECT}:{key}" for key in (secret_keys or [])
+        ])
         mocks = mocks if mocks is not None else StackMocks()
         monitor = RecordingMonitor(mocks)
         pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor, logger=logger)

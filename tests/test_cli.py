@@ -102,7 +102,8 @@ def test_compare_shows_scenarios_side_by_side(capsys):
     assert code == 0
     header = next(line for line in out.splitlines() if "300 users" in line)
     assert header.index("300 users") < header.index("1,500 users") < header.index("5,000 users")
-    for label in ("Tier", "Backend pods", "Instance type", "Nodes", "DynamoDB mode", "Monthly cost"):
+    for label in ("Tier", "Backend pods", "Instance type", "Nodes", "DynamoDB mode", "Expected monthly",
+                  "Monthly range"):
         assert label in out
     code, out, _ = run(capsys, "compare", "300", "1500", "-f", "json")
     assert json.loads(out) == [expected(concurrent_users=300), expected(concurrent_users=1500)]

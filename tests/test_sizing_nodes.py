@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sizing import SizingError, Workload, calculate
+from sizing.assumptions import DEFAULT_HOURLY_PROFILE
 from sizing.catalog import load_catalog
 from sizing.limits import MAX_NODES_PER_GROUP
 from sizing.nodes import Allocatable, PodShape, allocatable, kube_reserved_cpu_m, nodes_to_pack, workload_capacity
@@ -156,15 +157,21 @@ def test_cheapest_fleet_is_chosen_and_runner_ups_are_reported():
 def test_fleet_cost_is_nodes_times_price_volume_and_credits():
     plan = calculate(Workload(concurrent_users=1_000))
     nodes = plan.nodes
-    assert nodes.instance_type == "t3a.medium"
-    # A busy node runs its requests at the HPA's 70% target: 1,930m allocatable x 0.7 of 2,000m = 67.55% of its
-    # vCPUs, 47.55 points above the t3a.medium's 20% baseline, billed at $0.05 per surplus vCPU-hour.
-    credits_peak = (1930 * 0.7 / 2000 - 0.20) * 2 * 0.05 * 730
-    credits_average = (1930 * 0.7 / 2000 * 0.5 - 0.20) * 2 * 0.05 * 730  # duty cycle 0.5 at the min fleet
-    assert nodes.credits_monthly_usd.max == pytest.approx(nodes.max_nodes * credits_peak, abs=0.01)
-    assert nodes.credits_monthly_usd.min == pytest.approx(nodes.min_nodes * credits_average, abs=0.01)
+    assert (nodes.instance_type, nodes.min_nodes, nodes.max_nodes) == ("t3a.medium", 6, 16)
+    # Credits from the pods' requests at the HPA's 70% target: the min fleet holds 13 backend x 500m + 3 frontend x
+    # 200m = 7,100m, the max fleet 39 x 500m + 6 x 200m = 20,700m; every node runs 200m of DaemonSets. A t3a.medium
+    # has a 20% baseline of 2 vCPUs (0.4 vCPU) and surplus vCPU-hours cost $0.05.
+    def credits(pods_cpu_m, nodes, load):
+        used = (load * pods_cpu_m + nodes * 200) * 0.7 / 1000
+        return max(0.0, used - nodes * 0.4) * 0.05 * 730
+
+    assert nodes.credits_monthly_usd.max == pytest.approx(credits(20_700, 16, 1.0), abs=0.01)  # $377.05
+    assert nodes.credits_monthly_usd.min == pytest.approx(credits(7_100, 6, 0.5), abs=0.01)  # average load: $33.76
+    expected = sum(credits(7_100, 6, share) for share in DEFAULT_HOURLY_PROFILE) / 24
+    assert nodes.credits_expected_monthly_usd == pytest.approx(expected, abs=0.01)
+    assert nodes.credits_monthly_usd.min <= nodes.credits_expected_monthly_usd <= nodes.credits_monthly_usd.max
     per_node = nodes.hourly_usd * 730 + 20 * 0.08
-    assert nodes.monthly_usd.max == pytest.approx(nodes.max_nodes * (per_node + credits_peak), abs=0.01)
+    assert nodes.monthly_usd.max == pytest.approx(16 * per_node + credits(20_700, 16, 1.0), abs=0.01)
 
 
 def test_non_burstable_types_pay_no_credits():
@@ -244,4 +251,4 @@ def test_split_groups_is_even_and_complete():
 def test_kubernetes_cluster_limits_warn():
     plan = calculate(Workload(concurrent_users=10_000_000))
     assert any("pods Kubernetes supports" in w for w in plan.warnings)
-    assert not calculate(Workload(concurrent_users=1_000)).warnings
+    assert not calculate(Workload(concurrent_users=1_000, llm=None)).warnings

@@ -1,5 +1,7 @@
 """DynamoDB, ElastiCache, network and cost, checked against the price table by hand."""
 
+import math
+
 import pytest
 
 from sizing import SizingError, Workload, calculate
@@ -29,10 +31,14 @@ def test_item_size_and_consistency_change_the_units():
     assert db.write_capacity_units == 300  # 100 writes x 3 WCU
 
 
-@pytest.mark.parametrize(("users", "mode"), [(300, "PAY_PER_REQUEST"), (2_499, "PAY_PER_REQUEST"),
-                                             (2_500, "PROVISIONED"), (50_000, "PROVISIONED")])
-def test_billing_mode_by_tier(users, mode):
-    assert calculate(Workload(concurrent_users=users)).database.billing_mode == mode
+@pytest.mark.parametrize("users", [10, 300, 2_499, 2_500, 50_000])
+def test_billing_mode_is_the_cheaper_on_the_load_profile(users):
+    db = calculate(Workload(concurrent_users=users)).database
+    cheaper = ("PROVISIONED" if db.expected_monthly_usd_provisioned < db.expected_monthly_usd_on_demand
+               else "PAY_PER_REQUEST")
+    assert db.billing_mode == cheaper
+    assert f"${db.expected_monthly_usd_provisioned:,.2f}" in db.mode_reason
+    assert f"${db.expected_monthly_usd_on_demand:,.2f}" in db.mode_reason
 
 
 def test_billing_mode_is_tunable_and_both_costs_are_shown():
@@ -55,7 +61,7 @@ def test_dynamodb_prices_by_hand():
 
 
 def test_dynamodb_quota_warning():
-    assert not [w for w in calculate(Workload(concurrent_users=50_000)).warnings if "DynamoDB" in w]
+    assert not [w for w in calculate(Workload(concurrent_users=50_000, llm=None)).warnings if "DynamoDB" in w]
     plan = calculate(Workload(concurrent_users=200_000))
     assert any("read units" in w and "40,000" in w for w in plan.warnings)
 
@@ -83,32 +89,50 @@ def test_the_max_fleets_vcpus_are_reported_and_warned_about_above_the_assumed_ec
     assert (unchanged.nodes, unchanged.cost) == (plan.nodes, plan.cost)
 
 
-def test_cache_off_for_small_on_from_medium():
+def test_cache_off_for_small_on_from_medium_with_a_replica():
     assert not calculate(Workload(concurrent_users=499)).cache.enabled
     cache = calculate(Workload(concurrent_users=500)).cache
-    assert cache.enabled and cache.num_nodes == 1 and cache.replicas_per_shard == 0
+    assert cache.enabled and cache.num_nodes == 2 and cache.replicas_per_shard == 1
     forced = calculate(Workload(concurrent_users=100, assumptions={"cache": {"enabled": True}})).cache
     assert forced.enabled
     assert not calculate(Workload(concurrent_users=5_000, assumptions={"cache": {"enabled": False}})).cache.enabled
 
 
-def test_cache_is_the_cheapest_node_that_holds_every_session():
-    for users in (1_000, 8_000, 60_000):
+def test_cache_is_the_cheapest_layout_that_holds_every_session_with_headroom():
+    catalog = load_catalog()
+    floor = catalog.cache_node("cache.t3.small").memory_gib
+    for users in (1_000, 20_000, 100_000, 1_000_000):
         plan = calculate(Workload(concurrent_users=users))
-        cache, catalog = plan.cache, load_catalog()
-        floor = catalog.cache_node("cache.t3.small").memory_gib
-        holding = [n for n in catalog.cache_node_types.values()
-                   if n.memory_gib >= floor and n.memory_gib * 0.75 >= cache.required_memory_gib]
-        cheapest = min(holding, key=lambda n: (PRICES.elasticache_hour[n.name], n.name))
-        assert cache.node_type == cheapest.name, users
-        assert cache.usable_memory_gib_per_node >= cache.required_memory_gib
+        cache = plan.cache
+        per_shard = 2  # a replica from the medium tier up
+        required = users * 0.5 / 1024  # GiB of sessions
+        # Each node may fill 80% of the 75% of its memory left for data; Valkey nodes cost 20% less than Redis OSS.
+        layouts = sorted(
+            (round(math.ceil(required / (n.memory_gib * 0.75 * 0.8)) * per_shard
+                   * PRICES.elasticache_hour[n.name] * 0.8 * 730, 2),
+             math.ceil(required / (n.memory_gib * 0.75 * 0.8)), n.name)
+            for n in catalog.cache_node_types.values() if n.memory_gib >= floor
+        )
+        monthly, shards, name = layouts[0]
+        assert (cache.node_type, cache.shards, cache.monthly_usd) == (name, shards, monthly), users
+        assert cache.engine == "valkey" and cache.num_nodes == shards * per_shard
+        assert cache.required_memory_gib <= 0.8 * cache.shards * catalog.cache_node(name).memory_gib * 0.75 + 1e-9
 
 
-def test_cache_replica_from_large_and_sharding_when_no_node_holds_it():
-    assert calculate(Workload(concurrent_users=2_500)).cache.num_nodes == 2
-    cache = calculate(Workload(concurrent_users=1_000_000)).cache
-    assert cache.shards > 1 and cache.num_nodes == cache.shards * 2
-    assert cache.shards * cache.usable_memory_gib_per_node >= cache.required_memory_gib
+def test_sharding_wins_when_it_is_cheaper_than_one_big_node():
+    # 100,000 users hold 48.8 GiB: 4 shards of cache.r6g.xlarge (26.32 GiB, 15.8 usable) cost less than one
+    # cache.r6g.4xlarge (105.81 GiB) pair, which the old single-node-first rule took.
+    cache = calculate(Workload(concurrent_users=100_000)).cache
+    assert cache.shards > 1
+    assert "vs 2 x cache.r" in cache.reason
+
+
+def test_redis_costs_a_quarter_more_than_valkey_on_the_same_nodes():
+    valkey = calculate(Workload(concurrent_users=8_000)).cache
+    redis = calculate(Workload(concurrent_users=8_000, assumptions={"cache": {"engine": "redis"}})).cache
+    assert (redis.node_type, redis.num_nodes) == (valkey.node_type, valkey.num_nodes)
+    assert redis.monthly_usd == pytest.approx(valkey.monthly_usd / 0.8, abs=0.02)
+    assert redis.engine == "redis"
 
 
 def test_unknown_cache_floor_is_an_error():
@@ -128,7 +152,11 @@ def test_cost_breakdown_by_hand():
     cost = plan.cost
     assert [i.item for i in cost.breakdown] == [
         "EKS control plane", "EC2 nodes", "Node EBS volumes (gp3)", "Burstable CPU credits", "NAT gateway (1)",
-        "Load balancer (NLB)", "DynamoDB (on-demand)", "ElastiCache"]
+        "Load balancer (NLB)", "Internet data transfer out", "DynamoDB (provisioned)", "ElastiCache (Valkey)",
+        "LLM API tokens"]
+    assert [i.key for i in cost.breakdown] == [
+        "eks_control_plane", "ec2_nodes", "ebs_volumes", "burstable_credits", "nat_gateways", "load_balancer",
+        "data_transfer", "dynamodb", "elasticache", "llm_api"]
     assert item(plan, "Burstable").monthly_usd == plan.nodes.credits_monthly_usd
     assert item(plan, "EKS").monthly_usd.max == pytest.approx(0.10 * 730)
     nodes = plan.nodes
@@ -143,7 +171,9 @@ def test_cost_breakdown_by_hand():
     assert lcus == pytest.approx(5.76)
     assert item(plan, "Load").monthly_usd.max == pytest.approx((0.0225 + lcus * 0.006) * 730, abs=0.01)
     assert item(plan, "ElastiCache").monthly_usd.max == pytest.approx(
-        PRICES.elasticache_hour[plan.cache.node_type] * 730, abs=0.01)
+        2 * PRICES.elasticache_hour[plan.cache.node_type] * 0.8 * 730, abs=0.01)  # a Valkey pair
+    # 50 requests/s x 32 KB out to the internet all month = 4,204.8 GB; the first 100 GB are free, the rest $0.09.
+    assert item(plan, "Internet").monthly_usd.max == pytest.approx((50 * 32 * 730 * 3600 / 1e6 - 100) * 0.09, abs=0.01)
     assert cost.monthly_usd.min == pytest.approx(sum(i.monthly_usd.min for i in cost.breakdown), abs=0.02)
     assert cost.monthly_usd.max == pytest.approx(sum(i.monthly_usd.max for i in cost.breakdown), abs=0.02)
     assert cost.per_user_usd.max == pytest.approx(cost.monthly_usd.max / 10_000, abs=1e-4)

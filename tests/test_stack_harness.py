@@ -29,7 +29,7 @@ def test_a_failure_inside_an_apply_fails_the_run(tmp_path):
 
 
 def test_an_unmocked_provider_call_fails_the_run(tmp_path):
-    body = "aws.s3.Bucket('b')\npulumi.export('id', aws.get_region().region)\n"
+    body = "aws.s3.Bucket('b')\npulumi.export('id', aws.get_region().name)\n"
     with pytest.raises(UnmockedCall, match="getRegion"):
         run_program({}, program=program(tmp_path, body))
 

@@ -94,6 +94,8 @@ def cache(**kw) -> CachePlan:
         required_memory_gib=1,
         usable_memory_gib_per_node=9.8,
         monthly_usd=1,
+        engine="valkey",
+        reason="test",
     )
     return CachePlan(**{**base, **kw})
 
@@ -118,7 +120,8 @@ def test_every_shape_is_cluster_mode_so_only_the_counts_differ(shards, replicas)
     one = data.cache_layout(cache())
     # Growing from one shard to several changes num_node_groups and replicas, both updated in place, nothing else.
     assert {k for k in layout if layout[k] != one[k]} <= {"num_node_groups", "replicas_per_node_group", "multi_az_enabled"}
-    assert layout["parameter_group_name"] == "default.redis7.cluster.on"
+    assert layout["parameter_group_name"] == "default.valkey8.cluster.on"
+    assert data.cache_layout(cache(engine="redis"))["parameter_group_name"] == "default.redis7.cluster.on"
     assert "num_cache_clusters" not in layout
 
 

@@ -22,11 +22,16 @@ import cluster as stack_cluster  # noqa: E402  (stacks/cluster.py)
 import config as stack_config  # noqa: E402  (stacks/config.py)
 import network as stack_network  # noqa: E402  (stacks/network.py)
 
+# Quiet all day but one evening hour: DynamoDB's auto-scaling floor and lag cost more than on-demand requests.
+SPIKY_DAY = [0.02] * 21 + [1.0] + [0.02] * 2
 LOADS = {
-    "small-300": {"concurrentUsers": 300, "totalUsers": 3000},
+    "small-300": {"concurrentUsers": 300, "totalUsers": 3000,
+                  "assumptions": {"traffic": {"hourly_profile": SPIKY_DAY}}},
     "medium-1000": {"concurrentUsers": 1000, "totalUsers": 10000},
     # A non-default HPA target: the deployed HPAs must follow the plan's assumption, not a constant.
-    "large-8000": {"concurrentUsers": 8000, "totalUsers": 80000, "assumptions": {"hpa_target_cpu_percent": 60}},
+    # Redis OSS instead of the default Valkey: the stack deploys the engine the plan priced.
+    "large-8000": {"concurrentUsers": 8000, "totalUsers": 80000,
+                   "assumptions": {"hpa_target_cpu_percent": 60, "cache": {"engine": "redis"}}},
     # The largest load here, whose max fleet the default /16 can still address (see test_stack_config for 1,000,000
     # users, which it cannot). Sessions of 1 MiB, not the default 0.5, so the cache must shard. Its table may need
     # 107,143 RCU, so the per-table quota is raised as AWS would have to (without it, the preview stops).
@@ -79,6 +84,7 @@ def test_the_loads_cover_every_shape_of_plan():
     assert {p.database.billing_mode for p in plans} == {"PAY_PER_REQUEST", "PROVISIONED"}
     assert any(not p.cache.enabled for p in plans) and any(p.cache.shards == 1 and p.cache.enabled for p in plans)
     assert any(p.cache.shards > 1 for p in plans)
+    assert {p.cache.engine for p in plans if p.cache.enabled} == {"valkey", "redis"}
     assert {p.network.nat_gateways for p in plans} == {1, 3}
     assert any(len(p.nodes.groups) > 1 for p in plans), "no load above the 450-node group limit"
     assert any(p.warnings for p in plans), "no load whose warnings the preview must show"
@@ -272,7 +278,12 @@ def test_the_cache_has_the_plans_node_type_and_count_or_does_not_exist(case):
         return
     group = run.one(REPLICATION_GROUP).inputs
     assert group["nodeType"] == cache.node_type
+    # The engine the plan priced, at a version whose default parameter group family the group names.
+    assert (group["engine"], group["engineVersion"]) == {"valkey": ("valkey", "8.0"), "redis": ("redis", "7.1")}[
+        cache.engine]
+    family = {"valkey": "default.valkey8", "redis": "default.redis7"}[cache.engine]
     # Cluster mode for one shard as for many: the shard count is the only thing that grows.
+    assert group["parameterGroupName"] == f"{family}.cluster.on"
     assert (group["numNodeGroups"], group["replicasPerNodeGroup"]) == (cache.shards, cache.replicas_per_shard)
     assert group["numNodeGroups"] * (1 + group["replicasPerNodeGroup"]) == cache.num_nodes
     assert group["clusterMode"] == "enabled" and "numCacheClusters" not in group
@@ -511,6 +522,7 @@ def test_every_provider_call_is_one_the_mocks_answer_on_purpose(case):
         "aws:eks/getAddonVersion:getAddonVersion",
         "aws:iam/getSessionContext:getSessionContext",
         "aws:index/getAvailabilityZones:getAvailabilityZones",
+        # Who deploys (the default admin), and the account id in the Bedrock inference profile's ARN.
         "aws:index/getCallerIdentity:getCallerIdentity",
         "aws:index/getPartition:getPartition",
     ]

@@ -1,0 +1,91 @@
+"""What one node, the fleet's CPU bursts and the cluster around them cost a month: the one definition selection ranks
+by and the bill prints, so the fleet that wins is the fleet that is billed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from sizing.catalog import InstanceType
+from sizing.plan import CostItem, NodePlan, Range
+from sizing.pricing import RegionPrices
+
+PRICE_SOURCE = "on-demand list price"
+
+
+class NodeMonth(NamedTuple):
+    """One node-month: the instance and its gp3 root volume."""
+
+    instance: float
+    volume: float
+
+    @property
+    def base(self) -> float:
+        return self.instance + self.volume
+
+
+class Burst(NamedTuple):
+    """A burstable type's CPU baseline per node and the price of a vCPU-month above it (EKS launches T instances in
+    unlimited mode, so a node busier than its baseline is billed for surplus credits instead of being throttled)."""
+
+    baseline_vcpu: float
+    vcpu_month_usd: float
+
+
+class FleetLoad(NamedTuple):
+    """The CPU a fleet's pods ask for: what the HPA keeps at its target utilisation at peak."""
+
+    pods_cpu_m: int  # the application pods' requests
+    daemonset_cpu_m: int  # per node
+    target: float  # HPA target, a share of the requests
+
+
+def node_month(instance: InstanceType, prices: RegionPrices, disk_gib: int) -> NodeMonth:
+    return NodeMonth(prices.monthly(prices.ec2_hour[instance.name]), disk_gib * prices.service("ebs_gp3_gb_month"))
+
+
+def burst(instance: InstanceType, prices: RegionPrices) -> Burst | None:
+    if instance.baseline_cpu is None:
+        return None
+    surplus = prices.burstable_surplus_vcpu_hour[instance.family]
+    return Burst(instance.vcpu * instance.baseline_cpu, prices.monthly(surplus))
+
+
+def credits(b: Burst, nodes: int, fleet: FleetLoad, load: float) -> float:
+    """Surplus credits of ``nodes`` sharing the pods' CPU at ``load`` (a share of the peak): the pods' requests at
+    the HPA target scaled by the load, the DaemonSets' at the target whatever the load, less every node's baseline."""
+    used_vcpu = (load * fleet.pods_cpu_m + nodes * fleet.daemonset_cpu_m) * fleet.target / 1000
+    return max(0.0, used_vcpu - nodes * b.baseline_vcpu) * b.vcpu_month_usd
+
+
+def expected_credits(b: Burst | None, nodes: int, fleet: FleetLoad, shares: Sequence[float]) -> float:
+    if b is None:
+        return 0.0
+    return sum(credits(b, nodes, fleet, share) for share in shares) / len(shares)
+
+
+def _per_node(nodes: NodePlan, monthly: float) -> tuple[Range, float]:
+    """Every node bill at the min fleet, the max fleet, and (the min fleet all month) expected; see README."""
+    low = round(nodes.min_nodes * monthly, 2)
+    return Range(min=low, max=round(nodes.max_nodes * monthly, 2)), low
+
+
+def cluster_cost_items(nodes: NodePlan, month: NodeMonth, prices: RegionPrices) -> list[CostItem]:
+    control_plane = round(prices.monthly(prices.service("eks_cluster_hour")), 2)
+    ec2, ec2_expected = _per_node(nodes, month.instance)
+    ebs, ebs_expected = _per_node(nodes, month.volume)
+    items = [
+        CostItem(key="eks_control_plane", item="EKS control plane", monthly_usd=Range(min=control_plane, max=control_plane),
+                 expected_monthly_usd=control_plane, source=PRICE_SOURCE),
+        CostItem(key="ec2_nodes", item="EC2 nodes", monthly_usd=ec2, expected_monthly_usd=ec2_expected,
+                 source=PRICE_SOURCE),
+        CostItem(key="ebs_volumes", item="Node EBS volumes (gp3)", monthly_usd=ebs, expected_monthly_usd=ebs_expected,
+                 source=PRICE_SOURCE),
+    ]
+    if nodes.credits_monthly_usd.max:
+        items.append(CostItem(key="burstable_credits", item="Burstable CPU credits",
+                              monthly_usd=nodes.credits_monthly_usd,
+                              expected_monthly_usd=nodes.credits_expected_monthly_usd,
+                              source="surplus vCPU-hour list price"))
+    return items

@@ -1,0 +1,29 @@
+"""The day a plan is billed for: 24 hourly shares of the peak, and what the usage-priced services do over them.
+
+The min bound runs everything at the profile's mean and the max at the peak all month; the expected bill follows the
+profile hour by hour. For a line linear in the load (tokens, requests, bytes) the expected equals the min; it rises
+above it where a price is not linear in the load: a capacity floor, a burst baseline, auto scaling that lags.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import NamedTuple
+
+from sizing.assumptions import TrafficAssumptions
+
+
+class LoadProfile(NamedTuple):
+    shares: tuple[float, ...]  # per hour, of the peak
+    mean: float
+    # What DynamoDB auto scaling holds each hour: it adds capacity within minutes but removes it only after 15
+    # minutes below target, a limited number of times a day; counted as the hour's load or the hour before's.
+    lagged: tuple[float, ...]
+    hours_per_month: float
+
+
+@cache
+def load_profile(traffic: TrafficAssumptions) -> LoadProfile:
+    shares = traffic.hourly_profile
+    lagged = tuple(max(share, shares[hour - 1]) for hour, share in enumerate(shares))
+    return LoadProfile(shares, traffic.duty_cycle, lagged, traffic.hours_per_month)

@@ -1,0 +1,71 @@
+"""The VPC's shape (zones, NAT gateways, the addresses the max fleet holds) and what its traffic costs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sizing.assumptions import Assumptions, Tier, TrafficAssumptions
+from sizing.catalog import InstanceType
+from sizing.load_profile import LoadProfile
+from sizing.plan import CostItem, NetworkPlan, NodePlan, Range
+from sizing.pricing import RegionPrices
+
+# One NLB capacity unit (NLCU, TCP) covers the largest of: 800 new connections/s, 100,000 active connections,
+# 1 GB/h processed. The stack's frontend Service is an internet-facing NLB.
+NLCU_NEW_CONNECTIONS_PER_S = 800
+NLCU_ACTIVE_CONNECTIONS = 100_000
+NLCU_GB_PER_HOUR = 1
+# Clients reuse keep-alive connections: count a new connection per ten requests.
+REQUESTS_PER_CONNECTION = 10
+
+
+def plan_network(tier: Tier, assumptions: Assumptions, app_pods_max: int, nodes: NodePlan,
+                 node_type: InstanceType) -> NetworkPlan:
+    return NetworkPlan(
+        availability_zones=assumptions.availability_zones,
+        nat_gateways=1 if tier in assumptions.single_nat_gateway_tiers else assumptions.availability_zones,
+        # A VPC address per pod, plus per node its primary address and the warm ENI's (WARM_ENI_TARGET=1).
+        vpc_ips_max=app_pods_max + nodes.max_nodes * (1 + node_type.ipv4_per_eni),
+    )
+
+
+def load_balancer_lcus(concurrent_users: float, requests_per_second: float, response_kb: float) -> float:
+    return max(
+        requests_per_second / REQUESTS_PER_CONNECTION / NLCU_NEW_CONNECTIONS_PER_S,
+        concurrent_users / NLCU_ACTIVE_CONNECTIONS,
+        requests_per_second * response_kb * 3600 / 1_000_000 / NLCU_GB_PER_HOUR,
+    )
+
+
+def network_cost_items(
+    network: NetworkPlan, concurrent_users: int, requests_per_second: float, traffic: TrafficAssumptions,
+    profile: LoadProfile, prices: RegionPrices,
+) -> list[CostItem]:
+    """NAT gateways (hours and GB processed), the NLB (hours and capacity units) and the responses' internet data
+    transfer out, at the average load (min, and expected: each is linear in the load hour by hour, or priced on the
+    month's volume) and at peak all month (max)."""
+    hours, price, gateways = profile.hours_per_month, prices.service, network.nat_gateways
+
+    def nat(load: float) -> float:
+        gigabytes = requests_per_second * load * traffic.egress_kb_per_request * hours * 3600 / 1_000_000
+        return gateways * price("nat_gateway_hour") * hours + gigabytes * price("nat_gateway_gb")
+
+    def load_balancer(load: float) -> float:
+        lcus = load_balancer_lcus(concurrent_users * load, requests_per_second * load, traffic.response_kb_per_request)
+        return (price("nlb_hour") + lcus * price("nlb_lcu_hour")) * hours
+
+    def internet(load: float) -> float:
+        gigabytes = requests_per_second * load * traffic.response_kb_per_request * hours * 3600 / 1_000_000
+        return prices.internet_egress.monthly_usd(gigabytes)
+
+    def item(key: str, label: str, monthly: Callable[[float], float], source: str) -> CostItem:
+        low = round(monthly(profile.mean), 2)
+        return CostItem(key=key, item=label, monthly_usd=Range(min=low, max=round(monthly(1.0), 2)),
+                        expected_monthly_usd=low, source=source)
+
+    return [
+        item("nat_gateways", f"NAT gateway{'s' if gateways > 1 else ''} ({gateways})", nat,
+             "hourly and per-GB list prices"),
+        item("load_balancer", "Load balancer (NLB)", load_balancer, "hourly and LCU list prices"),
+        item("data_transfer", "Internet data transfer out", internet, "tiered per-GB list price, 100 GB free"),
+    ]

@@ -1,0 +1,85 @@
+"""How the backend reaches the plan's model: an IAM grant on exactly that Bedrock model, or an API key Secret.
+
+Pure functions of the plan, so the policy and the env are checked without any Pulumi machinery.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from sizing.plan import LLMPlan
+
+# Bedrock's system-defined cross-Region inference profiles are the model id with a geography (or global) prefix.
+PROFILE_PREFIXES = ("global", "us", "us-gov", "eu", "apac", "jp", "au", "ca")
+INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
+SECRET_NAME = "llm-api-key"
+SECRET_KEY = "api-key"
+# The pod leaves the Service's endpoints before it is sent SIGTERM only if it waits this long first (kube-proxy and
+# the NLB's target deregistration act on the endpoint change asynchronously).
+PRESTOP_SECONDS = 5
+# The 90th-percentile stream is not the longest: twice it covers the Azure trace's 99th percentile (601 output
+# tokens against 424 at p90) with room for a slow first token; then a few seconds to close connections.
+TAIL_FACTOR = 2
+CLOSE_SECONDS = 10
+# Kubernetes' own default; never grant less.
+MIN_GRACE_SECONDS = 30
+
+
+def profile_and_model(model: str) -> tuple[str | None, str]:
+    """(inference profile prefix or None, the foundation model id): ``global.anthropic.x`` -> ("global", "anthropic.x")."""
+    prefix, _, rest = model.partition(".")
+    if prefix in PROFILE_PREFIXES and "." in rest:
+        return prefix, rest
+    return None, model
+
+
+def bedrock_policy(model: str, region: str, account_id: str, partition: str = "aws") -> str:
+    """Invoke exactly this model. Through a profile: the profile in this region, and the foundation model in any
+    destination region only when the call comes through that profile (global profiles route to any commercial
+    region, whose foundation-model ARN has an empty region)."""
+    prefix, foundation = profile_and_model(model)
+    if prefix is None:
+        statements = [{
+            "Sid": "InvokeTheModel", "Effect": "Allow", "Action": list(INVOKE_ACTIONS),
+            "Resource": f"arn:{partition}:bedrock:{region}::foundation-model/{foundation}",
+        }]
+    else:
+        profile = f"arn:{partition}:bedrock:{region}:{account_id}:inference-profile/{model}"
+        models = [f"arn:{partition}:bedrock:*::foundation-model/{foundation}"]
+        if prefix == "global":
+            models.append(f"arn:{partition}:bedrock:::foundation-model/{foundation}")
+        statements = [
+            {"Sid": "InvokeTheProfile", "Effect": "Allow", "Action": list(INVOKE_ACTIONS), "Resource": profile},
+            {
+                "Sid": "InvokeTheModelThroughTheProfile",
+                "Effect": "Allow",
+                "Action": list(INVOKE_ACTIONS),
+                "Resource": models,
+                "Condition": {"StringEquals": {"bedrock:InferenceProfileArn": profile}},
+            },
+        ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def llm_env(plan: LLMPlan | None) -> list[dict[str, Any]]:
+    """The backend's env entries for its model; a provider other than Bedrock gets its key from the Secret."""
+    if plan is None:
+        return [{"name": "LLM_PROVIDER", "value": "none"}]
+    env: list[dict[str, Any]] = [
+        {"name": "LLM_PROVIDER", "value": plan.provider},
+        {"name": "LLM_MODEL", "value": plan.model},
+    ]
+    if plan.provider != "aws":
+        env.append({"name": "LLM_API_KEY",
+                    "value_from": {"secret_key_ref": {"name": SECRET_NAME, "key": SECRET_KEY}}})
+    return env
+
+
+def grace_seconds(plan: LLMPlan | None) -> int:
+    """Long enough for a draining pod to finish the answers it is streaming (the p90 one, with a margin)."""
+    if plan is None:
+        return MIN_GRACE_SECONDS
+    drain = math.ceil(TAIL_FACTOR * plan.peak.stream_seconds_p90)
+    return max(MIN_GRACE_SECONDS, PRESTOP_SECONDS + drain + CLOSE_SECONDS)

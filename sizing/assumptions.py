@@ -81,8 +81,9 @@ class DatabaseAssumptions(_Strict):
 class CacheAssumptions(_Strict):
     # A bool, not "on"/"off": YAML 1.1 reads a bare on/off as a boolean anyway.
     enabled: Annotated[Literal["auto"] | bool, BeforeValidator(_auto_or_bool)] = Field(
-        default="auto", description="auto: off for small, on from medium"
+        default="auto", description="auto: on from enabled_from_tier up"
     )
+    enabled_from_tier: Tier = Field(default="medium", description="with enabled: auto, the first tier with a cache")
     engine: Literal["valkey", "redis"] = Field(
         default="valkey", description="valkey: the same nodes 20% cheaper than Redis OSS, wire-compatible"
     )
@@ -206,7 +207,23 @@ class QuotaAssumptions(_Strict):
     )
 
 
+class TierFloors(_Strict):
+    """Concurrent users at which each tier starts (small starts at 1): the tiers pick the availability choices below
+    (burstable nodes, NAT gateways per zone, the cache and its replica)."""
+
+    medium: int = Field(default=500, ge=1, le=10_000_000)
+    large: int = Field(default=2_500, ge=1, le=10_000_000)
+    enterprise: int = Field(default=10_000, ge=1, le=10_000_000)
+
+    @model_validator(mode="after")
+    def _ascending(self) -> TierFloors:
+        if not self.medium < self.large < self.enterprise:
+            raise ValueError("tier floors must ascend: medium < large < enterprise")
+        return self
+
+
 class Assumptions(_Strict):
+    tiers: TierFloors = TierFloors()
     requests_per_user_per_minute: float = Field(default=3, gt=0, le=600)
     min_replicas: int = Field(default=2, ge=1, le=100, description="HPA floor for every Deployment")
     backend: PodAssumptions = PodAssumptions(

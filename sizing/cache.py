@@ -15,7 +15,7 @@ from sizing.tiers import at_least
 
 
 def cache_enabled(tier: Tier, cache: CacheAssumptions) -> bool:
-    return cache.enabled is True or (cache.enabled == "auto" and tier != "small")
+    return cache.enabled is True or (cache.enabled == "auto" and at_least(tier, cache.enabled_from_tier))
 
 
 @functools.cache

@@ -60,7 +60,7 @@ def calculate(
     region = _month_of(region_prices(workload.region, prices), profile.hours_per_month)
     users = workload.concurrent_users
     total = workload.effective_total_users
-    tier = tier_for(users)
+    tier = tier_for(users, a.tiers)
     requests_per_second = users * a.requests_per_user_per_minute / 60
 
     llm: LLMPlan | None = None

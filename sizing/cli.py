@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import sys
 import tempfile
+import threading
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,7 +39,9 @@ FLAG_NAMES = {
     "assumptions": "--assumptions",
 }
 # Interactive answers are named as the prompts name them, not as flags the user never typed.
-PROMPT_NAMES = {"concurrent_users": "concurrent users", "total_users": "total users"}
+PROMPT_NAMES = {**FLAG_NAMES, "concurrent_users": "concurrent users", "total_users": "total users"}
+# What the rich report draws on a terminal: if stdout's encoding cannot take these, the report falls back to ASCII.
+_UNICODE_PROBE = "╭─╮│🟢🟡⚠️✅"
 T = TypeVar("T")
 
 
@@ -60,9 +65,33 @@ class OutputFailed(Exception):
     """Standard output could not take the report (a full disk, a closed descriptor)."""
 
 
+def _can_encode(text: str, encoding: str | None) -> bool:
+    try:
+        text.encode(encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _encodable(text: str, encoding: str | None) -> str:
+    """What stdout's encoding cannot take (an ASCII or Latin-1 locale), spelled in what it can: "…" as "...",
+    the rest as "?"; never a UnicodeEncodeError halfway through the report."""
+    if _can_encode(text, encoding):
+        return text
+
+    def one(char: str) -> str:
+        if _can_encode(char, encoding):
+            return char
+        folded = unicodedata.normalize("NFKD", char)
+        return folded if _can_encode(folded, encoding) else "?"
+
+    return "".join(one(char) for char in text)
+
+
 def _to_stdout(text: str) -> None:
     if sys.stdout is None:  # started with stdout closed (`sizing ... >&-`)
         raise OutputFailed("cannot write to standard output: it is closed")
+    text = _encodable(text, getattr(sys.stdout, "encoding", None))
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -80,7 +109,7 @@ def _umask() -> int:
     return mask
 
 
-def _write(text: str, output: Path | None) -> None:
+def _write(text: str, output: str | Path | None) -> None:
     """Write the whole report or nothing: a regular file is replaced atomically, never left half-written.
 
     Symlinks are written through, and a device or FIFO (``/dev/stdout``, a pipe) is written in place, never replaced.
@@ -90,6 +119,9 @@ def _write(text: str, output: Path | None) -> None:
         return
     if not str(output).strip():
         raise SizingError("--output: the file name is empty")
+    if str(output).endswith("/") or os.path.basename(str(output)) in (".", ".."):
+        # Without this check `-o newdir/` would write a file named `newdir`.
+        raise SizingError(f"--output: {output} names a directory; give a file name")
     try:
         try:
             found = os.stat(output)  # follows symlinks, as opening would; a loop raises here
@@ -118,55 +150,80 @@ def _write(text: str, output: Path | None) -> None:
         raise SizingError(f"--output: cannot write {output}: {error.strerror or error}") from None
 
 
-def _fancy(output: Path | None) -> bool:
+def _fancy(output: str | Path | None) -> bool:
     return (output is None or str(output) == "-") and sys.stdout is not None and sys.stdout.isatty()
+
+
+def _style(fancy: bool):
+    """Boxes and emoji only where they can be printed: a terminal whose encoding (locale) takes them."""
+    from sizing.report import Style
+
+    return Style(fancy and _can_encode(_UNICODE_PROBE, getattr(sys.stdout, "encoding", None)))
+
+
+def _say(text: str) -> None:
+    if sys.stderr is not None:  # started with stderr closed (`2>&-`): the exit status still tells
+        sys.stderr.write(text)
+        sys.stderr.flush()
 
 
 def _ask(question: str, parse: Callable[[str], T]) -> T:
     """Ask until the answer parses; the prompt goes to stderr so stdout stays clean for ``--format json``."""
     while True:
-        sys.stderr.write(question)
-        sys.stderr.flush()
+        _say(question)
         if sys.stdin is None:  # started with stdin closed: nothing will ever answer
             raise Cancelled
         try:
             line = sys.stdin.readline()
         except KeyboardInterrupt:
             raise Cancelled from None
+        except UnicodeDecodeError:
+            _say("  the answer is not text in the terminal's encoding; please try again\n")
+            continue
         if line == "":
             raise Cancelled
         try:
             return parse(line)
         except (SizingError, ValidationError) as error:
-            sys.stderr.write(f"  {describe(error, PROMPT_NAMES)}; please try again\n")
+            _say(f"  {describe(error, PROMPT_NAMES)}; please try again\n")
 
 
-def _interactive_users() -> tuple[int, int | None]:
+def _interactive_users(**fields: Any) -> tuple[int, int | None]:
+    """Ask for the user counts; each answer is checked against a whole plan with the other flags, so a load the
+    pinned type or the ratio cannot take is asked again rather than refused after the last prompt."""
+    ratio = fields.pop("active_ratio")
+
     def concurrent(text: str) -> int:
         users = parse_users(text, "concurrent users")
-        _workload(concurrent_users=users)
+        _plan(concurrent_users=users, active_ratio=ratio, **fields)
         return users
 
     users = _ask("Expected concurrent users (peak): ", concurrent)
+    derived = _workload(concurrent_users=users, active_ratio=ratio).effective_total_users
 
     def total(text: str) -> int | None:
         if not text.strip():
             return None
         value = parse_users(text, "total users")
-        _workload(concurrent_users=users, total_users=value)
+        if ratio is not None:
+            raise SizingError(f"total users: --active-ratio {ratio:g} sets them to {derived:,}; leave the answer "
+                              "blank, or run again without --active-ratio")
+        _plan(concurrent_users=users, total_users=value, **fields)
         return value
 
-    return users, _ask("Total registered users (blank: concurrent / 10% active ratio): ", total)
+    source = f"--active-ratio {ratio:g}" if ratio is not None else "the default active ratio 0.1"
+    return users, _ask(f"Total registered users (blank: {derived:,}, from {source}): ", total)
 
 
 def _common_options(command: Callable) -> Callable:
     for option in reversed([
         click.option("--region", default="us-east-1", show_default=True, help="AWS region to price."),
-        click.option("--arch", type=click.Choice(["x86_64", "arm64"]), default="x86_64", show_default=True,
-                     help="Node CPU architecture (arm64 = Graviton)."),
+        click.option("--arch", type=click.Choice(["x86_64", "arm64"]), default=None,
+                     help="Node CPU architecture (arm64 = Graviton); default: the pinned type's, else x86_64."),
         click.option("--assumptions", "assumptions_file", type=click.Path(path_type=Path, dir_okay=False),
                      help="YAML or JSON file overriding any assumption (see README)."),
-        click.option("--output", "-o", type=click.Path(path_type=Path, allow_dash=True),
+        # A str, not a Path: Path("newdir/") drops the slash that says the user meant a directory.
+        click.option("--output", "-o", type=click.Path(allow_dash=True),
                      help="Write to FILE instead of stdout (replaced atomically); - is stdout."),
     ]):
         command = option(command)
@@ -197,16 +254,21 @@ def report(concurrent_users, total_users, active_ratio, interactive, instance_ty
     if app is not None and fmt != "helm-values":
         raise SizingError("--app goes with --format helm-values")
     overrides = load_assumptions(assumptions_file) if assumptions_file else None
+    ratio = parse_ratio(active_ratio, "--active-ratio") if active_ratio is not None else None
     if interactive:
         if concurrent_users is not None or total_users is not None:
             raise SizingError("--interactive asks for the user counts: drop --concurrent-users/--total-users")
-        users, total = _interactive_users()
+        others = {"active_ratio": ratio, "region": region, "arch": arch, "instance_type": instance_type,
+                  "llm": llm, "assumptions": overrides}
+        # Every other flag is checked before the first question: a typo in --region must not cost two answers.
+        # One user is the smallest load; what fails for it (a region, a contradiction, a tiny ratio) fails for all.
+        _plan(concurrent_users=1, **others)
+        users, total = _interactive_users(**others)
     elif concurrent_users is None:
         raise SizingError("--concurrent-users is required (or use --interactive)")
     else:
         users = parse_users(concurrent_users, "--concurrent-users")
         total = parse_users(total_users, "--total-users") if total_users is not None else None
-    ratio = parse_ratio(active_ratio, "--active-ratio") if active_ratio is not None else None
     plan = _plan(concurrent_users=users, total_users=total, active_ratio=ratio, region=region, arch=arch,
                  instance_type=instance_type, llm=llm, assumptions=overrides)
     _write(_render(plan, fmt, _fancy(output), app), output)
@@ -216,9 +278,9 @@ def _render(plan, fmt: str, fancy: bool, app: str | None) -> str:
     from sizing import formats
 
     if fmt == "table":
-        from sizing.report import Style, render_text, report_panels
+        from sizing.report import render_text, report_panels
 
-        return render_text(report_panels(plan, Style(fancy)), fancy)
+        return render_text(report_panels(plan, _style(fancy)), fancy)
     if fmt == "helm-values":
         return formats.to_helm_values(plan, app)
     return {"json": formats.to_json, "yaml": formats.to_yaml, "markdown": formats.to_markdown}[fmt](plan)
@@ -237,26 +299,34 @@ def compare(users: Sequence[str], active_ratio, fmt, llms, region, arch, assumpt
 
     overrides = load_assumptions(assumptions_file) if assumptions_file else None
     ratio = parse_ratio(active_ratio, "--active-ratio") if active_ratio is not None else None
-    counts = [parse_users(text, f"USERS ({text!r})") for text in users]
     plans = [
-        _plan(concurrent_users=count, active_ratio=ratio, region=region, arch=arch, llm=llm, assumptions=overrides)
-        for count in counts
+        _scenario(text, active_ratio=ratio, region=region, arch=arch, llm=llm, assumptions=overrides)
+        for text in users
         for llm in (llms or (None,))
     ]
     if fmt == "table":
-        from sizing.report import Style, comparison_table, render_text
+        from sizing.report import comparison_table, render_text
 
         fancy = _fancy(output)
-        text = render_text([comparison_table(plans, Style(fancy))], fancy)
+        text = render_text([comparison_table(plans, _style(fancy))], fancy)
     else:
         text = {"json": formats.many_to_json, "yaml": formats.many_to_yaml,
                 "markdown": formats.many_to_markdown}[fmt](plans)
     _write(text, output)
 
 
+def _scenario(text: str, **fields: Any):
+    """One compared load; its problems name the USERS argument it came from (compare has no --concurrent-users)."""
+    users = parse_users(text, f"USERS ({text!r})")
+    try:
+        return _plan(concurrent_users=users, **fields)
+    except (SizingError, ValidationError) as error:
+        raise SizingError(describe(error, {**FLAG_NAMES, "concurrent_users": "USERS"})) from None
+
+
 @cli.command()
 @click.option("--format", "-f", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
-@click.option("--output", "-o", type=click.Path(path_type=Path, allow_dash=True), help="Write to FILE.")
+@click.option("--output", "-o", type=click.Path(allow_dash=True), help="Write to FILE.")
 def assumptions(fmt, output) -> None:
     """Print every assumption with its default: a starting point for --assumptions FILE."""
     from sizing import formats
@@ -266,15 +336,37 @@ def assumptions(fmt, output) -> None:
     _write(formats.to_yaml_text(data) if fmt == "yaml" else json.dumps(data, indent=2) + "\n", output)
 
 
+@cli.command()
+@click.option("--output", "-o", type=click.Path(allow_dash=True), help="Write to FILE.")
+def schema(output) -> None:
+    """Print the JSON Schema of the plan that `report --format json` prints, generated from the models."""
+    from sizing.plan import SizingPlan
+
+    _write(json.dumps(SizingPlan.model_json_schema(mode="serialization"), indent=2) + "\n", output)
+
+
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
-    sys.stderr.write(f"sizing: error: {message}\n")
+    _say(f"sizing: error: {message}\n")
     return code
+
+
+def _cancelled() -> int:
+    """Leave quietly: a second Ctrl-C while saying so is ignored, not turned into a traceback (the program is
+    exiting anyway, so SIGINT stays ignored)."""
+    try:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _say("\nsizing: cancelled\n")
+    except KeyboardInterrupt:
+        pass
+    return EXIT_CANCELLED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(argv) if argv is not None else sys.argv[1:]
     if not args:
-        return _fail("missing command: use `sizing report`, `sizing compare` or `sizing assumptions` (see --help)")
+        return _fail("missing command: use `sizing report`, `sizing compare`, `sizing assumptions` or `sizing schema` "
+                     "(see --help)")
     try:
         result = cli.main(args=args, prog_name="sizing", standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -285,9 +377,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(describe(error, FLAG_NAMES))
     except OutputFailed as error:
         if str(error):
-            sys.stderr.write(f"sizing: error: {error}\n")
+            _say(f"sizing: error: {error}\n")
         return 1
     except (Cancelled, click.Abort, KeyboardInterrupt):
-        sys.stderr.write("\nsizing: cancelled\n")
-        return EXIT_CANCELLED
+        return _cancelled()
     return result if isinstance(result, int) else 0

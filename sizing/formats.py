@@ -73,6 +73,30 @@ def choice_rows(plan: SizingPlan) -> list[tuple[str, str]]:
     return rows
 
 
+def comparison_rows(plans: Sequence[SizingPlan]) -> list[list[str]]:
+    """Scenarios as columns, so the eye reads a metric across loads: the seed's cost-estimation use case."""
+    rows = [["", *(f"{p.workload.concurrent_users:,} users" for p in plans)]]
+    metrics = [
+        ("LLM", lambda p: p.llm.model if p.llm else "none"),
+        ("Tier", lambda p: p.tier),
+        ("Backend pods", lambda p: f"{p.backend.min_replicas:,}-{p.backend.max_replicas:,}"),
+        ("Frontend pods", lambda p: f"{p.frontend.min_replicas:,}-{p.frontend.max_replicas:,}"),
+        ("Instance type", lambda p: p.nodes.instance_type),
+        ("Nodes", lambda p: f"{p.nodes.min_nodes:,}-{p.nodes.max_nodes:,}"),
+        ("DynamoDB mode", lambda p: "on-demand" if p.database.billing_mode == "PAY_PER_REQUEST" else "provisioned"),
+        ("Cache", lambda p: f"{p.cache.num_nodes} x {p.cache.node_type}" if p.cache.enabled else "off"),
+        ("Infrastructure", lambda p: money_range(p.cost.infrastructure_monthly_usd.min,
+                                                 p.cost.infrastructure_monthly_usd.max)),
+        ("LLM API", lambda p: money_range(p.cost.llm_monthly_usd.min, p.cost.llm_monthly_usd.max)),
+        ("LLM peak TPM", lambda p: f"{p.llm.peak.tokens_per_minute:,.0f}" if p.llm else "-"),
+        ("Expected monthly", lambda p: money(p.cost.expected_monthly_usd)),
+        ("Monthly range", lambda p: money_range(p.cost.monthly_usd.min, p.cost.monthly_usd.max)),
+        ("Per user", lambda p: f"${p.cost.per_user_usd.min:.4f}-${p.cost.per_user_usd.max:.4f}"),
+    ]
+    rows += [[label, *(value(p) for p in plans)] for label, value in metrics]
+    return rows
+
+
 def to_json(plan: SizingPlan) -> str:
     return json.dumps(plan.model_dump(mode="json"), indent=2) + "\n"
 
@@ -201,7 +225,5 @@ def to_markdown(plan: SizingPlan) -> str:
 
 
 def many_to_markdown(plans: Sequence[SizingPlan]) -> str:
-    from sizing.report import comparison_rows
-
     header, *rows = comparison_rows(plans)
     return _md_table(rows, header) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -40,44 +41,187 @@ def parse_ratio(text: str, what: str) -> float:
     return value
 
 
+# An assumptions file is a few dozen lines (`sizing assumptions` prints about 1 KiB). The caps keep a hostile or
+# mistaken file (/dev/zero, a log) from costing more than a second or so of the pure-Python YAML parser, which
+# takes ~40 s and ~800 MB for a MiB of `[1,1,...]`: size before parsing, values and depth while parsing.
+MAX_FILE_BYTES = 256 * 1024
+MAX_VALUES = 1_000
+# The assumptions nest two levels; the limit keeps a hostile file from exhausting the parser's stack.
+MAX_DEPTH = 20
+# No assumption needs more than a 64-bit integer; thousands of digits would trip Python's int-to-str limit later.
+_MAX_INT_DIGITS = 20
+
+
+class _Refused(Exception):
+    """A file that parses but that this loader will not read; ``line`` is 1-based when known."""
+
+    def __init__(self, problem: str, line: int | None = None) -> None:
+        super().__init__(problem)
+        self.line = line
+
+
+def _int_text(text: str, line: int | None = None) -> str:
+    """Refuse integers YAML 1.1 and 1.2 read differently (``010``: 8 or 10) and absurd lengths; return the digits."""
+    digits = text.replace("_", "").lstrip("+-")
+    if len(digits) > _MAX_INT_DIGITS:
+        raise _Refused(f"a {len(digits)}-digit number is out of range", line)
+    if len(digits) > 1 and digits[0] == "0" and digits[1] not in "bx":
+        raise _Refused(
+            f"{text} has a leading zero, which YAML 1.1 reads as an octal number: write it without the zero, "
+            "or quote it", line
+        )
+    return digits
+
+
+@functools.cache
 def _yaml_loader() -> type:
-    """Safe YAML that also reads ``1e3`` as a number: YAML 1.1 insists on ``1.0e+3``, so a plain loader hands the
-    strict assumptions a string and the user a puzzling "must be a valid number (got '1e3')"."""
+    """Safe YAML with the surprises taken out.
+
+    - ``1e3`` is a number (YAML 1.1 insists on ``1.0e+3``, so a plain loader hands the strict assumptions a string
+      and the user a puzzling "must be a valid number (got '1e3')");
+    - ``1:30`` is a string, as in YAML 1.2, not the base-60 number 90 (which validation then refuses by name);
+    - ``010`` (octal 8 in YAML 1.1, 10 in YAML 1.2), duplicate keys (last one silently wins), anchors and aliases
+      (a few lines can expand to billions of values) and nesting deeper than ``MAX_DEPTH`` are refused with a line.
+    """
     import yaml
 
     class Loader(yaml.SafeLoader):
-        pass
+        depth = 0
+        values = 0
 
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            line = self.peek_event().start_mark.line + 1
+            if self.check_event(yaml.AliasEvent) or getattr(self.peek_event(), "anchor", None):
+                raise _Refused("anchors and aliases (& and *) are not supported: write each value out", line)
+            # Depth counts mappings and lists, as for JSON: a scalar nests nothing.
+            nests = self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent)
+            self.depth += nests
+            self.values += parent is None or index is not None  # the root and every value; keys are not counted
+            try:
+                if self.depth > MAX_DEPTH:
+                    raise _Refused(f"nested deeper than {MAX_DEPTH} levels", line)
+                if self.values > MAX_VALUES:
+                    raise _Refused(f"more than {MAX_VALUES:,} values", line)
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= nests
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    key = self.construct_object(key_node)
+                    if key in seen:
+                        raise _Refused(f"duplicate key {key!r}: give each setting once", key_node.start_mark.line + 1)
+                    seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+        def construct_yaml_int(self, node: Any) -> Any:
+            _int_text(self.construct_scalar(node), node.start_mark.line + 1)
+            return super().construct_yaml_int(node)
+
+    Loader.add_constructor("tag:yaml.org,2002:int", Loader.construct_yaml_int)
+    # Replace YAML 1.1's number forms by the same ones minus base 60 (``1:30``), plus ``1e3``.
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
     Loader.add_implicit_resolver(
-        "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789")
+        "tag:yaml.org,2002:int",
+        re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?[0-9][0-9_]*)$"),
+        list("-+0123456789"),
+    )
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(
+            r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+        list("-+0123456789."),
     )
     return Loader
 
 
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _Refused(f"duplicate key {key!r}: give each setting once")
+        data[key] = value
+    return data
+
+
+def _json_int(text: str) -> int:
+    return int(_int_text(text)) * (-1 if text.startswith("-") else 1)
+
+
+def shape_problem(value: Any) -> str | None:
+    """Nesting beyond ``MAX_DEPTH`` or more than ``MAX_VALUES`` values, for data parsed elsewhere (JSON, Pulumi
+    config). Breadth-first, so a hostile depth cannot exhaust the stack that a recursive walk would use."""
+    level, count = [value], 1
+    for _ in range(MAX_DEPTH):
+        level = [child for item in level if isinstance(item, (dict, list))
+                 for child in (item.values() if isinstance(item, dict) else item)]
+        count += len(level)
+        if count > MAX_VALUES:
+            return f"more than {MAX_VALUES:,} values"
+        if not level:
+            return None
+    return f"nested deeper than {MAX_DEPTH} levels" if any(isinstance(i, (dict, list)) for i in level) else None
+
+
+def _read_capped(path: Path, what: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise SizingError(f"{what}: cannot read {path}: {error.strerror or error}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise SizingError(f"{what}: {path} is larger than 256 KiB; an assumptions file holds a few dozen lines")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SizingError(f"{what}: cannot read {path}: not UTF-8 text (byte {error.start + 1})") from None
+
+
 def load_assumptions(path: Path, what: str = "--assumptions") -> dict[str, Any]:
     """Read YAML or JSON overrides; the values are validated later, with the workload, by pydantic."""
+    text = _read_capped(path, what)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise SizingError(f"{what}: cannot read {path}: {reason}") from None
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise SizingError(f"{what}: {path} is not valid JSON: {error}") from None
-    else:
-        import yaml
-
-        try:
-            data = yaml.load(text, Loader=_yaml_loader())
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-            raise SizingError(f"{what}: {path} is not valid YAML{where}: {problem}") from None
+        if path.suffix.lower() == ".json":
+            data = _load_json(text, path, what)
+        else:
+            data = _load_yaml(text, path, what)
+    except _Refused as refused:
+        where = f" line {refused.line}" if refused.line else ""
+        raise SizingError(f"{what}: {path}{where}: {refused}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise SizingError(f"{what}: {path} must hold a mapping of assumption names to values")
     return data
+
+
+def _load_json(text: str, path: Path, what: str) -> Any:
+    try:
+        data = json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int)
+    except json.JSONDecodeError as error:
+        raise SizingError(f"{what}: {path} is not valid JSON: {error}") from None
+    except RecursionError:
+        raise _Refused(f"nested deeper than {MAX_DEPTH} levels") from None
+    problem = shape_problem(data)
+    if problem:
+        raise _Refused(problem)
+    return data
+
+
+def _load_yaml(text: str, path: Path, what: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=_yaml_loader())
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise SizingError(f"{what}: {path} is not valid YAML{where}: {problem}") from None

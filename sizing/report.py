@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Sequence
 
 from rich import box
@@ -10,7 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from sizing.formats import choice_rows, llm_rows, money, money_range
+from sizing.formats import choice_rows, comparison_rows, llm_rows, money, money_range
 from sizing.plan import PodPlan, SizingPlan
 
 TIER_BADGE = {"small": "🟢", "medium": "🟡", "large": "🟠", "enterprise": "🔴"}
@@ -138,30 +140,6 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
     return panels
 
 
-def comparison_rows(plans: Sequence[SizingPlan]) -> list[list[str]]:
-    """Scenarios as columns, so the eye reads a metric across loads: the seed's cost-estimation use case."""
-    rows = [["", *(f"{p.workload.concurrent_users:,} users" for p in plans)]]
-    metrics = [
-        ("LLM", lambda p: p.llm.model if p.llm else "none"),
-        ("Tier", lambda p: p.tier),
-        ("Backend pods", lambda p: f"{p.backend.min_replicas:,}-{p.backend.max_replicas:,}"),
-        ("Frontend pods", lambda p: f"{p.frontend.min_replicas:,}-{p.frontend.max_replicas:,}"),
-        ("Instance type", lambda p: p.nodes.instance_type),
-        ("Nodes", lambda p: f"{p.nodes.min_nodes:,}-{p.nodes.max_nodes:,}"),
-        ("DynamoDB mode", lambda p: "on-demand" if p.database.billing_mode == "PAY_PER_REQUEST" else "provisioned"),
-        ("Cache", lambda p: f"{p.cache.num_nodes} x {p.cache.node_type}" if p.cache.enabled else "off"),
-        ("Infrastructure", lambda p: money_range(p.cost.infrastructure_monthly_usd.min,
-                                                 p.cost.infrastructure_monthly_usd.max)),
-        ("LLM API", lambda p: money_range(p.cost.llm_monthly_usd.min, p.cost.llm_monthly_usd.max)),
-        ("LLM peak TPM", lambda p: f"{p.llm.peak.tokens_per_minute:,.0f}" if p.llm else "-"),
-        ("Expected monthly", lambda p: money(p.cost.expected_monthly_usd)),
-        ("Monthly range", lambda p: money_range(p.cost.monthly_usd.min, p.cost.monthly_usd.max)),
-        ("Per user", lambda p: f"${p.cost.per_user_usd.min:.4f}-${p.cost.per_user_usd.max:.4f}"),
-    ]
-    rows += [[label, *(value(p) for p in plans)] for label, value in metrics]
-    return rows
-
-
 def comparison_table(plans: Sequence[SizingPlan], style: Style) -> Table:
     header, *rows = comparison_rows(plans)
     table = Table(box=style.box, title="Scenario comparison")
@@ -173,11 +151,25 @@ def comparison_table(plans: Sequence[SizingPlan], style: Style) -> Table:
     return table
 
 
+# A terminal narrower than this (or COLUMNS=0, which rich takes literally and then prints nothing) still gets a
+# readable report that wraps; wider than the maximum gains nothing.
+MIN_WIDTH, MAX_WIDTH = 60, 500
+
+
+def terminal_width() -> int:
+    # shutil ignores COLUMNS=0 or junk and asks the terminal; rich would take COLUMNS=0 as a width of zero.
+    return min(max(shutil.get_terminal_size((100, 24)).columns, MIN_WIDTH), MAX_WIDTH)
+
+
 def render_text(renderables: Sequence[object], fancy: bool, width: int | None = None) -> str:
-    """Render to a string so the caller can write stdout or a file in one piece (nothing half-written)."""
+    """Render to a string so the caller can write stdout or a file in one piece (nothing half-written).
+
+    ``NO_COLOR`` (set and not empty, per no-color.org) turns terminal escapes off; the boxes and emoji stay.
+    """
+    escapes = fancy and not os.environ.get("NO_COLOR")
     console = Console(
-        record=False, force_terminal=fancy, no_color=not fancy, emoji=fancy, width=width or (None if fancy else 100),
-        highlight=False, file=_Sink(),
+        record=False, force_terminal=escapes, no_color=not escapes, emoji=fancy,
+        width=width or (terminal_width() if fancy else 100), highlight=False, file=_Sink(),
     )
     with console.capture() as capture:
         for renderable in renderables:

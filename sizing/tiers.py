@@ -1,11 +1,9 @@
-"""Tier boundaries (concurrent users) and what each tier implies beyond the pod arithmetic."""
+"""Which tier a load is in, and how tiers compare; the floors themselves are assumptions (``Assumptions.tiers``)."""
 
 from __future__ import annotations
 
-from sizing.assumptions import Tier
+from sizing.assumptions import Tier, TierFloors
 
-# Lower bound of each tier, inclusive: small < 500 <= medium < 2,500 <= large < 10,000 <= enterprise.
-TIER_FLOORS: tuple[tuple[int, Tier], ...] = ((10_000, "enterprise"), (2_500, "large"), (500, "medium"), (0, "small"))
 TIER_ORDER: tuple[Tier, ...] = ("small", "medium", "large", "enterprise")
 
 # The seed's expected latency band per tier, in ms: more hops and fan-out at scale, never a promise of model latency.
@@ -17,8 +15,13 @@ LATENCY_MS: dict[Tier, tuple[int, int]] = {
 }
 
 
-def tier_for(concurrent_users: int) -> Tier:
-    return next(tier for floor, tier in TIER_FLOORS if concurrent_users >= floor)
+def tier_for(concurrent_users: int, floors: TierFloors | None = None) -> Tier:
+    floors = floors or TierFloors()
+    if concurrent_users >= floors.enterprise:
+        return "enterprise"
+    if concurrent_users >= floors.large:
+        return "large"
+    return "medium" if concurrent_users >= floors.medium else "small"
 
 
 def at_least(tier: Tier, floor: Tier) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -29,6 +30,14 @@ def merge_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str
 
 # The inputs only: a derived value (traffic.duty_cycle) must follow an overridden profile, not pin the default's.
 _DEFAULTS = Assumptions().model_dump(exclude_computed_fields=True)
+
+
+def _approx(count: int) -> str:
+    # A subnormal ratio (1e-309) implies more users than a float can hold: say so in Decimal, do not overflow.
+    try:
+        return f"{float(count):,.3g}"
+    except OverflowError:
+        return f"{Decimal(count):.3g}"
 
 
 class Workload(BaseModel):
@@ -78,8 +87,9 @@ class Workload(BaseModel):
                 f"total users ({self.total_users:,}) cannot be fewer than concurrent users ({self.concurrent_users:,})"
             )
         if self.active_ratio is not None and self.effective_total_users > MAX_TOTAL_USERS:
+            total = _approx(self.effective_total_users)
             raise ValueError(
-                f"an active ratio of {self.active_ratio:g} means {self.effective_total_users:,.3g} registered users, "
+                f"an active ratio of {self.active_ratio:g} means {total} registered users, "
                 f"more than {MAX_TOTAL_USERS:,}: use a ratio of at least {self.concurrent_users / MAX_TOTAL_USERS:.2g}"
             )
         return self

@@ -83,6 +83,7 @@ if settings.deploy_workloads:
 
 pulumi.export("sizing", plan.model_dump(mode="json"))
 pulumi.export("tier", plan.tier)
+pulumi.export("monthlyCostExpectedUsd", plan.cost.expected_monthly_usd)
 pulumi.export("monthlyCostMinUsd", plan.cost.monthly_usd.min)
 pulumi.export("monthlyCostMaxUsd", plan.cost.monthly_usd.max)
 pulumi.export("llmModel", f"{plan.llm.provider}:{plan.llm.model}" if plan.llm else "none")

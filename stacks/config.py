@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from sizing import SizingError, Workload, calculate
 from sizing.errors import describe
+from sizing.inputs import shape_problem
 from sizing.plan import SizingPlan
 
 PROJECT = "chat-infra"
@@ -92,6 +93,8 @@ UPGRADE_POLICIES = ("STANDARD", "EXTENDED")
 LOG_RETENTION_DAYS = (
     0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )
+# More admins or endpoint CIDRs than any team needs is a mistake (or hostile input), not a configuration.
+MAX_LIST_ITEMS = 100
 IAM_PRINCIPAL_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+")
 
 # Workload field -> the config key a person sets, so a validation error names what they typed.
@@ -258,10 +261,13 @@ def _object(value: Any, key: str) -> dict[str, Any]:
             return {}
         try:
             value = json.loads(value)
-        except ValueError:
-            raise ConfigError(f"{PROJECT}:{key}: must be an object (got {value!r})") from None
+        except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
+            raise ConfigError(f"{PROJECT}:{key}: must be an object (got {_shown(value)})") from None
     if not isinstance(value, dict):
-        raise ConfigError(f"{PROJECT}:{key}: must be an object (got {value!r})")
+        raise ConfigError(f"{PROJECT}:{key}: must be an object (got {_shown(value)})")
+    problem = shape_problem(value)
+    if problem:
+        raise ConfigError(f"{PROJECT}:{key}: {problem}")
     return value
 
 
@@ -270,19 +276,46 @@ def _boolean(value: Any, key: str) -> bool:
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    raise ConfigError(f"{PROJECT}:{key}: must be true or false (got {value!r})")
+    raise ConfigError(f"{PROJECT}:{key}: must be true or false (got {_shown(value)})")
+
+
+# The image reference grammar of distribution/reference (what Docker, containerd and the kubelet parse):
+# [registry[:port]/]path[:tag][@digest], path components lowercase. Written out from the grammar, ASCII only.
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?"
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[_.]|__|-+)[a-z0-9]+)*"
+_IMAGE = re.compile(
+    rf"(?P<name>(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*)"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?"
+)
+_MAX_IMAGE_NAME = 255  # the grammar's limit on the name (registry and path)
+# Where a VPC may take its addresses: RFC 1918 private space and RFC 6598 shared (carrier-grade NAT) space.
+PRIVATE_RANGES = tuple(
+    ipaddress.IPv4Network(cidr) for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _image(raw: dict[str, Any], key: str) -> str:
     value = str(raw[key]).strip()
-    if not value or any(c.isspace() for c in value):
-        raise ConfigError(f"{PROJECT}:{key}: must be a container image reference (got {raw[key]!r})")
+    # The length cap first keeps the regular expression's work small whatever is typed.
+    match = _IMAGE.fullmatch(value) if len(value) <= 1024 else None
+    if match is None or len(match["name"]) > _MAX_IMAGE_NAME:
+        raise ConfigError(
+            f"{PROJECT}:{key}: must be a container image reference like registry.example.com/team/app:1.2, "
+            f"with a lowercase path (got {_shown(raw[key])})"
+        )
     return value
 
 
 def _kubernetes_version(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"1\.\d{2}", value):
-        raise ConfigError(f"{PROJECT}:kubernetesVersion: must be a minor version like 1.34 (got {value!r})")
+        raise ConfigError(f"{PROJECT}:kubernetesVersion: must be a minor version like 1.34 (got {_shown(value)})")
     return value
 
 
@@ -290,9 +323,14 @@ def _vpc_cidr(value: Any) -> str:
     try:
         network = ipaddress.IPv4Network(str(value), strict=True)
     except ValueError as error:
-        raise ConfigError(f"{PROJECT}:vpcCidr: not an IPv4 network: {error} (got {value!r})") from None
+        raise ConfigError(f"{PROJECT}:vpcCidr: not an IPv4 network: {error} (got {_shown(value)})") from None
     if not 16 <= network.prefixlen <= 20:
-        raise ConfigError(f"{PROJECT}:vpcCidr: must be from /16 to /20 to hold the subnets (got {value!r})")
+        raise ConfigError(f"{PROJECT}:vpcCidr: must be from /16 to /20 to hold the subnets (got {_shown(value)})")
+    if not any(network.subnet_of(private) for private in PRIVATE_RANGES):
+        raise ConfigError(
+            f"{PROJECT}:vpcCidr: {network} is not private address space; use a range within "
+            f"{', '.join(map(str, PRIVATE_RANGES[:-1]))} or {PRIVATE_RANGES[-1]} (got {_shown(value)})"
+        )
     return str(network)
 
 
@@ -316,11 +354,11 @@ def aws_identity(aws_config: Any) -> AwsIdentity:
     if isinstance(roles, str):
         try:
             roles = json.loads(roles) if roles.strip() else []
-        except ValueError:
-            raise ConfigError(f"aws:assumeRoles: must be a list of {{roleArn: ...}} objects (got {roles!r})") from None
+        except (ValueError, RecursionError):
+            raise ConfigError(f"aws:assumeRoles: must be a list of {{roleArn: ...}} objects (got {_shown(roles)})") from None
     roles = roles or []
     if not isinstance(roles, list) or not all(isinstance(role, dict) and role.get("roleArn") for role in roles):
-        raise ConfigError(f"aws:assumeRoles: must be a list of {{roleArn: ...}} objects (got {roles!r})")
+        raise ConfigError(f"aws:assumeRoles: must be a list of {{roleArn: ...}} objects (got {_shown(roles)})")
     if len(roles) > 1 or any(set(role) - {"roleArn", "sessionName", "duration"} for role in roles):
         raise ConfigError(
             "aws:assumeRoles: `aws eks get-token` can assume one role with no external ID, session policy or tags; "
@@ -334,16 +372,20 @@ def _strings(value: Any, key: str) -> list[str]:
     if isinstance(value, str):
         try:
             value = json.loads(value) if value.strip() else []
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ConfigError(
-                f"{PROJECT}:{key}: must be a list of strings (got {value!r}); set an item with "
+                f"{PROJECT}:{key}: must be a list of strings (got {_shown(value)}); set an item with "
                 f"`pulumi config set --path '{PROJECT}:{key}[0]' VALUE`"
             ) from None
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(f"{PROJECT}:{key}: must be a list of strings (got {value!r})")
-    duplicates = sorted({item for item in value if value.count(item) > 1})
-    if duplicates:
-        raise ConfigError(f"{PROJECT}:{key}: {duplicates[0]} is listed twice")
+        raise ConfigError(f"{PROJECT}:{key}: must be a list of strings (got {_shown(value)})")
+    if len(value) > MAX_LIST_ITEMS:
+        raise ConfigError(f"{PROJECT}:{key}: {len(value):,} items, more than the {MAX_LIST_ITEMS} this program takes")
+    seen: set[str] = set()
+    for item in value:
+        if item in seen:
+            raise ConfigError(f"{PROJECT}:{key}: {_shown(item)} is listed twice")
+        seen.add(item)
     return value
 
 
@@ -352,12 +394,12 @@ def _principal_arns(value: Any) -> tuple[str, ...]:
     for arn in arns:
         if ":assumed-role/" in arn:
             raise ConfigError(
-                f"{PROJECT}:adminPrincipalArns: {arn} is a session, not a principal; give the role's ARN "
+                f"{PROJECT}:adminPrincipalArns: {_shown(arn)} is a session, not a principal; give the role's ARN "
                 "(arn:aws:iam::ACCOUNT:role/NAME)"
             )
         if not IAM_PRINCIPAL_ARN.fullmatch(arn):
             raise ConfigError(
-                f"{PROJECT}:adminPrincipalArns: {arn!r} is not an IAM role or user ARN "
+                f"{PROJECT}:adminPrincipalArns: {_shown(arn)} is not an IAM role or user ARN "
                 "(arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME)"
             )
     return tuple(arns)
@@ -369,14 +411,16 @@ def _public_access_cidrs(value: Any) -> tuple[str, ...]:
         try:
             ipaddress.IPv4Network(cidr, strict=True)
         except ValueError as error:
-            raise ConfigError(f"{PROJECT}:publicAccessCidrs: not an IPv4 network: {error} (got {cidr!r})") from None
+            raise ConfigError(
+                f"{PROJECT}:publicAccessCidrs: not an IPv4 network: {_shown(str(error))[1:-1]} (got {_shown(cidr)})"
+            ) from None
     return tuple(cidrs)
 
 
 def _integer(value: Any, key: str, low: int, high: int) -> int:
     number = _scalar(value)
     if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
-        raise ConfigError(f"{PROJECT}:{key}: must be a whole number from {low:,} to {high:,} (got {value!r})")
+        raise ConfigError(f"{PROJECT}:{key}: must be a whole number from {low:,} to {high:,} (got {_shown(value)})")
     return number
 
 
@@ -386,12 +430,12 @@ def _log_retention(value: Any) -> int:
         allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS[1:])
         raise ConfigError(
             f"{PROJECT}:controlPlaneLogRetentionDays: must be one of CloudWatch's retentions: {allowed}, "
-            f"or 0 to keep forever (got {value!r})"
+            f"or 0 to keep forever (got {_shown(value)})"
         )
     return days
 
 
 def _upgrade_policy(value: Any) -> str:
     if value not in UPGRADE_POLICIES:
-        raise ConfigError(f"{PROJECT}:upgradePolicy: must be STANDARD or EXTENDED (got {value!r})")
+        raise ConfigError(f"{PROJECT}:upgradePolicy: must be STANDARD or EXTENDED (got {_shown(value)})")
     return value

@@ -4,6 +4,7 @@ import errno
 import io
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -14,6 +15,14 @@ import yaml
 
 from sizing import Workload, calculate
 from sizing.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _keep_sigint():
+    """Cancelling ignores SIGINT for the rest of the process (it is exiting); give pytest its Ctrl-C back."""
+    handler = signal.getsignal(signal.SIGINT)
+    yield
+    signal.signal(signal.SIGINT, handler)
 
 
 def run(capsys, *args, stdin=None, monkeypatch=None):

@@ -194,3 +194,14 @@ def test_fleets_beyond_a_16_vpc_warn():
     assert any("VPC addresses" in w and "24,561" in w for w in calculate(Workload(concurrent_users=1_000_000)).warnings)
     plan = calculate(Workload(concurrent_users=100_000))
     assert plan.network.vpc_ips_max <= 24_561 and not any("VPC" in w for w in plan.warnings)
+
+
+def test_tier_rules_are_assumptions():
+    moved = calculate(Workload(concurrent_users=250, assumptions={"tiers": {"medium": 100, "large": 200,
+                                                                            "enterprise": 300}}))
+    assert moved.tier == "large" and moved.network.nat_gateways == 3  # one NAT gateway per zone from large up
+    assert calculate(Workload(concurrent_users=250)).tier == "small"
+    later = calculate(Workload(concurrent_users=1_000, assumptions={"cache": {"enabled_from_tier": "large"}}))
+    assert not later.cache.enabled and calculate(Workload(concurrent_users=1_000)).cache.enabled
+    with pytest.raises(ValueError, match="tier floors must ascend"):
+        Workload(concurrent_users=1, assumptions={"tiers": {"medium": 3_000}})

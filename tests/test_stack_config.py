@@ -5,8 +5,13 @@ Messages are given whole where stacks/config.py words them, and as (key, ending)
 
 from __future__ import annotations
 
+import json
+import re
+
 import pulumi
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from sizing import Workload, calculate
 from stack_mocks import StackMocks, run_program, use_stack_modules
@@ -104,12 +109,13 @@ BAD = [
     ),
     pytest.param(
         {"concurrentUsers": 1000, "backendImage": "  "},
-        "chat-infra:backendImage: must be a container image reference (got '  ')",
+        "chat-infra:backendImage: must be a container image reference like registry.example.com/team/app:1.2, "
+        "with a lowercase path (got '  ')",
         id="empty-image",
     ),
     pytest.param(
         {"concurrentUsers": 1000, "adminPrincipalArns": ["arn:aws:sts::123456789012:assumed-role/ci/run-1"]},
-        "chat-infra:adminPrincipalArns: arn:aws:sts::123456789012:assumed-role/ci/run-1 is a session, not a principal; "
+        "chat-infra:adminPrincipalArns: 'arn:aws:sts::123456789012:assumed-role/ci/run-1' is a session, not a principal; "
         "give the role's ARN (arn:aws:iam::ACCOUNT:role/NAME)",
         id="admin-session-arn",
     ),
@@ -121,7 +127,7 @@ BAD = [
     ),
     pytest.param(
         {"concurrentUsers": 1000, "adminPrincipalArns": ["arn:aws:iam::123456789012:role/ci"] * 2},
-        "chat-infra:adminPrincipalArns: arn:aws:iam::123456789012:role/ci is listed twice",
+        "chat-infra:adminPrincipalArns: 'arn:aws:iam::123456789012:role/ci' is listed twice",
         id="admin-twice",
     ),
     pytest.param(
@@ -129,6 +135,17 @@ BAD = [
         "chat-infra:adminPrincipalArns: must be a list of strings (got 'arn:aws:iam::123456789012:role/ci'); set an "
         "item with `pulumi config set --path 'chat-infra:adminPrincipalArns[0]' VALUE`",
         id="admin-not-a-list",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "publicAccessCidrs": [f"10.{i // 256}.{i % 256}.0/24" for i in range(101)]},
+        "chat-infra:publicAccessCidrs: 101 items, more than the 100 this program takes",
+        id="endpoint-cidrs-too-many",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "publicAccessCidrs": "[" * 5000 + "]" * 5000},
+        "chat-infra:publicAccessCidrs: must be a list of strings (got '" + "[" * 76 + "...); set an item with "
+        "`pulumi config set --path 'chat-infra:publicAccessCidrs[0]' VALUE`",
+        id="endpoint-cidrs-nested-beyond-the-json-parser",
     ),
     pytest.param(
         {"concurrentUsers": 1000, "publicAccessCidrs": ["203.0.113.7/24"]},
@@ -173,6 +190,53 @@ BAD = [
         "aws:accessKey: the Kubernetes provider's `aws eks get-token` cannot use it; put the keys in the environment "
         "(AWS_ACCESS_KEY_ID, ...) or in a profile and set aws:profile",
         id="static-keys",
+    ),
+    *(
+        pytest.param(
+            {"concurrentUsers": 1000, key: image},
+            f"chat-infra:{key}: must be a container image reference like registry.example.com/team/app:1.2, "
+            f"with a lowercase path (got {image!r})",
+            id=f"image-{image}",
+        )
+        for key, image in [
+            ("backendImage", "UPPER/Case"), ("frontendImage", "-rf"), ("backendImage", "::::"),
+            ("backendImage", "nginx:"), ("frontendImage", "a//b"), ("backendImage", "app@sha256:abc"),
+            ("backendImage", "ngi nx"), ("backendImage", "app:1.0 --privileged"),
+        ]
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "backendImage": "app:" + "x" * 129},  # tags are at most 128 characters
+        "chat-infra:backendImage: must be a container image reference like registry.example.com/team/app:1.2, "
+        "with a lowercase path (got 'app:" + "x" * 72 + "...)",
+        id="image-tag-too-long",
+    ),
+    *(
+        pytest.param(
+            {"concurrentUsers": 1000, "vpcCidr": cidr},
+            f"chat-infra:vpcCidr: {cidr} is not private address space; use a range within 10.0.0.0/8, "
+            f"172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10 (got {cidr!r})",
+            id=f"vpc-{cidr}",
+        )
+        # Loopback, multicast, "this network", public space, and /16s straddling the edge of a private block.
+        for cidr in ["127.0.0.0/16", "224.0.0.0/16", "0.0.0.0/16", "8.8.0.0/16", "172.32.0.0/16", "11.0.0.0/16",
+                     "100.128.0.0/16"]
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "assumptions": '{"a": ' * 30 + "1" + "}" * 30},
+        "chat-infra:assumptions: nested deeper than 20 levels",
+        id="assumptions-too-deep",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "assumptions": '{"a": ' * 5000 + "1" + "}" * 5000},
+        # Values are shown cut to 77 characters and "...": the quote, twelve '{"a": ' and '{"a"'.
+        "chat-infra:assumptions: must be an object (got '" + '{"a": ' * 12 + '{"a"' + "...)",
+        id="assumptions-nested-beyond-the-json-parser",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "activeRatio": "1e-309"},
+        "chat-infra:activeRatio: an active ratio of 1e-309 means 1.00e+312 registered users, more than "
+        "1,000,000,000: use a ratio of at least 1e-06",
+        id="subnormal-ratio",
     ),
 ]
 
@@ -319,3 +383,94 @@ def test_six_zones_when_the_plan_asks_for_them():
     run = run_program({"concurrentUsers": 8000, "assumptions": {"availability_zones": 6}})
     assert len(run.of_type("aws:ec2/subnet:Subnet")) == 12
     assert len({s.inputs["availabilityZone"] for s in run.of_type("aws:ec2/subnet:Subnet")}) == 6
+
+
+@pytest.mark.parametrize(
+    "image",
+    ["nginx", "nginxinc/nginx-unprivileged:1.27-alpine", "localhost:5000/team/app:v1", "[::1]:5000/app",
+     "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/chat-backend:2024.06.1",
+     "ghcr.io/org/app@sha256:" + "0123456789abcdef" * 4, "registry.example.com/a__b/c--d.e_f:V1_x-y.z",
+     "UPPER.example.com/lower:Tag"],
+)
+def test_image_references_of_the_grammar_are_accepted(image):
+    settings = stack_config.load(_Config({"concurrentUsers": "1000", "backendImage": image, "frontendImage": image}),
+                                 _Config({"region": "us-east-1"}))
+    assert (settings.backend_image, settings.frontend_image) == (image, image)
+
+
+@pytest.mark.parametrize("cidr", ["10.0.0.0/16", "10.255.240.0/20", "172.16.0.0/16", "172.31.0.0/16",
+                                  "192.168.0.0/16", "100.64.0.0/16", "100.127.0.0/16"])
+def test_private_and_shared_address_space_is_accepted(cidr):
+    settings = stack_config.load(_Config({"concurrentUsers": "1000", "vpcCidr": cidr}),
+                                 _Config({"region": "us-east-1"}))
+    assert settings.vpc_cidr == cidr
+
+
+class _Config:
+    """As pulumi.Config.get answers: the value as a string, None when unset."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def get(self, key):
+        return self.values.get(key)
+
+
+_FIELDS = sorted({"backend", "users_per_pod", "buffer", "cache", "enabled", "database", "billing_mode",
+                  "min_nodes", "availability_zones", "burstable_tiers"})
+_JSON_SHAPED = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**25), 10**25) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(_FIELDS) | st.text(max_size=8), inner,
+                                                               max_size=4),
+    max_leaves=15,
+)
+_PLAUSIBLE = {
+    "concurrentUsers": st.sampled_from(["1000", "250000", "0", "-5", "1.5"]),
+    "totalUsers": st.sampled_from(["0", "20000", "500"]),
+    "activeRatio": st.sampled_from(["", "0.2", "1e-309", "NaN"]),
+    "instanceType": st.sampled_from(["", "t4g.medium", "m6i.xlarge"]),
+    "arch": st.sampled_from(["", "x86_64", "arm64"]),
+    "assumptions": st.sampled_from(
+        ["{}", '{"backend": {"users_per_pod": 80}}', '{"cache": {"usable_fraction": "0.6"}}']
+    ),
+    "backendImage": st.sampled_from(["nginx:1.27", "UPPER/Case"]),
+    "frontendImage": st.sampled_from(["ghcr.io/org/web:1", "-rf"]),
+    "kubernetesVersion": st.sampled_from(["1.34", "1.29", "latest"]),
+    "vpcCidr": st.sampled_from(["10.0.0.0/16", "127.0.0.0/16", "10.0.0.0/24"]),
+    "deployWorkloads": st.sampled_from(["true", "false", "yes"]),
+}
+
+
+# Good values only, so that plans come out too.
+_GOOD = {
+    "concurrentUsers": st.sampled_from(["1000", "250000", "7"]),
+    "activeRatio": st.sampled_from(["", "0.2"]),
+    "instanceType": st.sampled_from(["", "t4g.medium", "m6i.xlarge"]),
+    "assumptions": st.sampled_from(["{}", '{"backend": {"users_per_pod": 80}}']),
+    "backendImage": st.just("nginx:1.27"),
+    "vpcCidr": st.sampled_from(["10.0.0.0/16", "192.168.0.0/16"]),
+    "deployWorkloads": st.sampled_from(["true", "false"]),
+}
+_ANY = {key: plausible | st.text(max_size=40) | _JSON_SHAPED.map(json.dumps) for key, plausible in _PLAUSIBLE.items()}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    values=st.sampled_from([_ANY, _GOOD]).flatmap(lambda table: st.fixed_dictionaries({}, optional=table)),
+    region=st.sampled_from(["us-east-1", "us-west-2"]) | st.text(max_size=20),
+)
+def test_any_config_is_a_plan_or_one_line_naming_the_key(values, region):
+    """Whatever `pulumi config set` stored (every value a string, objects as JSON): a plan, or a ConfigError of one
+    line that starts with the key at fault. Never another exception, which Pulumi would print with a traceback."""
+    try:
+        settings = stack_config.load(_Config(values), _Config({"region": region} if region else {}))
+        plan = stack_config.plan_for(settings.workload)
+    except stack_config.ConfigError as error:
+        line = str(error)
+        event("refused")
+        assert "\n" not in line and re.match(r"(chat-infra:[a-zA-Z]+|aws:region)(, | and |: )", line), line
+        return
+    event("plan")
+    assert plan.workload.concurrent_users == settings.workload.concurrent_users
+    assert settings.vpc_cidr and settings.backend_image and settings.frontend_image

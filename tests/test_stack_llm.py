@@ -159,5 +159,6 @@ def test_outputs_carry_the_llm_cost_and_peak(bedrock):
     assert bedrock.outputs["llmMonthlyCostMaxUsd"] == pytest.approx(96_798)
     assert bedrock.outputs["llmMonthlyCostMinUsd"] == pytest.approx(48_399)
     assert bedrock.outputs["llmPeakTokensPerMinute"] == 1_000 * (1_155 + 211)
+    assert bedrock.outputs["monthlyCostExpectedUsd"] == bedrock.outputs["sizing"]["cost"]["expected_monthly_usd"]
     assert bedrock.outputs["monthlyCostMaxUsd"] == pytest.approx(
         bedrock.outputs["sizing"]["cost"]["infrastructure_monthly_usd"]["max"] + 96_798, abs=0.01)

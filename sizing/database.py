@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from fractions import Fraction
+from functools import cache
 from typing import Literal
 
 from sizing.assumptions import DatabaseAssumptions
@@ -29,6 +30,7 @@ def _billing_mode(setting: str, on_demand: float, provisioned: float) -> tuple[B
                                "at this load)")
 
 
+@cache
 def read_units_per_read(db: DatabaseAssumptions) -> Fraction:
     """One RCU reads 4 KB strongly consistent per second; an eventually consistent read costs half."""
     units = Fraction(math.ceil(exact(db.read_item_kb) / 4))
@@ -84,7 +86,9 @@ def plan_database(
     # Over the day: on-demand bills the requests (linear: the mean), provisioned what auto scaling holds each hour,
     # scaling down an hour late (``LoadProfile.lagged``) and never below its floor.
     expected_on_demand = round(on_demand(profile.mean), 2)
-    expected_provisioned = round(sum(provisioned(share) for share in profile.lagged) / len(profile.lagged), 2)
+    expected_provisioned = round(
+        profile.mean_held(read_scaling.min, read_units / target) * rcu_hour
+        + profile.mean_held(write_scaling.min, write_units / target) * wcu_hour + storage, 2)
     mode, reason = _billing_mode(db.billing_mode, expected_on_demand, expected_provisioned)
     warnings = [
         f"DynamoDB needs up to {peak:,} {kind} per second, above the default per-table quota of "

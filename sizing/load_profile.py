@@ -7,7 +7,9 @@ above it where a price is not linear in the load: a capacity floor, a burst base
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from functools import cache
+from itertools import accumulate
 from typing import NamedTuple
 
 from sizing.assumptions import TrafficAssumptions
@@ -20,10 +22,23 @@ class LoadProfile(NamedTuple):
     # minutes below target, a limited number of times a day; counted as the hour's load or the hour before's.
     lagged: tuple[float, ...]
     hours_per_month: float
+    lagged_sorted: tuple[float, ...]
+    lagged_sums_above: tuple[float, ...]  # [k]: the sum of lagged_sorted[k:]
+
+    def mean_held(self, floor: float, per_share: float) -> float:
+        """The mean over the lagged hours of max(floor, per_share x share): a capacity that follows the load but
+        never drops below its floor, in O(log 24) since it runs on every plan."""
+        if per_share <= 0:
+            return floor
+        at_floor = bisect_right(self.lagged_sorted, floor / per_share)
+        hours = len(self.lagged_sorted)
+        return (floor * at_floor + per_share * self.lagged_sums_above[at_floor]) / hours
 
 
 @cache
 def load_profile(traffic: TrafficAssumptions) -> LoadProfile:
     shares = traffic.hourly_profile
     lagged = tuple(max(share, shares[hour - 1]) for hour, share in enumerate(shares))
-    return LoadProfile(shares, traffic.duty_cycle, lagged, traffic.hours_per_month)
+    ordered = tuple(sorted(lagged))
+    above = tuple(reversed(list(accumulate(reversed(ordered), initial=0.0))))
+    return LoadProfile(shares, traffic.duty_cycle, lagged, traffic.hours_per_month, ordered, above)

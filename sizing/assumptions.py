@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field, model_validator
 
+from sizing.limits import DEFAULT_EC2_ON_DEMAND_VCPUS
+
 Tier = Literal["small", "medium", "large", "enterprise"]
 
 
@@ -204,6 +206,15 @@ class LLMAssumptions(_Strict):
         return self
 
 
+class QuotaAssumptions(_Strict):
+    """Account quotas AWS sets per account: the plan warns above them (the defaults are documented in limits.py)."""
+
+    ec2_on_demand_vcpus: int = Field(
+        default=DEFAULT_EC2_ON_DEMAND_VCPUS, ge=1, le=10_000_000,
+        description="your EC2 quota L-1216C47A (On-Demand Standard vCPUs) in the region",
+    )
+
+
 class TierFloors(_Strict):
     """Concurrent users at which each tier starts (small starts at 1): the tiers pick the availability choices below
     (burstable nodes, NAT gateways per zone, the cache and its replica)."""
@@ -248,3 +259,4 @@ class Assumptions(_Strict):
         default=("small", "medium"), description="one shared NAT gateway; one per AZ for the other tiers"
     )
     availability_zones: int = Field(default=3, ge=2, le=6)
+    quotas: QuotaAssumptions = QuotaAssumptions()

@@ -15,7 +15,7 @@ from sizing.cost import summarize_cost
 from sizing.database import database_cost_items, plan_database
 from sizing.fleet_cost import cluster_cost_items
 from sizing.load_profile import load_profile
-from sizing.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings, network_warnings
+from sizing.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings, network_warnings, vcpu_warnings
 from sizing.llm.choice import LLMChoice
 from sizing.llm.profiles import LLMProfiles, load_llm_profiles
 from sizing.llm.token_prices import TokenPrices, TurnUsage, resolve_token_prices
@@ -117,6 +117,7 @@ def calculate(
         llm=llm,
         warnings=cluster_warnings(nodes.max_nodes, app_pods_max, a.daemonsets.pods)
         + network_warnings(network.vpc_ips_max, network.availability_zones)
+        + vcpu_warnings(nodes.max_vcpus, a.quotas.ec2_on_demand_vcpus)
         + node_warnings
         + db_warnings
         + cache_warnings

@@ -20,6 +20,16 @@ TABLE_THROUGHPUT_QUOTA = 40_000
 # ElastiCache (Redis OSS, cluster mode): shards per cluster, and the default nodes-per-cluster quota.
 CACHE_MAX_SHARDS = 500
 CACHE_NODES_PER_CLUSTER_QUOTA = 90
+# EC2: the On-Demand vCPU quota every catalog type counts against (all are Standard families), per account and
+# region, shared with everything else running there. AWS sets it per account, so the plan compares the max fleet with
+# an assumed value (``assumptions.quotas.ec2_on_demand_vcpus``) and only warns.
+EC2_STANDARD_VCPU_QUOTA = "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances"
+EC2_STANDARD_VCPU_QUOTA_CODE = "L-1216C47A"
+# The value AWS gave established accounts when it moved EC2 limits from instances to vCPUs, and the default
+# awslimitchecker records for this quota (jantman/awslimitchecker, docs/source/limits.rst). New accounts start far
+# lower (5 vCPUs were reported for a new account in 2026). As of 2026-10; read yours with
+# `aws service-quotas get-service-quota --service-code ec2 --quota-code L-1216C47A`.
+DEFAULT_EC2_ON_DEMAND_VCPUS = 1_152
 
 
 def check_plannable(kind: str, count: int, ceiling: int, field: str, advice: str) -> None:
@@ -59,4 +69,15 @@ def network_warnings(vpc_ips_max: int, zones: int) -> list[str]:
         f"the max fleet needs about {vpc_ips_max:,} VPC addresses, more than the {capacity:,} the private subnets of "
         f"the widest (/16) VPC hold in {zones} zones: the stack will refuse it; split the load, or use VPC CNI "
         "prefix delegation or a secondary CIDR for pods"
+    ]
+
+
+def vcpu_warnings(max_vcpus: int, quota: int) -> list[str]:
+    """Above the quota, the autoscaler's launches fail (VcpuLimitExceeded) exactly at the peak the fleet is for."""
+    if max_vcpus <= quota:
+        return []
+    return [
+        f"the max fleet runs {max_vcpus:,} vCPUs, above the {quota:,} assumed for the EC2 quota "
+        f"\"{EC2_STANDARD_VCPU_QUOTA}\" ({EC2_STANDARD_VCPU_QUOTA_CODE}): check your account's value in Service "
+        "Quotas, request an increase, and set assumptions.quotas.ec2_on_demand_vcpus to it"
     ]

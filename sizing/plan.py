@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from sizing.assumptions import Assumptions, Tier
 
@@ -82,6 +82,12 @@ class NodePlan(NodeOption):
     selection_rule: str
     groups: list[NodeGroupPlan]
     alternatives: list[NodeOption]
+
+    @computed_field
+    @property
+    def max_vcpus(self) -> int:
+        """What the max fleet counts against the account's EC2 On-Demand vCPU quota."""
+        return self.max_nodes * self.vcpu
 
 
 class AutoScalingRange(_Out):

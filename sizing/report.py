@@ -66,6 +66,8 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
         ("Allocatable", f"{nodes.allocatable_cpu_m:,}m CPU, {nodes.allocatable_memory_mib:,} MiB, "
                         f"{nodes.max_pods} pods max"),
         ("Node Count", f"{nodes.min_nodes:,} - {nodes.max_nodes:,}"),
+        ("Max Fleet vCPUs", f"{nodes.max_vcpus:,} (EC2 On-Demand quota assumed: "
+                            f"{plan.assumptions.quotas.ec2_on_demand_vcpus:,})"),
         ("Node Groups", ", ".join(f"{g.name} ({g.min_nodes}-{g.max_nodes})" for g in nodes.groups)),
         ("Fleet Cost", f"{money_range(nodes.monthly_usd.min, nodes.monthly_usd.max)} / month"),
     ]

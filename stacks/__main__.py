@@ -7,8 +7,9 @@ import pulumi
 
 import config
 from autoscaler import ClusterAutoscaler, version_for
-from cluster import Cluster, cluster_name_for
-from data import Data
+from cluster import Cluster, cluster_name_for, endpoint_warnings
+from data import Data, require_table_quota
+from llm_access import grace_seconds
 from network import Network, require_address_space
 from workloads import App, Workloads
 
@@ -18,7 +19,9 @@ autoscaler_version = version_for(settings.kubernetes_version)
 plan = config.plan_for(settings.workload, settings.prices)
 # Also before anything is declared: a fleet the VPC cannot address would fail node by node at the peak.
 require_address_space(plan.network, settings.vpc_cidr)
-for warning in plan.warnings:
+# And a table that would need more than the per-table quota: CreateTable would refuse it only at `pulumi up`.
+require_table_quota(plan.database, settings.dynamodb_table_quota)
+for warning in plan.warnings + endpoint_warnings(settings.public_access_cidrs):
     pulumi.log.warn(warning)
 
 cluster_name = cluster_name_for(pulumi.get_project(), pulumi.get_stack())
@@ -31,6 +34,12 @@ cluster = Cluster(
     region=settings.workload.region,
     subnet_ids=network.private_subnet_ids,
     disk_gib=plan.assumptions.node_disk_gib,
+    admin_principal_arns=settings.admin_principal_arns,
+    public_access_cidrs=settings.public_access_cidrs,
+    log_retention_days=settings.log_retention_days,
+    upgrade_policy=settings.upgrade_policy,
+    node_update_max_unavailable_percent=settings.node_update_max_unavailable_percent,
+    identity=settings.identity,
 )
 data = Data(
     "data",
@@ -49,6 +58,8 @@ ClusterAutoscaler(
     region=settings.workload.region,
     version=autoscaler_version,
     provider=cluster.provider,
+    # Scale-in waits for the app's pods to finish streaming, as long as they are given to (workloads.py).
+    pod_grace_seconds=grace_seconds(plan.llm),
 )
 if settings.deploy_workloads:
     Workloads(
@@ -64,6 +75,9 @@ if settings.deploy_workloads:
         table_name=data.table_name,
         table_arn=data.table_arn,
         cache_endpoint=data.cache_endpoint,
+        cache_auth_token=data.cache_auth_token,
+        cache_cluster_mode=data.cache_cluster_mode,
+        vpc_cidr=settings.vpc_cidr,
         llm_api_key=settings.llm_api_key,
     )
 

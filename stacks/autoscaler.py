@@ -103,7 +103,9 @@ def scaling_policy(cluster_name: str) -> str:
     )
 
 
-def chart_values(cluster_name: pulumi.Input[str], region: str, version: AutoscalerVersion) -> dict[str, Any]:
+def chart_values(
+    cluster_name: pulumi.Input[str], region: str, version: AutoscalerVersion, pod_grace_seconds: int
+) -> dict[str, Any]:
     return {
         "cloudProvider": "aws",
         "awsRegion": region,
@@ -127,6 +129,9 @@ def chart_values(cluster_name: pulumi.Input[str], region: str, version: Autoscal
             "skip-nodes-with-system-pods": False,
             # Add the group that leaves the least CPU and memory idle after the pending pods fit.
             "expander": "least-waste",
+            # Scale-in drains a node and waits at most this long for its pods to stop: as long as the pods' own
+            # grace period, so a streaming response is finished, not cut (the default is 600 s whatever the pods ask).
+            "max-graceful-termination-sec": pod_grace_seconds,
         },
         "resources": RESOURCES,
         # It runs on the worker nodes (EKS has no control-plane nodes to host it), so it must not drain its own.
@@ -150,6 +155,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         region: str,
         version: AutoscalerVersion,
         provider: k8s.Provider,
+        pod_grace_seconds: int,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("chat-infra:autoscaler:ClusterAutoscaler", name, None, opts)
@@ -187,7 +193,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             version=version.chart,
             repository_opts={"repo": CHART_REPO},
             namespace=NAMESPACE,
-            values=chart_values(cluster_name, region, version),
+            values=chart_values(cluster_name, region, version, pod_grace_seconds),
             opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[association, policy]),
         )
 

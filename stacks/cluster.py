@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
@@ -10,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from config import PROJECT, AwsIdentity
 from sizing.plan import NodePlan
 
 # The managed policies each role needs, and no more.
@@ -23,6 +25,58 @@ NODE_GROUP_LABEL = "chat-infra/node-group"
 # One hop: the node itself reaches the instance metadata service, pods (one more network hop away) cannot, so no
 # pod can borrow the node role. Pods that need AWS get their own role through EKS Pod Identity (see workloads.py).
 IMDS_HOP_LIMIT = 1
+
+# EKS managed add-ons instead of the copies EKS bootstraps unmanaged (which nothing upgrades, so EKS refuses the next
+# cluster upgrade once they fall too far behind). The network and Pod Identity agents go in before the nodes: a node
+# is not Ready without its CNI, and a pod with an IAM role must find the agent when it starts. kube-proxy too, so the
+# first pods reach Services. CoreDNS and metrics-server are Deployments: without nodes they would never turn healthy.
+ADDONS_BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
+ADDONS_AFTER_NODES = ("coredns", "metrics-server")
+# The VPC CNI enforces Kubernetes NetworkPolicies (workloads.py declares them) only when this is on.
+ADDON_CONFIGURATION = {"vpc-cni": {"enableNetworkPolicy": "true"}}
+# Resource names predate the other add-ons; renaming them would replace the add-ons.
+ADDON_RESOURCE_NAMES = {"eks-pod-identity-agent": "pod-identity-agent"}
+CLUSTER_LOG_TYPES = ["api", "audit", "authenticator"]
+OPEN_TO_THE_WORLD = "0.0.0.0/0"
+
+
+def cluster_admin_policy_arn(partition: str) -> str:
+    return f"arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+
+def admin_resource_suffix(principal_arn: str) -> str:
+    """Named by the principal, not its place in the list: reordering the config must not replace anyone's access."""
+    return hashlib.sha256(principal_arn.encode()).hexdigest()[:10]
+
+
+def admins_for(listed: tuple[str, ...], deployer: str) -> tuple[list[str], list[str]]:
+    """Who gets cluster-admin, and what the preview should warn about.
+
+    Nobody listed: whoever runs Pulumi (the one-person case, as EKS's own creator bootstrap would). Listed: exactly
+    those; a runner outside the list is told now, because every Kubernetes resource would fail for it with 401.
+    """
+    if not listed:
+        return [deployer], []
+    if deployer in listed:
+        return list(listed), []
+    return list(listed), [
+        f"{deployer} runs this update but is not in {PROJECT}:adminPrincipalArns: it cannot reach Kubernetes, so "
+        "every Kubernetes resource will fail with 401 (Unauthorized); add it or run as a listed principal"
+    ]
+
+
+def endpoint_warnings(public_access_cidrs: tuple[str, ...]) -> list[str]:
+    if public_access_cidrs and OPEN_TO_THE_WORLD not in public_access_cidrs:
+        return []
+    return [
+        f"the Kubernetes API endpoint is public to {OPEN_TO_THE_WORLD} (IAM still guards it): set "
+        f"{PROJECT}:publicAccessCidrs to the addresses of your team and CI"
+    ]
+
+
+def log_group_name(cluster_name: str) -> str:
+    """Where EKS writes control-plane logs; it creates the group itself, without retention, if the stack has not."""
+    return f"/aws/eks/{cluster_name}/cluster"
 
 
 def cluster_name_for(project: str, stack: str) -> str:
@@ -44,8 +98,19 @@ def autoscaler_tags(cluster_name: str) -> dict[str, str]:
     return {"k8s.io/cluster-autoscaler/enabled": "true", f"k8s.io/cluster-autoscaler/{cluster_name}": "owned"}
 
 
-def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> dict[str, Any]:
-    """A kubeconfig that authenticates with ``aws eks get-token``: no long-lived credential is written anywhere."""
+def kubeconfig(
+    cluster_name: str, endpoint: str, ca_data: str, region: str, identity: AwsIdentity = AwsIdentity()
+) -> dict[str, Any]:
+    """A kubeconfig that authenticates with ``aws eks get-token``: no long-lived credential is written anywhere.
+
+    The token is made by the identity the AWS provider uses (its profile, its assumed role), not by whatever the
+    environment holds: the access entries are that identity's, and with any other the Kubernetes calls get 401.
+    """
+    args = ["eks", "get-token", "--cluster-name", cluster_name, "--region", region, "--output", "json"]
+    if identity.role_arn:
+        args += ["--role-arn", identity.role_arn]
+    if identity.profile:
+        args += ["--profile", identity.profile]
     return {
         "apiVersion": "v1",
         "kind": "Config",
@@ -59,7 +124,7 @@ def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> d
                     "exec": {
                         "apiVersion": "client.authentication.k8s.io/v1beta1",
                         "command": "aws",
-                        "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region, "--output", "json"],
+                        "args": args,
                         "interactiveMode": "Never",
                     }
                 },
@@ -69,10 +134,12 @@ def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> d
 
 
 class Cluster(pulumi.ComponentResource):
-    """EKS with secrets envelope-encrypted, and one managed node group per group of the plan.
+    """EKS with secrets envelope-encrypted, managed add-ons, and one managed node group per group of the plan.
 
     The node groups start at the plan's minimum and may grow to its maximum; the Cluster Autoscaler, not Pulumi,
-    owns the desired size in between, so later ``pulumi up`` runs must not reset it.
+    owns the desired size in between, so later ``pulumi up`` runs must not reset it. Everything versioned (node
+    groups, add-ons) follows ``kubernetes_version``, so one config change upgrades the whole cluster in order:
+    control plane, then the add-ons the nodes need, then the nodes, then the rest.
     """
 
     def __init__(
@@ -84,11 +151,18 @@ class Cluster(pulumi.ComponentResource):
         region: str,
         subnet_ids: list[pulumi.Input[str]],
         disk_gib: int,
+        admin_principal_arns: tuple[str, ...] = (),
+        public_access_cidrs: tuple[str, ...] = (),
+        log_retention_days: int = 90,
+        upgrade_policy: str = "STANDARD",
+        node_update_max_unavailable_percent: int = 33,
+        identity: AwsIdentity = AwsIdentity(),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("chat-infra:cluster:Cluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        partition = aws.get_partition(opts=pulumi.InvokeOptions(parent=self)).partition
+        invoke = pulumi.InvokeOptions(parent=self)
+        partition = aws.get_partition(opts=invoke).partition
 
         def managed(policy: str) -> str:
             return f"arn:{partition}:iam::aws:policy/{policy}"
@@ -115,6 +189,13 @@ class Cluster(pulumi.ComponentResource):
             deletion_window_in_days=30,
             opts=child,
         )
+        # Created before the cluster, with a retention: left to EKS, the group would keep every log line forever.
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-control-plane-logs",
+            name=log_group_name(cluster_name),
+            retention_in_days=log_retention_days,
+            opts=child,
+        )
 
         self.cluster = aws.eks.Cluster(
             f"{name}-eks",
@@ -125,14 +206,71 @@ class Cluster(pulumi.ComponentResource):
             vpc_config={
                 "subnet_ids": subnet_ids,
                 "endpoint_private_access": True,
-                # Pulumi and kubectl run from outside the VPC; access still needs IAM and an access entry.
+                # Pulumi and kubectl run from outside the VPC; access still needs IAM and an access entry. Nodes
+                # reach the private endpoint, so the allow-list only needs the team's and CI's addresses.
                 "endpoint_public_access": True,
+                "public_access_cidrs": list(public_access_cidrs) or [OPEN_TO_THE_WORLD],
             },
             encryption_config={"provider": {"key_arn": secrets_key.arn}, "resources": ["secrets"]},
-            access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True},
-            enabled_cluster_log_types=["api", "audit", "authenticator"],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=cluster_attachments),
+            # Access is granted only by the access entries below, never implicitly to whoever created the cluster:
+            # that entry could not be removed or handed over without replacing the cluster.
+            access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False},
+            # No unmanaged add-on copies: the managed add-ons below replace them and follow the cluster's version.
+            bootstrap_self_managed_addons=False,
+            # STANDARD: EKS upgrades the cluster when its version leaves standard support instead of billing
+            # extended support; EXTENDED keeps the version, at the extended rate the plan then charges.
+            upgrade_policy={"support_type": upgrade_policy},
+            enabled_cluster_log_types=CLUSTER_LOG_TYPES,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*cluster_attachments, self.log_group]),
         )
+
+        caller = aws.get_caller_identity(opts=invoke)
+        deployer = aws.iam.get_session_context(arn=caller.arn, opts=invoke).issuer_arn
+        admins, warnings = admins_for(admin_principal_arns, deployer)
+        for warning in warnings:
+            pulumi.log.warn(warning, resource=self)
+        self.admin_access: list[aws.eks.AccessPolicyAssociation] = []
+        for principal in admins:
+            suffix = admin_resource_suffix(principal)
+            entry = aws.eks.AccessEntry(
+                f"{name}-admin-{suffix}",
+                cluster_name=self.cluster.name,
+                principal_arn=principal,
+                type="STANDARD",
+                opts=child,
+            )
+            self.admin_access.append(
+                aws.eks.AccessPolicyAssociation(
+                    f"{name}-admin-{suffix}",
+                    cluster_name=self.cluster.name,
+                    principal_arn=entry.principal_arn,
+                    policy_arn=cluster_admin_policy_arn(partition),
+                    access_scope={"type": "cluster"},
+                    opts=child,
+                )
+            )
+
+        def addon(addon_name: str, depends_on: list[pulumi.Resource]) -> aws.eks.Addon:
+            # EKS's default release of the add-on for this Kubernetes minor: a version change moves it too.
+            version = aws.eks.get_addon_version(
+                addon_name=addon_name, kubernetes_version=kubernetes_version, opts=invoke
+            ).version
+            configuration = ADDON_CONFIGURATION.get(addon_name)
+            return aws.eks.Addon(
+                f"{name}-{ADDON_RESOURCE_NAMES.get(addon_name, addon_name)}",
+                cluster_name=self.cluster.name,
+                addon_name=addon_name,
+                addon_version=version,
+                configuration_values=json.dumps(configuration) if configuration else None,
+                # The stack's settings win over anything changed by hand, so an upgrade applies cleanly.
+                resolve_conflicts_on_create="OVERWRITE",
+                resolve_conflicts_on_update="OVERWRITE",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+            )
+
+        self.addons: dict[str, aws.eks.Addon] = {
+            addon_name: addon(addon_name, []) for addon_name in ADDONS_BEFORE_NODES
+        }
 
         launch_template = aws.ec2.LaunchTemplate(
             f"{name}-nodes",
@@ -164,6 +302,9 @@ class Cluster(pulumi.ComponentResource):
                 aws.eks.NodeGroup(
                     f"{name}-{group.name}",
                     cluster_name=self.cluster.name,
+                    # The cluster's version: a control-plane upgrade carries the nodes with it (EKS refuses the next
+                    # upgrade while nodes lag a minor behind), after the control plane, which the name ties it to.
+                    version=kubernetes_version,
                     node_role_arn=node_role.arn,
                     subnet_ids=subnet_ids,
                     instance_types=[group.instance_type],
@@ -174,43 +315,37 @@ class Cluster(pulumi.ComponentResource):
                         "max_size": group.max_nodes,
                         "desired_size": group.min_nodes,
                     },
-                    update_config={"max_unavailable": 1},
+                    # A share, not one node at a time: a group of hundreds of nodes must finish within the update's
+                    # timeout. The PodDisruptionBudgets still bound how many pods each drain takes out.
+                    update_config={"max_unavailable_percentage": node_update_max_unavailable_percent},
+                    # EKS replaces nodes that turn unhealthy (kubelet, networking, disk) instead of leaving them.
+                    node_repair_config={"enabled": True},
                     launch_template={"id": launch_template.id, "version": launch_template.latest_version.apply(str)},
                     labels={NODE_GROUP_LABEL: group.name},
                     tags=autoscaler_tags(cluster_name),
                     opts=pulumi.ResourceOptions(
                         parent=self,
-                        depends_on=node_attachments,
+                        depends_on=[*node_attachments, *self.addons.values()],
                         ignore_changes=["scalingConfig.desiredSize"],
                     ),
                 )
             )
 
-        # The HorizontalPodAutoscalers read pod CPU from the metrics API, which EKS does not serve by default.
-        metrics_server = aws.eks.Addon(
-            f"{name}-metrics-server",
-            cluster_name=self.cluster.name,
-            addon_name="metrics-server",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self.node_groups),
-        )
-        # Lets pods assume their own IAM role (the backend's table access) instead of the node's.
-        pod_identity_agent = aws.eks.Addon(
-            f"{name}-pod-identity-agent",
-            cluster_name=self.cluster.name,
-            addon_name="eks-pod-identity-agent",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self.node_groups),
-        )
+        # CoreDNS and the metrics API (the HPAs read pod CPU from it) run as Deployments, on the nodes.
+        for addon_name in ADDONS_AFTER_NODES:
+            self.addons[addon_name] = addon(addon_name, list(self.node_groups))
 
         # Whatever runs in the cluster waits for these: a Deployment is not ready until nodes exist, an HPA not useful
-        # before metrics, a pod with an IAM role not able to use it before the Pod Identity agent.
-        self.ready: list[pulumi.Resource] = [*self.node_groups, metrics_server, pod_identity_agent]
+        # before metrics, a pod with an IAM role not able to use it before the Pod Identity agent, and nothing at all
+        # reaches the API before the access entries exist.
+        self.ready: list[pulumi.Resource] = [*self.node_groups, *self.addons.values(), *self.admin_access]
         self.cluster_name = self.cluster.name
         # Managed nodes without custom security groups carry the cluster security group: admit it to reach nodes.
         self.node_security_group_id = self.cluster.vpc_config.cluster_security_group_id
         self.node_group_names = [g.node_group_name for g in self.node_groups]
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data).apply(
-                lambda args: json.dumps(kubeconfig(args[0], args[1], args[2], region))
+                lambda args: json.dumps(kubeconfig(args[0], args[1], args[2], region, identity))
             )
         )
         # The one way into the cluster, for its add-ons (the autoscaler) and the app alike, so both always target the

@@ -37,9 +37,10 @@ DEFAULT_KUBERNETES_VERSION = "1.34"
 
 @dataclass(frozen=True)
 class Key:
-    type: str  # as declared in Pulumi.yaml: string | integer | boolean | object
+    type: str  # as declared in Pulumi.yaml: string | integer | boolean | object | array
     default: Any  # None: required (the CLI refuses to run without it)
     description: str
+    items: str | None = None  # the type of an array's items (Pulumi.yaml requires it for arrays)
 
 
 # Optional keys the engine has no default for use an "unset" value ("" or 0): Pulumi.yaml cannot declare an
@@ -72,7 +73,36 @@ KEYS: dict[str, Key] = {
     "pricesFile": Key(
         "string", "", "Price file from `sizing prices refresh` (path from the project directory). Empty = shipped prices."
     ),
+    "adminPrincipalArns": Key(
+        "array", [], "IAM role/user ARNs given cluster-admin by EKS access entries. Empty = whoever runs pulumi up.",
+        items="string",
+    ),
+    "publicAccessCidrs": Key(
+        "array", [], "CIDRs that may reach the public Kubernetes API endpoint. Empty = 0.0.0.0/0 (with a warning).",
+        items="string",
+    ),
+    "controlPlaneLogRetentionDays": Key(
+        "integer", 90, "Days CloudWatch keeps the control-plane logs (a CloudWatch retention value; 0 = forever)."
+    ),
+    "upgradePolicy": Key(
+        "string", "STANDARD", "EKS support policy: STANDARD, or EXTENDED (extended support, billed at a higher rate)."
+    ),
+    "nodeUpdateMaxUnavailablePercent": Key(
+        "integer", 33, "Share of each node group EKS replaces at once during an update, 1-100."
+    ),
+    "dynamodbTableQuota": Key(
+        "integer", 40000, "Your DynamoDB per-table read/write throughput quota; raise it once AWS has raised yours."
+    ),
 }
+
+UPGRADE_POLICIES = ("STANDARD", "EXTENDED")
+# What CloudWatch Logs accepts as a retention (PutRetentionPolicy), 0 meaning never expire.
+LOG_RETENTION_DAYS = (
+    0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)
+# More admins or endpoint CIDRs than any team needs is a mistake (or hostile input), not a configuration.
+MAX_LIST_ITEMS = 100
+IAM_PRINCIPAL_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+")
 
 # Workload field -> the config key a person sets, so a validation error names what they typed.
 NAMES = {
@@ -96,8 +126,16 @@ class ConfigError(pulumi.RunError):
 
 
 @dataclass(frozen=True)
+class AwsIdentity:
+    """Who the AWS provider acts as, so the Kubernetes provider's ``aws eks get-token`` can act as the same."""
+
+    profile: str | None = None
+    role_arn: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
-    """What the program deploys besides the sized numbers: where, which images, which versions."""
+    """What the program deploys besides the sized numbers: where, which images, which versions, who may reach it."""
 
     workload: Workload
     backend_image: str
@@ -105,6 +143,13 @@ class Settings:
     kubernetes_version: str
     vpc_cidr: str
     deploy_workloads: bool
+    admin_principal_arns: tuple[str, ...]
+    public_access_cidrs: tuple[str, ...]
+    log_retention_days: int
+    upgrade_policy: str
+    node_update_max_unavailable_percent: int
+    dynamodb_table_quota: int
+    identity: AwsIdentity
     # A provider other than Bedrock: its API key, a secret Output (never a plain value, never exported).
     llm_api_key: pulumi.Output[str] | None = None
     prices: PriceTable | None = None  # from pricesFile; None: the prices shipped with sizing
@@ -112,11 +157,10 @@ class Settings:
 
 def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None = None) -> Settings:
     config = config or pulumi.Config(PROJECT)
+    aws_config = aws_config or pulumi.Config("aws")
     raw = {name: config.get(name) for name in KEYS}
     raw = {name: (KEYS[name].default if value is None else value) for name, value in raw.items()}
-    region = (aws_config or pulumi.Config("aws")).get("region") or os.environ.get("AWS_REGION") or os.environ.get(
-        "AWS_DEFAULT_REGION"
-    )
+    region = aws_config.get("region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if not region:
         raise ConfigError("aws:region: missing; set it with `pulumi config set aws:region us-east-1`")
     workload = _workload(raw, region)
@@ -127,6 +171,15 @@ def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None =
         kubernetes_version=_kubernetes_version(raw["kubernetesVersion"]),
         vpc_cidr=_vpc_cidr(raw["vpcCidr"]),
         deploy_workloads=_boolean(raw["deployWorkloads"], "deployWorkloads"),
+        admin_principal_arns=_principal_arns(raw["adminPrincipalArns"]),
+        public_access_cidrs=_public_access_cidrs(raw["publicAccessCidrs"]),
+        log_retention_days=_log_retention(raw["controlPlaneLogRetentionDays"]),
+        upgrade_policy=_upgrade_policy(raw["upgradePolicy"]),
+        node_update_max_unavailable_percent=_integer(
+            raw["nodeUpdateMaxUnavailablePercent"], "nodeUpdateMaxUnavailablePercent", 1, 100
+        ),
+        dynamodb_table_quota=_integer(raw["dynamodbTableQuota"], "dynamodbTableQuota", 1, 10_000_000),
+        identity=aws_identity(aws_config),
         llm_api_key=_llm_api_key(config, workload),
         prices=_prices(raw["pricesFile"]),
     )
@@ -309,3 +362,110 @@ def _vpc_cidr(value: Any) -> str:
             f"{', '.join(map(str, PRIVATE_RANGES[:-1]))} or {PRIVATE_RANGES[-1]} (got {_shown(value)})"
         )
     return str(network)
+
+
+def aws_identity(aws_config: Any) -> AwsIdentity:
+    """The AWS provider's identity as ``aws eks get-token`` can reproduce it: a profile, and at most one role.
+
+    Anything else the provider could act as, the kubeconfig could not: every Kubernetes call would then be made by
+    whatever credentials the environment holds and fail with 401 (or act as someone else). Refused here instead.
+    """
+    for key, fix in (
+        ("accessKey", "put the keys in the environment (AWS_ACCESS_KEY_ID, ...) or in a profile and set aws:profile"),
+        (
+            "assumeRoleWithWebIdentity",
+            "set AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE in the environment instead, which both the provider "
+            "and the AWS CLI read",
+        ),
+    ):
+        if aws_config.get(key):
+            raise ConfigError(f"aws:{key}: the Kubernetes provider's `aws eks get-token` cannot use it; {fix}")
+    roles = aws_config.get("assumeRoles")
+    if isinstance(roles, str):
+        try:
+            roles = json.loads(roles) if roles.strip() else []
+        except (ValueError, RecursionError):
+            raise ConfigError(f"aws:assumeRoles: must be a list of {{roleArn: ...}} objects (got {_shown(roles)})") from None
+    roles = roles or []
+    if not isinstance(roles, list) or not all(isinstance(role, dict) and role.get("roleArn") for role in roles):
+        raise ConfigError(f"aws:assumeRoles: must be a list of {{roleArn: ...}} objects (got {_shown(roles)})")
+    if len(roles) > 1 or any(set(role) - {"roleArn", "sessionName", "duration"} for role in roles):
+        raise ConfigError(
+            "aws:assumeRoles: `aws eks get-token` can assume one role with no external ID, session policy or tags; "
+            "put the chain in an AWS CLI profile (role_arn, source_profile, external_id) and set aws:profile instead"
+        )
+    return AwsIdentity(profile=aws_config.get("profile") or None, role_arn=roles[0]["roleArn"] if roles else None)
+
+
+def _strings(value: Any, key: str) -> list[str]:
+    """Arrays arrive as JSON text from the CLI, as lists from ``KEYS``' defaults."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else []
+        except (ValueError, RecursionError):
+            raise ConfigError(
+                f"{PROJECT}:{key}: must be a list of strings (got {_shown(value)}); set an item with "
+                f"`pulumi config set --path '{PROJECT}:{key}[0]' VALUE`"
+            ) from None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{PROJECT}:{key}: must be a list of strings (got {_shown(value)})")
+    if len(value) > MAX_LIST_ITEMS:
+        raise ConfigError(f"{PROJECT}:{key}: {len(value):,} items, more than the {MAX_LIST_ITEMS} this program takes")
+    seen: set[str] = set()
+    for item in value:
+        if item in seen:
+            raise ConfigError(f"{PROJECT}:{key}: {_shown(item)} is listed twice")
+        seen.add(item)
+    return value
+
+
+def _principal_arns(value: Any) -> tuple[str, ...]:
+    arns = _strings(value, "adminPrincipalArns")
+    for arn in arns:
+        if ":assumed-role/" in arn:
+            raise ConfigError(
+                f"{PROJECT}:adminPrincipalArns: {_shown(arn)} is a session, not a principal; give the role's ARN "
+                "(arn:aws:iam::ACCOUNT:role/NAME)"
+            )
+        if not IAM_PRINCIPAL_ARN.fullmatch(arn):
+            raise ConfigError(
+                f"{PROJECT}:adminPrincipalArns: {_shown(arn)} is not an IAM role or user ARN "
+                "(arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME)"
+            )
+    return tuple(arns)
+
+
+def _public_access_cidrs(value: Any) -> tuple[str, ...]:
+    cidrs = _strings(value, "publicAccessCidrs")
+    for cidr in cidrs:
+        try:
+            ipaddress.IPv4Network(cidr, strict=True)
+        except ValueError as error:
+            raise ConfigError(
+                f"{PROJECT}:publicAccessCidrs: not an IPv4 network: {_shown(str(error))[1:-1]} (got {_shown(cidr)})"
+            ) from None
+    return tuple(cidrs)
+
+
+def _integer(value: Any, key: str, low: int, high: int) -> int:
+    number = _scalar(value)
+    if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
+        raise ConfigError(f"{PROJECT}:{key}: must be a whole number from {low:,} to {high:,} (got {_shown(value)})")
+    return number
+
+
+def _log_retention(value: Any) -> int:
+    days = _scalar(value)
+    if isinstance(days, bool) or not isinstance(days, int) or days not in LOG_RETENTION_DAYS:
+        allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS[1:])
+        raise ConfigError(
+            f"{PROJECT}:controlPlaneLogRetentionDays: must be one of CloudWatch's retentions: {allowed}, "
+            f"or 0 to keep forever (got {_shown(value)})"
+        )
+    return days
+
+
+def _upgrade_policy(value: Any) -> str:
+    if value not in UPGRADE_POLICIES:
+        raise ConfigError(f"{PROJECT}:upgradePolicy: must be STANDARD or EXTENDED (got {_shown(value)})")
+    return value

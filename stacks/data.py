@@ -6,36 +6,65 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
+from config import PROJECT, ConfigError
 from sizing.plan import CachePlan, DatabasePlan
 
 CACHE_PORT = 6379
 # The engine the plan chose and priced (Valkey by default: Redis-compatible on the wire, 20% cheaper per node), its
 # version and the family of its default parameter groups.
 ENGINES = {"valkey": ("8.0", "valkey8"), "redis": ("7.1", "redis7")}
+# Cluster mode from the first shard on: going from one shard to several (and back) is then a change of
+# num_node_groups, resharded online, where switching cluster mode on is allowed only in steps (through
+# "compatible") and a new layout would replace the group and drop every session.
+CACHE_CLUSTER_MODE = True
+# AUTH tokens are 16-128 printable characters without @, " or /; 64 letters and digits hold ~380 bits.
+CACHE_AUTH_TOKEN_LENGTH = 64
+# DynamoDB's Service Quotas names for the per-table limits dynamodbTableQuota stands for.
+TABLE_QUOTAS = {"read": "Table-level read throughput limit", "write": "Table-level write throughput limit"}
 
 
 def cache_layout(plan: CachePlan) -> dict[str, Any]:
-    """ReplicationGroup arguments for the plan's shape: one shard without cluster mode, several with it.
+    """ReplicationGroup arguments for the plan's shape, in cluster mode whatever the number of shards.
 
-    Failover needs a replica to promote; with cluster mode AWS requires it on regardless.
+    Only the counts differ between one shard and many, and both change in place. Cluster mode requires automatic
+    failover on; Multi-AZ needs a replica to promote.
     """
-    if plan.shards > 1:
-        return {
-            "cluster_mode": "enabled",
-            "num_node_groups": plan.shards,
-            "replicas_per_node_group": plan.replicas_per_shard,
-            "parameter_group_name": f"default.{ENGINES[plan.engine][1]}.cluster.on",
-            "automatic_failover_enabled": True,
-            "multi_az_enabled": plan.replicas_per_shard > 0,
-        }
     return {
-        "cluster_mode": "disabled",
-        "num_cache_clusters": plan.num_nodes,
-        "parameter_group_name": f"default.{ENGINES[plan.engine][1]}",
-        "automatic_failover_enabled": plan.num_nodes > 1,
-        "multi_az_enabled": plan.num_nodes > 1,
+        "cluster_mode": "enabled" if CACHE_CLUSTER_MODE else "disabled",
+        "num_node_groups": plan.shards,
+        "replicas_per_node_group": plan.replicas_per_shard,
+        "parameter_group_name": f"default.{ENGINES[plan.engine][1]}.cluster.on",
+        "automatic_failover_enabled": True,
+        "multi_az_enabled": plan.replicas_per_shard > 0,
     }
+
+
+def table_peaks(database: DatabasePlan) -> dict[str, int]:
+    """The most capacity units per second the table may need: auto scaling's ceiling when provisioned, the plan's
+    peak units on demand (which a table can serve only up to the same per-table quota)."""
+    if database.billing_mode == "PROVISIONED":
+        return {"read": database.read_autoscaling.max, "write": database.write_autoscaling.max}
+    return {"read": database.read_capacity_units, "write": database.write_capacity_units}
+
+
+def require_table_quota(database: DatabasePlan, quota: int) -> None:
+    """Fail the preview, before anything is declared, when the table may need more than the per-table quota.
+
+    Otherwise CreateTable (or auto scaling, or on-demand throttling at the peak) would be the first to say so, at
+    ``pulumi up`` or in production.
+    """
+    over = {kind: peak for kind, peak in table_peaks(database).items() if peak > quota}
+    if not over:
+        return
+    peaks = " and ".join(f"{peak:,} {kind}" for kind, peak in over.items())
+    names = " and ".join(f'"{TABLE_QUOTAS[kind]}"' for kind in over)
+    raise ConfigError(
+        f"{PROJECT}:dynamodbTableQuota: the table may need {peaks} capacity units per second, above the per-table "
+        f"quota of {quota:,}; ask AWS to raise the DynamoDB quota {names} to at least {max(over.values()):,} in "
+        f"this region, then `pulumi config set {PROJECT}:dynamodbTableQuota {max(over.values())}`"
+    )
 
 
 class Data(pulumi.ComponentResource):
@@ -64,8 +93,10 @@ class Data(pulumi.ComponentResource):
             hash_key="pk",
             range_key="sk",
             attributes=[{"name": "pk", "type": "S"}, {"name": "sk", "type": "S"}],
-            read_capacity=database.read_capacity_units if provisioned else None,
-            write_capacity=database.write_capacity_units if provisioned else None,
+            # Created at auto scaling's floor, which target tracking raises with the load: created at the peak, the
+            # table would be refused above the per-table quota and billed for the peak from the first hour.
+            read_capacity=database.read_autoscaling.min if provisioned else None,
+            write_capacity=database.write_autoscaling.min if provisioned else None,
             point_in_time_recovery={"enabled": True},
             server_side_encryption={"enabled": True},
             deletion_protection_enabled=True,
@@ -107,7 +138,13 @@ class Data(pulumi.ComponentResource):
 
         self.cache: aws.elasticache.ReplicationGroup | None = None
         self.cache_endpoint: pulumi.Output[str] | None = None
+        self.cache_auth_token: pulumi.Output[str] | None = None
+        self.cache_cluster_mode = CACHE_CLUSTER_MODE
         if cache.enabled:
+            # A Pulumi secret: encrypted in the state, handed to the backend only through a Kubernetes Secret.
+            auth_token = random.RandomPassword(
+                f"{name}-cache-auth", length=CACHE_AUTH_TOKEN_LENGTH, special=False, opts=child
+            )
             subnet_group = aws.elasticache.SubnetGroup(
                 f"{name}-cache", description="chat-infra session cache", subnet_ids=subnet_ids, opts=child
             )
@@ -137,14 +174,15 @@ class Data(pulumi.ComponentResource):
                 subnet_group_name=subnet_group.name,
                 security_group_ids=[security_group.id],
                 at_rest_encryption_enabled=True,
+                # AUTH needs TLS: the token never crosses the network in clear.
                 transit_encryption_enabled=True,
+                auth_token=auth_token.result,
                 **cache_layout(cache),
                 opts=child,
             )
-            # Cluster mode is reached through the configuration endpoint, a single shard through its primary.
-            self.cache_endpoint = (
-                self.cache.configuration_endpoint_address if cache.shards > 1 else self.cache.primary_endpoint_address
-            )
+            # Cluster mode is reached through the configuration endpoint, however many shards.
+            self.cache_endpoint = self.cache.configuration_endpoint_address
+            self.cache_auth_token = pulumi.Output.secret(auth_token.result)
 
         self.table_name = self.table.name
         self.table_arn = self.table.arn

@@ -14,6 +14,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from cluster import assume_role_policy
+from data import CACHE_PORT
 from llm_access import PRESTOP_SECONDS, SECRET_KEY, SECRET_NAME, bedrock_policy, grace_seconds, llm_env
 from sizing.plan import LLMPlan, PodPlan
 
@@ -23,6 +24,15 @@ RUN_AS = 10001
 # Drains and node replacements may take out this share at once: under the plan's replica buffer (x1.3 backend,
 # x1.2 frontend) the remaining pods still carry the base load. Rounded up, so at least one pod.
 PDB_MAX_UNAVAILABLE = "10%"
+# The Kubernetes Secret holding the cache's AUTH token, and its key.
+CACHE_AUTH_SECRET = "cache-auth"
+CACHE_AUTH_KEY = "token"
+DNS_PORT = 53
+HTTPS_PORT = 443
+# EKS Pod Identity's agent answers credential requests on this link-local address, port 80 (hostNetwork).
+POD_IDENTITY_AGENT = "169.254.170.23/32"
+POD_IDENTITY_PORT = 80
+ANYWHERE = "0.0.0.0/0"
 
 
 @dataclass(frozen=True)
@@ -49,12 +59,20 @@ def resources(pod: PodPlan) -> dict[str, dict[str, str]]:
     }
 
 
-def container(app: App, env: dict[str, Any]) -> dict[str, Any]:
+def container(app: App, env: dict[str, Any], secret_env: dict[str, tuple[str, str]] | None = None) -> dict[str, Any]:
+    """``secret_env`` maps a variable to (Secret name, key): the value is read from the Secret when the pod starts,
+    so it never appears in the Deployment."""
+    secrets = [
+        {"name": key, "value_from": {"secret_key_ref": {"name": secret, "key": item}}}
+        for key, (secret, item) in (secret_env or {}).items()
+    ]
     return {
         "name": app.name,
         "image": app.image,
         "ports": [{"name": "http", "container_port": PORT, "protocol": "TCP"}],
-        "env": [{"name": key, "value": value} for key, value in env.items()] + (llm_env(app.llm) if app.calls_llm else []),
+        "env": [{"name": key, "value": value} for key, value in env.items()]
+        + secrets
+        + (llm_env(app.llm) if app.calls_llm else []),
         "resources": resources(app.pod),
         # Out of the Service's endpoints before SIGTERM, so no new stream lands on a pod that is stopping.
         "lifecycle": {"pre_stop": {"sleep": {"seconds": PRESTOP_SECONDS}}},
@@ -74,12 +92,16 @@ def container(app: App, env: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def deployment_spec(app: App, env: dict[str, Any]) -> dict[str, Any]:
+def deployment_spec(
+    app: App, env: dict[str, Any], secret_env: dict[str, tuple[str, str]] | None = None
+) -> dict[str, Any]:
     selector = labels(app.name)
     return {
         # The starting point only: the HPA owns replicas from here on (ignore_changes in Workloads).
         "replicas": app.pod.min_replicas,
         "selector": {"match_labels": selector},
+        # A rollout never stops an old pod before its replacement is ready: capacity never dips, and every stopped
+        # pod gets its grace period to finish its streams.
         "strategy": {"type": "RollingUpdate", "rolling_update": {"max_unavailable": 0, "max_surge": "25%"}},
         "template": {
             "metadata": {"labels": selector},
@@ -95,7 +117,7 @@ def deployment_spec(app: App, env: dict[str, Any]) -> dict[str, Any]:
                     "fs_group": RUN_AS,
                     "seccomp_profile": {"type": "RuntimeDefault"},
                 },
-                "containers": [container(app, env)],
+                "containers": [container(app, env, secret_env)],
                 "volumes": [{"name": "tmp", "empty_dir": {"size_limit": "256Mi"}}],
                 # Zones first (a zone outage takes at most its share), then nodes. ScheduleAnyway: a zone short of
                 # capacity must not leave pods pending while the autoscaler adds nodes elsewhere.
@@ -140,6 +162,45 @@ def service_spec(app: App, public: bool) -> dict[str, Any]:
     }
 
 
+def network_policies(backend: App, frontend: App, vpc_cidr: str, cache: bool) -> dict[str, dict[str, Any]]:
+    """NetworkPolicy specs by name: nothing reaches a pod of the namespace unless a policy below lets it.
+
+    The frontend is public through the load balancer, whose traffic reaches the pods from node addresses anywhere in
+    the VPC (kube-proxy forwards it) or from the clients themselves: its HTTP port is open to all, nothing else. Only
+    the frontend reaches the backend, and the backend reaches only DNS, the cache (inside the VPC), the Pod Identity
+    agent for its credentials, and HTTPS (DynamoDB's endpoint through the gateway, the model's API). Kubelet probes
+    come from the pod's own node, which the VPC CNI always admits.
+    """
+    def tcp(port: int) -> dict[str, Any]:
+        return {"protocol": "TCP", "port": port}
+
+    egress = [
+        {"ports": [{"protocol": "UDP", "port": DNS_PORT}, tcp(DNS_PORT)]},
+        {"to": [{"ip_block": {"cidr": POD_IDENTITY_AGENT}}], "ports": [tcp(POD_IDENTITY_PORT)]},
+        {"to": [{"ip_block": {"cidr": ANYWHERE}}], "ports": [tcp(HTTPS_PORT)]},
+    ]
+    if cache:
+        egress.insert(1, {"to": [{"ip_block": {"cidr": vpc_cidr}}], "ports": [tcp(CACHE_PORT)]})
+    return {
+        "default-deny-ingress": {"pod_selector": {}, "policy_types": ["Ingress"]},
+        f"{frontend.name}-ingress": {
+            "pod_selector": {"match_labels": labels(frontend.name)},
+            "policy_types": ["Ingress"],
+            "ingress": [{"from": [{"ip_block": {"cidr": ANYWHERE}}], "ports": [tcp(PORT)]}],
+        },
+        f"{backend.name}-ingress": {
+            "pod_selector": {"match_labels": labels(backend.name)},
+            "policy_types": ["Ingress"],
+            "ingress": [{"from": [{"pod_selector": {"match_labels": labels(frontend.name)}}], "ports": [tcp(PORT)]}],
+        },
+        f"{backend.name}-egress": {
+            "pod_selector": {"match_labels": labels(backend.name)},
+            "policy_types": ["Egress"],
+            "egress": egress,
+        },
+    }
+
+
 def table_access_policy(table_arn: str) -> str:
     """Item access to the one table (and its indexes), nothing else."""
     actions = [
@@ -162,7 +223,8 @@ def table_access_policy(table_arn: str) -> str:
 
 class Workloads(pulumi.ComponentResource):
     """Backend and frontend, each with a Service, an HPA bounded by the plan and a PodDisruptionBudget, in a
-    namespace that enforces the ``restricted`` Pod Security Standard."""
+    namespace that enforces the ``restricted`` Pod Security Standard and admits only the traffic its
+    NetworkPolicies allow."""
 
     def __init__(
         self,
@@ -175,6 +237,9 @@ class Workloads(pulumi.ComponentResource):
         table_name: pulumi.Input[str],
         table_arn: pulumi.Input[str],
         cache_endpoint: pulumi.Input[str] | None,
+        cache_auth_token: pulumi.Input[str] | None,
+        cache_cluster_mode: bool,
+        vpc_cidr: str,
         llm_api_key: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -229,19 +294,47 @@ class Workloads(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+        cache = cache_endpoint is not None
         env = {
             "backend": {
                 "AWS_REGION": region,
                 "TABLE_NAME": table_name,
-                "CACHE_ENABLED": "true" if cache_endpoint is not None else "false",
+                "CACHE_ENABLED": "true" if cache else "false",
                 **(
-                    {"CACHE_HOST": cache_endpoint, "CACHE_PORT": "6379", "CACHE_TLS": "true"}
-                    if cache_endpoint is not None
+                    {
+                        "CACHE_HOST": cache_endpoint,
+                        "CACHE_PORT": str(CACHE_PORT),
+                        "CACHE_TLS": "true",
+                        # A cluster-mode client follows MOVED redirects and reshards; a plain one would not.
+                        "REDIS_CLUSTER_MODE": "true" if cache_cluster_mode else "false",
+                    }
+                    if cache
                     else {}
                 ),
             },
             "frontend": {"BACKEND_URL": f"http://{backend.name}.{NAMESPACE}.svc.cluster.local"},
         }
+        secret_env: dict[str, dict[str, tuple[str, str]]] = {"backend": {}, "frontend": {}}
+        backend_needs: list[pulumi.Resource] = [backend_identity]
+        if cache:
+            # The token reaches the pods only through this Secret (encrypted at rest with the cluster's KMS key).
+            auth_secret = k8s.core.v1.Secret(
+                f"{name}-cache-auth",
+                metadata={"name": CACHE_AUTH_SECRET, "namespace": NAMESPACE, "labels": labels(backend.name)},
+                type="Opaque",
+                string_data={CACHE_AUTH_KEY: cache_auth_token},
+                opts=in_namespace,
+            )
+            secret_env["backend"]["REDIS_AUTH_TOKEN"] = (CACHE_AUTH_SECRET, CACHE_AUTH_KEY)
+            backend_needs.append(auth_secret)
+
+        for policy, spec in network_policies(backend, frontend, vpc_cidr, cache).items():
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-{policy}",
+                metadata={"name": policy, "namespace": NAMESPACE},
+                spec=spec,
+                opts=in_namespace,
+            )
         needs_key: list[pulumi.Resource] = []
         if llm is not None and llm.provider != "aws":
             # Another provider's API key: a secret in config, a Secret in the cluster, an env var by reference only.
@@ -261,12 +354,13 @@ class Workloads(pulumi.ComponentResource):
                 f"{name}-{app.name}-sa", metadata=metadata, automount_service_account_token=False, opts=in_namespace
             )
             # Pod Identity credentials are injected when a pod is created: the backend's first pods must not start
-            # before their association exists, or they would run without table access until restarted.
-            needs = [backend_identity, *needs_key] if app is backend else []
+            # before their association exists, or they would run without table access until restarted. Nor before
+            # the Secrets their environment reads.
+            needs = [*backend_needs, *needs_key] if app is backend else []
             deployment = k8s.apps.v1.Deployment(
                 f"{name}-{app.name}",
                 metadata=metadata,
-                spec=deployment_spec(app, env[app.name]),
+                spec=deployment_spec(app, env[app.name], secret_env[app.name]),
                 opts=pulumi.ResourceOptions.merge(
                     in_namespace, pulumi.ResourceOptions(ignore_changes=["spec.replicas"], depends_on=needs)
                 ),

@@ -27,6 +27,17 @@ PROJECT = "chat-infra"
 STACK = "test"
 ACCOUNT_ID = "123456789012"
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"]
+ACCOUNT = ACCOUNT_ID
+# Who the mocked AWS provider runs as: a role assumed by CI, as `aws sts get-caller-identity` reports it.
+DEPLOYER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/deployer"
+DEPLOYER_SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer/ci-run"
+# A generated secret's value, as the random provider would return it.
+MOCK_PASSWORD = "m0ckAuthT0ken" * 5
+
+
+def addon_version(addon: str, kubernetes_version: str) -> str:
+    """EKS's default release of an add-on for a Kubernetes minor: distinct per add-on and per minor."""
+    return f"v1.{kubernetes_version.split('.')[1]}.0-{addon}-eksbuild.1"
 
 
 def use_stack_modules() -> None:
@@ -59,8 +70,9 @@ class Recorded:
 class StackMocks(pulumi.runtime.Mocks):
     """Answers the provider calls the program makes and invents the outputs AWS would compute."""
 
-    def __init__(self, zones: list[str] = ZONES) -> None:
+    def __init__(self, zones: list[str] = ZONES, deployer: str = DEPLOYER_ROLE) -> None:
         self.zones = zones
+        self.deployer = deployer
         self.resources: list[Recorded] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
@@ -71,8 +83,16 @@ class StackMocks(pulumi.runtime.Mocks):
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/deployer", "userId": "AIDAMOCK",
-                    "id": ACCOUNT_ID}
+            session = self.deployer.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/ci-run"
+            arn = session if ":role/" in self.deployer else self.deployer
+            return {"accountId": ACCOUNT, "arn": arn, "userId": "AROAEXAMPLE:ci-run", "id": ACCOUNT}
+        if args.token == "aws:iam/getSessionContext:getSessionContext":
+            arn = args.args["arn"]
+            return {"arn": arn, "issuerArn": self.deployer, "issuerId": "AROAEXAMPLE", "issuerName": "deployer",
+                    "sessionName": "ci-run" if ":assumed-role/" in arn else "", "id": arn}
+        if args.token == "aws:eks/getAddonVersion:getAddonVersion":
+            addon, minor = args.args["addonName"], args.args["kubernetesVersion"]
+            return {"addonName": addon, "kubernetesVersion": minor, "version": addon_version(addon, minor), "id": addon}
         raise UnmockedCall(f"unmocked provider call {args.token} {args.args}")
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
@@ -91,6 +111,8 @@ class StackMocks(pulumi.runtime.Mocks):
             state["nodeGroupName"] = physical
         elif args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
             state["latestVersion"] = 1
+        elif args.typ == "random:index/randomPassword:RandomPassword":
+            state["result"] = MOCK_PASSWORD[: int(args.inputs["length"])]
         elif args.typ == "aws:elasticache/replicationGroup:ReplicationGroup":
             state.update(
                 primaryEndpointAddress=f"master.{physical}.cache.example.com",

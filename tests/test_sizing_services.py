@@ -61,9 +61,32 @@ def test_dynamodb_prices_by_hand():
 
 
 def test_dynamodb_quota_warning():
-    assert not calculate(Workload(concurrent_users=50_000, llm=None)).warnings
+    assert not [w for w in calculate(Workload(concurrent_users=50_000, llm=None)).warnings if "DynamoDB" in w]
     plan = calculate(Workload(concurrent_users=200_000))
     assert any("read units" in w and "40,000" in w for w in plan.warnings)
+
+
+def test_the_max_fleets_vcpus_are_reported_and_warned_about_above_the_assumed_ec2_quota():
+    plan = calculate(Workload(concurrent_users=8_000))
+    nodes = plan.nodes
+    # The max fleet counts every node's vCPUs against L-1216C47A.
+    assert nodes.max_vcpus == nodes.max_nodes * nodes.vcpu
+    assert plan.model_dump(mode="json")["nodes"]["max_vcpus"] == nodes.max_vcpus
+    assert plan.assumptions.quotas.ec2_on_demand_vcpus == 1_152
+    assert nodes.max_vcpus <= 1_152 and not [w for w in plan.warnings if "L-1216C47A" in w]
+
+    def quota_warnings(quota: int) -> list[str]:
+        assumed = calculate(Workload(concurrent_users=8_000, assumptions={"quotas": {"ec2_on_demand_vcpus": quota}}))
+        return [w for w in assumed.warnings if "vCPUs" in w]
+
+    assert quota_warnings(nodes.max_vcpus) == []
+    (warning,) = quota_warnings(nodes.max_vcpus - 1)
+    assert warning.startswith(f"the max fleet runs {nodes.max_vcpus:,} vCPUs, above the {nodes.max_vcpus - 1:,} assumed ")
+    assert '"Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances" (L-1216C47A)' in warning
+    assert warning.endswith("set assumptions.quotas.ec2_on_demand_vcpus to it")
+    # Nothing else about the plan moves with the assumed quota.
+    unchanged = calculate(Workload(concurrent_users=8_000, assumptions={"quotas": {"ec2_on_demand_vcpus": 1}}))
+    assert (unchanged.nodes, unchanged.cost) == (plan.nodes, plan.cost)
 
 
 def test_cache_off_for_small_on_from_medium_with_a_replica():

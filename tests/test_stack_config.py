@@ -113,6 +113,84 @@ BAD = [
         "with a lowercase path (got '  ')",
         id="empty-image",
     ),
+    pytest.param(
+        {"concurrentUsers": 1000, "adminPrincipalArns": ["arn:aws:sts::123456789012:assumed-role/ci/run-1"]},
+        "chat-infra:adminPrincipalArns: 'arn:aws:sts::123456789012:assumed-role/ci/run-1' is a session, not a principal; "
+        "give the role's ARN (arn:aws:iam::ACCOUNT:role/NAME)",
+        id="admin-session-arn",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "adminPrincipalArns": ["alice"]},
+        "chat-infra:adminPrincipalArns: 'alice' is not an IAM role or user ARN "
+        "(arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME)",
+        id="admin-not-an-arn",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "adminPrincipalArns": ["arn:aws:iam::123456789012:role/ci"] * 2},
+        "chat-infra:adminPrincipalArns: 'arn:aws:iam::123456789012:role/ci' is listed twice",
+        id="admin-twice",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "adminPrincipalArns": "arn:aws:iam::123456789012:role/ci"},
+        "chat-infra:adminPrincipalArns: must be a list of strings (got 'arn:aws:iam::123456789012:role/ci'); set an "
+        "item with `pulumi config set --path 'chat-infra:adminPrincipalArns[0]' VALUE`",
+        id="admin-not-a-list",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "publicAccessCidrs": [f"10.{i // 256}.{i % 256}.0/24" for i in range(101)]},
+        "chat-infra:publicAccessCidrs: 101 items, more than the 100 this program takes",
+        id="endpoint-cidrs-too-many",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "publicAccessCidrs": "[" * 5000 + "]" * 5000},
+        "chat-infra:publicAccessCidrs: must be a list of strings (got '" + "[" * 76 + "...); set an item with "
+        "`pulumi config set --path 'chat-infra:publicAccessCidrs[0]' VALUE`",
+        id="endpoint-cidrs-nested-beyond-the-json-parser",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "publicAccessCidrs": ["203.0.113.7/24"]},
+        "chat-infra:publicAccessCidrs: not an IPv4 network: 203.0.113.7/24 has host bits set (got '203.0.113.7/24')",
+        id="endpoint-cidr-host-bits",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "controlPlaneLogRetentionDays": 45},
+        "chat-infra:controlPlaneLogRetentionDays: must be one of CloudWatch's retentions: 1, 3, 5, 7, 14, 30, 60, 90, "
+        "120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, or 0 to keep forever (got '45')",
+        id="log-retention",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "upgradePolicy": "extended"},
+        "chat-infra:upgradePolicy: must be STANDARD or EXTENDED (got 'extended')",
+        id="upgrade-policy",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "nodeUpdateMaxUnavailablePercent": 0},
+        "chat-infra:nodeUpdateMaxUnavailablePercent: must be a whole number from 1 to 100 (got '0')",
+        id="update-percent",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "dynamodbTableQuota": "lots"},
+        "chat-infra:dynamodbTableQuota: must be a whole number from 1 to 10,000,000 (got 'lots')",
+        id="table-quota",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "aws:assumeRoles": [{"roleArn": "arn:aws:iam::1:role/a"}, {"roleArn": "arn:aws:iam::1:role/b"}]},
+        "aws:assumeRoles: `aws eks get-token` can assume one role with no external ID, session policy or tags; put the "
+        "chain in an AWS CLI profile (role_arn, source_profile, external_id) and set aws:profile instead",
+        id="role-chain",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "aws:assumeRoles": [{"roleArn": "arn:aws:iam::1:role/a", "externalId": "x"}]},
+        "aws:assumeRoles: `aws eks get-token` can assume one role with no external ID, session policy or tags; put the "
+        "chain in an AWS CLI profile (role_arn, source_profile, external_id) and set aws:profile instead",
+        id="role-external-id",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "aws:accessKey": "AKIAEXAMPLE"},
+        "aws:accessKey: the Kubernetes provider's `aws eks get-token` cannot use it; put the keys in the environment "
+        "(AWS_ACCESS_KEY_ID, ...) or in a profile and set aws:profile",
+        id="static-keys",
+    ),
     *(
         pytest.param(
             {"concurrentUsers": 1000, key: image},
@@ -285,6 +363,12 @@ def test_unset_optional_keys_mean_what_pulumi_yaml_says():
     assert settings.deploy_workloads is True
     assert settings.kubernetes_version == stack_config.DEFAULT_KUBERNETES_VERSION
     assert settings.vpc_cidr == "10.0.0.0/16"
+    # The team settings, unset: the deployer is the admin, the endpoint open (with a warning), 90 days of logs,
+    # standard support, a third of a node group at a time, AWS's default table quota, the environment's identity.
+    assert (settings.admin_principal_arns, settings.public_access_cidrs) == ((), ())
+    assert (settings.log_retention_days, settings.upgrade_policy) == (90, "STANDARD")
+    assert (settings.node_update_max_unavailable_percent, settings.dynamodb_table_quota) == (33, 40_000)
+    assert settings.identity == stack_config.AwsIdentity(profile=None, role_arn=None)
     ratio = stack_config.load(Config({"concurrentUsers": "1000", "activeRatio": "0.25"}), Config({"region": "us-east-1"}))
     assert ratio.workload.effective_total_users == 4000
 
@@ -423,7 +507,7 @@ def test_a_relative_prices_file_is_read_from_the_project_directory(tmp_path, mon
     monkeypatch.setattr(stack_config, "PROJECT_DIR", str(tmp_path))
     settings = stack_config.load(
         type("C", (), {"get": lambda self, key: {"concurrentUsers": "100", "pricesFile": target.name}.get(key)})(),
-        type("C", (), {"get": lambda self, key: "eu-central-1"})(),
+        type("C", (), {"get": lambda self, key: {"region": "eu-central-1"}.get(key)})(),
     )
     assert list(settings.prices.regions) == ["eu-central-1"]
 

@@ -100,22 +100,28 @@ def cache(**kw) -> CachePlan:
     return CachePlan(**{**base, **kw})
 
 
-def test_one_shard_without_a_replica_is_a_single_node_without_failover():
+def test_one_shard_without_a_replica_is_one_cluster_mode_shard_without_multi_az():
     layout = data.cache_layout(cache())
-    assert layout["cluster_mode"] == "disabled" and layout["num_cache_clusters"] == 1
-    assert layout["automatic_failover_enabled"] is False and layout["multi_az_enabled"] is False
+    assert (layout["cluster_mode"], layout["num_node_groups"], layout["replicas_per_node_group"]) == ("enabled", 1, 0)
+    # Cluster mode requires automatic failover on; Multi-AZ needs a replica to promote.
+    assert layout["automatic_failover_enabled"] is True and layout["multi_az_enabled"] is False
 
 
 def test_one_shard_with_a_replica_fails_over_across_zones():
     layout = data.cache_layout(cache(num_nodes=2, replicas_per_shard=1))
-    assert layout["num_cache_clusters"] == 2
+    assert (layout["num_node_groups"], layout["replicas_per_node_group"]) == (1, 1)
     assert layout["automatic_failover_enabled"] is True and layout["multi_az_enabled"] is True
 
 
-def test_several_shards_use_cluster_mode():
-    layout = data.cache_layout(cache(num_nodes=8, shards=4, replicas_per_shard=1))
-    assert (layout["cluster_mode"], layout["num_node_groups"], layout["replicas_per_node_group"]) == ("enabled", 4, 1)
-    assert layout["parameter_group_name"].endswith(".cluster.on")
+@pytest.mark.parametrize(("shards", "replicas"), [(1, 0), (1, 1), (4, 1), (40, 0)])
+def test_every_shape_is_cluster_mode_so_only_the_counts_differ(shards, replicas):
+    layout = data.cache_layout(cache(num_nodes=shards * (1 + replicas), shards=shards, replicas_per_shard=replicas))
+    assert (layout["num_node_groups"], layout["replicas_per_node_group"]) == (shards, replicas)
+    one = data.cache_layout(cache())
+    # Growing from one shard to several changes num_node_groups and replicas, both updated in place, nothing else.
+    assert {k for k in layout if layout[k] != one[k]} <= {"num_node_groups", "replicas_per_node_group", "multi_az_enabled"}
+    assert layout["parameter_group_name"] == "default.valkey8.cluster.on"
+    assert data.cache_layout(cache(engine="redis"))["parameter_group_name"] == "default.redis7.cluster.on"
     assert "num_cache_clusters" not in layout
 
 
@@ -140,6 +146,32 @@ def test_kubeconfig_uses_the_aws_cli_for_short_lived_tokens():
     assert user["user"]["exec"]["command"] == "aws"
     assert user["user"]["exec"]["args"] == ["eks", "get-token", "--cluster-name", "c1", "--region", "eu-west-1", "--output", "json"]
     assert "token" not in user["user"]
+
+
+def test_kubeconfig_takes_the_aws_providers_profile_and_role():
+    identity = config.AwsIdentity(profile="ci", role_arn="arn:aws:iam::123456789012:role/deploy")
+    (user,) = cluster.kubeconfig("c1", "https://x", "Q0E=", "eu-west-1", identity)["users"]
+    args = user["user"]["exec"]["args"]
+    assert args[:8] == ["eks", "get-token", "--cluster-name", "c1", "--region", "eu-west-1", "--output", "json"]
+    assert args[8:] == ["--role-arn", "arn:aws:iam::123456789012:role/deploy", "--profile", "ci"]
+
+
+def test_admins_are_the_listed_principals_or_else_the_deployer():
+    deployer = "arn:aws:iam::123456789012:role/deployer"
+    ci, alice = "arn:aws:iam::123456789012:role/ci", "arn:aws:iam::123456789012:user/alice"
+    assert cluster.admins_for((), deployer) == ([deployer], [])
+    assert cluster.admins_for((ci, deployer), deployer) == ([ci, deployer], [])
+    admins, (warning,) = cluster.admins_for((ci, alice), deployer)
+    assert admins == [ci, alice]
+    assert warning.startswith(f"{deployer} runs this update but is not in chat-infra:adminPrincipalArns: ")
+    # Resource names follow the principal, not its position: reordering the list replaces nothing.
+    assert cluster.admin_resource_suffix(ci) != cluster.admin_resource_suffix(alice)
+    assert cluster.admin_resource_suffix(ci) == cluster.admin_resource_suffix("arn:aws:iam::123456789012:role/ci")
+
+
+def test_an_endpoint_open_to_the_world_is_warned_about():
+    assert cluster.endpoint_warnings(()) and cluster.endpoint_warnings(("203.0.113.0/24", "0.0.0.0/0"))
+    assert cluster.endpoint_warnings(("203.0.113.0/24",)) == []
 
 
 @pytest.mark.parametrize(("stack", "name"), [("dev", "chat-infra-dev"), ("org.prod/eu", "chat-infra-org-prod-eu")])
@@ -183,7 +215,7 @@ def test_the_scaling_policy_reads_anywhere_but_resizes_only_owned_groups():
 
 
 def test_the_chart_values_name_the_service_account_pod_identity_binds():
-    values = autoscaler.chart_values("c1", "eu-west-1", autoscaler.version_for("1.34"))
+    values = autoscaler.chart_values("c1", "eu-west-1", autoscaler.version_for("1.34"), 300)
     assert values["rbac"]["serviceAccount"]["name"] == autoscaler.SERVICE_ACCOUNT
     assert (values["autoDiscovery"]["clusterName"], values["awsRegion"]) == ("c1", "eu-west-1")
     assert values["image"]["tag"] == "v1.34.2"

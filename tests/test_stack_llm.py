@@ -66,9 +66,14 @@ def test_bedrock_policy_allows_invoking_exactly_the_default_model(bedrock):
     # On the backend's own role, the one its Pod Identity association hands the backend's service account.
     role = bedrock.named("workloads-backend-role")
     assert policy.inputs["role"] == f"{role.name}-id"
-    assert not bedrock.of_type(SECRET)
+    assert not llm_secrets(bedrock)
     assert {k: v.get("value") for k, v in env(bedrock, "backend").items() if k.startswith("LLM_")} == {
         "LLM_PROVIDER": "aws", "LLM_MODEL": HAIKU}
+
+
+def llm_secrets(run: Run) -> list:
+    """The model's API key Secrets (the cache's AUTH token has its own Secret)."""
+    return [r for r in run.of_type(SECRET) if r.inputs["metadata"]["name"] == "llm-api-key"]
 
 
 def test_an_in_region_or_geographic_model_gets_its_own_arns():
@@ -86,7 +91,7 @@ def test_an_in_region_or_geographic_model_gets_its_own_arns():
 
 
 def test_another_provider_gets_a_secret_by_reference_and_no_model_grant(openai):
-    (secret,) = openai.of_type(SECRET)
+    (secret,) = llm_secrets(openai)
     assert secret.inputs["metadata"]["name"] == "llm-api-key" and secret.inputs["metadata"]["namespace"] == "chat-app"
     # Sent to the engine as a Pulumi secret (its special signature), so the state stores it encrypted.
     assert secret.inputs["stringData"] == {SECRET_SIG_KEY: SECRET_SIG, "value": {"api-key": API_KEY}}
@@ -106,7 +111,7 @@ def test_another_provider_gets_a_secret_by_reference_and_no_model_grant(openai):
 
 
 def test_the_backend_waits_for_its_secret_before_starting(openai):
-    (secret,) = openai.of_type(SECRET)
+    (secret,) = llm_secrets(openai)
     assert secret.urn in openai.named("workloads-backend").dependencies
 
 

@@ -48,6 +48,12 @@ def test_pulumi_yaml_declares_exactly_the_keys_the_program_reads():
             assert "default" not in declared[key], f"{key} is required: no default"
         else:
             assert declared[key]["default"] == spec.default, key
+        # The CLI requires the items' type of an array (and accepts it nowhere else).
+        if spec.type == "array":
+            assert declared[key]["items"] == {"type": spec.items}, key
+            assert all(isinstance(item, str) for item in spec.default), key
+        else:
+            assert "items" not in declared[key] and spec.items is None, key
     # The types the Pulumi CLI accepts in a project config block.
     assert {spec["type"] for spec in declared.values()} <= {"string", "integer", "boolean", "array", "object"}
 

@@ -1,0 +1,72 @@
+"""Every resource type the program declares is priced on a line of the plan's breakdown or explicitly free
+(stacks/billing.py), at 1,000 and 300,000 users: a new billable type without an entry fails here."""
+
+from __future__ import annotations
+
+import pytest
+
+from stack_mocks import Run, run_program, use_stack_modules
+
+use_stack_modules()
+import billing  # noqa: E402  (stacks/billing.py)
+
+LOADS = {
+    # On-demand table, one NAT gateway, a single-shard cache.
+    "1k": {"concurrentUsers": 1000, "totalUsers": 10000},
+    # Provisioned table with auto scaling (targets, policies), a NAT gateway per zone, a cache with a replica.
+    "300k": {"concurrentUsers": 300_000, "dynamodbTableQuota": 120_000},
+}
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, Run]:
+    return {name: run_program(load) for name, load in LOADS.items()}
+
+
+def declared(run: Run) -> set[str]:
+    """Every type registered with the engine, components aside: they group resources and are never billed."""
+    return {r.typ for r in run.resources if r.custom}
+
+
+@pytest.mark.parametrize("load", list(LOADS))
+def test_every_declared_resource_type_is_priced_or_explicitly_free(runs, load):
+    types = declared(runs[load])
+    assert len(types) > 30
+    assert billing.unpriced(types) == [], "add these types to stacks/billing.py: a line of the plan or Free(why)"
+
+
+def test_the_map_lists_nothing_the_program_does_not_declare(runs):
+    # A stale entry would hide that its line prices nothing; the two loads together declare every type.
+    assert set(billing.BILLING) == set().union(*(declared(run) for run in runs.values()))
+
+
+def test_the_map_points_only_at_lines_of_the_breakdown_and_every_line_is_pointed_at():
+    assert billing.unknown_keys() == []
+    assert billing.unused_keys() == []
+    for typ, entry in billing.BILLING.items():
+        assert entry.why.strip(), typ
+        if isinstance(entry, billing.Billed):
+            assert entry.keys and len(set(entry.keys)) == len(entry.keys), typ
+
+
+def test_a_new_type_without_an_entry_is_caught():
+    types = {"aws:ec2/natGateway:NatGateway", "aws:rds/instance:Instance"}
+    assert billing.unpriced(types) == ["aws:rds/instance:Instance"]
+
+
+def test_a_typo_in_a_key_is_caught(monkeypatch):
+    monkeypatch.setitem(billing.BILLING, "aws:ec2/eip:Eip", billing.Billed(("public_ip4",), "typo"))
+    assert billing.unknown_keys() == ["public_ip4"]
+
+
+@pytest.mark.parametrize("load", list(LOADS))
+def test_what_the_free_entries_rely_on_holds(runs, load):
+    run = runs[load]
+    # A gateway endpoint is free; an interface endpoint would bill hours and GB.
+    assert {e.inputs["vpcEndpointType"] for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")} == {"Gateway"}
+    # No cache snapshots are kept, so ElastiCache bills nodes only.
+    for group in run.of_type("aws:elasticache/replicationGroup:ReplicationGroup"):
+        assert not group.inputs.get("snapshotRetentionLimit")
+    # Only the frontend's Service is a load balancer; the others cost nothing.
+    services = {s.inputs["metadata"]["name"]: s.inputs["spec"]["type"] for s in run.of_type("kubernetes:core/v1:Service")}
+    assert services == {"backend": "ClusterIP", "frontend": "LoadBalancer"}

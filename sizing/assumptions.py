@@ -230,6 +230,20 @@ class TierFloors(_Strict):
         return self
 
 
+class ClusterAssumptions(_Strict):
+    """What the EKS control plane costs beyond its hourly fee. The stack sets ``support`` and ``log_retention_days``
+    from its config keys (upgradePolicy, controlPlaneLogRetentionDays), so the plan prices what it deploys."""
+
+    support: Literal["STANDARD", "EXTENDED"] = Field(
+        default="STANDARD", description="EXTENDED: a version past standard support is billed at the extended rate"
+    )
+    log_gb_per_month: float = Field(
+        default=30, ge=0, le=1_000_000,
+        description="api, audit and authenticator logs sent to CloudWatch (about 1 GB a day for a busy small cluster)",
+    )
+    log_retention_days: int = Field(default=90, ge=0, le=3_653, description="0: kept forever")
+
+
 class Assumptions(_Strict):
     tiers: TierFloors = TierFloors()
     requests_per_user_per_minute: float = Field(default=3, gt=0, le=600)
@@ -260,3 +274,4 @@ class Assumptions(_Strict):
     )
     availability_zones: int = Field(default=3, ge=2, le=6)
     quotas: QuotaAssumptions = QuotaAssumptions()
+    cluster: ClusterAssumptions = ClusterAssumptions()

@@ -13,7 +13,7 @@ from sizing.cache import cache_cost_items, plan_cache
 from sizing.catalog import Catalog, load_catalog
 from sizing.cost import summarize_cost
 from sizing.database import database_cost_items, plan_database
-from sizing.fleet_cost import cluster_cost_items
+from sizing.fleet_cost import cluster_cost_items, control_plane_cost_items
 from sizing.load_profile import load_profile
 from sizing.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings, network_warnings, vcpu_warnings
 from sizing.llm.choice import LLMChoice
@@ -85,8 +85,9 @@ def calculate(
     cost = summarize_cost(
         [
             *cluster_cost_items(nodes, node_month, region),
+            *control_plane_cost_items(a.cluster, region),
             *network_cost_items(network, users, requests_per_second, a.traffic, profile, region),
-            *database_cost_items(database),
+            *database_cost_items(database, region),
             *cache_cost_items(cache),
         ],
         llm_cost_items(llm),

@@ -114,12 +114,15 @@ def plan_database(
     return plan, warnings
 
 
-def database_cost_items(plan: DatabasePlan) -> list[CostItem]:
+def database_cost_items(plan: DatabasePlan, prices: RegionPrices) -> list[CostItem]:
+    """The table in its mode, and its point-in-time recovery (the stack turns it on), billed on the table's size."""
     on_demand = plan.billing_mode == "PAY_PER_REQUEST"
+    pitr = round(plan.storage_gib * prices.service("dynamodb_pitr_gb_month"), 2)
     return [CostItem(
         key="dynamodb",
         item=f"DynamoDB ({'on-demand' if on_demand else 'provisioned'})",
         monthly_usd=plan.monthly_usd_on_demand if on_demand else plan.monthly_usd_provisioned,
         expected_monthly_usd=plan.expected_monthly_usd_on_demand if on_demand else plan.expected_monthly_usd_provisioned,
         source="request, capacity-unit and storage list prices",
-    )]
+    ), CostItem(key="dynamodb_pitr", item="DynamoDB point-in-time recovery", monthly_usd=Range(min=pitr, max=pitr),
+                expected_monthly_usd=pitr, source="per GB-month list price")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from sizing.assumptions import ClusterAssumptions
 from sizing.catalog import InstanceType
 from sizing.plan import CostItem, NodePlan, Range
 from sizing.pricing import RegionPrices
@@ -69,6 +70,35 @@ def _per_node(nodes: NodePlan, monthly: float) -> tuple[Range, float]:
     """Every node bill at the min fleet, the max fleet, and (the min fleet all month) expected; see README."""
     low = round(nodes.min_nodes * monthly, 2)
     return Range(min=low, max=round(nodes.max_nodes * monthly, 2)), low
+
+
+def _fixed(key: str, label: str, monthly: float, source: str) -> CostItem:
+    value = round(monthly, 2)
+    return CostItem(key=key, item=label, monthly_usd=Range(min=value, max=value), expected_monthly_usd=value,
+                    source=source)
+
+
+# Kept forever (retention 0), the logs are priced for the stock of one year: the bill keeps growing after that.
+FOREVER_DAYS = 365
+
+
+def control_plane_cost_items(cluster: ClusterAssumptions, prices: RegionPrices) -> list[CostItem]:
+    """The envelope-encryption key, the control-plane logs (ingestion, and the stock the retention keeps) and, under
+    the EXTENDED support policy, the extended-support surcharge over the standard cluster-hour."""
+    days = cluster.log_retention_days or FOREVER_DAYS
+    stored_gb = cluster.log_gb_per_month * days / 30
+    logs = (cluster.log_gb_per_month * prices.service("cloudwatch_logs_ingest_gb")
+            + stored_gb * prices.service("cloudwatch_logs_storage_gb_month"))
+    items = [
+        _fixed("kms_key", "KMS key (secrets encryption)", prices.service("kms_key_month"), "per key-month list price"),
+        _fixed("control_plane_logs", f"Control-plane logs ({cluster.log_gb_per_month:g} GB/month, {days} days kept)",
+               logs, "CloudWatch Logs ingestion and storage list prices"),
+    ]
+    if cluster.support == "EXTENDED":
+        surcharge = prices.service("eks_extended_support_hour") - prices.service("eks_cluster_hour")
+        items.append(_fixed("eks_extended_support", "EKS extended support", prices.monthly(surcharge),
+                            "extended over standard cluster-hour list price"))
+    return items
 
 
 def cluster_cost_items(nodes: NodePlan, month: NodeMonth, prices: RegionPrices) -> list[CostItem]:

@@ -54,18 +54,31 @@ def network_cost_items(
         lcus = load_balancer_lcus(concurrent_users * load, requests_per_second * load, traffic.response_kb_per_request)
         return (price("nlb_hour") + lcus * price("nlb_lcu_hour")) * hours
 
-    def internet(load: float) -> float:
+    # With pods spread evenly over the zones, a backend answer reaches a frontend pod in another zone (1 - 1/zones) of
+    # the time, billed $0.01 a GB on each side.
+    crossing = 1 - 1 / network.availability_zones
+
+    def data_transfer(load: float) -> float:
         gigabytes = requests_per_second * load * traffic.response_kb_per_request * hours * 3600 / 1_000_000
-        return prices.internet_egress.monthly_usd(gigabytes)
+        cross_az = gigabytes * crossing * 2 * price("data_transfer_cross_az_gb")
+        return prices.internet_egress.monthly_usd(gigabytes) + cross_az
 
     def item(key: str, label: str, monthly: Callable[[float], float], source: str) -> CostItem:
         low = round(monthly(profile.mean), 2)
         return CostItem(key=key, item=label, monthly_usd=Range(min=low, max=round(monthly(1.0), 2)),
                         expected_monthly_usd=low, source=source)
 
+    # An Elastic IP per NAT gateway and the NLB's public address in each zone, billed per in-use address-hour.
+    addresses = gateways + network.availability_zones
+
+    def public_ipv4(load: float) -> float:
+        return addresses * price("public_ipv4_hour") * hours
+
     return [
         item("nat_gateways", f"NAT gateway{'s' if gateways > 1 else ''} ({gateways})", nat,
              "hourly and per-GB list prices"),
+        item("public_ipv4", f"Public IPv4 addresses ({addresses})", public_ipv4, "per address-hour list price"),
         item("load_balancer", "Load balancer (NLB)", load_balancer, "hourly and LCU list prices"),
-        item("data_transfer", "Internet data transfer out", internet, "tiered per-GB list price, 100 GB free"),
+        item("data_transfer", "Data transfer (internet out, between zones)", data_transfer,
+             "tiered internet per-GB list price (100 GB free) and the cross-zone per-GB price"),
     ]

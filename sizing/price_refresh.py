@@ -70,6 +70,12 @@ SERVICE_USAGES = (
     Usage("dynamodb_provisioned_wcu_hour", "AmazonDynamoDB", "WriteCapacityUnit-Hrs",
           {"productFamily": "Provisioned IOPS"}),
     Usage("dynamodb_storage_gb_month", "AmazonDynamoDB", "TimedStorage-ByteHrs", {"productFamily": "Database Storage"}),
+    Usage("dynamodb_pitr_gb_month", "AmazonDynamoDB", "TimedPITRStorage-ByteHrs"),
+    Usage("eks_extended_support_hour", "AmazonEKS", "AmazonEKS-Hours:extendedSupport"),
+    Usage("kms_key_month", "awskms", "KMS-Keys"),
+    Usage("cloudwatch_logs_ingest_gb", "AmazonCloudWatch", "DataProcessing-Bytes"),
+    Usage("cloudwatch_logs_storage_gb_month", "AmazonCloudWatch", "TimedStorage-ByteHrs"),
+    Usage("data_transfer_cross_az_gb", "AmazonEC2", "DataTransfer-Regional-Bytes", {"productFamily": "Data Transfer"}),
 )
 
 

@@ -31,6 +31,12 @@ SERVICES = (
     "dynamodb_provisioned_rcu_hour",
     "dynamodb_provisioned_wcu_hour",
     "dynamodb_storage_gb_month",
+    "dynamodb_pitr_gb_month",
+    "eks_extended_support_hour",
+    "kms_key_month",
+    "cloudwatch_logs_ingest_gb",
+    "cloudwatch_logs_storage_gb_month",
+    "data_transfer_cross_az_gb",
 )
 HOURS_PER_MONTH = 730
 REGION_NAME = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")

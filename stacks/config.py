@@ -163,7 +163,10 @@ def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None =
     region = aws_config.get("region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if not region:
         raise ConfigError("aws:region: missing; set it with `pulumi config set aws:region us-east-1`")
-    workload = _workload(raw, region)
+    log_retention_days = _log_retention(raw["controlPlaneLogRetentionDays"])
+    upgrade_policy = _upgrade_policy(raw["upgradePolicy"])
+    # The plan prices what the stack deploys: the support policy and the log retention come from these keys.
+    workload = _workload(raw, region, {"support": upgrade_policy, "log_retention_days": log_retention_days})
     return Settings(
         workload=workload,
         backend_image=_image(raw, "backendImage"),
@@ -173,8 +176,8 @@ def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None =
         deploy_workloads=_boolean(raw["deployWorkloads"], "deployWorkloads"),
         admin_principal_arns=_principal_arns(raw["adminPrincipalArns"]),
         public_access_cidrs=_public_access_cidrs(raw["publicAccessCidrs"]),
-        log_retention_days=_log_retention(raw["controlPlaneLogRetentionDays"]),
-        upgrade_policy=_upgrade_policy(raw["upgradePolicy"]),
+        log_retention_days=log_retention_days,
+        upgrade_policy=upgrade_policy,
         node_update_max_unavailable_percent=_integer(
             raw["nodeUpdateMaxUnavailablePercent"], "nodeUpdateMaxUnavailablePercent", 1, 100
         ),
@@ -210,16 +213,19 @@ def _prices(value: Any) -> PriceTable | None:
         raise ConfigError(str(error)) from None
 
 
-def _workload(raw: dict[str, Any], region: str) -> Workload:
+def _workload(raw: dict[str, Any], region: str, cluster: dict[str, Any] | None = None) -> Workload:
     if raw["concurrentUsers"] in (None, ""):
         raise ConfigError(
             f"{PROJECT}:concurrentUsers: missing; set the peak simultaneous users with "
             f"`pulumi config set {PROJECT}:concurrentUsers 1000`"
         )
+    assumptions = _numbers(_object(raw["assumptions"], "assumptions"))
+    if cluster and isinstance(assumptions.get("cluster", {}), dict):
+        assumptions = {**assumptions, "cluster": {**assumptions.get("cluster", {}), **cluster}}
     fields: dict[str, Any] = {
         "concurrent_users": _scalar(raw["concurrentUsers"]),
         "region": region,
-        "assumptions": _numbers(_object(raw["assumptions"], "assumptions")),
+        "assumptions": assumptions,
     }
     total = _scalar(raw["totalUsers"])
     if total not in (0, "", None):

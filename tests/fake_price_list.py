@@ -173,6 +173,12 @@ def region_products(price_list: PriceList, region: str, prefix: str, *, ec2: dic
         "dynamodb_provisioned_rcu_hour": ("AmazonDynamoDB", "Provisioned IOPS", "ReadCapacityUnit-Hrs", {}),
         "dynamodb_provisioned_wcu_hour": ("AmazonDynamoDB", "Provisioned IOPS", "WriteCapacityUnit-Hrs", {}),
         "dynamodb_storage_gb_month": ("AmazonDynamoDB", "Database Storage", "TimedStorage-ByteHrs", {}),
+        "dynamodb_pitr_gb_month": ("AmazonDynamoDB", "Database Storage", "TimedPITRStorage-ByteHrs", {}),
+        "eks_extended_support_hour": ("AmazonEKS", "Compute", "AmazonEKS-Hours:extendedSupport", {}),
+        "kms_key_month": ("awskms", "Encryption Key", "KMS-Keys", {}),
+        "cloudwatch_logs_ingest_gb": ("AmazonCloudWatch", "Data Payload", "DataProcessing-Bytes", {}),
+        "cloudwatch_logs_storage_gb_month": ("AmazonCloudWatch", "Storage Snapshot", "TimedStorage-ByteHrs", {}),
+        "data_transfer_cross_az_gb": ("AmazonEC2", "Data Transfer", "DataTransfer-Regional-Bytes", {}),
     }
     for key, usd in services.items():
         code, family, usagetype, extra = usage[key]
@@ -180,10 +186,10 @@ def region_products(price_list: PriceList, region: str, prefix: str, *, ec2: dic
         free = key.startswith("dynamodb_provisioned") or key == "dynamodb_storage_gb_month"
         price_list.add(code, product(code, family, {**where, **extra, "usagetype": f"{prefix}-{usagetype}"},
                                      per_unit, sku=f"S-{key}", free_tier=free))
-    # Look-alikes the refresh must not take: Standard-IA tables, trust-store load balancers, extended support.
+    # Look-alikes the refresh must not take: Standard-IA tables, trust-store load balancers, PITR of Standard-IA.
     price_list.add("AmazonDynamoDB", product("AmazonDynamoDB", "Amazon DynamoDB PayPerRequest Throughput", {
         **where, "usagetype": f"{prefix}-IA-ReadRequestUnits"}, 9.9e-6, sku="S-ia"))
     price_list.add("AWSELB", product("AWSELB", "Load Balancer-Network", {
         **where, "usagetype": f"{prefix}-TS-LoadBalancerUsage"}, 9.9, sku="S-ts"))
-    price_list.add("AmazonEKS", product("AmazonEKS", "Compute", {
-        **where, "usagetype": f"{prefix}-AmazonEKS-Hours:extendedSupport"}, 0.6, sku="S-ext"))
+    price_list.add("AmazonDynamoDB", product("AmazonDynamoDB", "Database Storage", {
+        **where, "usagetype": f"{prefix}-IA-TimedPITRStorage-ByteHrs"}, 9.9, sku="S-ia-pitr"))

@@ -33,7 +33,9 @@ FRANKFURT_SERVICES = {
     "nlb_lcu_hour": 0.0072, "ebs_gp3_gb_month": 0.0952, "public_ipv4_hour": 0.005,
     "dynamodb_on_demand_read_million": 0.1525, "dynamodb_on_demand_write_million": 0.7625,
     "dynamodb_provisioned_rcu_hour": 0.0001586, "dynamodb_provisioned_wcu_hour": 0.000793,
-    "dynamodb_storage_gb_month": 0.306,
+    "dynamodb_storage_gb_month": 0.306, "dynamodb_pitr_gb_month": 0.2448, "eks_extended_support_hour": 0.60,
+    "kms_key_month": 1.0, "cloudwatch_logs_ingest_gb": 0.63, "cloudwatch_logs_storage_gb_month": 0.0324,
+    "data_transfer_cross_az_gb": 0.01,
 }
 FRANKFURT_CREDITS = {"t3": 0.05, "t3a": 0.05, "t4g": 0.04}
 

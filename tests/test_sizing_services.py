@@ -152,12 +152,25 @@ def test_cost_breakdown_by_hand():
     plan = calculate(Workload(concurrent_users=1_000, total_users=10_000, instance_type="t3a.medium"))
     cost = plan.cost
     assert [i.item for i in cost.breakdown] == [
-        "EKS control plane", "EC2 nodes", "Node EBS volumes (gp3)", "Burstable CPU credits", "NAT gateway (1)",
-        "Load balancer (NLB)", "Internet data transfer out", "DynamoDB (provisioned)", "ElastiCache (Valkey)",
-        "LLM API tokens"]
+        "EKS control plane", "EC2 nodes", "Node EBS volumes (gp3)", "Burstable CPU credits",
+        "KMS key (secrets encryption)", "Control-plane logs (30 GB/month, 90 days kept)", "NAT gateway (1)",
+        "Public IPv4 addresses (4)", "Load balancer (NLB)", "Data transfer (internet out, between zones)", "DynamoDB (provisioned)",
+        "DynamoDB point-in-time recovery", "ElastiCache (Valkey)", "LLM API tokens"]
     assert [i.key for i in cost.breakdown] == [
-        "eks_control_plane", "ec2_nodes", "ebs_volumes", "burstable_credits", "nat_gateways", "load_balancer",
-        "data_transfer", "dynamodb", "elasticache", "llm_api"]
+        "eks_control_plane", "ec2_nodes", "ebs_volumes", "burstable_credits", "kms_key", "control_plane_logs",
+        "nat_gateways", "public_ipv4", "load_balancer", "data_transfer", "dynamodb", "dynamodb_pitr", "elasticache",
+        "llm_api"]
+    # The small lines the stack's resources add: a KMS key; 30 GB of logs ingested at $0.50 and 90 days' worth
+    # (90 GB) stored at $0.03; the NAT gateway's Elastic IP and the NLB's three zonal addresses at $0.005 an hour;
+    # point-in-time recovery of the table's 10,000 x 5 MiB at $0.20 per GB-month.
+    assert item(plan, "KMS").monthly_usd.max == 1.0
+    assert item(plan, "Control-plane").monthly_usd.max == pytest.approx(30 * 0.50 + 90 * 0.03)
+    assert item(plan, "Public IPv4").monthly_usd.max == pytest.approx(4 * 0.005 * 730)
+    assert item(plan, "DynamoDB point").monthly_usd.max == pytest.approx(10_000 * 5 / 1024 * 0.20, abs=0.01)
+    assert not any(i.key == "eks_extended_support" for i in cost.breakdown)
+    extended = calculate(Workload(concurrent_users=1_000, assumptions={"cluster": {"support": "EXTENDED"}}))
+    assert next(i for i in extended.cost.breakdown if i.key == "eks_extended_support").monthly_usd.max == (
+        pytest.approx((0.60 - 0.10) * 730))
     assert item(plan, "Burstable").monthly_usd == plan.nodes.credits_monthly_usd
     assert item(plan, "EKS").monthly_usd.max == pytest.approx(0.10 * 730)
     nodes = plan.nodes
@@ -174,7 +187,10 @@ def test_cost_breakdown_by_hand():
     assert item(plan, "ElastiCache").monthly_usd.max == pytest.approx(
         2 * PRICES.elasticache_hour[plan.cache.node_type] * 0.8 * 730, abs=0.01)  # a Valkey pair
     # 50 requests/s x 32 KB out to the internet all month = 4,204.8 GB; the first 100 GB are free, the rest $0.09.
-    assert item(plan, "Internet").monthly_usd.max == pytest.approx((50 * 32 * 730 * 3600 / 1e6 - 100) * 0.09, abs=0.01)
+    # and two thirds of it crosses zones on its way from a backend to a frontend pod: $0.01 a GB out and in.
+    gigabytes = 50 * 32 * 730 * 3600 / 1e6
+    assert item(plan, "Data transfer").monthly_usd.max == pytest.approx(
+        (gigabytes - 100) * 0.09 + gigabytes * 2 / 3 * 0.02, abs=0.01)
     assert cost.monthly_usd.min == pytest.approx(sum(i.monthly_usd.min for i in cost.breakdown), abs=0.02)
     assert cost.monthly_usd.max == pytest.approx(sum(i.monthly_usd.max for i in cost.breakdown), abs=0.02)
     assert cost.per_user_usd.max == pytest.approx(cost.monthly_usd.max / 10_000, abs=1e-4)

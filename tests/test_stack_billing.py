@@ -70,3 +70,30 @@ def test_what_the_free_entries_rely_on_holds(runs, load):
     # Only the frontend's Service is a load balancer; the others cost nothing.
     services = {s.inputs["metadata"]["name"]: s.inputs["spec"]["type"] for s in run.of_type("kubernetes:core/v1:Service")}
     assert services == {"backend": "ClusterIP", "frontend": "LoadBalancer"}
+
+
+# Lines that exist only in some plans: extended support under upgradePolicy EXTENDED, credits on burstable nodes.
+CONDITIONAL = {"eks_extended_support", "burstable_credits"}
+
+
+@pytest.mark.parametrize("load", list(LOADS))
+def test_every_billed_type_lands_on_a_line_of_this_plans_bill(runs, load):
+    """The map's keys are not just names: each billed resource type the run declares has its line in the very plan
+    the stack deployed (the `sizing` output), with a cost above zero."""
+    run = runs[load]
+    lines = {item["key"]: item for item in run.outputs["sizing"]["cost"]["breakdown"]}
+    for typ in declared(run):
+        entry = billing.BILLING[typ]
+        if isinstance(entry, billing.Billed):
+            for key in set(entry.keys) - CONDITIONAL:
+                assert key in lines and lines[key]["monthly_usd"]["max"] > 0, (typ, key)
+
+
+def test_extended_support_is_billed_when_chosen():
+    run = run_program({**LOADS["1k"], "upgradePolicy": "EXTENDED", "controlPlaneLogRetentionDays": 30})
+    lines = {item["key"]: item for item in run.outputs["sizing"]["cost"]["breakdown"]}
+    # $0.60 an hour in extended support against $0.10 standard, 730 hours.
+    assert lines["eks_extended_support"]["monthly_usd"]["max"] == pytest.approx(0.50 * 730)
+    # 30 GB of logs a month: ingested at $0.50, and 30 days' worth (30 GB) kept at $0.03.
+    assert lines["control_plane_logs"]["monthly_usd"]["max"] == pytest.approx(30 * 0.50 + 30 * 0.03)
+    assert run.one("aws:eks/cluster:Cluster").inputs["upgradePolicy"] == {"supportType": "EXTENDED"}

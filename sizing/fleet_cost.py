@@ -74,7 +74,7 @@ def _per_node(nodes: NodePlan, monthly: float) -> tuple[Range, float]:
 
 def _fixed(key: str, label: str, monthly: float, source: str) -> CostItem:
     value = round(monthly, 2)
-    return CostItem(key=key, item=label, monthly_usd=Range(min=value, max=value), expected_monthly_usd=value,
+    return CostItem(key=key, item=label, monthly_usd={"min": value, "max": value}, expected_monthly_usd=value,
                     source=source)
 
 

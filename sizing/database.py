@@ -22,8 +22,10 @@ def _billing_mode(setting: str, on_demand: float, provisioned: float) -> tuple[B
     """The cheaper mode on the day's profile, unless the assumptions fix one; ties go to on-demand (no floor to
     outgrow, no scaling lag to absorb a spike)."""
     costs = f"provisioned ${provisioned:,.2f} vs on-demand ${on_demand:,.2f} a month on this load profile"
-    if setting == "PROVISIONED" or setting == "PAY_PER_REQUEST":
-        return setting, f"set by database.billing_mode ({costs})"
+    if setting == "PROVISIONED":
+        return "PROVISIONED", f"set by database.billing_mode ({costs})"
+    if setting == "PAY_PER_REQUEST":
+        return "PAY_PER_REQUEST", f"set by database.billing_mode ({costs})"
     if provisioned < on_demand:
         return "PROVISIONED", f"provisioned with auto scaling: {costs}"
     return "PAY_PER_REQUEST", (f"on-demand: {costs} (the capacity floor and scaling lag cost more than the requests "

@@ -83,7 +83,7 @@ class NodePlan(NodeOption):
     groups: list[NodeGroupPlan]
     alternatives: list[NodeOption]
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def max_vcpus(self) -> int:
         """What the max fleet counts against the account's EC2 On-Demand vCPU quota."""

@@ -21,7 +21,7 @@ from sizing.llm.traffic import backend_stream_floor, llm_cost_items, plan_llm, t
 from sizing.network import network_cost_items, plan_network
 from sizing.plan import IntRange, LLMPlan, Performance, PodPlan, SizingPlan, WorkloadSummary
 from sizing.pods import pod_plan
-from sizing.pricing import PriceTable, region_prices
+from sizing.pricing import PriceTable, check_prices_cover, load_prices, region_prices
 from sizing.selection import plan_nodes
 from sizing.tiers import LATENCY_MS, tier_for
 from sizing.workload import Workload
@@ -47,6 +47,9 @@ def calculate(
     token_prices: TokenPriceResolver | None = None,
 ) -> SizingPlan:
     a = workload.assumptions
+    if catalog is not None or prices is not None:
+        # The shipped pair is checked when loaded; a catalog or table passed in must cover the other.
+        check_prices_cover(prices or load_prices(), catalog or load_catalog())
     catalog = catalog or load_catalog()
     region = region_prices(workload.region, prices)
     users = workload.concurrent_users

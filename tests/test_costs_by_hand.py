@@ -26,6 +26,7 @@ from hand_plans import build, flat_token_prices
 from sizing import Workload, calculate
 from sizing.network import load_balancer_lcus
 
+
 @pytest.fixture
 def plan(fake_catalog, fake_prices):
     def make(users, total=None, overrides=None, **workload):

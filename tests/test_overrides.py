@@ -196,8 +196,8 @@ def test_each_override_moves_the_plan_as_its_formula_says(fake_catalog, fake_pri
     def plan(overrides):
         workload = dict(case.workload)
         token_prices = flat_token_prices(1, 5, 0.1) if workload.get("llm") else None
-        return build(fake_catalog, fake_prices, case.users, case.users * 1024 // 100, overrides, token_prices=token_prices,
-                     **workload)
+        total = case.users * 1024 // 100
+        return build(fake_catalog, fake_prices, case.users, total, overrides, token_prices=token_prices, **workload)
 
     base = plan({})
     changed = plan(deep_merge(nested(case.path, case.value), case.also))

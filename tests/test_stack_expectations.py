@@ -50,7 +50,7 @@ EXPECTED = {
         cache=("cache.t4g.small", 1), nat_gateways=1,
         # (39 + 6) pods + 8 nodes x (1 + 15).
         vpc_ips=45 + 8 * 16,
-        llm_env=[{"name": "LLM_PROVIDER", "value": "none"}], grace_seconds=30,
+        llm_env=[{"name": "LLM_PROVIDER", "value": "none"}], grace_seconds=30, cpu_target=70,
     ),
     # 100,000 users (enterprise), the default Bedrock model with its stream speed set (1 s + 20 tokens/s).
     # Backend 1,300 .. 3,900; frontend 240 .. 480.
@@ -65,7 +65,9 @@ EXPECTED = {
     # A NAT gateway per zone from large: 3.
     100_000: dict(
         config={"concurrentUsers": 100_000, "totalUsers": 1_000_000, "instanceType": "m6i.xlarge",
-                "assumptions_llm": {"time_to_first_token_s": 1, "output_tokens_per_s": 20}},
+                # A non-default HPA target: the HPAs must follow the assumption.
+                "assumptions": {"hpa_target_cpu_percent": 60,
+                                "llm": {"time_to_first_token_s": 1, "output_tokens_per_s": 20}}},
         tier="enterprise", groups={"cluster-workers-1": (114, 335), "cluster-workers-2": (113, 335)},
         backend=(1_300, 3_900), frontend=(240, 480),
         table=(25_000, 10_000), read_scaling=(6_250, 35_715), write_scaling=(2_500, 14_286),
@@ -74,15 +76,14 @@ EXPECTED = {
         llm_env=[{"name": "LLM_PROVIDER", "value": "aws"},
                  {"name": "LLM_MODEL", "value": "global.anthropic.claude-haiku-4-5-20251001-v1:0"}],
         # The p90 answer streams 1 + 424 / 20 = 22.2 s: 5 s pre-stop + ceil(2 x 22.2) = 45 + 10 s to close = 60.
-        grace_seconds=60,
+        grace_seconds=60, cpu_target=60,
     ),
 }
 
 
 def config_for(users: int) -> dict:
     config = dict(EXPECTED[users]["config"])
-    llm = config.pop("assumptions_llm", None)
-    return {**config, "assumptions": {**ASSUMPTIONS, **({"llm": llm} if llm else {})}}
+    return {**config, "assumptions": {**ASSUMPTIONS, **config.get("assumptions", {})}}
 
 
 @pytest.fixture(scope="module", params=list(EXPECTED), ids=[f"{u}-users" for u in EXPECTED])
@@ -108,7 +109,7 @@ def test_deployments_and_hpas_have_the_hand_counted_replicas(deployed, app):
     hpa = run.named(f"workloads-{app}-hpa").inputs["spec"]
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (low, high)
     (metric,) = hpa["metrics"]
-    assert metric["resource"]["target"] == {"type": "Utilization", "averageUtilization": 70}
+    assert metric["resource"]["target"] == {"type": "Utilization", "averageUtilization": want["cpu_target"]}
     deployment = run.named(f"workloads-{app}").inputs["spec"]
     assert deployment["replicas"] == low
     (container,) = deployment["template"]["spec"]["containers"]

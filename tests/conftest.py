@@ -22,6 +22,24 @@ def fresh_cache(tmp_path, monkeypatch):
     resolve_token_prices.cache_clear()
 
 
+# Under mutation testing (mutmut sets MUTANT_UNDER_TEST) every test starts with the engine's memo caches empty: a
+# result cached by an earlier test would otherwise hide which functions a test really runs (mutmut picks the tests
+# to run per mutant from that record) and answer for a mutated function without calling it.
+_ENGINE_MODULES = ("sizing.nodes", "sizing.selection", "sizing.cache", "sizing.exact", "sizing.llm.traffic")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_engine_caches():
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        import sys
+
+        for name in _ENGINE_MODULES:
+            for value in vars(sys.modules[name]).values() if name in sys.modules else ():
+                if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", "") == name:
+                    value.cache_clear()
+    yield
+
+
 # --- a small fake catalog and price table, for numbers a person can check by hand ------------------------------------
 #
 # Invented types with round specs and round prices, and a 1,000-hour month, so every node count and cost line of a

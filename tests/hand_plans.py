@@ -47,11 +47,11 @@ def merged(base: dict, overrides: dict) -> dict:
 
 
 def build(catalog, prices, users: int, total: int | None = None, overrides: dict | None = None, token_prices=None,
-          **workload):
+          llm_profiles=None, **workload):
     assumptions = merged(ASSUMPTIONS, overrides or {})
     workload.setdefault("llm", None)
     return calculate(Workload(concurrent_users=users, total_users=total, assumptions=assumptions, **workload),
-                     catalog=catalog, prices=prices, token_prices=token_prices)
+                     catalog=catalog, prices=prices, token_prices=token_prices, llm_profiles=llm_profiles)
 
 
 def flat_token_prices(input_pm: float = 1.0, output_pm: float = 5.0, cached_pm: float = 0.1):

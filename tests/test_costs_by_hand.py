@@ -347,6 +347,11 @@ def test_the_llm_line_uses_the_tables_month(plan):
     assert got.llm.peak.open_streams == pytest.approx(1_000 / 60 * 3.11)
     assert (got.backend.min_replicas, got.backend.max_replicas) == (12, 24)
     assert got.cost.breakdown[-1].key == "llm_api"
+    # Tokens a month: 60,000,000 turns x 1,155 in and x 211 out at peak, a tenth of that at the average load.
+    monthly = got.llm.monthly
+    assert (monthly.turns.min, monthly.turns.max) == (pytest.approx(6e6), pytest.approx(6e7))
+    assert (monthly.input_tokens.min, monthly.input_tokens.max) == (pytest.approx(6.93e9), pytest.approx(6.93e10))
+    assert (monthly.output_tokens.min, monthly.output_tokens.max) == (pytest.approx(1.266e9), pytest.approx(1.266e10))
 
 
 def test_a_price_table_must_cover_the_catalog(fake_catalog, fake_prices):

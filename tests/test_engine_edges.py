@@ -1,11 +1,18 @@
-"""Edges of the engine's rules that the plans at realistic loads never reach, each found by a surviving mutant."""
+"""What the hand-derived plans did not pin down, each found by a surviving mutant (README "Tests and benchmark"):
+edges of the packing rules that realistic loads never reach, and what every cost line carries besides its amount:
+whole cents, its price source, the currency; and NAT data at a volume where a small slip in the units would show.
+Cost checks run on the fake catalog and prices (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 
+from hand_plans import build, flat_token_prices
 from sizing.catalog import InstanceType
+from sizing.cost import summarize_cost
 from sizing.nodes import Allocatable, PodShape, max_pods, nodes_to_pack
+from sizing.plan import CostItem, Range
+from sizing.pricing import PriceTable
 
 
 def node(vcpu: int, eni_max_pods: int) -> InstanceType:
@@ -40,3 +47,76 @@ def test_packing_two_shapes_by_hand():
     assert nodes_to_pack(node, PodShape(30, 10, 10), PodShape(15, 10, 10)) == 3
     # A pod larger than the node never fits.
     assert nodes_to_pack(node, PodShape(1, 5_000, 100), PodShape(0, 1, 1)) is None
+
+
+SOURCES = {
+    "eks_control_plane": "on-demand list price",
+    "ec2_nodes": "on-demand list price",
+    "ebs_volumes": "on-demand list price",
+    "burstable_credits": "surplus vCPU-hour list price",
+    "nat_gateways": "hourly and per-GB list prices",
+    "load_balancer": "hourly and LCU list prices",
+    "dynamodb": "request, capacity-unit and storage list prices",
+    "elasticache": "on-demand node list price",
+    "llm_api": "token prices: test prices",
+}
+ODD = 1.0123457  # every fake price x this: amounts with digits below the cent, which the plan must round away
+
+
+@pytest.fixture(scope="module")
+def odd_prices(fake_prices):
+    data = fake_prices.model_dump()
+    for table in ("services", "ec2_hour", "elasticache_hour", "burstable_surplus_vcpu_hour"):
+        data[table] = {name: {region: price * ODD for region, price in row.items()} for name, row in data[table].items()}
+    return PriceTable.model_validate(data)
+
+
+def whole(value: float, places: int = 2) -> bool:
+    scaled = value * 10**places
+    return abs(scaled - round(scaled)) < 1e-6
+
+
+@pytest.mark.parametrize("users", [300, 1_000, 5_000, 100_000])
+def test_every_amount_is_in_whole_cents(fake_catalog, odd_prices, users):
+    plan = build(fake_catalog, odd_prices, users, users * 7, llm="openai:gpt-test",
+                 token_prices=flat_token_prices(1.0123457, 5.0123457, 0.1))
+    cost = plan.cost
+    ranges = [i.monthly_usd for i in cost.breakdown] + [
+        cost.monthly_usd, cost.infrastructure_monthly_usd, cost.llm_monthly_usd, plan.database.monthly_usd_on_demand,
+        plan.database.monthly_usd_provisioned, plan.nodes.monthly_usd, plan.nodes.credits_monthly_usd,
+        plan.llm.monthly_usd, *(o.monthly_usd for o in plan.nodes.alternatives),
+        *(o.credits_monthly_usd for o in plan.nodes.alternatives)]
+    assert all(whole(r.min) and whole(r.max) for r in ranges)
+    assert whole(plan.cache.monthly_usd)
+    assert whole(cost.per_user_usd.min, 4) and whole(cost.per_user_usd.max, 4)
+    # EKS: $0.10 x 1.0123457 x 1,000 h = $101.23457, billed as $101.23.
+    eks = next(i for i in cost.breakdown if i.key == "eks_control_plane")
+    assert (eks.monthly_usd.min, eks.monthly_usd.max) == (101.23, 101.23)
+
+
+@pytest.mark.parametrize("users", [300, 1_000])
+def test_every_line_names_its_price_source_and_the_bill_its_currency(fake_catalog, fake_prices, users):
+    plan = build(fake_catalog, fake_prices, users, users * 10, llm="openai:gpt-test", token_prices=flat_token_prices())
+    assert {i.key: i.source for i in plan.cost.breakdown} == {
+        k: v for k, v in SOURCES.items() if k != "burstable_credits" or users == 300}
+    assert plan.cost.currency == "USD"
+
+
+def test_two_lines_with_one_key_are_refused():
+    line = CostItem(key="ec2_nodes", item="EC2 nodes", monthly_usd=Range(min=1, max=2))
+    with pytest.raises(ValueError, match=r"duplicate cost keys: \['ec2_nodes', 'ec2_nodes'\]"):
+        summarize_cost([line, line], [], total_users=10, prices_as_of="today")
+
+
+def test_nat_data_is_counted_in_decimal_gigabytes(fake_catalog, fake_prices):
+    # The largest egress an assumption allows: 100,000 users x 3 / 60 = 5,000 requests/s x 100,000 KB x 3,600,000 s
+    # / 1,000,000 KB per GB = 1,800,000,000 GB x $0.01 = $18,000,000, plus 3 gateways x $50.
+    plan = build(fake_catalog, fake_prices, 100_000, 1_024_000, {"traffic": {"egress_kb_per_request": 100_000}})
+    nat = next(i for i in plan.cost.breakdown if i.key == "nat_gateways")
+    assert nat.monthly_usd.max == 18_000_150
+
+
+@pytest.mark.parametrize(("zones", "label"), [(2, "NAT gateways (2)"), (3, "NAT gateways (3)")])
+def test_the_nat_line_says_how_many_gateways(fake_catalog, fake_prices, zones, label):
+    plan = build(fake_catalog, fake_prices, 5_000, 51_200, {"availability_zones": zones})
+    assert next(i.item for i in plan.cost.breakdown if i.key == "nat_gateways") == label

@@ -2,7 +2,7 @@
 
 Two invented providers: "tp" counts input and output apart and enforces requests per minute, with two usage tiers
 for models matching "tiered"; "bt" counts as Bedrock does (input + output x a burndown of 5), enforces no request
-limit, and has one flat quota for models matching "flat". A turn is 1,155 tokens in and 211 out, one a minute per
+limit, and has one flat quota for models matching "flat" (a request limit too, which it does not enforce). A turn is 1,155 tokens in and 211 out, one a minute per
 user (tests/hand_plans.py), so 1,000 users need 1,000 requests, 1,155,000 input and 211,000 output tokens a minute.
 """
 
@@ -30,7 +30,7 @@ PROFILES = LLMProfiles(
                  output_tokens_per_minute=2_000_000),
         )),
         QuotaEntry(provider="bt", match="flat", source="test flat", name="Tokens per minute for flat",
-                   tokens_per_minute=1_000_000, burndown=5),
+                   tokens_per_minute=1_000_000, requests_per_minute=100, burndown=5),
     ),
 )
 
@@ -98,13 +98,13 @@ def test_a_token_quota_of_your_own_replaces_the_tiers_token_limits(plan):
 
 def test_a_flat_bedrock_style_quota_counts_output_at_the_burndown(plan):
     p = plan(1_000, "bt:flat")
-    assert quota(p) == (1_000_000, None, None, None, "Tokens per minute for flat", "test flat")
+    assert quota(p) == (1_000_000, 100, None, None, "Tokens per minute for flat", "test flat")
     # 1,155,000 + 211,000 x 5 = 2,210,000 tokens a minute; requests are not limited.
     assert (p.llm.output_burndown, p.llm.peak.tokens_per_minute) == (5, 2_210_000)
     assert llm_warnings(p) == [
         "LLM quota exceeded for test flat: at peak it needs 2,210,000 tokens/min, above its quota (test flat); "
         "request an increase of 'Tokens per minute for flat' through Service Quotas"]
-    # 400 users: 884,000 tokens a minute, under; 400 requests a minute are never compared.
+    # 400 users: 884,000 tokens a minute, under; 400 requests a minute (> 100) are not enforced, so not compared.
     assert llm_warnings(plan(400, "bt:flat")) == []
 
 
@@ -122,3 +122,12 @@ def test_an_unknown_provider_counts_input_plus_output_and_requests(plan):
     assert llm_warnings(p) == [
         "LLM quota unknown for test model: at peak it needs 1,366,000 tokens/min and 1,000 requests/min; check that "
         "your zz's rate-limit settings quota allows that (no published default)"]
+
+
+def test_your_own_quota_without_a_published_one_asks_for_an_increase_of_the_quota(plan):
+    p = plan(1_000, "tp:other", {"quota_tokens_per_minute": 1_000_000})
+    assert quota(p) == (1_000_000, None, None, None, None, USER_QUOTA)
+    assert llm_warnings(p) == [
+        "LLM quota exceeded for test other: at peak it needs 1,155,000 input and 211,000 output tokens/min and "
+        f"1,000 requests/min, above its quota ({USER_QUOTA}); request an increase of the quota through the test "
+        "console"]

@@ -89,6 +89,9 @@ def test_every_amount_is_in_whole_cents(fake_catalog, odd_prices, users):
     assert all(whole(r.min) and whole(r.max) for r in ranges)
     assert whole(plan.cache.monthly_usd)
     assert whole(cost.per_user_usd.min, 4) and whole(cost.per_user_usd.max, 4)
+    if users == 1_000:
+        # The same 5 .. 10 gp1.xlarge as at round prices: 5 x $202 x 1.0123457 = $1,022.469..., 10 x = $2,044.938...
+        assert (plan.nodes.monthly_usd.min, plan.nodes.monthly_usd.max) == (1_022.47, 2_044.94)
     # EKS: $0.10 x 1.0123457 x 1,000 h = $101.23457, billed as $101.23.
     eks = next(i for i in cost.breakdown if i.key == "eks_control_plane")
     assert (eks.monthly_usd.min, eks.monthly_usd.max) == (101.23, 101.23)
@@ -120,3 +123,41 @@ def test_nat_data_is_counted_in_decimal_gigabytes(fake_catalog, fake_prices):
 def test_the_nat_line_says_how_many_gateways(fake_catalog, fake_prices, zones, label):
     plan = build(fake_catalog, fake_prices, 5_000, 51_200, {"availability_zones": zones})
     assert next(i.item for i in plan.cost.breakdown if i.key == "nat_gateways") == label
+
+
+def test_no_traffic_still_provisions_one_capacity_unit(fake_catalog, fake_prices):
+    # Nobody reads or writes: DynamoDB still needs 1 RCU and 1 WCU, scaling from 1 to ceil(1 / 0.8) = 2.
+    plan = build(fake_catalog, fake_prices, 1_000, 10_240, {"database": {
+        "reads_per_user_per_second": 0, "writes_per_user_per_second": 0}})
+    db = plan.database
+    assert (db.read_capacity_units, db.write_capacity_units) == (1, 1)
+    assert (db.read_autoscaling.min, db.read_autoscaling.max, db.write_autoscaling.min) == (1, 2, 1)
+
+
+def test_storage_is_reported_to_the_hundredth_of_a_gib(fake_catalog, fake_prices):
+    # 10,000 registered users x 5 MiB / 1,024 = 48.828125 GiB.
+    assert build(fake_catalog, fake_prices, 1_000, 10_000).database.storage_gib == 48.83
+
+
+def dynamodb_warnings(plan):
+    return [w for w in plan.warnings if w.startswith("DynamoDB")]
+
+
+def test_dynamodb_warns_above_the_per_table_quota_not_at_it(fake_catalog, fake_prices):
+    # Reads and writes of 0.25 units a user a second: 128,000 users need 32,000 units, scaled up to 32,000 / 0.8 =
+    # 40,000, the quota exactly; 128,004 users need 32,001, ceil(40,001.25) = 40,002.
+    both = {"database": {"reads_per_user_per_second": 0.5, "writes_per_user_per_second": 0.25}}
+    assert dynamodb_warnings(build(fake_catalog, fake_prices, 128_000, 1_280_000, both)) == []
+    assert dynamodb_warnings(build(fake_catalog, fake_prices, 128_004, 1_280_040, both)) == [
+        "DynamoDB needs up to 40,002 read units per second, above the default per-table quota of 40,000: request a "
+        "quota increase or shard the table",
+        "DynamoDB needs up to 40,002 write units per second, above the default per-table quota of 40,000: request a "
+        "quota increase or shard the table",
+    ]
+
+
+def test_a_disabled_cache_has_no_nodes_and_costs_nothing(fake_catalog, fake_prices):
+    cache = build(fake_catalog, fake_prices, 300, 3_072).cache
+    assert (cache.enabled, cache.node_type, cache.num_nodes, cache.shards, cache.replicas_per_shard) == (
+        False, None, 0, 0, 0)
+    assert (cache.usable_memory_gib_per_node, cache.monthly_usd, cache.required_memory_gib) == (0, 0, 0.146)

@@ -103,7 +103,9 @@ CASES = [
     Case("database.reads_per_user_per_second", 1.0, lambda p: p.database.read_capacity_units, 500),
     Case("database.writes_per_user_per_second", 0.3, lambda p: p.database.write_capacity_units, 300),
     Case("database.read_item_kb", 9, lambda p: p.database.read_capacity_units, 750),  # 500 x ceil(9/4) / 2
-    Case("database.write_item_kb", 2.5, lambda p: p.database.write_capacity_units, 300),  # 100 x 3
+    # 100 writes x ceil(2.5) = 300 WCU; on demand (250 x $0.20 + 300 x $1) x 3,600 / 1e6 = $1.26/h, + $25 storage.
+    Case("database.write_item_kb", 2.5, lambda p: (p.database.write_capacity_units, cost("dynamodb")(p)),
+         (300, approx(126 + 25, 1_260 + 25))),
     Case("database.eventually_consistent_reads", False, lambda p: p.database.read_capacity_units, 500),
     # 10,240 x 10 MiB = 100 GiB x $0.50: $25 more on both bounds of the on-demand line (79 .. 565).
     Case("database.storage_mib_per_user", 10, cost("dynamodb"), approx(104, 590)),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from hand_plans import build, flat_token_prices
+from sizing import SizingError
 from sizing.catalog import InstanceType
 from sizing.cost import summarize_cost
 from sizing.nodes import Allocatable, PodShape, max_pods, nodes_to_pack
@@ -161,3 +162,52 @@ def test_a_disabled_cache_has_no_nodes_and_costs_nothing(fake_catalog, fake_pric
     assert (cache.enabled, cache.node_type, cache.num_nodes, cache.shards, cache.replicas_per_shard) == (
         False, None, 0, 0, 0)
     assert (cache.usable_memory_gib_per_node, cache.monthly_usd, cache.required_memory_gib) == (0, 0, 0.146)
+
+
+def test_the_cache_warns_above_ninety_nodes_not_at_ninety(fake_catalog, fake_prices):
+    # 10,000 users x 13.8 MiB = 134.8 GiB: ceil(134.8 / 3) = 45 cache.f1.medium shards + replicas = 90 nodes ($4,500,
+    # against 12 cache.f1.large pairs at $4,800). At 13.9 MiB, 135.7 GiB: 46 shards, 92 nodes.
+    def cache_warnings(mib):
+        plan = build(fake_catalog, fake_prices, 10_000, 102_400, {"cache": {"mib_per_session": mib}})
+        return plan.cache.num_nodes, [w for w in plan.warnings if w.startswith("ElastiCache")]
+
+    assert cache_warnings(13.8) == (90, [])
+    assert cache_warnings(13.9) == (92, [
+        "ElastiCache needs 92 nodes, above the default quota of 90 nodes per cluster: request an increase"])
+
+
+def test_types_that_cannot_hold_a_pod_are_passed_over(fake_catalog, fake_prices):
+    # 3,600m backends fit neither gp1.xlarge (3,500m) nor bt1.large; gp1.2xlarge (7,490m) holds 2 and no frontend
+    # beside them, 14 frontends on an empty node: 6 + 1 = 7 nodes x 1.25 -> 9; 12 + 1 = 13 -> 17.
+    plan = build(fake_catalog, fake_prices, 1_000, 10_240, {"backend": {"cpu_request_m": 3_600, "cpu_limit_m": 3_600}})
+    assert (plan.nodes.instance_type, plan.nodes.min_nodes, plan.nodes.max_nodes) == ("gp1.2xlarge", 9, 17)
+    assert plan.nodes.alternatives == []
+
+
+def test_node_groups_are_numbered_from_one(fake_catalog, fake_prices):
+    plan = build(fake_catalog, fake_prices, 100_000, 1_024_000)
+    assert [g.name for g in plan.nodes.groups] == ["workers-1", "workers-2", "workers-3"]
+
+
+def test_a_pinned_graviton_type_takes_its_architecture(fake_catalog, fake_prices):
+    # ar1.xlarge is arm64: the plan is arm64 and the runner-ups are other arm64 types (the fake catalog has none).
+    plan = build(fake_catalog, fake_prices, 1_000, 10_240, instance_type="ar1.xlarge")
+    assert (plan.nodes.arch, plan.workload.arch, plan.nodes.alternatives) == ("arm64", "arm64", [])
+    with pytest.raises(SizingError, match="^x86_64 contradicts the pinned instance type ar1.xlarge, which is arm64$") as e:
+        build(fake_catalog, fake_prices, 1_000, 10_240, instance_type="ar1.xlarge", arch="x86_64")
+    assert e.value.field == "arch"
+
+
+def test_only_a_pinned_burstable_type_beyond_its_tiers_warns(fake_catalog, fake_prices):
+    assert build(fake_catalog, fake_prices, 5_000, 51_200, instance_type="gp1.xlarge").warnings == []
+    assert build(fake_catalog, fake_prices, 5_000, 51_200, instance_type="bt1.large").warnings == [
+        "bt1.large is burstable, which this plan reserves for the small/medium tiers: a large fleet runs above its "
+        "baseline and pays for CPU credits (counted in the cost)"]
+
+
+def test_a_pinned_type_with_nothing_left_after_the_daemonsets_is_refused(fake_catalog, fake_prices):
+    # bt1.large: 1,930m allocatable less 2,000m of DaemonSets; 7,090 - 481 MiB; 12 - 2 pod slots.
+    with pytest.raises(SizingError, match=r"^instance type bt1.large cannot schedule the pods: after kube-reserved and "
+                       r"DaemonSets it offers -70m CPU, 6609 MiB, 10 pod slots; pick a larger type$") as e:
+        build(fake_catalog, fake_prices, 300, 3_072, {"daemonsets": {"cpu_m": 2_000}}, instance_type="bt1.large")
+    assert e.value.field == "instance_type"

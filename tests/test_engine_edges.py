@@ -31,8 +31,8 @@ def test_managed_node_groups_cap_max_pods_from_30_vcpu(vcpu, eni_max_pods, pods)
     assert max_pods(node(vcpu, eni_max_pods)) == pods
 
 
-@pytest.mark.parametrize("capacity", [Allocatable(0, 8_000, 20), Allocatable(4_000, 0, 20), Allocatable(4_000, 8_000, 0),
-                                      Allocatable(-100, 8_000, 20)])
+@pytest.mark.parametrize("capacity", [Allocatable(0, 8_000, 20), Allocatable(4_000, 0, 20),
+                                      Allocatable(4_000, 8_000, 0), Allocatable(-100, 8_000, 20)])
 def test_a_node_with_nothing_left_packs_nothing(capacity):
     shape = PodShape(1, 100, 100)
     assert nodes_to_pack(capacity, shape, shape) is None
@@ -68,7 +68,8 @@ ODD = 1.0123457  # every fake price x this: amounts with digits below the cent, 
 def odd_prices(fake_prices):
     data = fake_prices.model_dump()
     for table in ("services", "ec2_hour", "elasticache_hour", "burstable_surplus_vcpu_hour"):
-        data[table] = {name: {region: price * ODD for region, price in row.items()} for name, row in data[table].items()}
+        data[table] = {name: {region: price * ODD for region, price in row.items()}
+                       for name, row in data[table].items()}
     return PriceTable.model_validate(data)
 
 
@@ -193,7 +194,8 @@ def test_a_pinned_graviton_type_takes_its_architecture(fake_catalog, fake_prices
     # ar1.xlarge is arm64: the plan is arm64 and the runner-ups are other arm64 types (the fake catalog has none).
     plan = build(fake_catalog, fake_prices, 1_000, 10_240, instance_type="ar1.xlarge")
     assert (plan.nodes.arch, plan.workload.arch, plan.nodes.alternatives) == ("arm64", "arm64", [])
-    with pytest.raises(SizingError, match="^x86_64 contradicts the pinned instance type ar1.xlarge, which is arm64$") as e:
+    contradiction = "^x86_64 contradicts the pinned instance type ar1.xlarge, which is arm64$"
+    with pytest.raises(SizingError, match=contradiction) as e:
         build(fake_catalog, fake_prices, 1_000, 10_240, instance_type="ar1.xlarge", arch="x86_64")
     assert e.value.field == "arch"
 

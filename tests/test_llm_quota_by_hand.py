@@ -3,7 +3,8 @@
 Two invented providers: "tp" counts input and output apart and enforces requests per minute, with two usage tiers
 for models matching "tiered"; "bt" counts as Bedrock does (input + output x a burndown of 5), enforces no request
 limit, and has one flat quota for models matching "flat" (a request limit too, which it does not enforce). A turn
-is 1,155 tokens in and 211 out, one a minute per user (tests/hand_plans.py), so 1,000 users need 1,000 requests, 1,155,000 input and 211,000 output tokens a minute.
+is 1,155 tokens in and 211 out, one a minute per user (tests/hand_plans.py), so 1,000 users need 1,000 requests,
+1,155,000 input and 211,000 output tokens a minute.
 """
 
 from __future__ import annotations

@@ -213,3 +213,27 @@ def test_a_pinned_type_with_nothing_left_after_the_daemonsets_is_refused(fake_ca
                        r"DaemonSets it offers -70m CPU, 6609 MiB, 10 pod slots; pick a larger type$") as e:
         build(fake_catalog, fake_prices, 300, 3_072, {"daemonsets": {"cpu_m": 2_000}}, instance_type="bt1.large")
     assert e.value.field == "instance_type"
+
+
+def test_pods_no_type_can_hold_are_refused_naming_the_assumptions(fake_catalog, fake_prices):
+    # 8,000m backends: more than any fake type's allocatable CPU (gp1.2xlarge: 7,490m).
+    with pytest.raises(SizingError, match="^no x86_64 instance type in the catalog can schedule the pods; lower the "
+                       "pod requests$") as e:
+        build(fake_catalog, fake_prices, 1_000, 10_240, {"backend": {"cpu_request_m": 8_000, "cpu_limit_m": 8_000}})
+    assert e.value.field == "assumptions"
+
+
+def test_more_than_ten_clusters_of_nodes_is_refused_naming_what_to_change(fake_catalog, fake_prices):
+    # Pinned gp1.xlarge with 3,420m of DaemonSets keeps 500m: one 500m pod a node. 200,000 users: 4,800 backends and
+    # 800 frontends at most = 5,600 nodes x a buffer of 10 = 56,000, above 50,000.
+    tiny = {"daemonsets": {"cpu_m": 3_420}, "backend": {"cpu_request_m": 500}, "node_buffer": 10}
+    with pytest.raises(SizingError, match=r"^the plan would need 56,000 nodes at its maximum, more than the 50,000 "
+                       r"\(ten clusters' worth\) this tool sizes: pin a larger instance type$") as e:
+        build(fake_catalog, fake_prices, 200_000, 2_000_000, tiny, instance_type="gp1.xlarge")
+    assert e.value.field == "instance_type"
+    # Unpinned, 2,000,000 users need more than 50,000 of even the roomiest type: the load is what to change.
+    with pytest.raises(SizingError, match=r"^the plan would need [\d,]+ nodes at its maximum, more than the 50,000 "
+                       r"\(ten clusters' worth\) this tool sizes: lower the load or raise the assumptions' "
+                       r"users_per_pod$") as e:
+        build(fake_catalog, fake_prices, 2_000_000, 20_000_000, {"node_buffer": 10})
+    assert e.value.field == "concurrent_users"

@@ -182,7 +182,8 @@ def test_prices_land_in_the_plan_for_a_new_region(refreshed, capsys, monkeypatch
     monkeypatch.setenv("SIZING_PRICES", str(target))
     assert json.loads(run(capsys, "report", "-c", "8000", "--region", "eu-central-1", "-f", "json")[1]) == plan
     # The engine takes the same table directly.
-    direct = calculate(Workload(concurrent_users=8000, region="eu-central-1"), prices=load_price_file(target))
+    direct = calculate(Workload(concurrent_users=8000, region="eu-central-1"), prices=load_price_file(target),
+                       compare_arch=True)
     assert direct.model_dump(mode="json") == plan
 
 

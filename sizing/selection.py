@@ -320,8 +320,8 @@ def plan_nodes(
         discount = prices.savings_plan_discount.terms[savings_plan]
     spot_fleet = None
     if capacity == "spot-burst":
-        picked, spot_fleet = _spot_choice(own if pinned is not None else ranked, catalog, prices, assumptions, backend,
-                                     frontend, pinned)
+        picked, spot_fleet = _spot_choice(own if pinned is not None else ranked, catalog, prices, assumptions,
+                                          backend, frontend, pinned)
         own = [picked]
     chosen = Fleet._make(own[0])
     check_plannable(
@@ -339,21 +339,7 @@ def plan_nodes(
     groups = split_groups(chosen.name, chosen.min_nodes, chosen.max_nodes)
     spot = None
     if spot_fleet is not None:
-        # The burst pods land on the Spot nodes: the on-demand nodes keep the min replicas, at peak at the most.
-        b = costs.bursts.get(chosen.name)
-        credits_max = credits(b, chosen.min_nodes, load_min, 1.0) if b else 0.0
-        spot, spot_month = _spot_plan(spot_fleet, chosen, month.volume, prices)
-        best.update(
-            max_nodes=chosen.min_nodes + spot_fleet.nodes,
-            monthly_usd=Range(min=round(chosen.min_cost, 2),
-                              max=round(chosen.min_nodes * month.base + credits_max + spot_month, 2)),
-            credits_monthly_usd=Range(min=round(chosen.credits_min, 2), max=round(credits_max, 2)),
-        )
-        spot = spot.model_copy(update={"saving_monthly_usd": round(chosen.max_cost - best["monthly_usd"].max, 2)})
-        groups = split_groups(chosen.name, chosen.min_nodes, chosen.min_nodes) + (
-            split_groups(chosen.name, 0, spot_fleet.nodes, "spot", [name for name, _, _ in spot_fleet.pool])
-            if spot_fleet.nodes else []
-        )
+        best, spot, groups = _spot_burst_fleet(best, chosen, spot_fleet, costs, load_min, prices)
     plan = NodePlan(
         **{**best, "credits_expected_monthly_usd": round(expected, 2)},
         pod_slots=workload_capacity(catalog.instance(chosen.name), assumptions.daemonsets).pods,
@@ -371,12 +357,20 @@ def plan_nodes(
     return plan, month, warnings
 
 
-def _spot_plan(burst: SpotBurst, chosen: Fleet, volume: float, prices: RegionPrices) -> tuple[SpotPlan, float]:
-    """The Spot plan and the burst's month at its ceiling: each node at the dearest Spot price of the pool."""
+def _spot_burst_fleet(
+    best: dict, chosen: Fleet, burst: SpotBurst, costs: NodeCosts, load_min: FleetLoad, prices: RegionPrices,
+) -> tuple[dict, SpotPlan, list[NodeGroupPlan]]:
+    """The fleet deployed under spot-burst (the min fleet on-demand, the burst on Spot at the dearest price of its
+    pool), its Spot plan, and its node groups."""
+    month = costs.months[chosen.name]
+    b = costs.bursts.get(chosen.name)
+    # The burst pods land on the Spot nodes: the on-demand nodes keep the min replicas, at peak at the most.
+    credits_max = credits(b, chosen.min_nodes, load_min, 1.0) if b else 0.0
     hourly = max((hour for _, _, hour in burst.pool), default=0.0)
-    month = burst.nodes * (prices.monthly(hourly) + volume)
+    burst_month = burst.nodes * (prices.monthly(hourly) + month.volume)
+    fleet_max = chosen.min_nodes * month.base + credits_max + burst_month
     discounts = prices.spot_discount
-    return SpotPlan(
+    spot = SpotPlan(
         instance_types=[SpotType(instance_type=name, discount=discount, hourly_usd=hour)
                         for name, discount, hour in burst.pool],
         sized_for_cpu_m=burst.sized_for.cpu_m,
@@ -384,12 +378,22 @@ def _spot_plan(burst: SpotBurst, chosen: Fleet, volume: float, prices: RegionPri
         sized_for_pods=burst.sized_for.pods,
         burst_nodes=burst.nodes,
         hourly_usd=hourly,
-        monthly_usd=round(month, 2),
+        monthly_usd=round(burst_month, 2),
         on_demand_max_monthly_usd=round(chosen.max_cost, 2),
-        saving_monthly_usd=0.0,
+        saving_monthly_usd=round(chosen.max_cost - fleet_max, 2),
         discounts_as_of=discounts.as_of,
         discounts_source=discounts.source,
-    ), month
+    )
+    fleet = {
+        **best,
+        "max_nodes": chosen.min_nodes + burst.nodes,
+        "monthly_usd": Range(min=round(chosen.min_cost, 2), max=round(fleet_max, 2)),
+        "credits_monthly_usd": Range(min=round(chosen.credits_min, 2), max=round(credits_max, 2)),
+    }
+    groups = split_groups(chosen.name, chosen.min_nodes, chosen.min_nodes) + (
+        split_groups(chosen.name, 0, burst.nodes, "spot", [name for name, _, _ in burst.pool]) if burst.nodes else []
+    )
+    return fleet, spot, groups
 
 
 def _savings_plan(term: str, discount: float, nodes: int, hourly: float, prices: RegionPrices) -> SavingsPlanPlan:

@@ -238,7 +238,7 @@ def _common_options(command: Callable) -> Callable:
                      help="Node CPU architecture (arm64 = Graviton); default: the pinned type's, else x86_64."),
         click.option("--capacity", type=click.Choice(["on-demand", "spot-burst"]), default="on-demand",
                      show_default=True,
-                     help="spot-burst: the min fleet on-demand, the nodes above it on Spot across 3+ types of its shape."),
+                     help="spot-burst: the min fleet on-demand, the nodes above it on Spot (3+ types of its shape)."),
         click.option("--savings-plan", "savings_plan", type=click.Choice(["none", "1y", "3y"]), default="none",
                      show_default=True,
                      help="Price the min fleet at a Compute Savings Plan rate (needs a price file with the rates)."),

@@ -203,7 +203,7 @@ def savings_block(client_factory: Callable[[], Any], region: str, ec2_hour: dict
                       f"Savings Plan rates: none ({why})")
     return ({"as_of": read_at.date().isoformat(),
              "source": f"Savings Plans API (DescribeSavingsPlansOfferingRates at {_endpoint(client, 'savingsplans')}), "
-                       f"Compute, No Upfront, Linux/UNIX, shared tenancy, read {read_at:%Y-%m-%dT%H:%M:%SZ}: 1 - median "
-                       "over the catalog's types of rate / on-demand",
+                       f"Compute, No Upfront, Linux/UNIX, shared tenancy, read {read_at:%Y-%m-%dT%H:%M:%SZ}: "
+                       "1 - median over the catalog's types of rate / on-demand",
              "terms": terms},
             "Savings Plan rates from the Savings Plans API")

@@ -123,8 +123,8 @@ def cluster_cost_items(nodes: NodePlan, month: NodeMonth, prices: RegionPrices) 
                  expected_monthly_usd=control_plane, source=PRICE_SOURCE),
         CostItem(key="ec2_nodes", item="EC2 nodes (on-demand)" if nodes.spot else "EC2 nodes", monthly_usd=ec2,
                  expected_monthly_usd=ec2_expected,
-                 source=f"{sp.term} Compute Savings Plan rate ({sp.discount:.0%} off) for the min fleet, on-demand list "
-                        "price above it" if sp else PRICE_SOURCE),
+                 source=f"{sp.term} Compute Savings Plan rate ({sp.discount:.0%} off) for the min fleet, "
+                        "on-demand list price above it" if sp else PRICE_SOURCE),
     ]
     if nodes.spot and nodes.spot.burst_nodes:
         burst = round(nodes.spot.burst_nodes * prices.monthly(nodes.spot.hourly_usd), 2)

@@ -2,9 +2,9 @@
 
 Every price the plan uses is read: EC2 for each catalog instance type (Linux, shared tenancy, no pre-installed
 software, used capacity), ElastiCache node types (Redis OSS), burstable CPU credits, DynamoDB, EKS, NAT gateway, NLB,
-gp3 and public IPv4. A catalog type the API does not list for the region is "not offered there". The region's Spot
-discounts and Savings Plan rates come from their own APIs (``discount_refresh``) and never stop a refresh. Anything the API
+gp3 and public IPv4. A catalog type the API does not list for the region is "not offered there". Anything the API
 returns that cannot be read as a price stops the refresh with one line: a price file is written whole or not at all.
+The region's Spot discounts and Savings Plan rates come from their own APIs (``discount_refresh``) and never stop it.
 The client goes wherever botocore is pointed (``AWS_ENDPOINT_URL_PRICING`` / ``AWS_ENDPOINT_URL``), with bounded
 retries and timeouts so an unreachable endpoint fails in seconds, not minutes.
 """

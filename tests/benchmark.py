@@ -106,17 +106,20 @@ def main() -> int:
     print(f"plans per second (in-process): {rate:,.0f}   target >= {PLANS_TARGET:,}")
     print(f"cold start, report --format json (median): {cold:.3f} s   target <= {COLD_START_TARGET_S} s")
     print(f"peak memory of this process: {peak_mib:.0f} MiB")
+    # The target is on the types the rule may choose; every type (burstable ones beyond assumptions.burstable_tiers
+    # too, node counts beyond the cluster limits) is shown for what that assumption costs.
     medians = []
     for arch in ("x86_64", "arm64"):
-        for eligible_only, against in ((False, "every type"), (True, "the types the rule may choose")):
+        for eligible_only, against in ((True, "the types the rule may choose"), (False, "every type")):
             rows = max_fleet_ratios(arch, eligible_only=eligible_only)
             ratios = [ratio for _, ratio, _, _ in rows]
             worst = max(rows, key=lambda row: row[1])
-            medians.append(statistics.median(ratios))
+            if eligible_only:
+                medians.append(statistics.median(ratios))
             print(f"max fleet / cheapest max fleet of {against}, us-east-1 {arch}, {len(rows)} loads "
                   f"{rows[0][0]:,}-{rows[-1][0]:,} users: median {statistics.median(ratios):.4f}, worst "
-                  f"{worst[1]:.4f} at {worst[0]:,} users ({worst[2]} vs {worst[3]})   target median <= "
-                  f"{MAX_FLEET_MEDIAN_TARGET}")
+                  f"{worst[1]:.4f} at {worst[0]:,} users ({worst[2]} vs {worst[3]})"
+                  + (f"   target median <= {MAX_FLEET_MEDIAN_TARGET}" if eligible_only else ""))
     return 0 if rate >= PLANS_TARGET and cold <= COLD_START_TARGET_S and max(medians) <= MAX_FLEET_MEDIAN_TARGET else 1
 
 

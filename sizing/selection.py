@@ -8,7 +8,7 @@ computation, which keeps a whole-catalog ranking inside the plan-per-sub-millise
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from itertools import islice
 from typing import NamedTuple
@@ -177,8 +177,8 @@ def split_groups(
             instance_type=spot_types[0] if spot_types else instance_type,
             min_nodes=share(min_nodes, index),
             max_nodes=share(max_nodes, index),
-            capacity_type="SPOT" if spot_types else "ON_DEMAND",
             instance_types=list(spot_types) or [instance_type],
+            **({"capacity_type": "SPOT"} if spot_types else {}),
         )
         for index in range(count)
     ]
@@ -347,12 +347,9 @@ def plan_nodes(
         selection_rule="pinned by the user" if pinned is not None else SELECTION_RULE,
         groups=groups,
         alternatives=[_option(f, catalog, prices) for f in others],
-        capacity=capacity,
-        spot=spot,
-        savings_plan=None if savings_plan == "none" else _savings_plan(
-            savings_plan, discount, chosen.min_nodes, prices.ec2_hour[chosen.name], prices),
-        other_arch=_other_arch(arch, chosen, tier, backend, frontend, assumptions, catalog, prices, costs, discount)
-        if compare_arch and not arch_pinned else None,
+        **_extras(capacity, spot, savings_plan, discount, chosen, prices,
+                  lambda: _other_arch(arch, chosen, tier, backend, frontend, assumptions, catalog, prices, costs,
+                                      discount) if compare_arch and not arch_pinned else None),
     )
     return plan, month, warnings
 
@@ -394,6 +391,21 @@ def _spot_burst_fleet(
         split_groups(chosen.name, 0, burst.nodes, "spot", [name for name, _, _ in burst.pool]) if burst.nodes else []
     )
     return fleet, spot, groups
+
+
+def _extras(capacity: str, spot: SpotPlan | None, savings_plan: str, discount: float, chosen: Fleet,
+            prices: RegionPrices, other_arch: Callable[[], OtherArch | None]) -> dict:
+    """The NodePlan fields of the options asked for; left to their defaults otherwise, at no cost per plan."""
+    extras: dict = {}
+    if capacity != "on-demand":
+        extras.update(capacity=capacity, spot=spot)
+    if savings_plan != "none":
+        extras["savings_plan"] = _savings_plan(savings_plan, discount, chosen.min_nodes, prices.ec2_hour[chosen.name],
+                                               prices)
+    other = other_arch()
+    if other is not None:
+        extras["other_arch"] = other
+    return extras
 
 
 def _savings_plan(term: str, discount: float, nodes: int, hourly: float, prices: RegionPrices) -> SavingsPlanPlan:

@@ -108,7 +108,7 @@ class SpotDiscount(BaseModel):
 
 class SavingsPlanDiscount(BaseModel):
     """Compute Savings Plan (No Upfront) rate as a discount off on-demand, per term: one figure per term for every
-    type, the median of the region's rates (the rates differ a few points between families)."""
+    type, the median over the region's types (the rates of individual types may differ from it)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from sizing.assumptions import Assumptions, Tier
 
@@ -54,8 +54,18 @@ class NodeGroupPlan(_Out):
     instance_type: str  # the type the group was sized for (the first of instance_types)
     min_nodes: int
     max_nodes: int
-    capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
-    instance_types: list[str]  # what the managed node group may launch: one type, or a Spot pool of one shape
+    spot_types: list[str] = Field(default=[], exclude=True)  # a Spot group's pool; empty: an on-demand group
+
+    @computed_field
+    @property
+    def capacity_type(self) -> Literal["ON_DEMAND", "SPOT"]:
+        return "SPOT" if self.spot_types else "ON_DEMAND"
+
+    @computed_field
+    @property
+    def instance_types(self) -> list[str]:
+        """What the managed node group may launch: its one type, or a Spot pool of one shape."""
+        return list(self.spot_types) or [self.instance_type]
 
 
 class SpotType(_Out):

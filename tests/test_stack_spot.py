@@ -116,3 +116,23 @@ def test_the_plan_bills_the_spot_nodes_it_declares(case):
     assert lines["ec2_spot_nodes"]["monthly_usd"]["max"] == pytest.approx(spot.burst_nodes * spot.hourly_usd * 730,
                                                                           abs=0.01)
     assert run.outputs["sizing"]["nodes"]["capacity"] == "spot-burst"
+
+
+def test_a_savings_plan_from_the_prices_file_prices_the_stacks_min_fleet(tmp_path):
+    from sizing.pricing import dump_price_file, load_prices, region_entry
+
+    entry = region_entry(load_prices().region("us-east-1"))
+    entry["savings_plan_discount"] = {"as_of": "2026-11-02", "source": "test", "terms": {"1y": 0.3, "3y": 0.5}}
+    target = tmp_path / "prices.yaml"
+    target.write_text(dump_price_file({"us-east-1": entry}))
+    base = run_program({"concurrentUsers": 8000, "pricesFile": str(target)})
+    run = run_program({"concurrentUsers": 8000, "pricesFile": str(target), "savingsPlan": "3y"})
+    nodes = run.outputs["sizing"]["nodes"]
+    hourly = load_prices().region("us-east-1").ec2_hour[nodes["instance_type"]]
+    # Half off the min fleet's instances, all month: the expected bill drops by min nodes x hourly x 0.5 x 730.
+    saving = nodes["min_nodes"] * hourly * 0.5 * 730
+    assert nodes["savings_plan"]["saving_monthly_usd"] == pytest.approx(saving, abs=0.01)
+    assert base.outputs["monthlyCostExpectedUsd"] - run.outputs["monthlyCostExpectedUsd"] == pytest.approx(saving,
+                                                                                                       abs=0.02)
+    # The stack deploys the same node groups: a Savings Plan is a billing commitment, not a resource.
+    assert [g.inputs for g in run.of_type(NODE_GROUP)] == [g.inputs for g in base.of_type(NODE_GROUP)]

@@ -53,7 +53,10 @@ def calculate(
     prices: PriceTable | RegionPrices | None = None,
     llm_profiles: LLMProfiles | None = None,
     token_prices: TokenPriceResolver | None = None,
+    compare_arch: bool = False,
 ) -> SizingPlan:
+    """``compare_arch``: also size the other architecture's cheapest fleet, so the plan can say what it would save
+    (``nodes.other_arch``); the report asks for it, a caller that only needs the plan need not pay for it."""
     a = workload.assumptions
     catalog = catalog or load_catalog()
     profile = load_profile(a.traffic)
@@ -78,7 +81,8 @@ def calculate(
     check_plannable("pods", app_pods_max, MAX_PLANNED_PODS, "concurrent_users",
                     "lower the load or raise the assumptions' users_per_pod")
     nodes, node_month, node_warnings = plan_nodes(tier, backend, frontend, a, workload.arch, workload.instance_type,
-                                                  catalog, region)
+                                                  catalog, region, workload.capacity, workload.savings_plan,
+                                                  compare_arch)
     database, db_warnings = plan_database(users, total, a.database, profile, region)
     cache, cache_warnings = plan_cache(users, tier, a.cache, catalog, region)
     network = plan_network(tier, a, app_pods_max, nodes, catalog.instance(nodes.instance_type))

@@ -36,6 +36,8 @@ FLAG_NAMES = {
     "arch": "--arch",
     "instance_type": "--instance-type",
     "llm": "--llm",
+    "capacity": "--capacity",
+    "savings_plan": "--savings-plan",
     "assumptions": "--assumptions",
 }
 PRICES_ENV = "SIZING_PRICES"
@@ -56,10 +58,10 @@ def _workload(**fields: Any):
     return Workload(**{k: v for k, v in fields.items() if v is not None})
 
 
-def _plan(prices=None, **fields: Any):
+def _plan(prices=None, compare_arch: bool = False, **fields: Any):
     from sizing.calculator import calculate
 
-    return calculate(_workload(**fields), prices=prices)
+    return calculate(_workload(**fields), prices=prices, compare_arch=compare_arch)
 
 
 def _prices(path: Path | None):
@@ -234,6 +236,12 @@ def _common_options(command: Callable) -> Callable:
         click.option("--region", default="us-east-1", show_default=True, help="AWS region to price."),
         click.option("--arch", type=click.Choice(["x86_64", "arm64"]), default=None,
                      help="Node CPU architecture (arm64 = Graviton); default: the pinned type's, else x86_64."),
+        click.option("--capacity", type=click.Choice(["on-demand", "spot-burst"]), default="on-demand",
+                     show_default=True,
+                     help="spot-burst: the min fleet on-demand, the nodes above it on Spot (3+ types of its shape)."),
+        click.option("--savings-plan", "savings_plan", type=click.Choice(["none", "1y", "3y"]), default="none",
+                     show_default=True,
+                     help="Price the min fleet at a Compute Savings Plan rate (needs a price file with the rates)."),
         click.option("--assumptions", "assumptions_file", type=click.Path(path_type=Path, dir_okay=False),
                      help="YAML or JSON file overriding any assumption (see docs/methodology.md)."),
         click.option("--prices", "prices_file", type=click.Path(path_type=Path, dir_okay=False), envvar=PRICES_ENV,
@@ -265,7 +273,7 @@ def cli() -> None:
                    "Default: Bedrock's Claude Haiku 4.5 (global profile).")
 @_common_options
 def report(concurrent_users, total_users, active_ratio, interactive, instance_type, fmt, app, llm, region, arch,
-           assumptions_file, prices_file, output) -> None:
+           capacity, savings_plan, assumptions_file, prices_file, output) -> None:
     """Print the sizing plan for one load."""
     if app is not None and fmt != "helm-values":
         raise SizingError("--app goes with --format helm-values")
@@ -276,7 +284,8 @@ def report(concurrent_users, total_users, active_ratio, interactive, instance_ty
         if concurrent_users is not None or total_users is not None:
             raise SizingError("--interactive asks for the user counts: drop --concurrent-users/--total-users")
         others = {"active_ratio": ratio, "region": region, "arch": arch, "instance_type": instance_type,
-                  "llm": llm, "assumptions": overrides, "prices": prices}
+                  "llm": llm, "capacity": capacity, "savings_plan": savings_plan, "assumptions": overrides,
+                  "prices": prices}
         # Every other flag is checked before the first question: a typo in --region must not cost two answers.
         # One user is the smallest load; what fails for it (a region, a contradiction, a tiny ratio) fails for all.
         _plan(concurrent_users=1, **others)
@@ -286,8 +295,9 @@ def report(concurrent_users, total_users, active_ratio, interactive, instance_ty
     else:
         users = parse_users(concurrent_users, "--concurrent-users")
         total = parse_users(total_users, "--total-users") if total_users is not None else None
-    plan = _plan(prices, concurrent_users=users, total_users=total, active_ratio=ratio, region=region, arch=arch,
-                 instance_type=instance_type, llm=llm, assumptions=overrides)
+    plan = _plan(prices, True, concurrent_users=users, total_users=total, active_ratio=ratio, region=region,
+                 arch=arch, instance_type=instance_type, llm=llm, capacity=capacity, savings_plan=savings_plan,
+                 assumptions=overrides)
     _write(_render(plan, fmt, _fancy(output), app), output)
 
 
@@ -310,8 +320,8 @@ def _render(plan, fmt: str, fancy: bool, app: str | None) -> str:
 @click.option("--llm", "llms", metavar="PROVIDER:MODEL", multiple=True,
               help="A chat model to price; repeat it to compare models on the same loads (`none`: no LLM).")
 @_common_options
-def compare(users: Sequence[str], active_ratio, fmt, llms, region, arch, assumptions_file, prices_file,
-            output) -> None:
+def compare(users: Sequence[str], active_ratio, fmt, llms, region, arch, capacity, savings_plan, assumptions_file,
+            prices_file, output) -> None:
     """Show several loads (and models) side by side, e.g. `sizing compare 300 1500 --llm openai:gpt-4o-mini`."""
     from sizing import formats
 
@@ -319,7 +329,8 @@ def compare(users: Sequence[str], active_ratio, fmt, llms, region, arch, assumpt
     prices = _prices(prices_file)
     ratio = parse_ratio(active_ratio, "--active-ratio") if active_ratio is not None else None
     plans = [
-        _scenario(text, prices, active_ratio=ratio, region=region, arch=arch, llm=llm, assumptions=overrides)
+        _scenario(text, prices, active_ratio=ratio, region=region, arch=arch, llm=llm, capacity=capacity,
+                  savings_plan=savings_plan, assumptions=overrides)
         for text in users
         for llm in (llms or (None,))
     ]

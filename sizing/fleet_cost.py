@@ -72,6 +72,18 @@ def _per_node(nodes: NodePlan, monthly: float) -> tuple[Range, float]:
     return Range(min=low, max=round(nodes.max_nodes * monthly, 2)), low
 
 
+def _on_demand_instances(nodes: NodePlan, monthly: float) -> tuple[Range, float]:
+    """The on-demand instances: the min fleet at the Savings Plan rate when there is one (it runs all month, so the
+    commitment is always used), the nodes above it at the on-demand rate; under spot-burst there are none above it
+    (the burst is on Spot)."""
+    if nodes.savings_plan is None and nodes.spot is None:
+        return _per_node(nodes, monthly)
+    discount = nodes.savings_plan.discount if nodes.savings_plan else 0.0
+    on_demand_max = nodes.min_nodes if nodes.spot else nodes.max_nodes
+    low = nodes.min_nodes * monthly * (1 - discount)
+    return Range(min=round(low, 2), max=round(low + (on_demand_max - nodes.min_nodes) * monthly, 2)), round(low, 2)
+
+
 def _fixed(key: str, label: str, monthly: float, source: str) -> CostItem:
     value = round(monthly, 2)
     return CostItem(key=key, item=label, monthly_usd={"min": value, "max": value}, expected_monthly_usd=value,
@@ -103,16 +115,25 @@ def control_plane_cost_items(cluster: ClusterAssumptions, prices: RegionPrices) 
 
 def cluster_cost_items(nodes: NodePlan, month: NodeMonth, prices: RegionPrices) -> list[CostItem]:
     control_plane = round(prices.monthly(prices.service("eks_cluster_hour")), 2)
-    ec2, ec2_expected = _per_node(nodes, month.instance)
+    ec2, ec2_expected = _on_demand_instances(nodes, month.instance)
     ebs, ebs_expected = _per_node(nodes, month.volume)
+    sp = nodes.savings_plan
     items = [
         CostItem(key="eks_control_plane", item="EKS control plane", monthly_usd=Range(min=control_plane, max=control_plane),
                  expected_monthly_usd=control_plane, source=PRICE_SOURCE),
-        CostItem(key="ec2_nodes", item="EC2 nodes", monthly_usd=ec2, expected_monthly_usd=ec2_expected,
-                 source=PRICE_SOURCE),
-        CostItem(key="ebs_volumes", item="Node EBS volumes (gp3)", monthly_usd=ebs, expected_monthly_usd=ebs_expected,
-                 source=PRICE_SOURCE),
+        CostItem(key="ec2_nodes", item="EC2 nodes (on-demand)" if nodes.spot else "EC2 nodes", monthly_usd=ec2,
+                 expected_monthly_usd=ec2_expected,
+                 source=f"{sp.term} Compute Savings Plan rate ({sp.discount:.0%} off) for the min fleet, "
+                        "on-demand list price above it" if sp else PRICE_SOURCE),
     ]
+    if nodes.spot and nodes.spot.burst_nodes:
+        burst = round(nodes.spot.burst_nodes * prices.monthly(nodes.spot.hourly_usd), 2)
+        items.append(CostItem(key="ec2_spot_nodes", item="EC2 Spot nodes (burst)", monthly_usd=Range(min=0, max=burst),
+                              expected_monthly_usd=0.0,
+                              source=f"Spot estimate: on-demand x (1 - family discount, as of "
+                                     f"{nodes.spot.discounts_as_of})"))
+    items.append(CostItem(key="ebs_volumes", item="Node EBS volumes (gp3)", monthly_usd=ebs,
+                          expected_monthly_usd=ebs_expected, source=PRICE_SOURCE))
     if nodes.credits_monthly_usd.max:
         items.append(CostItem(key="burstable_credits", item="Burstable CPU credits",
                               monthly_usd=nodes.credits_monthly_usd,

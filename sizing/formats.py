@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sizing.plan import LLMPlan, PodPlan, SizingPlan
+from sizing.plan import LLMPlan, NodeGroupPlan, OtherArch, PodPlan, SizingPlan
 
 
 def money(value: float, cents: bool | None = None) -> str:
@@ -56,17 +56,52 @@ def llm_rows(plan: LLMPlan) -> list[tuple[str, str]]:
     ]
 
 
+def group_text(group: NodeGroupPlan) -> str:
+    if group.capacity_type == "SPOT":
+        return f"{group.name} ({group.min_nodes}-{group.max_nodes}, Spot: {', '.join(group.instance_types)})"
+    return f"{group.name} ({group.min_nodes}-{group.max_nodes})"
+
+
+def other_arch_text(other: OtherArch) -> str:
+    return (f"{other.arch} would cost {money(other.saving_monthly_usd)} less a month ({other.instance_type}, "
+            f"{other.min_nodes}-{other.max_nodes} nodes, {money(other.expected_monthly_usd)} expected): --arch "
+            f"{other.arch}")
+
+
+def saving_rows(plan: SizingPlan) -> list[tuple[str, str]]:
+    """The Spot burst's and the Savings Plan's lines, shared by the terminal report and Markdown."""
+    nodes, rows = plan.nodes, []
+    if nodes.spot is not None:
+        spot = nodes.spot
+        if spot.burst_nodes:
+            rows.append(("Spot Saving", f"{money(spot.saving_monthly_usd)} / month against all on-demand at the max "
+                                        f"fleet ({spot.burst_nodes:,} burst nodes on Spot at up to "
+                                        f"${spot.hourly_usd:.4f}/hour, discounts as of {spot.discounts_as_of})"))
+        else:
+            rows.append(("Spot Saving", "none: the max fleet is the min fleet, so there is no burst to put on Spot"))
+    if nodes.savings_plan is not None:
+        sp = nodes.savings_plan
+        rows.append(("Savings Plan", f"{sp.term} Compute Savings Plan: commit ${sp.commitment_usd_per_hour:,.4f}/hour, "
+                                     f"saves {money(sp.saving_monthly_usd)} / month ({sp.discount:.0%} off the min "
+                                     f"fleet's instances; rates as of {sp.rates_as_of})"))
+    return rows
+
+
 def choice_rows(plan: SizingPlan) -> list[tuple[str, str]]:
     """One line per service choice: what was chosen and what it was weighed against."""
     nodes = plan.nodes
-    node_line = f"{nodes.instance_type}: {money_range(nodes.monthly_usd.min, nodes.monthly_usd.max)} (min - max fleet)"
+    node_line = (f"{nodes.instance_type}: {money_range(nodes.monthly_usd.min, nodes.monthly_usd.max)} (min - max fleet"
+                 + (", the burst on Spot)" if nodes.spot else ")"))
     if nodes.pinned:
         node_line += ", pinned"
     elif nodes.alternatives:
         other = nodes.alternatives[0]
         node_line += (f" vs {other.instance_type}: {money_range(other.monthly_usd.min, other.monthly_usd.max)}, "
                       "the next cheapest")
-    rows = [("Nodes", node_line), ("DynamoDB", plan.database.mode_reason), ("Cache", plan.cache.reason)]
+    rows = [("Nodes", node_line)]
+    if nodes.other_arch is not None:
+        rows.append(("Architecture", other_arch_text(nodes.other_arch)))
+    rows += [("DynamoDB", plan.database.mode_reason), ("Cache", plan.cache.reason)]
     if plan.llm is not None:
         rows.append(("LLM", f"{plan.llm.model}: ${plan.llm.turn_usd * 1000:,.2f} per 1,000 turns "
                             f"(--llm to compare others)"))
@@ -82,6 +117,7 @@ def comparison_rows(plans: Sequence[SizingPlan]) -> list[list[str]]:
         ("Backend pods", lambda p: f"{p.backend.min_replicas:,}-{p.backend.max_replicas:,}"),
         ("Frontend pods", lambda p: f"{p.frontend.min_replicas:,}-{p.frontend.max_replicas:,}"),
         ("Instance type", lambda p: p.nodes.instance_type),
+        ("Capacity", lambda p: p.nodes.capacity),
         ("Nodes", lambda p: f"{p.nodes.min_nodes:,}-{p.nodes.max_nodes:,}"),
         ("DynamoDB mode", lambda p: "on-demand" if p.database.billing_mode == "PAY_PER_REQUEST" else "provisioned"),
         ("Cache", lambda p: f"{p.cache.num_nodes} x {p.cache.node_type}" if p.cache.enabled else "off"),
@@ -182,7 +218,8 @@ def to_markdown(plan: SizingPlan) -> str:
         "\n## Nodes\n",
         f"{nodes.min_nodes} - {nodes.max_nodes} x **{nodes.instance_type}** ({nodes.vcpu} vCPU, "
         f"{nodes.memory_gib:g} GiB; allocatable {nodes.allocatable_cpu_m}m CPU, {nodes.allocatable_memory_mib} MiB, "
-        f"{nodes.max_pods} pods) in {len(nodes.groups)} managed node group(s). Rule: {nodes.selection_rule}.\n",
+        f"{nodes.max_pods} pods) in {len(nodes.groups)} managed node group(s): "
+        f"{', '.join(group_text(g) for g in nodes.groups)}. Rule: {nodes.selection_rule}.\n",
         _md_table(
             [(o.instance_type, f"{o.min_nodes} - {o.max_nodes}", money_range(o.monthly_usd.min, o.monthly_usd.max))
              for o in nodes.alternatives],
@@ -219,6 +256,9 @@ def to_markdown(plan: SizingPlan) -> str:
         f"\nOn-demand list prices ({cost.currency}), {plan.workload.region}, as of {cost.prices_as_of}"
         + (f"; LLM token prices from {plan.llm.prices_as_of}" if plan.llm else "") + ".\n",
     ]
+    extra = saving_rows(plan) + ([("Architecture", other_arch_text(nodes.other_arch))] if nodes.other_arch else [])
+    if extra:
+        sections += ["\n## Savings\n", _md_table(extra, ("Item", "Value")) + "\n"]
     if plan.warnings:
         sections += ["\n## Warnings\n", "\n".join(f"- {w}" for w in plan.warnings) + "\n"]
     return "\n".join(sections)

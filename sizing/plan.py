@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from sizing.assumptions import Assumptions, Tier
 
@@ -51,9 +51,66 @@ class PodPlan(_Out):
 
 class NodeGroupPlan(_Out):
     name: str
+    instance_type: str  # the type the group was sized for (the first of instance_types)
+    min_nodes: int
+    max_nodes: int
+    spot_types: list[str] = Field(default=[], exclude=True)  # a Spot group's pool; empty: an on-demand group
+
+    @computed_field
+    @property
+    def capacity_type(self) -> Literal["ON_DEMAND", "SPOT"]:
+        return "SPOT" if self.spot_types else "ON_DEMAND"
+
+    @computed_field
+    @property
+    def instance_types(self) -> list[str]:
+        """What the managed node group may launch: its one type, or a Spot pool of one shape."""
+        return list(self.spot_types) or [self.instance_type]
+
+
+class SpotType(_Out):
+    instance_type: str
+    discount: float  # the family's: Spot price = on-demand x (1 - discount)
+    hourly_usd: float  # the Spot price that follows
+
+
+class SpotPlan(_Out):
+    """The burst above the min fleet, on Spot across a pool of types of one vCPU and memory (interruption
+    diversification); sized for the smallest allocatable of the pool and the on-demand type."""
+
+    instance_types: list[SpotType]
+    sized_for_cpu_m: int  # the smallest allocatable of them, less the DaemonSets: what each node is assumed to offer
+    sized_for_memory_mib: int
+    sized_for_pods: int
+    burst_nodes: int  # Spot nodes at the HPA ceiling (max nodes - min nodes)
+    hourly_usd: float  # the dearest Spot price of the pool: what the max bound assumes
+    monthly_usd: float  # the burst at its ceiling all month: nodes x (Spot price + root volume)
+    on_demand_max_monthly_usd: float  # the same type's all-on-demand max fleet (instances, volumes, credits)
+    saving_monthly_usd: float  # against it, at the max bound
+    discounts_as_of: str
+    discounts_source: str
+
+
+class SavingsPlanPlan(_Out):
+    """A Compute Savings Plan covering the min fleet, the EC2 that runs all month."""
+
+    term: Literal["1y", "3y"]
+    discount: float
+    commitment_usd_per_hour: float  # the min fleet's instances at the Savings Plan rate: the hourly commitment
+    saving_monthly_usd: float
+    rates_as_of: str
+    rates_source: str
+
+
+class OtherArch(_Out):
+    """The other architecture's cheapest fleet, shown when it costs less than the chosen one."""
+
+    arch: str
     instance_type: str
     min_nodes: int
     max_nodes: int
+    expected_monthly_usd: float  # its nodes' expected bill, as the chosen fleet's is billed
+    saving_monthly_usd: float  # less than the chosen fleet's expected nodes bill
 
 
 class NodeOption(_Out):
@@ -81,7 +138,11 @@ class NodePlan(NodeOption):
     pinned: bool
     selection_rule: str
     groups: list[NodeGroupPlan]
-    alternatives: list[NodeOption]
+    alternatives: list[NodeOption]  # on-demand fleets of other types
+    capacity: Literal["on-demand", "spot-burst"] = "on-demand"
+    spot: SpotPlan | None = None  # the Spot burst under spot-burst
+    savings_plan: SavingsPlanPlan | None = None
+    other_arch: OtherArch | None = None  # computed when asked (the report asks) and the arch was not pinned
 
     @computed_field  # type: ignore[prop-decorator]
     @property

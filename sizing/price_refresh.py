@@ -4,6 +4,7 @@ Every price the plan uses is read: EC2 for each catalog instance type (Linux, sh
 software, used capacity), ElastiCache node types (Redis OSS), burstable CPU credits, DynamoDB, EKS, NAT gateway, NLB,
 gp3 and public IPv4. A catalog type the API does not list for the region is "not offered there". Anything the API
 returns that cannot be read as a price stops the refresh with one line: a price file is written whole or not at all.
+The region's Spot discounts and Savings Plan rates come from their own APIs (``discount_refresh``) and never stop it.
 The client goes wherever botocore is pointed (``AWS_ENDPOINT_URL_PRICING`` / ``AWS_ENDPOINT_URL``), with bounded
 retries and timeouts so an unreachable endpoint fails in seconds, not minutes.
 """
@@ -15,12 +16,13 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from sizing.catalog import Catalog, load_catalog
+from sizing.discount_refresh import savings_block, spot_block
 from sizing.errors import SizingError, describe
 from sizing.pricing import PriceTable, dump_price_file, price_table, region_entry
 
@@ -251,7 +253,9 @@ def attempts() -> int:
     return int(text)
 
 
-def pricing_client() -> Any:
+def aws_client(service: str, region: str) -> Any:
+    """A client with the refresh's bounded timeouts and retries, wherever botocore is pointed
+    (``AWS_ENDPOINT_URL_<SERVICE>``, ``AWS_ENDPOINT_URL``)."""
     try:
         import boto3
         from botocore.config import Config
@@ -263,11 +267,22 @@ def pricing_client() -> Any:
         retries={"mode": "standard", "total_max_attempts": attempts()},
         max_pool_connections=WORKERS,
     )
-    return boto3.session.Session().client("pricing", region_name=API_REGION, config=config)
+    return boto3.session.Session().client(service, region_name=region, config=config)
 
 
-def fetch_region(region: str, client: Any | None = None, catalog: Catalog | None = None) -> dict[str, Any]:
-    """The price-file entry of ``region`` (as_of, currency, source and the four tables), or one line saying why not."""
+def pricing_client() -> Any:
+    return aws_client("pricing", API_REGION)
+
+
+def fetch_region(
+    region: str, client: Any | None = None, catalog: Catalog | None = None, existing: dict[str, Any] | None = None,
+    ec2_client: Callable[[], Any] | None = None, savings_client: Callable[[], Any] | None = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """The price-file entry of ``region`` (as_of, currency, source, the four price tables, and the Spot discounts
+    and Savings Plan rates when they can be had), or one line saying why not; and notes on the discounts.
+
+    ``existing``: the region's entry in the file being refreshed, whose discounts are kept when their APIs do not
+    answer."""
     catalog = catalog or load_catalog()
     client = client or pricing_client()
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
@@ -300,7 +315,7 @@ def fetch_region(region: str, client: Any | None = None, catalog: Catalog | None
         raise SizingError(f"the Price List API at {endpoint} refused the request: {code}: {message}") from None
     except BotoCoreError as error:
         raise SizingError(f"cannot read the Price List API at {endpoint}: {error}") from None
-    return {
+    entry = {
         "as_of": read_at.date().isoformat(),
         "currency": "USD",
         "source": f"AWS Price List Query API (GetProducts at {endpoint}), read {read_at:%Y-%m-%dT%H:%M:%SZ}",
@@ -309,6 +324,13 @@ def fetch_region(region: str, client: Any | None = None, catalog: Catalog | None
         "ec2_hour": ec2,
         "elasticache_hour": cache,
     }
+    spot, spot_note = spot_block(ec2_client or (lambda: aws_client("ec2", region)), region, ec2, catalog, existing,
+                                 read_at)
+    savings, savings_note = savings_block(savings_client or (lambda: aws_client("savingsplans", API_REGION)), region,
+                                          ec2, existing, read_at)
+    entry.update({key: value for key, value in (("spot_discount", spot), ("savings_plan_discount", savings))
+                  if value is not None})
+    return entry, [spot_note, savings_note]
 
 
 def refreshed_file(region: str, existing: PriceTable | None = None, client: Any | None = None) -> tuple[str, str]:
@@ -317,7 +339,7 @@ def refreshed_file(region: str, existing: PriceTable | None = None, client: Any 
     from pydantic import ValidationError
 
     regions = {name: region_entry(prices) for name, prices in existing.regions.items()} if existing else {}
-    entry = fetch_region(region, client)
+    entry, notes = fetch_region(region, client, existing=regions.get(region))
     regions[region] = entry
     text = dump_price_file(regions, *([existing.hours_per_month] if existing else []))
     try:
@@ -327,4 +349,4 @@ def refreshed_file(region: str, existing: PriceTable | None = None, client: Any 
                         f"{describe(error)}") from None
     offered = len(entry["ec2_hour"])
     return text, (f"{region}: {offered} of {len(load_catalog().instance_types)} catalog instance types offered, "
-                  f"prices as of {entry['as_of']}")
+                  f"prices as of {entry['as_of']}; {'; '.join(notes)}")

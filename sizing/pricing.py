@@ -1,8 +1,10 @@
 """Dated on-demand list prices per region: the shipped snapshot (``data/prices.yaml``) or a user's price file.
 
 A price file is keyed region -> {as_of, currency, source, services, ec2_hour, elasticache_hour,
-burstable_surplus_vcpu_hour}. A type missing from a region's ``ec2_hour`` (or ``elasticache_hour``) is not offered
-there, so selection skips it; every other hole is refused at load, since a missing price would make a plan look free.
+burstable_surplus_vcpu_hour}, and optionally spot_discount and savings_plan_discount (each dated and sourced: they
+are estimates of a different kind than list prices). A type missing from a region's ``ec2_hour`` (or
+``elasticache_hour``) is not offered there, so selection skips it; every other hole is refused at load, since a
+missing price would make a plan look free.
 """
 
 from __future__ import annotations
@@ -86,6 +88,35 @@ STANDARD_EGRESS = Egress(free_gb=100, tiers=((10_240, 0.09), (51_200, 0.085), (1
 VALKEY_DISCOUNT = 0.2
 
 
+Fraction = Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
+SAVINGS_PLAN_TERMS = ("1y", "3y")
+
+
+class SpotDiscount(BaseModel):
+    """Spot price = on-demand x (1 - the family's discount): Spot prices move with supply and demand, so this is a
+    dated estimate, not a list price. A family missing here is never bought as Spot."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    as_of: str
+    source: str
+    families: dict[str, float]
+
+    def spot_hour(self, on_demand_hour: float, family: str) -> float:
+        return on_demand_hour * (1 - self.families[family])
+
+
+class SavingsPlanDiscount(BaseModel):
+    """Compute Savings Plan (No Upfront) rate as a discount off on-demand, per term: one figure per term for every
+    type, the median over the region's types (the rates of individual types may differ from it)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    as_of: str
+    source: str
+    terms: dict[str, float]
+
+
 class RegionPrices(BaseModel):
     """Every price one region's plan needs, so the engine never looks a price up twice or misses one."""
 
@@ -103,6 +134,8 @@ class RegionPrices(BaseModel):
     internet_egress: Egress = STANDARD_EGRESS
     internet_egress_assumed: bool = False  # True: the file had no egress prices for the region (a warning says so)
     elasticache_valkey_discount: float = VALKEY_DISCOUNT
+    spot_discount: SpotDiscount | None = None  # None: the price data has no Spot estimate for the region
+    savings_plan_discount: SavingsPlanDiscount | None = None  # None: no Savings Plan rates for the region
 
     def __hash__(self) -> int:
         # The engine caches per-region work keyed by this object; equal prices hash equally, and the dicts (which
@@ -173,6 +206,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+class _SpotFile(_Strict):
+    as_of: AsOf
+    source: str = Field(min_length=1)
+    families: dict[str, Annotated[Fraction, Field(strict=False)]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _catalog_families(self) -> _SpotFile:
+        known = {instance.family for instance in load_catalog().instance_types.values()}
+        for family in self.families:
+            if family not in known:
+                raise ValueError(f"{family!r} is not a catalog instance family (the part before the dot: m6i)")
+        return self
+
+
+class _SavingsPlanFile(_Strict):
+    as_of: AsOf
+    source: str = Field(min_length=1)
+    terms: dict[str, Annotated[Fraction, Field(strict=False)]]
+
+    @model_validator(mode="after")
+    def _both_terms(self) -> _SavingsPlanFile:
+        if sorted(self.terms) != sorted(SAVINGS_PLAN_TERMS):
+            raise ValueError(f"terms must give exactly {' and '.join(SAVINGS_PLAN_TERMS)}")
+        return self
+
 
 
 class _RegionFile(_Strict):
@@ -185,6 +243,8 @@ class _RegionFile(_Strict):
     burstable_surplus_vcpu_hour: dict[str, Price] = {}
     internet_egress: Annotated[Egress | None, Field(strict=False)] = None
     elasticache_valkey_discount: float = Field(default=VALKEY_DISCOUNT, ge=0, lt=1)
+    spot_discount: _SpotFile | None = None
+    savings_plan_discount: _SavingsPlanFile | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> _RegionFile:
@@ -232,7 +292,10 @@ def price_table(data: Any, origin: str) -> PriceTable:
         regions={
             name: RegionPrices(
                 region=name, hours_per_month=parsed.hours_per_month,
-                **{**dict(region), "internet_egress": region.internet_egress or STANDARD_EGRESS},
+                **{**dict(region), "internet_egress": region.internet_egress or STANDARD_EGRESS,
+                   "spot_discount": region.spot_discount and SpotDiscount(**dict(region.spot_discount)),
+                   "savings_plan_discount": region.savings_plan_discount
+                   and SavingsPlanDiscount(**dict(region.savings_plan_discount))},
                 internet_egress_assumed=region.internet_egress is None,
             )
             for name, region in parsed.regions.items()
@@ -287,4 +350,6 @@ def dump_price_file(regions: dict[str, dict[str, Any]], hours_per_month: float =
 def region_entry(prices: RegionPrices) -> dict[str, Any]:
     """A region's prices as a price file holds them."""
     return prices.model_dump(exclude={"region", "hours_per_month", "internet_egress_assumed"}
-                             | ({"internet_egress"} if prices.internet_egress_assumed else set()))
+                             | ({"internet_egress"} if prices.internet_egress_assumed else set())
+                             | {name for name in ("spot_discount", "savings_plan_discount")
+                                if getattr(prices, name) is None})

@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from sizing.formats import choice_rows, comparison_rows, llm_rows, money, money_range
+from sizing.formats import choice_rows, comparison_rows, group_text, llm_rows, money, money_range, saving_rows
 from sizing.plan import PodPlan, SizingPlan
 
 TIER_BADGE = {"small": "🟢", "medium": "🟡", "large": "🟠", "enterprise": "🔴"}
@@ -69,7 +69,7 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
         ("Node Count", f"{nodes.min_nodes:,} - {nodes.max_nodes:,}"),
         ("Max Fleet vCPUs", f"{nodes.max_vcpus:,} (EC2 On-Demand quota assumed: "
                             f"{plan.assumptions.quotas.ec2_on_demand_vcpus:,})"),
-        ("Node Groups", ", ".join(f"{g.name} ({g.min_nodes}-{g.max_nodes})" for g in nodes.groups)),
+        ("Node Groups", ", ".join(group_text(g) for g in nodes.groups)),
         ("Fleet Cost", f"{money_range(nodes.monthly_usd.min, nodes.monthly_usd.max)} / month"),
     ]
     node_rows += [
@@ -114,6 +114,7 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
             ("LLM API", f"{money(cost.llm_expected_monthly_usd)} expected "
                         f"({money_range(cost.llm_monthly_usd.min, cost.llm_monthly_usd.max)})"),
             ("Cost per User", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}"),
+            *saving_rows(plan),
         ]),
         Text(""),
         breakdown,

@@ -8,6 +8,7 @@ computation, which keeps a whole-catalog ranking inside the plan-per-sub-millise
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from functools import cache
 from itertools import islice
 from typing import NamedTuple
@@ -19,8 +20,11 @@ from sizing.exact import exact
 from sizing.fleet_cost import Burst, FleetLoad, NodeMonth, burst, credits, expected_credits, node_month
 from sizing.limits import MAX_NODES_PER_GROUP, MAX_PLANNED_NODES, check_plannable
 from sizing.nodes import Allocatable, Packing, allocatable, pack, packing, workload_capacity
-from sizing.plan import NodeGroupPlan, NodeOption, NodePlan, PodPlan, Range
-from sizing.pricing import RegionPrices
+from sizing.plan import (
+    NodeGroupPlan, NodeOption, NodePlan, OtherArch, PodPlan, Range, SavingsPlanPlan, SpotPlan, SpotType,
+)
+from sizing.pricing import REFRESH, RegionPrices
+from sizing.spot import SPOT_POOL_MIN, SpotBurst, spot_burst, spot_pool
 
 ALTERNATIVES = 3
 SELECTION_RULE = (
@@ -201,8 +205,12 @@ def _option(fleet: Fleet, catalog: Catalog, prices: RegionPrices) -> NodeOption:
     )
 
 
-def split_groups(instance_type: str, min_nodes: int, max_nodes: int) -> list[NodeGroupPlan]:
-    """Spread the fleet over as few managed node groups as the 450-node quota allows, as evenly as possible."""
+def split_groups(
+    instance_type: str, min_nodes: int, max_nodes: int, prefix: str = "workers", spot_types: Sequence[str] = (),
+) -> list[NodeGroupPlan]:
+    """Spread the fleet over as few managed node groups as the 450-node quota allows, as evenly as possible.
+
+    With ``spot_types`` the groups are Spot groups that may launch any of them."""
     count = math.ceil(max_nodes / MAX_NODES_PER_GROUP)
 
     def share(total: int, index: int) -> int:
@@ -210,13 +218,81 @@ def split_groups(instance_type: str, min_nodes: int, max_nodes: int) -> list[Nod
 
     return [
         NodeGroupPlan(
-            name=f"workers-{index + 1}",
-            instance_type=instance_type,
+            name=f"{prefix}-{index + 1}",
+            instance_type=spot_types[0] if spot_types else instance_type,
             min_nodes=share(min_nodes, index),
             max_nodes=share(max_nodes, index),
+            **({"spot_types": list(spot_types)} if spot_types else {}),
         )
         for index in range(count)
     ]
+
+
+def _missing(what: str, prices: RegionPrices, field: str) -> SizingError:
+    return SizingError(
+        f"the prices for {prices.region} (as of {prices.as_of}) have no {what}; fetch them with "
+        f"`{REFRESH.format(region=prices.region)}` and use that price file",
+        field=field,
+    )
+
+
+def _spot_choice(
+    candidates: Sequence[tuple], catalog: Catalog, prices: RegionPrices, assumptions: Assumptions,
+    backend: PodPlan, frontend: PodPlan, pinned: str | None,
+) -> tuple[tuple, SpotBurst]:
+    """The first fleet, cheapest first, whose burst has a Spot pool of at least three types (or needs no burst)."""
+    if prices.spot_discount is None:
+        raise _missing("Spot discounts", prices, "capacity")
+    buffer, floor = exact(assumptions.node_buffer), assumptions.min_nodes
+    for fleet in candidates:
+        name, low = fleet[3], fleet[4]
+        pool = spot_pool(catalog, prices, name)
+        found = spot_burst(catalog.instance(name), pool, catalog, assumptions.daemonsets, backend, frontend,
+                           buffer, floor, low)
+        if found is not None and (found.nodes == 0 or len(pool) >= SPOT_POOL_MIN):
+            return fleet, found if len(pool) >= SPOT_POOL_MIN else found._replace(pool=())
+    if pinned is not None:
+        like = catalog.instance(pinned)
+        raise SizingError(
+            f"spot-burst needs {SPOT_POOL_MIN} Spot types with {pinned}'s {like.vcpu} vCPU and {like.memory_gib:g} GiB "
+            f"offered in {prices.region}, and has {len(spot_pool(catalog, prices, pinned))}; pin another type or use "
+            "on-demand capacity",
+            field="capacity",
+        )
+    raise SizingError(f"no instance type offered in {prices.region} has {SPOT_POOL_MIN} Spot types of its vCPU and "
+                      "memory for the burst; use on-demand capacity", field="capacity")
+
+
+def _expected_nodes_bill(fleet: Fleet, costs: NodeCosts, backend: PodPlan, frontend: PodPlan,
+                         assumptions: Assumptions, discount: float) -> float:
+    """What the fleet's nodes are expected to bill a month: the min fleet all month (instances at the Savings Plan
+    rate when there is one, volumes) and its CPU credits hour by hour."""
+    month = costs.months[fleet.name]
+    hourly_credits = expected_credits(costs.bursts.get(fleet.name), fleet.min_nodes,
+                                      _fleet_loads(backend, frontend, assumptions)[0], assumptions.traffic.hourly_profile)
+    return fleet.min_nodes * (month.instance * (1 - discount) + month.volume) + hourly_credits
+
+
+def _other_arch(
+    arch: str, chosen: Fleet, tier: Tier, backend: PodPlan, frontend: PodPlan, assumptions: Assumptions,
+    catalog: Catalog, prices: RegionPrices, costs: NodeCosts, discount: float,
+) -> OtherArch | None:
+    other = "arm64" if arch == "x86_64" else "x86_64"
+    fleets = _fleets(
+        _capacity_classes(catalog, prices, other, tier in assumptions.burstable_tiers,
+                          assumptions.nodes.min_memory_gib, assumptions.daemonsets, _shapes(backend, frontend),
+                          assumptions.node_disk_gib),
+        backend, frontend, assumptions, costs,
+    )
+    if not fleets:
+        return None
+    best = Fleet._make(fleets[0])
+    theirs = _expected_nodes_bill(best, costs, backend, frontend, assumptions, discount)
+    ours = _expected_nodes_bill(chosen, costs, backend, frontend, assumptions, discount)
+    if round(ours - theirs, 2) <= 0:
+        return None
+    return OtherArch(arch=other, instance_type=best.name, min_nodes=best.min_nodes, max_nodes=best.max_nodes,
+                     expected_monthly_usd=round(theirs, 2), saving_monthly_usd=round(ours - theirs, 2))
 
 
 def plan_nodes(
@@ -228,9 +304,17 @@ def plan_nodes(
     pinned: str | None,
     catalog: Catalog,
     prices: RegionPrices,
+    capacity: str = "on-demand",
+    savings_plan: str = "none",
+    compare_arch: bool = False,
 ) -> tuple[NodePlan, NodeMonth, list[str]]:
-    """The chosen fleet, one of its node-months (what the bill multiplies), and warnings."""
+    """The chosen fleet, one of its node-months (what the bill multiplies), and warnings.
+
+    The type is chosen by its on-demand fleet; spot-burst then moves the burst above the min fleet to Spot, and a
+    Savings Plan prices the min fleet (the plan's ``spot``/``savings_plan``, computed only when asked, as is the
+    other architecture's fleet with ``compare_arch``)."""
     costs = _node_costs(catalog, prices, assumptions.node_disk_gib)
+    arch_pinned = arch is not None or pinned is not None
     warnings = []
     if pinned is not None:
         instance = catalog.instance(pinned)
@@ -249,8 +333,8 @@ def plan_nodes(
                 f"{pinned} is burstable, which this plan reserves for the {'/'.join(assumptions.burstable_tiers)} "
                 f"tiers: a {tier} fleet runs above its baseline and pays for CPU credits (counted in the cost)"
             )
-        capacity = workload_capacity(instance, assumptions.daemonsets)
-        prepared = packing(capacity, *_shapes(backend, frontend))
+        offered = workload_capacity(instance, assumptions.daemonsets)
+        prepared = packing(offered, *_shapes(backend, frontend))
         own = [] if prepared is None else _fleets(
             ((prepared, ((instance.name, -instance.generation),), costs.bases[instance.name]),), backend, frontend,
             assumptions, costs,
@@ -258,7 +342,7 @@ def plan_nodes(
         if not own:
             raise SizingError(
                 f"instance type {pinned} cannot schedule the pods: after kube-reserved and DaemonSets it offers "
-                f"{capacity.cpu_m}m CPU, {capacity.memory_mib} MiB, {capacity.pods} pod slots; pick a larger type",
+                f"{offered.cpu_m}m CPU, {offered.memory_mib} MiB, {offered.pods} pod slots; pick a larger type",
                 field="instance_type",
             )
     arch = arch or "x86_64"
@@ -266,6 +350,8 @@ def plan_nodes(
         _capacity_classes(catalog, prices, arch, tier in assumptions.burstable_tiers, assumptions.nodes.min_memory_gib,
                           assumptions.daemonsets, _shapes(backend, frontend), assumptions.node_disk_gib),
         backend, frontend, assumptions, costs,
+        # spot-burst may walk down the ranking to the first type with a Spot pool: rank them all then.
+        keep=None if capacity == "spot-burst" else KEEP,
     )
     if pinned is None:
         if not ranked:
@@ -275,6 +361,16 @@ def plan_nodes(
                 field="assumptions",
             )
         own = ranked[:1]
+    discount = 0.0
+    if savings_plan != "none":
+        if prices.savings_plan_discount is None:
+            raise _missing("Compute Savings Plan rates", prices, "savings_plan")
+        discount = prices.savings_plan_discount.terms[savings_plan]
+    spot_fleet = None
+    if capacity == "spot-burst":
+        picked, spot_fleet = _spot_choice(own if pinned is not None else ranked, catalog, prices, assumptions,
+                                          backend, frontend, pinned)
+        own = [picked]
     chosen = Fleet._make(own[0])
     check_plannable(
         "nodes", chosen.max_nodes, MAX_PLANNED_NODES, *(
@@ -282,16 +378,91 @@ def plan_nodes(
             ("concurrent_users", "lower the load or raise the assumptions' users_per_pod")
         ),
     )
-    best = _option(chosen, catalog, prices)
-    expected = expected_credits(costs.bursts.get(chosen.name), chosen.min_nodes,
-                                _fleet_loads(backend, frontend, assumptions)[0], assumptions.traffic.hourly_profile)
+    best = dict(_option(chosen, catalog, prices))
+    load_min = _fleet_loads(backend, frontend, assumptions)[0]
+    expected = expected_credits(costs.bursts.get(chosen.name), chosen.min_nodes, load_min,
+                                assumptions.traffic.hourly_profile)
     others = islice((Fleet._make(f) for f in ranked if f[3] != chosen.name), ALTERNATIVES)
+    month = costs.months[chosen.name]
+    groups = split_groups(chosen.name, chosen.min_nodes, chosen.max_nodes)
+    spot = None
+    if spot_fleet is not None:
+        best, spot, groups = _spot_burst_fleet(best, chosen, spot_fleet, costs, load_min, prices)
     plan = NodePlan(
-        **{**dict(best), "credits_expected_monthly_usd": round(expected, 2)},
+        **{**best, "credits_expected_monthly_usd": round(expected, 2)},
         pod_slots=workload_capacity(catalog.instance(chosen.name), assumptions.daemonsets).pods,
         pinned=pinned is not None,
         selection_rule="pinned by the user" if pinned is not None else SELECTION_RULE,
-        groups=split_groups(chosen.name, chosen.min_nodes, chosen.max_nodes),
+        groups=groups,
         alternatives=[_option(f, catalog, prices) for f in others],
+        **_extras(capacity, spot, savings_plan, discount, chosen, prices,
+                  lambda: _other_arch(arch, chosen, tier, backend, frontend, assumptions, catalog, prices, costs,
+                                      discount) if compare_arch and not arch_pinned else None),
     )
-    return plan, costs.months[chosen.name], warnings
+    return plan, month, warnings
+
+
+def _spot_burst_fleet(
+    best: dict, chosen: Fleet, burst: SpotBurst, costs: NodeCosts, load_min: FleetLoad, prices: RegionPrices,
+) -> tuple[dict, SpotPlan, list[NodeGroupPlan]]:
+    """The fleet deployed under spot-burst (the min fleet on-demand, the burst on Spot at the dearest price of its
+    pool), its Spot plan, and its node groups."""
+    month = costs.months[chosen.name]
+    b = costs.bursts.get(chosen.name)
+    # The burst pods land on the Spot nodes: the on-demand nodes keep the min replicas, at peak at the most.
+    credits_max = credits(b, chosen.min_nodes, load_min, 1.0) if b else 0.0
+    hourly = max((hour for _, _, hour in burst.pool), default=0.0)
+    burst_month = burst.nodes * (prices.monthly(hourly) + month.volume)
+    fleet_max = chosen.min_nodes * month.base + credits_max + burst_month
+    discounts = prices.spot_discount
+    spot = SpotPlan(
+        instance_types=[SpotType(instance_type=name, discount=discount, hourly_usd=hour)
+                        for name, discount, hour in burst.pool],
+        sized_for_cpu_m=burst.sized_for.cpu_m,
+        sized_for_memory_mib=burst.sized_for.memory_mib,
+        sized_for_pods=burst.sized_for.pods,
+        burst_nodes=burst.nodes,
+        hourly_usd=hourly,
+        monthly_usd=round(burst_month, 2),
+        on_demand_max_monthly_usd=round(chosen.max_cost, 2),
+        saving_monthly_usd=round(chosen.max_cost - fleet_max, 2),
+        discounts_as_of=discounts.as_of,
+        discounts_source=discounts.source,
+    )
+    fleet = {
+        **best,
+        "max_nodes": chosen.min_nodes + burst.nodes,
+        "monthly_usd": Range(min=round(chosen.min_cost, 2), max=round(fleet_max, 2)),
+        "credits_monthly_usd": Range(min=round(chosen.credits_min, 2), max=round(credits_max, 2)),
+    }
+    groups = split_groups(chosen.name, chosen.min_nodes, chosen.min_nodes) + (
+        split_groups(chosen.name, 0, burst.nodes, "spot", [name for name, _, _ in burst.pool]) if burst.nodes else []
+    )
+    return fleet, spot, groups
+
+
+def _extras(capacity: str, spot: SpotPlan | None, savings_plan: str, discount: float, chosen: Fleet,
+            prices: RegionPrices, other_arch: Callable[[], OtherArch | None]) -> dict:
+    """The NodePlan fields of the options asked for; left to their defaults otherwise, at no cost per plan."""
+    extras: dict = {}
+    if capacity != "on-demand":
+        extras.update(capacity=capacity, spot=spot)
+    if savings_plan != "none":
+        extras["savings_plan"] = _savings_plan(savings_plan, discount, chosen.min_nodes, prices.ec2_hour[chosen.name],
+                                               prices)
+    other = other_arch()
+    if other is not None:
+        extras["other_arch"] = other
+    return extras
+
+
+def _savings_plan(term: str, discount: float, nodes: int, hourly: float, prices: RegionPrices) -> SavingsPlanPlan:
+    rates = prices.savings_plan_discount
+    return SavingsPlanPlan(
+        term=term,
+        discount=discount,
+        commitment_usd_per_hour=round(nodes * hourly * (1 - discount), 4),
+        saving_monthly_usd=round(prices.monthly(nodes * hourly * discount), 2),
+        rates_as_of=rates.as_of,
+        rates_source=rates.source,
+    )

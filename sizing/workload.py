@@ -54,6 +54,13 @@ class Workload(BaseModel):
         default=None, description="node CPU architecture; None: x86_64, or the pinned instance type's"
     )
     instance_type: str | None = Field(default=None, description="pin the node type instead of choosing the cheapest")
+    capacity: Literal["on-demand", "spot-burst"] = Field(
+        default="on-demand",
+        description="on-demand: every node on-demand; spot-burst: the min fleet on-demand, the burst above it on Spot",
+    )
+    savings_plan: Literal["none", "1y", "3y"] = Field(
+        default="none", description="price the min fleet at a Compute Savings Plan rate of this term"
+    )
     llm: str | None = Field(
         default=DEFAULT_LLM, description="PROVIDER:MODEL of the chat model; None (or 'none'): size without an LLM"
     )

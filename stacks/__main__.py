@@ -60,6 +60,8 @@ ClusterAutoscaler(
     provider=cluster.provider,
     # Scale-in waits for the app's pods to finish streaming, as long as they are given to (workloads.py).
     pod_grace_seconds=grace_seconds(plan.llm),
+    # Under spot-burst the burst prefers the Spot groups.
+    spot_node_group_names=cluster.spot_node_group_names,
 )
 if settings.deploy_workloads:
     Workloads(

@@ -10,6 +10,8 @@ The spec builders are pure functions so they can be checked without any Pulumi m
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,10 +105,27 @@ def scaling_policy(cluster_name: str) -> str:
     )
 
 
-def chart_values(
-    cluster_name: pulumi.Input[str], region: str, version: AutoscalerVersion, pod_grace_seconds: int
-) -> dict[str, Any]:
+# Priorities of the priority expander: higher wins. The Spot groups first, every other group after them.
+SPOT_PRIORITY, OTHER_PRIORITY = 50, 10
+
+
+def spot_priorities(spot_node_group_names: Sequence[str]) -> dict[str, list[str]]:
+    """The priority expander's configuration: Spot groups before the rest.
+
+    The expander matches the autoscaler's node group ids, which on AWS are Auto Scaling group names; EKS names a
+    managed node group's ASG ``eks-<node group name>-<id>``."""
     return {
+        str(SPOT_PRIORITY): [f"^eks-{re.escape(name)}-[0-9a-f-]+$" for name in spot_node_group_names],
+        str(OTHER_PRIORITY): [".*"],
+    }
+
+
+def chart_values(
+    cluster_name: pulumi.Input[str], region: str, version: AutoscalerVersion, pod_grace_seconds: int,
+    priorities: pulumi.Input[dict[str, list[str]]] | None = None,
+) -> dict[str, Any]:
+    """``priorities`` (from ``spot_priorities``): scale-up tries the Spot groups first, then the least wasteful."""
+    values = {
         "cloudProvider": "aws",
         "awsRegion": region,
         # The chart turns this into --node-group-auto-discovery on the two tags the node groups carry.
@@ -139,6 +158,11 @@ def chart_values(
         "priorityClassName": "system-cluster-critical",
         "nodeSelector": {"kubernetes.io/os": "linux"},
     }
+    if priorities is not None:
+        # The chart writes expanderPriorities into the cluster-autoscaler-priority-expander ConfigMap it reads.
+        values["extraArgs"]["expander"] = "priority,least-waste"
+        values["expanderPriorities"] = priorities
+    return values
 
 
 class ClusterAutoscaler(pulumi.ComponentResource):
@@ -156,6 +180,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         version: AutoscalerVersion,
         provider: k8s.Provider,
         pod_grace_seconds: int,
+        spot_node_group_names: Sequence[pulumi.Input[str]] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("chat-infra:autoscaler:ClusterAutoscaler", name, None, opts)
@@ -193,7 +218,10 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             version=version.chart,
             repository_opts={"repo": CHART_REPO},
             namespace=NAMESPACE,
-            values=chart_values(cluster_name, region, version, pod_grace_seconds),
+            values=chart_values(
+                cluster_name, region, version, pod_grace_seconds,
+                pulumi.Output.all(*spot_node_group_names).apply(spot_priorities) if spot_node_group_names else None,
+            ),
             opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[association, policy]),
         )
 

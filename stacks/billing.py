@@ -15,6 +15,7 @@ BREAKDOWN_KEYS = (
     "eks_control_plane",
     "eks_extended_support",
     "ec2_nodes",
+    "ec2_spot_nodes",
     "ebs_volumes",
     "burstable_credits",
     "nat_gateways",
@@ -85,8 +86,9 @@ BILLING: dict[str, Billed | Free] = {
         "launch templates have no charge; the instances and volumes launched from it are the node groups'"
     ),
     "aws:eks/nodeGroup:NodeGroup": Billed(
-        ("ec2_nodes", "ebs_volumes", "burstable_credits"),
-        "its instances, their gp3 root volumes, and surplus CPU credits when the type is burstable",
+        ("ec2_nodes", "ec2_spot_nodes", "ebs_volumes", "burstable_credits"),
+        "its instances (a Spot group's at the Spot estimate), their gp3 root volumes, and surplus CPU credits when "
+        "the type is burstable",
     ),
     # --- data
     "aws:dynamodb/table:Table": Billed(

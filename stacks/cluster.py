@@ -309,9 +309,12 @@ class Cluster(pulumi.ComponentResource):
                     version=kubernetes_version,
                     node_role_arn=node_role.arn,
                     subnet_ids=subnet_ids,
-                    instance_types=[group.instance_type],
+                    # A Spot group's types share one vCPU and memory (the autoscaler assumes its nodes alike); EKS
+                    # spreads its Spot requests over them (price-capacity-optimized) and rebalances before
+                    # interruptions.
+                    instance_types=list(group.instance_types),
                     ami_type=AMI_TYPES[plan.arch],
-                    capacity_type="ON_DEMAND",
+                    capacity_type=group.capacity_type,
                     scaling_config={
                         "min_size": group.min_nodes,
                         "max_size": group.max_nodes,
@@ -345,6 +348,12 @@ class Cluster(pulumi.ComponentResource):
         # Managed nodes without custom security groups carry the cluster security group: admit it to reach nodes.
         self.node_security_group_id = self.cluster.vpc_config.cluster_security_group_id
         self.node_group_names = [g.node_group_name for g in self.node_groups]
+        # The Spot groups' names: the autoscaler's priority expander prefers them for scale-up.
+        self.spot_node_group_names = [
+            ng.node_group_name
+            for ng, group in zip(self.node_groups, plan.groups, strict=True)
+            if group.capacity_type == "SPOT"
+        ]
         config_text: pulumi.Output[str] = pulumi.Output.all(
             self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data
         ).apply(lambda args: json.dumps(kubeconfig(args[0], args[1], args[2], region, identity)))

@@ -60,6 +60,12 @@ KEYS: dict[str, Key] = {
     "llm": Key(
         "string", "", "Chat model PROVIDER:MODEL (e.g. openai:gpt-4o-mini); none = no LLM. Empty = the default Bedrock model."
     ),
+    "capacity": Key(
+        "string", "on-demand", "on-demand, or spot-burst: the min fleet on-demand, the burst above it on Spot (3+ types)."
+    ),
+    "savingsPlan": Key(
+        "string", "none", "none, 1y or 3y: price the min fleet at a Compute Savings Plan rate (needs pricesFile with them)."
+    ),
     "assumptions": Key(
         "object", {}, "Overrides of any sizing assumption, e.g. {backend: {users_per_pod: 80}}; see sizing/assumptions.py."
     ),
@@ -112,6 +118,8 @@ NAMES = {
     "instance_type": f"{PROJECT}:instanceType",
     "arch": f"{PROJECT}:arch",
     "llm": f"{PROJECT}:llm",
+    "capacity": f"{PROJECT}:capacity",
+    "savings_plan": f"{PROJECT}:savingsPlan",
     "assumptions": f"{PROJECT}:assumptions",
     "region": "aws:region",
 }
@@ -240,6 +248,8 @@ def _workload(raw: dict[str, Any], region: str, cluster: dict[str, Any] | None =
         fields["arch"] = raw["arch"]
     if raw["llm"]:
         fields["llm"] = raw["llm"]
+    fields["capacity"] = raw["capacity"]
+    fields["savings_plan"] = raw["savingsPlan"]
     try:
         return Workload(**fields)
     except ValidationError as error:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import fake_ec2
 from fake_price_list import PriceList, product, region_products, serve
 from sizing import SizingError, Workload, calculate
 from sizing.catalog import load_catalog
@@ -38,6 +39,37 @@ FRANKFURT_SERVICES = {
     "data_transfer_cross_az_gb": 0.01,
 }
 FRANKFURT_CREDITS = {"t3": 0.05, "t3a": 0.05, "t4g": 0.04}
+# Spot there, over the last day: each type at on-demand x (s - 0.05, s, s + 0.2) across three zones (a spike in
+# one: the median, not the mean, is s), s by the family's kind; r5 has no history (not sold as Spot that day).
+SPOT_SHARE = {"compute": 0.40, "general": 0.35, "memory": 0.30, "burstable": 0.45}
+NO_SPOT_HISTORY = {"r5"}
+# Compute Savings Plans there: every type 28% off for one year, 50% off for three, but m5.large at 60% off for one
+# year (the median over the types, not their mean, is 28%).
+SAVINGS = {"1y": 0.28, "3y": 0.5}
+
+
+def frankfurt_spot() -> dict[str, list[float]]:
+    catalog = load_catalog()
+    history = {}
+    for name, usd in FRANKFURT_EC2.items():
+        kind = catalog.instance(name).family_kind
+        if catalog.instance(name).family not in NO_SPOT_HISTORY:
+            share = SPOT_SHARE[kind]
+            history[name] = [usd * (share - 0.05), usd * share, usd * (share + 0.2)]
+    return history
+
+
+def frankfurt_rates() -> list[dict]:
+    rates = []
+    for name, usd in FRANKFURT_EC2.items():
+        one_year = 0.6 if name == "m5.large" else SAVINGS["1y"]
+        rates += [fake_ec2.rate(name, "eu-central-1", "EUC1", usd * (1 - one_year), 1),
+                  fake_ec2.rate(name, "eu-central-1", "EUC1", usd * (1 - SAVINGS["3y"]), 3)]
+    # Look-alikes the refresh must not take: Windows, dedicated tenancy, another region.
+    rates += [fake_ec2.rate("m5.large", "eu-central-1", "EUC1", 0.001, 1, productDescription="Windows"),
+              fake_ec2.rate("m5.large", "eu-central-1", "EUC1", 0.001, 1, tenancy="dedicated"),
+              fake_ec2.rate("m5.large", "eu-west-1", "EU", 0.001, 3)]
+    return rates
 
 
 def today():
@@ -60,13 +92,38 @@ def dummy_aws(patch):
         patch.setenv(name, value)
 
 
+class Servers:
+    """The Price List stand-in and the EC2 / Savings Plans one: one object to stop."""
+
+    def __init__(self, *servers):
+        self.servers = servers
+
+    def shutdown(self):
+        for server in self.servers:
+            server.shutdown()
+
+    def server_close(self):
+        for server in self.servers:
+            server.server_close()
+
+
 def frankfurt_endpoint():
-    """A Price List endpoint on 127.0.0.1 serving Frankfurt (eu-central-1), which the shipped prices lack."""
+    """A Price List endpoint on 127.0.0.1 serving Frankfurt (eu-central-1), which the shipped prices lack, and an
+    EC2 / Savings Plans one with its Spot history and Savings Plan rates (``price_list.ec2``)."""
     price_list = PriceList()
     region_products(price_list, "eu-central-1", "EUC1", ec2=FRANKFURT_EC2, cache=FRANKFURT_CACHE,
                     services=FRANKFURT_SERVICES, credits=FRANKFURT_CREDITS)
     server, price_list.url = serve(price_list)
-    return server, price_list
+    price_list.ec2 = fake_ec2.Ec2(spot=fake_ec2.spot_rows(frankfurt_spot(), ["eu-central-1a", "eu-central-1b",
+                                                                             "eu-central-1c"]),
+                                  rates=frankfurt_rates(), page_size=10)
+    return Servers(server, fake_ec2.serve(price_list.ec2)), price_list
+
+
+def point_at(patch, price_list):
+    patch.setenv("AWS_ENDPOINT_URL_PRICING", price_list.url)
+    patch.setenv("AWS_ENDPOINT_URL_EC2", price_list.ec2.url)
+    patch.setenv("AWS_ENDPOINT_URL_SAVINGSPLANS", price_list.ec2.url)
 
 
 @pytest.fixture
@@ -78,7 +135,7 @@ def aws(monkeypatch):
 @pytest.fixture
 def endpoint(aws):
     server, price_list = frankfurt_endpoint()
-    aws.setenv("AWS_ENDPOINT_URL_PRICING", price_list.url)
+    point_at(aws, price_list)
     yield price_list
     server.shutdown()
     server.server_close()
@@ -112,7 +169,7 @@ def refreshed(tmp_path_factory):
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as patch, redirect_stdout(out), redirect_stderr(err):
         dummy_aws(patch)
-        patch.setenv("AWS_ENDPOINT_URL_PRICING", price_list.url)
+        point_at(patch, price_list)
         code = main(["prices", "refresh", "--region", "eu-central-1", "--output", str(target)])
     server.shutdown()
     server.server_close()
@@ -122,8 +179,11 @@ def refreshed(tmp_path_factory):
 def test_refresh_writes_a_dated_price_file_of_what_the_api_lists(refreshed):
     assert (refreshed.code, refreshed.out) == (0, "")
     offered = len(FRANKFURT_EC2)
+    families = {name.split(".")[0] for name in FRANKFURT_EC2}
     assert refreshed.err == (f"sizing: eu-central-1: {offered} of {len(load_catalog().instance_types)} catalog "
-                             f"instance types offered, prices as of {today()}\n")
+                             f"instance types offered, prices as of {today()}; Spot discounts for "
+                             f"{len(families - NO_SPOT_HISTORY)} families from the EC2 Spot price history, 1 kept as "
+                             f"of 2026-11-29; Savings Plan rates from the Savings Plans API\n")
     frankfurt = load_price_file(refreshed.file).region("eu-central-1")
     assert (frankfurt.as_of, frankfurt.currency) == (today(), "USD")
     assert refreshed.price_list.url in frankfurt.source
@@ -182,7 +242,8 @@ def test_prices_land_in_the_plan_for_a_new_region(refreshed, capsys, monkeypatch
     monkeypatch.setenv("SIZING_PRICES", str(target))
     assert json.loads(run(capsys, "report", "-c", "8000", "--region", "eu-central-1", "-f", "json")[1]) == plan
     # The engine takes the same table directly.
-    direct = calculate(Workload(concurrent_users=8000, region="eu-central-1"), prices=load_price_file(target))
+    direct = calculate(Workload(concurrent_users=8000, region="eu-central-1"), prices=load_price_file(target),
+                       compare_arch=True)
     assert direct.model_dump(mode="json") == plan
 
 
@@ -429,3 +490,104 @@ def test_refresh_input_errors_are_one_line_before_any_request(endpoint, capsys, 
     assert err.startswith("sizing: error: ") and err.count("\n") == 1
     assert message.format(tmp=tmp_path) in err
     assert endpoint.requests == []
+
+
+# --- Spot discounts and Savings Plan rates ------------------------------------------------------------------------
+
+def test_refresh_derives_spot_discounts_from_the_last_days_history(refreshed):
+    spot = load_price_file(refreshed.file).region("eu-central-1").spot_discount
+    catalog = load_catalog()
+    offered = {catalog.instance(name).family: catalog.instance(name).family_kind for name in FRANKFURT_EC2}
+    # Each type's median over its three zones is on-demand x the share: 1 - the share for every type and family.
+    expected = {family: round(1 - SPOT_SHARE[kind], 3) for family, kind in offered.items()
+                if family not in NO_SPOT_HISTORY}
+    # r5 had no history there: the shipped snapshot's value, us-east-1's since the snapshot has no Frankfurt.
+    expected["r5"] = EAST.spot_discount.families["r5"]
+    assert spot.families == expected
+    assert set(spot.families) == set(offered)  # the families not offered there (m8a, c8a...) are left out
+    # The table holds a value as old as the snapshot: it is dated as the snapshot is.
+    assert spot.as_of == EAST.spot_discount.as_of
+    assert "DescribeSpotPriceHistory" in spot.source and refreshed.price_list.ec2.url in spot.source
+    assert "r5 without history there, kept from: us-east-1's values, not eu-central-1's" in spot.source
+
+
+def test_refresh_asks_ec2_for_a_days_linux_history_per_family_and_pages(refreshed):
+    calls = [c for c in refreshed.price_list.ec2.requests if c["api"] == "ec2"]
+    assert {c["Action"] for c in calls} == {"DescribeSpotPriceHistory"}
+    assert {c["ProductDescription.1"] for c in calls} == {"Linux/UNIX"}
+    c6a = [c for c in calls if c.get("InstanceType.1") == "c6a.large"]
+    assert {v for c in c6a for k, v in c.items() if k.startswith("InstanceType.")} == {
+        name for name in FRANKFURT_EC2 if name.startswith("c6a.")}
+    start = datetime.datetime.fromisoformat(c6a[0]["StartTime"].replace("Z", "+00:00"))
+    end = datetime.datetime.fromisoformat(c6a[0]["EndTime"].replace("Z", "+00:00"))
+    assert end - start == datetime.timedelta(days=1)
+    # 8 types x (3 zones + a Windows row the query filters out) = 24 rows, 10 to a page: 3 pages.
+    assert [c.get("NextToken") for c in c6a] == [None, "10", "20"]
+
+
+def test_refresh_reads_compute_savings_plan_rates(refreshed):
+    rates = load_price_file(refreshed.file).region("eu-central-1").savings_plan_discount
+    # Every type's rate is 28% and 50% off: the look-alikes (Windows, dedicated, another region) were skipped.
+    assert rates.terms == SAVINGS
+    assert (rates.as_of, "DescribeSavingsPlansOfferingRates" in rates.source) == (today(), True)
+    calls = [c for c in refreshed.price_list.ec2.requests if c["api"] == "savingsplans"]
+    assert calls[0]["savingsPlanTypes"] == ["Compute"] and calls[0]["savingsPlanPaymentOptions"] == ["No Upfront"]
+    assert {"name": "region", "values": ["eu-central-1"]} in calls[0]["filters"]
+    assert [c.get("nextToken") for c in calls][:3] == [None, "10", "20"]
+
+
+def test_the_refreshed_rates_price_a_plan(refreshed, capsys, monkeypatch):
+    monkeypatch.delenv("SIZING_PRICES", raising=False)
+    code, out, err = run(capsys, "report", "-c", "8000", "--region", "eu-central-1", "--prices", str(refreshed.file),
+                         "--capacity", "spot-burst", "--savings-plan", "3y", "-f", "json")
+    assert (code, err) == (0, "")
+    nodes = json.loads(out)["nodes"]
+    hourly = FRANKFURT_EC2[nodes["instance_type"]]
+    assert nodes["savings_plan"]["commitment_usd_per_hour"] == pytest.approx(nodes["min_nodes"] * hourly * 0.5,
+                                                                             abs=1e-4)
+    catalog = load_catalog()
+    for spot in nodes["spot"]["instance_types"]:
+        share = SPOT_SHARE[catalog.instance(spot["instance_type"]).family_kind]
+        assert spot["hourly_usd"] == pytest.approx(FRANKFURT_EC2[spot["instance_type"]] * share, abs=1e-6)
+
+
+def test_unavailable_discount_apis_keep_the_snapshot_and_the_refresh_goes_on(endpoint, aws, capsys, tmp_path):
+    aws.setenv("AWS_MAX_ATTEMPTS", "1")
+    endpoint.ec2.ec2_status, endpoint.ec2.savings_status = 503, 500
+    target = tmp_path / "prices.yaml"
+    code, out, err = refresh(capsys, target)
+    assert (code, out) == (0, "")
+    assert err.endswith("; Spot discounts kept as of 2026-11-29 (EC2 Spot price history unavailable: Unavailable: the "
+                        "fake says no); Savings Plan rates: none (the Savings Plans API unavailable: "
+                        "InternalServerException: the fake is down)\n")
+    frankfurt = load_price_file(target).region("eu-central-1")
+    # The shipped us-east-1 values, with their date, said to be another region's; only the families offered.
+    assert frankfurt.spot_discount.as_of == EAST.spot_discount.as_of
+    assert frankfurt.spot_discount.source.startswith("us-east-1's values, not eu-central-1's: ")
+    assert frankfurt.spot_discount.families == {f: d for f, d in EAST.spot_discount.families.items()
+                                                if f not in MISSING_FAMILIES}
+    assert frankfurt.savings_plan_discount is None
+    # One EC2 request (the first family, tried once), not one per family.
+    assert len([c for c in endpoint.ec2.requests if c["api"] == "ec2"]) == 1
+
+
+def test_a_file_keeps_its_own_discounts_when_the_apis_do_not_answer(endpoint, aws, capsys, tmp_path):
+    target = tmp_path / "prices.yaml"
+    assert refresh(capsys, target)[0] == 0
+    first = load_price_file(target).region("eu-central-1")
+    aws.setenv("AWS_MAX_ATTEMPTS", "1")
+    endpoint.ec2.ec2_status, endpoint.ec2.savings_status = 503, 500
+    code, _, err = refresh(capsys, target)
+    assert code == 0 and f"Savings Plan rates kept as of {today()}" in err
+    again = load_price_file(target).region("eu-central-1")
+    assert again.spot_discount == first.spot_discount and again.savings_plan_discount == first.savings_plan_discount
+
+
+def test_an_unreadable_spot_price_keeps_the_snapshot(endpoint, capsys, tmp_path):
+    endpoint.ec2.spot[0] = (*endpoint.ec2.spot[0][:2], "free", "Linux/UNIX")
+    target = tmp_path / "prices.yaml"
+    code, _, err = refresh(capsys, target)
+    assert code == 0
+    assert f"(EC2 Spot price history unavailable: a Spot price of {endpoint.ec2.spot[0][0]} is not a number " \
+           "('free'))" in err
+    assert load_price_file(target).region("eu-central-1").spot_discount.as_of == EAST.spot_discount.as_of

@@ -140,3 +140,38 @@ def test_prices_scale_with_size_within_a_family():
         for family, rates in per_unit.items():
             low, high = min(rates), max(rates)
             assert high[0] / low[0] < 1.001, (region, low, high)
+
+
+# The AWS Spot Instance Advisor's "savings over On-Demand" (%) for us-east-1 Linux, every catalog size of a few
+# families, as the feed read 2026-11-29 gives them (spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json).
+ADVISOR_US_EAST_1 = {
+    "c6a": [59, 56, 53, 49, 51, 55, 55, 57],
+    "c6i": [59, 63, 56, 55, 64, 66, 69, 65],
+    "m8i-flex": [23, 51, 51, 47, 61, 68, 70],
+    "r8g": [63, 63, 64, 63, 74, 70, 76, 74],
+    "t4g": [57, 49, 58, 53, 60],
+}
+
+
+def test_spot_discounts_are_the_advisors_median_per_family():
+    """The lower middle of the family's sizes: a whole percent the feed actually lists."""
+    import statistics
+
+    spot = region_prices("us-east-1").spot_discount
+    assert "Spot Instance Advisor" in spot.source and is_date(spot.as_of)
+    for family, savings in ADVISOR_US_EAST_1.items():
+        assert spot.families[family] == statistics.median_low(savings) / 100, family
+
+
+def test_every_catalog_family_has_a_spot_discount_in_every_shipped_region():
+    families = {t.family for t in load_catalog().instance_types.values()}
+    for region in load_prices().regions:
+        spot = region_prices(region).spot_discount
+        assert set(spot.families) == families, region
+        assert all(0.3 <= d <= 0.8 for d in spot.families.values()), region
+    assert "Spot discounts" in raw("prices.yaml") and "Savings Plans" in raw("prices.yaml")
+
+
+def test_no_savings_plan_rates_are_shipped():
+    """None could be read from an authoritative table: --savings-plan needs a refreshed price file."""
+    assert all(region_prices(region).savings_plan_discount is None for region in load_prices().regions)

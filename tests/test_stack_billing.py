@@ -72,8 +72,9 @@ def test_what_the_free_entries_rely_on_holds(runs, load):
     assert services == {"backend": "ClusterIP", "frontend": "LoadBalancer"}
 
 
-# Lines that exist only in some plans: extended support under upgradePolicy EXTENDED, credits on burstable nodes.
-CONDITIONAL = {"eks_extended_support", "burstable_credits"}
+# Lines that exist only in some plans: extended support under upgradePolicy EXTENDED, credits on burstable nodes,
+# Spot nodes under spot-burst.
+CONDITIONAL = {"eks_extended_support", "burstable_credits", "ec2_spot_nodes"}
 
 
 @pytest.mark.parametrize("load", list(LOADS))

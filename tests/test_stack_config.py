@@ -67,6 +67,16 @@ BAD = [
         id="unknown-arch",
     ),
     pytest.param(
+        {"concurrentUsers": 1000, "capacity": "spot"},
+        ("chat-infra:capacity: ", "'on-demand' or 'spot-burst' (got 'spot')"),
+        id="unknown-capacity",
+    ),
+    pytest.param(
+        {"concurrentUsers": 1000, "savingsPlan": "5y"},
+        ("chat-infra:savingsPlan: ", "'none', '1y' or '3y' (got '5y')"),
+        id="unknown-savings-plan-term",
+    ),
+    pytest.param(
         {"concurrentUsers": 1000, "assumptions": {"backend": {"users_per_podd": 80}}},
         "chat-infra:assumptions: backend.users_per_podd: unknown setting (check the spelling)",
         id="assumption-typo",
@@ -268,8 +278,20 @@ def test_bad_config_fails_with_one_line_naming_the_key(values, message):
             "chat-infra:arch",
             "arm64 contradicts the pinned instance type c6i.large",
         ),
+        (
+            {"concurrentUsers": 1000, "savingsPlan": "1y"},
+            "chat-infra:savingsPlan",
+            "the prices for us-east-1 (as of 2026-02-09) have no Compute Savings Plan rates; fetch them with "
+            "`sizing prices refresh --region us-east-1 --output prices.yaml` and use that price file",
+        ),
+        (
+            {"concurrentUsers": 100_000, "capacity": "spot-burst", "instanceType": "m8g.24xlarge"},
+            "chat-infra:capacity",
+            "spot-burst needs 3 Spot types with m8g.24xlarge's 96 vCPU and 384 GiB offered in us-east-1, and has 1",
+        ),
     ],
-    ids=["unknown-instance-type", "unsupported-region", "arch-contradicts-the-pin"],
+    ids=["unknown-instance-type", "unsupported-region", "arch-contradicts-the-pin", "savings-plan-without-rates",
+         "spot-pool-too-small"],
 )
 def test_what_the_engine_cannot_size_is_blamed_on_the_key_that_asked_for_it(values, key, start):
     with pytest.raises(pulumi.RunError) as raised:
@@ -442,6 +464,8 @@ _PLAUSIBLE = {
     "kubernetesVersion": st.sampled_from(["1.34", "1.29", "latest"]),
     "vpcCidr": st.sampled_from(["10.0.0.0/16", "127.0.0.0/16", "10.0.0.0/24"]),
     "deployWorkloads": st.sampled_from(["true", "false", "yes"]),
+    "capacity": st.sampled_from(["on-demand", "spot-burst", "spot"]),
+    "savingsPlan": st.sampled_from(["none", "1y", "5y"]),
 }
 
 
@@ -454,6 +478,7 @@ _GOOD = {
     "backendImage": st.just("nginx:1.27"),
     "vpcCidr": st.sampled_from(["10.0.0.0/16", "192.168.0.0/16"]),
     "deployWorkloads": st.sampled_from(["true", "false"]),
+    "capacity": st.sampled_from(["on-demand", "spot-burst"]),
 }
 _ANY = {key: plausible | st.text(max_size=40) | _JSON_SHAPED.map(json.dumps) for key, plausible in _PLAUSIBLE.items()}
 

@@ -111,8 +111,30 @@ class CacheAssumptions(_Strict):
 # the 2:1 peak-to-average ratio commonly seen in consumer web traffic. A shape, not a measurement: replace it with
 # your own traffic's hourly shares (docs/methodology.md, "Cost").
 DEFAULT_HOURLY_PROFILE = (
-    0.37, 0.27, 0.22, 0.20, 0.20, 0.21, 0.24, 0.30, 0.37, 0.44, 0.50, 0.53,
-    0.55, 0.55, 0.55, 0.55, 0.57, 0.62, 0.70, 0.82, 0.95, 1.00, 0.80, 0.49,
+    0.37,
+    0.27,
+    0.22,
+    0.20,
+    0.20,
+    0.21,
+    0.24,
+    0.30,
+    0.37,
+    0.44,
+    0.50,
+    0.53,
+    0.55,
+    0.55,
+    0.55,
+    0.55,
+    0.57,
+    0.62,
+    0.70,
+    0.82,
+    0.95,
+    1.00,
+    0.80,
+    0.49,
 )
 HourlyProfile = Annotated[
     tuple[Annotated[float, Field(gt=0, le=1)], ...], Field(strict=False, min_length=24, max_length=24)
@@ -210,7 +232,9 @@ class QuotaAssumptions(_Strict):
     """Account quotas AWS sets per account: the plan warns above them (the defaults are documented in limits.py)."""
 
     ec2_on_demand_vcpus: int = Field(
-        default=DEFAULT_EC2_ON_DEMAND_VCPUS, ge=1, le=10_000_000,
+        default=DEFAULT_EC2_ON_DEMAND_VCPUS,
+        ge=1,
+        le=10_000_000,
         description="your EC2 quota L-1216C47A (On-Demand Standard vCPUs) in the region",
     )
 
@@ -238,7 +262,9 @@ class ClusterAssumptions(_Strict):
         default="STANDARD", description="EXTENDED: a version past standard support is billed at the extended rate"
     )
     log_gb_per_month: float = Field(
-        default=30, ge=0, le=1_000_000,
+        default=30,
+        ge=0,
+        le=1_000_000,
         description="api, audit and authenticator logs sent to CloudWatch (about 1 GB a day for a busy small cluster)",
     )
     log_retention_days: int = Field(default=90, ge=0, le=3_653, description="0: kept forever")
@@ -249,12 +275,22 @@ class Assumptions(_Strict):
     requests_per_user_per_minute: float = Field(default=3, gt=0, le=600)
     min_replicas: int = Field(default=2, ge=1, le=100, description="HPA floor for every Deployment")
     backend: PodAssumptions = PodAssumptions(
-        users_per_pod=100, buffer=1.3, max_multiplier=3,
-        cpu_request_m=500, cpu_limit_m=1000, memory_request_mib=512, memory_limit_mib=1024,
+        users_per_pod=100,
+        buffer=1.3,
+        max_multiplier=3,
+        cpu_request_m=500,
+        cpu_limit_m=1000,
+        memory_request_mib=512,
+        memory_limit_mib=1024,
     )
     frontend: PodAssumptions = PodAssumptions(
-        users_per_pod=500, buffer=1.2, max_multiplier=2,
-        cpu_request_m=200, cpu_limit_m=400, memory_request_mib=256, memory_limit_mib=512,
+        users_per_pod=500,
+        buffer=1.2,
+        max_multiplier=2,
+        cpu_request_m=200,
+        cpu_limit_m=400,
+        memory_request_mib=256,
+        memory_limit_mib=512,
     )
     daemonsets: DaemonSetAssumptions = DaemonSetAssumptions()
     nodes: NodeAssumptions = NodeAssumptions()

@@ -26,7 +26,11 @@ def _candidates(
     floor = catalog.cache_node(min_node_type).memory_gib
     discount = prices.elasticache_valkey_discount if engine == "valkey" else 0.0
     return tuple(
-        (node.name, node.memory_gib * usable_gib_per_gib, prices.monthly(prices.elasticache_hour[node.name]) * (1 - discount))
+        (
+            node.name,
+            node.memory_gib * usable_gib_per_gib,
+            prices.monthly(prices.elasticache_hour[node.name]) * (1 - discount),
+        )
         for node in catalog.cache_node_types.values()
         if node.memory_gib >= floor and node.name in prices.elasticache_hour
     )
@@ -43,8 +47,15 @@ def plan_cache(
     required_gib = concurrent_users * cache.mib_per_session / 1024
     if not cache_enabled(tier, cache):
         return CachePlan(
-            enabled=False, engine=cache.engine, node_type=None, num_nodes=0, shards=0, replicas_per_shard=0,
-            required_memory_gib=round(required_gib, 3), usable_memory_gib_per_node=0, monthly_usd=0,
+            enabled=False,
+            engine=cache.engine,
+            node_type=None,
+            num_nodes=0,
+            shards=0,
+            replicas_per_shard=0,
+            required_memory_gib=round(required_gib, 3),
+            usable_memory_gib_per_node=0,
+            monthly_usd=0,
             reason=f"off: cache.enabled is {cache.enabled} ({tier} tier)",
         ), []
     replicas = 1 if at_least(tier, cache.replica_from_tier) else 0
@@ -71,7 +82,8 @@ def plan_cache(
     monthly, shards, name = layouts[0]
     # Weighed against the cheapest layout of the other shape (one node vs shards), else the runner-up.
     other = next((layout for layout in layouts[1:] if (layout[1] > 1) != (shards > 1)), None) or next(
-        iter(layouts[1:]), None)
+        iter(layouts[1:]), None
+    )
     engine = "Valkey" if cache.engine == "valkey" else "Redis OSS"
     reason = f"{_describe(shards, per_shard, name, monthly)}, {engine}"
     if other is not None:
@@ -100,6 +112,12 @@ def plan_cache(
 def cache_cost_items(plan: CachePlan) -> list[CostItem]:
     monthly = Range(min=plan.monthly_usd, max=plan.monthly_usd)
     engine = "Valkey" if plan.engine == "valkey" else "Redis OSS"
-    return [CostItem(key="elasticache", item=f"ElastiCache ({engine})" if plan.enabled else "ElastiCache",
-                     monthly_usd=monthly, expected_monthly_usd=plan.monthly_usd,
-                     source="on-demand node list price" + (", Valkey discount" if plan.engine == "valkey" else ""))]
+    return [
+        CostItem(
+            key="elasticache",
+            item=f"ElastiCache ({engine})" if plan.enabled else "ElastiCache",
+            monthly_usd=monthly,
+            expected_monthly_usd=plan.monthly_usd,
+            source="on-demand node list price" + (", Valkey discount" if plan.engine == "valkey" else ""),
+        )
+    ]

@@ -14,12 +14,12 @@ from sizing.catalog import Catalog, load_catalog
 from sizing.cost import summarize_cost
 from sizing.database import database_cost_items, plan_database
 from sizing.fleet_cost import cluster_cost_items, control_plane_cost_items
-from sizing.load_profile import load_profile
 from sizing.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings, network_warnings, vcpu_warnings
 from sizing.llm.choice import LLMChoice
 from sizing.llm.profiles import LLMProfiles, load_llm_profiles
 from sizing.llm.token_prices import TokenPrices, TurnUsage, resolve_token_prices
 from sizing.llm.traffic import backend_stream_floor, llm_cost_items, plan_llm, turn_usage
+from sizing.load_profile import load_profile
 from sizing.network import network_cost_items, plan_network
 from sizing.plan import IntRange, LLMPlan, Performance, PodPlan, SizingPlan, WorkloadSummary
 from sizing.pods import pod_plan
@@ -71,18 +71,41 @@ def calculate(
     choice = workload.llm_choice
     if choice is not None:
         token_resolver = token_prices or resolve_token_prices
-        llm, llm_warnings = plan_llm(users, a.llm, profile.mean, profile.hours_per_month, choice,
-                                     token_resolver(choice, turn_usage(a.llm)), llm_profiles or load_llm_profiles())
+        llm, llm_warnings = plan_llm(
+            users,
+            a.llm,
+            profile.mean,
+            profile.hours_per_month,
+            choice,
+            token_resolver(choice, turn_usage(a.llm)),
+            llm_profiles or load_llm_profiles(),
+        )
 
-    backend = _with_stream_floor(pod_plan(users, a.backend, a.min_replicas),
-                                 backend_stream_floor(llm, a.llm, profile.mean))
+    backend = _with_stream_floor(
+        pod_plan(users, a.backend, a.min_replicas), backend_stream_floor(llm, a.llm, profile.mean)
+    )
     frontend = pod_plan(users, a.frontend, a.min_replicas)
     app_pods_max = backend.max_replicas + frontend.max_replicas
-    check_plannable("pods", app_pods_max, MAX_PLANNED_PODS, "concurrent_users",
-                    "lower the load or raise the assumptions' users_per_pod")
-    nodes, node_month, node_warnings = plan_nodes(tier, backend, frontend, a, workload.arch, workload.instance_type,
-                                                  catalog, region, workload.capacity, workload.savings_plan,
-                                                  compare_arch)
+    check_plannable(
+        "pods",
+        app_pods_max,
+        MAX_PLANNED_PODS,
+        "concurrent_users",
+        "lower the load or raise the assumptions' users_per_pod",
+    )
+    nodes, node_month, node_warnings = plan_nodes(
+        tier,
+        backend,
+        frontend,
+        a,
+        workload.arch,
+        workload.instance_type,
+        catalog,
+        region,
+        workload.capacity,
+        workload.savings_plan,
+        compare_arch,
+    )
     database, db_warnings = plan_database(users, total, a.database, profile, region)
     cache, cache_warnings = plan_cache(users, tier, a.cache, catalog, region)
     network = plan_network(tier, a, app_pods_max, nodes, catalog.instance(nodes.instance_type))
@@ -127,7 +150,10 @@ def calculate(
         + db_warnings
         + cache_warnings
         + llm_warnings
-        + ([f"{workload.region}: the price data has no internet egress prices; priced at AWS's standard US/EU tiers"]
-           if region.internet_egress_assumed else []),
+        + (
+            [f"{workload.region}: the price data has no internet egress prices; priced at AWS's standard US/EU tiers"]
+            if region.internet_egress_assumed
+            else []
+        ),
         assumptions=a,
     )

@@ -80,8 +80,9 @@ class Catalog(BaseModel):
         try:
             return self.instance_types[name]
         except KeyError:
-            raise SizingError(f"unknown instance type {name!r}; {_suggest(name, self.instance_types)}",
-                              field="instance_type") from None
+            raise SizingError(
+                f"unknown instance type {name!r}; {_suggest(name, self.instance_types)}", field="instance_type"
+            ) from None
 
     def cache_node(self, name: str) -> CacheNodeType:
         try:

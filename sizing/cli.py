@@ -222,8 +222,10 @@ def _interactive_users(**fields: Any) -> tuple[int, int | None]:
             return None
         value = parse_users(text, "total users")
         if ratio is not None:
-            raise SizingError(f"total users: --active-ratio {ratio:g} sets them to {derived:,}; leave the answer "
-                              "blank, or run again without --active-ratio")
+            raise SizingError(
+                f"total users: --active-ratio {ratio:g} sets them to {derived:,}; leave the answer "
+                "blank, or run again without --active-ratio"
+            )
         _plan(concurrent_users=users, total_users=value, **fields)
         return value
 
@@ -232,24 +234,52 @@ def _interactive_users(**fields: Any) -> tuple[int, int | None]:
 
 
 def _common_options(command: Callable) -> Callable:
-    for option in reversed([
-        click.option("--region", default="us-east-1", show_default=True, help="AWS region to price."),
-        click.option("--arch", type=click.Choice(["x86_64", "arm64"]), default=None,
-                     help="Node CPU architecture (arm64 = Graviton); default: the pinned type's, else x86_64."),
-        click.option("--capacity", type=click.Choice(["on-demand", "spot-burst"]), default="on-demand",
-                     show_default=True,
-                     help="spot-burst: the min fleet on-demand, the nodes above it on Spot (3+ types of its shape)."),
-        click.option("--savings-plan", "savings_plan", type=click.Choice(["none", "1y", "3y"]), default="none",
-                     show_default=True,
-                     help="Price the min fleet at a Compute Savings Plan rate (needs a price file with the rates)."),
-        click.option("--assumptions", "assumptions_file", type=click.Path(path_type=Path, dir_okay=False),
-                     help="YAML or JSON file overriding any assumption (see docs/methodology.md)."),
-        click.option("--prices", "prices_file", type=click.Path(path_type=Path, dir_okay=False), envvar=PRICES_ENV,
-                     help=f"Price file from `sizing prices refresh` instead of the shipped prices (env {PRICES_ENV})."),
-        # A str, not a Path: Path("newdir/") drops the slash that says the user meant a directory.
-        click.option("--output", "-o", type=click.Path(allow_dash=True),
-                     help="Write to FILE instead of stdout (replaced atomically); - is stdout."),
-    ]):
+    for option in reversed(
+        [
+            click.option("--region", default="us-east-1", show_default=True, help="AWS region to price."),
+            click.option(
+                "--arch",
+                type=click.Choice(["x86_64", "arm64"]),
+                default=None,
+                help="Node CPU architecture (arm64 = Graviton); default: the pinned type's, else x86_64.",
+            ),
+            click.option(
+                "--capacity",
+                type=click.Choice(["on-demand", "spot-burst"]),
+                default="on-demand",
+                show_default=True,
+                help="spot-burst: the min fleet on-demand, the nodes above it on Spot (3+ types of its shape).",
+            ),
+            click.option(
+                "--savings-plan",
+                "savings_plan",
+                type=click.Choice(["none", "1y", "3y"]),
+                default="none",
+                show_default=True,
+                help="Price the min fleet at a Compute Savings Plan rate (needs a price file with the rates).",
+            ),
+            click.option(
+                "--assumptions",
+                "assumptions_file",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="YAML or JSON file overriding any assumption (see docs/methodology.md).",
+            ),
+            click.option(
+                "--prices",
+                "prices_file",
+                type=click.Path(path_type=Path, dir_okay=False),
+                envvar=PRICES_ENV,
+                help=f"Price file from `sizing prices refresh` instead of the shipped prices (env {PRICES_ENV}).",
+            ),
+            # A str, not a Path: Path("newdir/") drops the slash that says the user meant a directory.
+            click.option(
+                "--output",
+                "-o",
+                type=click.Path(allow_dash=True),
+                help="Write to FILE instead of stdout (replaced atomically); - is stdout.",
+            ),
+        ]
+    ):
         command = option(command)
     return command
 
@@ -266,14 +296,35 @@ def cli() -> None:
 @click.option("--interactive", "-i", is_flag=True, help="Ask for the user counts.")
 @click.option("--instance-type", metavar="TYPE", help="Pin the node instance type instead of choosing the cheapest.")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--app", type=click.Choice(["backend", "frontend"]),
-              help="With --format helm-values: that app's values at the top level, for a plain `helm create` chart.")
-@click.option("--llm", metavar="PROVIDER:MODEL",
-              help="The chat model to size and price, e.g. openai:gpt-4o-mini; `none` leaves the LLM out. "
-                   "Default: Bedrock's Claude Haiku 4.5 (global profile).")
+@click.option(
+    "--app",
+    type=click.Choice(["backend", "frontend"]),
+    help="With --format helm-values: that app's values at the top level, for a plain `helm create` chart.",
+)
+@click.option(
+    "--llm",
+    metavar="PROVIDER:MODEL",
+    help="The chat model to size and price, e.g. openai:gpt-4o-mini; `none` leaves the LLM out. "
+    "Default: Bedrock's Claude Haiku 4.5 (global profile).",
+)
 @_common_options
-def report(concurrent_users, total_users, active_ratio, interactive, instance_type, fmt, app, llm, region, arch,
-           capacity, savings_plan, assumptions_file, prices_file, output) -> None:
+def report(
+    concurrent_users,
+    total_users,
+    active_ratio,
+    interactive,
+    instance_type,
+    fmt,
+    app,
+    llm,
+    region,
+    arch,
+    capacity,
+    savings_plan,
+    assumptions_file,
+    prices_file,
+    output,
+) -> None:
     """Print the sizing plan for one load."""
     if app is not None and fmt != "helm-values":
         raise SizingError("--app goes with --format helm-values")
@@ -283,9 +334,17 @@ def report(concurrent_users, total_users, active_ratio, interactive, instance_ty
     if interactive:
         if concurrent_users is not None or total_users is not None:
             raise SizingError("--interactive asks for the user counts: drop --concurrent-users/--total-users")
-        others = {"active_ratio": ratio, "region": region, "arch": arch, "instance_type": instance_type,
-                  "llm": llm, "capacity": capacity, "savings_plan": savings_plan, "assumptions": overrides,
-                  "prices": prices}
+        others = {
+            "active_ratio": ratio,
+            "region": region,
+            "arch": arch,
+            "instance_type": instance_type,
+            "llm": llm,
+            "capacity": capacity,
+            "savings_plan": savings_plan,
+            "assumptions": overrides,
+            "prices": prices,
+        }
         # Every other flag is checked before the first question: a typo in --region must not cost two answers.
         # One user is the smallest load; what fails for it (a region, a contradiction, a tiny ratio) fails for all.
         _plan(concurrent_users=1, **others)
@@ -295,9 +354,20 @@ def report(concurrent_users, total_users, active_ratio, interactive, instance_ty
     else:
         users = parse_users(concurrent_users, "--concurrent-users")
         total = parse_users(total_users, "--total-users") if total_users is not None else None
-    plan = _plan(prices, True, concurrent_users=users, total_users=total, active_ratio=ratio, region=region,
-                 arch=arch, instance_type=instance_type, llm=llm, capacity=capacity, savings_plan=savings_plan,
-                 assumptions=overrides)
+    plan = _plan(
+        prices,
+        True,
+        concurrent_users=users,
+        total_users=total,
+        active_ratio=ratio,
+        region=region,
+        arch=arch,
+        instance_type=instance_type,
+        llm=llm,
+        capacity=capacity,
+        savings_plan=savings_plan,
+        assumptions=overrides,
+    )
     _write(_render(plan, fmt, _fancy(output), app), output)
 
 
@@ -317,11 +387,27 @@ def _render(plan, fmt: str, fancy: bool, app: str | None) -> str:
 @click.argument("users", nargs=-1, required=True, metavar="USERS...")
 @click.option("--active-ratio", metavar="R", help="Concurrent / total users at peak for every scenario; default 0.10.")
 @click.option("--format", "-f", "fmt", type=click.Choice(COMPARE_FORMATS), default="table", show_default=True)
-@click.option("--llm", "llms", metavar="PROVIDER:MODEL", multiple=True,
-              help="A chat model to price; repeat it to compare models on the same loads (`none`: no LLM).")
+@click.option(
+    "--llm",
+    "llms",
+    metavar="PROVIDER:MODEL",
+    multiple=True,
+    help="A chat model to price; repeat it to compare models on the same loads (`none`: no LLM).",
+)
 @_common_options
-def compare(users: Sequence[str], active_ratio, fmt, llms, region, arch, capacity, savings_plan, assumptions_file,
-            prices_file, output) -> None:
+def compare(
+    users: Sequence[str],
+    active_ratio,
+    fmt,
+    llms,
+    region,
+    arch,
+    capacity,
+    savings_plan,
+    assumptions_file,
+    prices_file,
+    output,
+) -> None:
     """Show several loads (and models) side by side, e.g. `sizing compare 300 1500 --llm openai:gpt-4o-mini`."""
     from sizing import formats
 
@@ -329,8 +415,17 @@ def compare(users: Sequence[str], active_ratio, fmt, llms, region, arch, capacit
     prices = _prices(prices_file)
     ratio = parse_ratio(active_ratio, "--active-ratio") if active_ratio is not None else None
     plans = [
-        _scenario(text, prices, active_ratio=ratio, region=region, arch=arch, llm=llm, capacity=capacity,
-                  savings_plan=savings_plan, assumptions=overrides)
+        _scenario(
+            text,
+            prices,
+            active_ratio=ratio,
+            region=region,
+            arch=arch,
+            llm=llm,
+            capacity=capacity,
+            savings_plan=savings_plan,
+            assumptions=overrides,
+        )
         for text in users
         for llm in (llms or (None,))
     ]
@@ -340,8 +435,9 @@ def compare(users: Sequence[str], active_ratio, fmt, llms, region, arch, capacit
         fancy = _fancy(output)
         text = render_text([comparison_table(plans, _style(fancy))], fancy)
     else:
-        text = {"json": formats.many_to_json, "yaml": formats.many_to_yaml,
-                "markdown": formats.many_to_markdown}[fmt](plans)
+        text = {"json": formats.many_to_json, "yaml": formats.many_to_yaml, "markdown": formats.many_to_markdown}[fmt](
+            plans
+        )
     _write(text, output)
 
 
@@ -385,8 +481,12 @@ def prices(context: click.Context) -> None:
 
 @prices.command()
 @click.option("--region", required=True, metavar="REGION", help="AWS region to read prices for, e.g. eu-central-1.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, allow_dash=True),
-              help="Price file to write (replaced atomically; its other regions are kept); default: stdout.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, allow_dash=True),
+    help="Price file to write (replaced atomically; its other regions are kept); default: stdout.",
+)
 def refresh(region: str, output: Path | None) -> None:
     """Read current on-demand prices for REGION into a dated price file (needs boto3 and AWS credentials).
 
@@ -432,8 +532,10 @@ def _cancelled() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(argv) if argv is not None else sys.argv[1:]
     if not args:
-        return _fail("missing command: use `sizing report`, `sizing compare`, `sizing assumptions`, `sizing schema` "
-                     "or `sizing prices refresh` (see --help)")
+        return _fail(
+            "missing command: use `sizing report`, `sizing compare`, `sizing assumptions`, `sizing schema` "
+            "or `sizing prices refresh` (see --help)"
+        )
     try:
         result = cli.main(args=args, prog_name="sizing", standalone_mode=False)
     except click.exceptions.Exit as done:

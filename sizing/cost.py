@@ -12,7 +12,9 @@ from sizing.plan import CostItem, CostPlan, Range
 
 
 def _total(items: Sequence[CostItem]) -> Range:
-    return Range(min=round(sum(i.monthly_usd.min for i in items), 2), max=round(sum(i.monthly_usd.max for i in items), 2))
+    return Range(
+        min=round(sum(i.monthly_usd.min for i in items), 2), max=round(sum(i.monthly_usd.max for i in items), 2)
+    )
 
 
 def _expected(items: Sequence[CostItem]) -> float:
@@ -20,7 +22,10 @@ def _expected(items: Sequence[CostItem]) -> float:
 
 
 def summarize_cost(
-    infrastructure: Sequence[CostItem], llm: Sequence[CostItem], total_users: int, prices_as_of: str,
+    infrastructure: Sequence[CostItem],
+    llm: Sequence[CostItem],
+    total_users: int,
+    prices_as_of: str,
     currency: str = "USD",
 ) -> CostPlan:
     keys = [item.key for item in (*infrastructure, *llm)]

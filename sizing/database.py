@@ -28,8 +28,9 @@ def _billing_mode(setting: str, on_demand: float, provisioned: float) -> tuple[B
         return "PAY_PER_REQUEST", f"set by database.billing_mode ({costs})"
     if provisioned < on_demand:
         return "PROVISIONED", f"provisioned with auto scaling: {costs}"
-    return "PAY_PER_REQUEST", (f"on-demand: {costs} (the capacity floor and scaling lag cost more than the requests "
-                               "at this load)")
+    return "PAY_PER_REQUEST", (
+        f"on-demand: {costs} (the capacity floor and scaling lag cost more than the requests at this load)"
+    )
 
 
 def read_units_per_read(db: DatabaseAssumptions) -> Fraction:
@@ -73,8 +74,14 @@ def plan_database(
     storage = storage_gib * price("dynamodb_storage_gb_month")
     read_units, write_units = reads * float(per_read), writes * per_write
     reads_hourly, writes_hourly, target = read_units * 3600, write_units * 3600, db.target_utilization
-    requests_at_peak = (reads_hourly * price("dynamodb_on_demand_read_million")
-                        + writes_hourly * price("dynamodb_on_demand_write_million")) * hours / 1_000_000
+    requests_at_peak = (
+        (
+            reads_hourly * price("dynamodb_on_demand_read_million")
+            + writes_hourly * price("dynamodb_on_demand_write_million")
+        )
+        * hours
+        / 1_000_000
+    )
     rcu_hour, wcu_hour = price("dynamodb_provisioned_rcu_hour") * hours, price("dynamodb_provisioned_wcu_hour") * hours
 
     def on_demand(load: float) -> float:
@@ -94,7 +101,10 @@ def plan_database(
     expected_on_demand = round(on_demand(profile.mean), 2)
     expected_provisioned = round(
         profile.mean_held(read_scaling.min, read_units / target) * rcu_hour
-        + profile.mean_held(write_scaling.min, write_units / target) * wcu_hour + storage, 2)
+        + profile.mean_held(write_scaling.min, write_units / target) * wcu_hour
+        + storage,
+        2,
+    )
     mode, reason = _billing_mode(db.billing_mode, expected_on_demand, expected_provisioned)
     warnings = [
         f"DynamoDB needs up to {peak:,} {kind} per second, above the default per-table quota of "
@@ -124,11 +134,21 @@ def database_cost_items(plan: DatabasePlan, prices: RegionPrices) -> list[CostIt
     """The table in its mode, and its point-in-time recovery (the stack turns it on), billed on the table's size."""
     on_demand = plan.billing_mode == "PAY_PER_REQUEST"
     pitr = round(plan.storage_gib * prices.service("dynamodb_pitr_gb_month"), 2)
-    return [CostItem(
-        key="dynamodb",
-        item=f"DynamoDB ({'on-demand' if on_demand else 'provisioned'})",
-        monthly_usd=plan.monthly_usd_on_demand if on_demand else plan.monthly_usd_provisioned,
-        expected_monthly_usd=plan.expected_monthly_usd_on_demand if on_demand else plan.expected_monthly_usd_provisioned,
-        source="request, capacity-unit and storage list prices",
-    ), CostItem(key="dynamodb_pitr", item="DynamoDB point-in-time recovery", monthly_usd={"min": pitr, "max": pitr},
-                expected_monthly_usd=pitr, source="per GB-month list price")]
+    return [
+        CostItem(
+            key="dynamodb",
+            item=f"DynamoDB ({'on-demand' if on_demand else 'provisioned'})",
+            monthly_usd=plan.monthly_usd_on_demand if on_demand else plan.monthly_usd_provisioned,
+            expected_monthly_usd=plan.expected_monthly_usd_on_demand
+            if on_demand
+            else plan.expected_monthly_usd_provisioned,
+            source="request, capacity-unit and storage list prices",
+        ),
+        CostItem(
+            key="dynamodb_pitr",
+            item="DynamoDB point-in-time recovery",
+            monthly_usd={"min": pitr, "max": pitr},
+            expected_monthly_usd=pitr,
+            source="per GB-month list price",
+        ),
+    ]

@@ -54,12 +54,17 @@ def _why(error: Exception) -> str:
 
 # --- Spot ----------------------------------------------------------------------------------------------------------
 
-def family_spot_discount(client: Any, types: list[str], ec2_hour: dict[str, float],
-                         now: datetime.datetime) -> float | None:
+
+def family_spot_discount(
+    client: Any, types: list[str], ec2_hour: dict[str, float], now: datetime.datetime
+) -> float | None:
     """None when no type of the family has Spot history in the window (not sold as Spot there, or not now)."""
     points: dict[str, list[float]] = {}
     pages = client.get_paginator("describe_spot_price_history").paginate(
-        InstanceTypes=types, ProductDescriptions=[SPOT_PRODUCT], StartTime=now - SPOT_WINDOW, EndTime=now,
+        InstanceTypes=types,
+        ProductDescriptions=[SPOT_PRODUCT],
+        StartTime=now - SPOT_WINDOW,
+        EndTime=now,
         PaginationConfig={"PageSize": SPOT_PAGE_SIZE},
     )
     for page in pages:
@@ -80,8 +85,9 @@ def family_spot_discount(client: Any, types: list[str], ec2_hour: dict[str, floa
     return round(min(max(0.0, 1 - ratio), 0.99), 3)
 
 
-def spot_discounts(client: Any, ec2_hour: dict[str, float], catalog: Catalog, now: datetime.datetime,
-                   workers: int = 4) -> dict[str, float]:
+def spot_discounts(
+    client: Any, ec2_hour: dict[str, float], catalog: Catalog, now: datetime.datetime, workers: int = 4
+) -> dict[str, float]:
     """Families with Spot history in the last day; the first family is asked alone, so an API that does not answer
     costs one request (and its retries), not one per family."""
     families: dict[str, list[str]] = {}
@@ -96,7 +102,7 @@ def spot_discounts(client: Any, ec2_hour: dict[str, float], catalog: Catalog, no
         rest = list(pool.map(lambda f: family_spot_discount(client, families[f], ec2_hour, now), order[1:]))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    found.update(zip(order[1:], rest))
+    found.update(zip(order[1:], rest, strict=True))
     return {family: discount for family, discount in found.items() if discount is not None}
 
 
@@ -116,8 +122,14 @@ def snapshot_spot(region: str, existing: dict[str, Any] | None) -> dict[str, Any
     return block
 
 
-def spot_block(client_factory: Callable[[], Any], region: str, ec2_hour: dict[str, float], catalog: Catalog,
-               existing: dict[str, Any] | None, read_at: datetime.datetime) -> tuple[dict[str, Any] | None, str]:
+def spot_block(
+    client_factory: Callable[[], Any],
+    region: str,
+    ec2_hour: dict[str, float],
+    catalog: Catalog,
+    existing: dict[str, Any] | None,
+    read_at: datetime.datetime,
+) -> tuple[dict[str, Any] | None, str]:
     """The price file's spot_discount for the region, and what to say about it."""
     offered = {catalog.instance(name).family for name in ec2_hour}
     snapshot = snapshot_spot(region, existing)
@@ -128,26 +140,35 @@ def spot_block(client_factory: Callable[[], Any], region: str, ec2_hour: dict[st
         if snapshot is None:
             return None, f"Spot discounts: none (EC2 Spot price history unavailable: {_why(error)})"
         kept = {f: d for f, d in snapshot["families"].items() if f in offered}
-        return ({**snapshot, "families": kept} if kept else None,
-                f"Spot discounts kept as of {snapshot['as_of']} (EC2 Spot price history unavailable: {_why(error)})")
-    source = (f"EC2 Spot price history (DescribeSpotPriceHistory at {_endpoint(client, 'EC2')}, {SPOT_PRODUCT}, "
-              f"the last day) read {read_at:%Y-%m-%dT%H:%M:%SZ}: 1 - median over the family's types of median Spot "
-              "/ on-demand")
+        return (
+            {**snapshot, "families": kept} if kept else None,
+            f"Spot discounts kept as of {snapshot['as_of']} (EC2 Spot price history unavailable: {_why(error)})",
+        )
+    source = (
+        f"EC2 Spot price history (DescribeSpotPriceHistory at {_endpoint(client, 'EC2')}, {SPOT_PRODUCT}, "
+        f"the last day) read {read_at:%Y-%m-%dT%H:%M:%SZ}: 1 - median over the family's types of median Spot "
+        "/ on-demand"
+    )
     missing = sorted(offered - set(fresh))
     kept = {f: snapshot["families"][f] for f in missing if snapshot and f in snapshot["families"]}
     if not kept:
-        return ({"as_of": read_at.date().isoformat(), "source": source, "families": dict(sorted(fresh.items()))},
-                f"Spot discounts for {len(fresh)} families from the EC2 Spot price history")
+        return (
+            {"as_of": read_at.date().isoformat(), "source": source, "families": dict(sorted(fresh.items()))},
+            f"Spot discounts for {len(fresh)} families from the EC2 Spot price history",
+        )
     return (
-        {"as_of": snapshot["as_of"],  # the oldest date of the values in the table
-         "source": f"{source}; {', '.join(kept)} without history there, kept from: {snapshot['source']}",
-         "families": dict(sorted({**fresh, **kept}.items()))},
+        {
+            "as_of": snapshot["as_of"],  # the oldest date of the values in the table
+            "source": f"{source}; {', '.join(kept)} without history there, kept from: {snapshot['source']}",
+            "families": dict(sorted({**fresh, **kept}.items())),
+        },
         f"Spot discounts for {len(fresh)} families from the EC2 Spot price history, {len(kept)} kept as of "
         f"{snapshot['as_of']}",
     )
 
 
 # --- Savings Plans -------------------------------------------------------------------------------------------------
+
 
 def _box_usage(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?:[A-Z]{{2,4}}[0-9]*-)?BoxUsage:{re.escape(name)}")
@@ -159,20 +180,30 @@ def savings_plan_rates(client: Any, region: str, ec2_hour: dict[str, float]) -> 
     token = None
     for _ in range(1000):  # pages; a token that never ends is an endpoint fault, not a reason to loop forever
         answer = client.describe_savings_plans_offering_rates(
-            savingsPlanTypes=["Compute"], savingsPlanPaymentOptions=["No Upfront"], products=["EC2"],
-            serviceCodes=["AmazonEC2"], maxResults=SAVINGS_PAGE_SIZE,
-            filters=[{"name": "region", "values": [region]}, {"name": "productDescription", "values": ["Linux/UNIX"]},
-                     {"name": "tenancy", "values": ["shared"]}],
+            savingsPlanTypes=["Compute"],
+            savingsPlanPaymentOptions=["No Upfront"],
+            products=["EC2"],
+            serviceCodes=["AmazonEC2"],
+            maxResults=SAVINGS_PAGE_SIZE,
+            filters=[
+                {"name": "region", "values": [region]},
+                {"name": "productDescription", "values": ["Linux/UNIX"]},
+                {"name": "tenancy", "values": ["shared"]},
+            ],
             **({"nextToken": token} if token else {}),
         )
         for result in answer.get("searchResults", []):
             properties = {p.get("name"): p.get("value") for p in result.get("properties", [])}
             name = properties.get("instanceType")
             term = TERM_SECONDS.get((result.get("savingsPlanOffering") or {}).get("durationSeconds"))
-            if (name not in ec2_hour or term is None or properties.get("region", region) != region
-                    or properties.get("productDescription", "Linux/UNIX") != "Linux/UNIX"
-                    or properties.get("tenancy", "shared") != "shared"
-                    or not _box_usage(name).fullmatch(str(result.get("usageType", f"BoxUsage:{name}")))):
+            if (
+                name not in ec2_hour
+                or term is None
+                or properties.get("region", region) != region
+                or properties.get("productDescription", "Linux/UNIX") != "Linux/UNIX"
+                or properties.get("tenancy", "shared") != "shared"
+                or not _box_usage(name).fullmatch(str(result.get("usageType", f"BoxUsage:{name}")))
+            ):
                 continue
             try:
                 rate = float(result["rate"])
@@ -187,23 +218,35 @@ def savings_plan_rates(client: Any, region: str, ec2_hour: dict[str, float]) -> 
     missing = [term for term in SAVINGS_PLAN_TERMS if not rates[term]]
     if missing:
         raise Unreadable(f"no Compute Savings Plan rate for the {' or '.join(missing)} term in {region}")
-    return {term: round(1 - statistics.median(rate / ec2_hour[name] for name, rate in found.items()), 3)
-            for term, found in rates.items()}
+    return {
+        term: round(1 - statistics.median(rate / ec2_hour[name] for name, rate in found.items()), 3)
+        for term, found in rates.items()
+    }
 
 
-def savings_block(client_factory: Callable[[], Any], region: str, ec2_hour: dict[str, float],
-                  existing: dict[str, Any] | None, read_at: datetime.datetime) -> tuple[dict[str, Any] | None, str]:
+def savings_block(
+    client_factory: Callable[[], Any],
+    region: str,
+    ec2_hour: dict[str, float],
+    existing: dict[str, Any] | None,
+    read_at: datetime.datetime,
+) -> tuple[dict[str, Any] | None, str]:
     kept = dict(existing["savings_plan_discount"]) if existing and existing.get("savings_plan_discount") else None
     try:
         client = client_factory()
         terms = savings_plan_rates(client, region, ec2_hour)
     except optional_errors() as error:
         why = f"the Savings Plans API unavailable: {_why(error)}"
-        return kept, (f"Savings Plan rates kept as of {kept['as_of']} ({why})" if kept else
-                      f"Savings Plan rates: none ({why})")
-    return ({"as_of": read_at.date().isoformat(),
-             "source": f"Savings Plans API (DescribeSavingsPlansOfferingRates at {_endpoint(client, 'savingsplans')}), "
-                       f"Compute, No Upfront, Linux/UNIX, shared tenancy, read {read_at:%Y-%m-%dT%H:%M:%SZ}: "
-                       "1 - median over the catalog's types of rate / on-demand",
-             "terms": terms},
-            "Savings Plan rates from the Savings Plans API")
+        return kept, (
+            f"Savings Plan rates kept as of {kept['as_of']} ({why})" if kept else f"Savings Plan rates: none ({why})"
+        )
+    return (
+        {
+            "as_of": read_at.date().isoformat(),
+            "source": f"Savings Plans API (DescribeSavingsPlansOfferingRates at {_endpoint(client, 'savingsplans')}), "
+            f"Compute, No Upfront, Linux/UNIX, shared tenancy, read {read_at:%Y-%m-%dT%H:%M:%SZ}: "
+            "1 - median over the catalog's types of rate / on-demand",
+            "terms": terms,
+        },
+        "Savings Plan rates from the Savings Plans API",
+    )

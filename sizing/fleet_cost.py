@@ -86,8 +86,9 @@ def _on_demand_instances(nodes: NodePlan, monthly: float) -> tuple[Range, float]
 
 def _fixed(key: str, label: str, monthly: float, source: str) -> CostItem:
     value = round(monthly, 2)
-    return CostItem(key=key, item=label, monthly_usd={"min": value, "max": value}, expected_monthly_usd=value,
-                    source=source)
+    return CostItem(
+        key=key, item=label, monthly_usd={"min": value, "max": value}, expected_monthly_usd=value, source=source
+    )
 
 
 # Kept forever (retention 0), the logs are priced for the stock of one year: the bill keeps growing after that.
@@ -99,17 +100,28 @@ def control_plane_cost_items(cluster: ClusterAssumptions, prices: RegionPrices) 
     the EXTENDED support policy, the extended-support surcharge over the standard cluster-hour."""
     days = cluster.log_retention_days or FOREVER_DAYS
     stored_gb = cluster.log_gb_per_month * days / 30
-    logs = (cluster.log_gb_per_month * prices.service("cloudwatch_logs_ingest_gb")
-            + stored_gb * prices.service("cloudwatch_logs_storage_gb_month"))
+    logs = cluster.log_gb_per_month * prices.service("cloudwatch_logs_ingest_gb") + stored_gb * prices.service(
+        "cloudwatch_logs_storage_gb_month"
+    )
     items = [
         _fixed("kms_key", "KMS key (secrets encryption)", prices.service("kms_key_month"), "per key-month list price"),
-        _fixed("control_plane_logs", f"Control-plane logs ({cluster.log_gb_per_month:g} GB/month, {days} days kept)",
-               logs, "CloudWatch Logs ingestion and storage list prices"),
+        _fixed(
+            "control_plane_logs",
+            f"Control-plane logs ({cluster.log_gb_per_month:g} GB/month, {days} days kept)",
+            logs,
+            "CloudWatch Logs ingestion and storage list prices",
+        ),
     ]
     if cluster.support == "EXTENDED":
         surcharge = prices.service("eks_extended_support_hour") - prices.service("eks_cluster_hour")
-        items.append(_fixed("eks_extended_support", "EKS extended support", prices.monthly(surcharge),
-                            "extended over standard cluster-hour list price"))
+        items.append(
+            _fixed(
+                "eks_extended_support",
+                "EKS extended support",
+                prices.monthly(surcharge),
+                "extended over standard cluster-hour list price",
+            )
+        )
     return items
 
 
@@ -119,24 +131,52 @@ def cluster_cost_items(nodes: NodePlan, month: NodeMonth, prices: RegionPrices) 
     ebs, ebs_expected = _per_node(nodes, month.volume)
     sp = nodes.savings_plan
     items = [
-        CostItem(key="eks_control_plane", item="EKS control plane", monthly_usd=Range(min=control_plane, max=control_plane),
-                 expected_monthly_usd=control_plane, source=PRICE_SOURCE),
-        CostItem(key="ec2_nodes", item="EC2 nodes (on-demand)" if nodes.spot else "EC2 nodes", monthly_usd=ec2,
-                 expected_monthly_usd=ec2_expected,
-                 source=f"{sp.term} Compute Savings Plan rate ({sp.discount:.0%} off) for the min fleet, "
-                        "on-demand list price above it" if sp else PRICE_SOURCE),
+        CostItem(
+            key="eks_control_plane",
+            item="EKS control plane",
+            monthly_usd=Range(min=control_plane, max=control_plane),
+            expected_monthly_usd=control_plane,
+            source=PRICE_SOURCE,
+        ),
+        CostItem(
+            key="ec2_nodes",
+            item="EC2 nodes (on-demand)" if nodes.spot else "EC2 nodes",
+            monthly_usd=ec2,
+            expected_monthly_usd=ec2_expected,
+            source=f"{sp.term} Compute Savings Plan rate ({sp.discount:.0%} off) for the min fleet, "
+            "on-demand list price above it"
+            if sp
+            else PRICE_SOURCE,
+        ),
     ]
     if nodes.spot and nodes.spot.burst_nodes:
         burst = round(nodes.spot.burst_nodes * prices.monthly(nodes.spot.hourly_usd), 2)
-        items.append(CostItem(key="ec2_spot_nodes", item="EC2 Spot nodes (burst)", monthly_usd=Range(min=0, max=burst),
-                              expected_monthly_usd=0.0,
-                              source=f"Spot estimate: on-demand x (1 - family discount, as of "
-                                     f"{nodes.spot.discounts_as_of})"))
-    items.append(CostItem(key="ebs_volumes", item="Node EBS volumes (gp3)", monthly_usd=ebs,
-                          expected_monthly_usd=ebs_expected, source=PRICE_SOURCE))
+        items.append(
+            CostItem(
+                key="ec2_spot_nodes",
+                item="EC2 Spot nodes (burst)",
+                monthly_usd=Range(min=0, max=burst),
+                expected_monthly_usd=0.0,
+                source=f"Spot estimate: on-demand x (1 - family discount, as of {nodes.spot.discounts_as_of})",
+            )
+        )
+    items.append(
+        CostItem(
+            key="ebs_volumes",
+            item="Node EBS volumes (gp3)",
+            monthly_usd=ebs,
+            expected_monthly_usd=ebs_expected,
+            source=PRICE_SOURCE,
+        )
+    )
     if nodes.credits_monthly_usd.max:
-        items.append(CostItem(key="burstable_credits", item="Burstable CPU credits",
-                              monthly_usd=nodes.credits_monthly_usd,
-                              expected_monthly_usd=nodes.credits_expected_monthly_usd,
-                              source="surplus vCPU-hour list price"))
+        items.append(
+            CostItem(
+                key="burstable_credits",
+                item="Burstable CPU credits",
+                monthly_usd=nodes.credits_monthly_usd,
+                expected_monthly_usd=nodes.credits_expected_monthly_usd,
+                source="surplus vCPU-hour list price",
+            )
+        )
     return items

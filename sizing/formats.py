@@ -30,9 +30,11 @@ def _count(value: float) -> str:
 def _quota_text(plan: LLMPlan) -> str:
     quota, peak = plan.quota, plan.peak
     if plan.counting == "input_output" and quota.input_tokens_per_minute is not None:
-        return (f"{_count(peak.input_tokens_per_minute)} in / {_count(peak.output_tokens_per_minute)} out of "
-                f"{_count(quota.input_tokens_per_minute)} / {_count(quota.output_tokens_per_minute or 0)} "
-                f"({quota.name})")
+        return (
+            f"{_count(peak.input_tokens_per_minute)} in / {_count(peak.output_tokens_per_minute)} out of "
+            f"{_count(quota.input_tokens_per_minute)} / {_count(quota.output_tokens_per_minute or 0)} "
+            f"({quota.name})"
+        )
     limit = _count(quota.tokens_per_minute) if quota.tokens_per_minute is not None else "unknown quota"
     return f"{_count(peak.tokens_per_minute)} of {limit}"
 
@@ -43,16 +45,28 @@ def llm_rows(plan: LLMPlan) -> list[tuple[str, str]]:
     burndown = f", output x{plan.output_burndown:g}" if plan.output_burndown != 1 else ""
     return [
         ("Model", f"{plan.provider_name} {plan.model}"),
-        ("Token Prices", f"${prices.input:g} in / ${prices.cached_input:g} cached / ${prices.output:g} out per 1M "
-                         f"({plan.prices_as_of})"),
+        (
+            "Token Prices",
+            f"${prices.input:g} in / ${prices.cached_input:g} cached / ${prices.output:g} out per 1M "
+            f"({plan.prices_as_of})",
+        ),
         ("Peak Turns/Second", f"{plan.peak.turns_per_second:,.1f} ({plan.peak.requests_per_minute:,.0f} requests/min)"),
         ("Peak Tokens/Minute", _quota_text(plan) + burndown),
-        ("Open Streams", f"{plan.peak.open_streams:,.0f} at peak, {plan.peak.stream_seconds:.1f} s each "
-                         f"(p90 {plan.peak.stream_seconds_p90:.1f} s)"),
-        ("Monthly Tokens", f"{_count(plan.monthly.input_tokens.min)} - {_count(plan.monthly.input_tokens.max)} in, "
-                           f"{_count(plan.monthly.output_tokens.min)} - {_count(plan.monthly.output_tokens.max)} out"),
-        ("LLM Cost", f"{money_range(plan.monthly_usd.min, plan.monthly_usd.max)} / month "
-                     f"(${plan.turn_usd * 1000:,.2f} per 1,000 turns)"),
+        (
+            "Open Streams",
+            f"{plan.peak.open_streams:,.0f} at peak, {plan.peak.stream_seconds:.1f} s each "
+            f"(p90 {plan.peak.stream_seconds_p90:.1f} s)",
+        ),
+        (
+            "Monthly Tokens",
+            f"{_count(plan.monthly.input_tokens.min)} - {_count(plan.monthly.input_tokens.max)} in, "
+            f"{_count(plan.monthly.output_tokens.min)} - {_count(plan.monthly.output_tokens.max)} out",
+        ),
+        (
+            "LLM Cost",
+            f"{money_range(plan.monthly_usd.min, plan.monthly_usd.max)} / month "
+            f"(${plan.turn_usd * 1000:,.2f} per 1,000 turns)",
+        ),
     ]
 
 
@@ -63,9 +77,11 @@ def group_text(group: NodeGroupPlan) -> str:
 
 
 def other_arch_text(other: OtherArch) -> str:
-    return (f"{other.arch} would cost {money(other.saving_monthly_usd)} less a month ({other.instance_type}, "
-            f"{other.min_nodes}-{other.max_nodes} nodes, {money(other.expected_monthly_usd)} expected): --arch "
-            f"{other.arch}")
+    return (
+        f"{other.arch} would cost {money(other.saving_monthly_usd)} less a month ({other.instance_type}, "
+        f"{other.min_nodes}-{other.max_nodes} nodes, {money(other.expected_monthly_usd)} expected): --arch "
+        f"{other.arch}"
+    )
 
 
 def saving_rows(plan: SizingPlan) -> list[tuple[str, str]]:
@@ -74,37 +90,51 @@ def saving_rows(plan: SizingPlan) -> list[tuple[str, str]]:
     if nodes.spot is not None:
         spot = nodes.spot
         if spot.burst_nodes:
-            rows.append(("Spot Saving", f"{money(spot.saving_monthly_usd)} / month against all on-demand at the max "
-                                        f"fleet ({spot.burst_nodes:,} burst nodes on Spot at up to "
-                                        f"${spot.hourly_usd:.4f}/hour, discounts as of {spot.discounts_as_of})"))
+            rows.append(
+                (
+                    "Spot Saving",
+                    f"{money(spot.saving_monthly_usd)} / month against all on-demand at the max "
+                    f"fleet ({spot.burst_nodes:,} burst nodes on Spot at up to "
+                    f"${spot.hourly_usd:.4f}/hour, discounts as of {spot.discounts_as_of})",
+                )
+            )
         else:
             rows.append(("Spot Saving", "none: the max fleet is the min fleet, so there is no burst to put on Spot"))
     if nodes.savings_plan is not None:
         sp = nodes.savings_plan
-        rows.append(("Savings Plan", f"{sp.term} Compute Savings Plan: commit ${sp.commitment_usd_per_hour:,.4f}/hour, "
-                                     f"saves {money(sp.saving_monthly_usd)} / month ({sp.discount:.0%} off the min "
-                                     f"fleet's instances; rates as of {sp.rates_as_of})"))
+        rows.append(
+            (
+                "Savings Plan",
+                f"{sp.term} Compute Savings Plan: commit ${sp.commitment_usd_per_hour:,.4f}/hour, "
+                f"saves {money(sp.saving_monthly_usd)} / month ({sp.discount:.0%} off the min "
+                f"fleet's instances; rates as of {sp.rates_as_of})",
+            )
+        )
     return rows
 
 
 def choice_rows(plan: SizingPlan) -> list[tuple[str, str]]:
     """One line per service choice: what was chosen and what it was weighed against."""
     nodes = plan.nodes
-    node_line = (f"{nodes.instance_type}: {money_range(nodes.monthly_usd.min, nodes.monthly_usd.max)} (min - max fleet"
-                 + (", the burst on Spot)" if nodes.spot else ")"))
+    node_line = (
+        f"{nodes.instance_type}: {money_range(nodes.monthly_usd.min, nodes.monthly_usd.max)} (min - max fleet"
+        + (", the burst on Spot)" if nodes.spot else ")")
+    )
     if nodes.pinned:
         node_line += ", pinned"
     elif nodes.alternatives:
         other = nodes.alternatives[0]
-        node_line += (f" vs {other.instance_type}: {money_range(other.monthly_usd.min, other.monthly_usd.max)}, "
-                      "the next cheapest")
+        node_line += (
+            f" vs {other.instance_type}: {money_range(other.monthly_usd.min, other.monthly_usd.max)}, the next cheapest"
+        )
     rows = [("Nodes", node_line)]
     if nodes.other_arch is not None:
         rows.append(("Architecture", other_arch_text(nodes.other_arch)))
     rows += [("DynamoDB", plan.database.mode_reason), ("Cache", plan.cache.reason)]
     if plan.llm is not None:
-        rows.append(("LLM", f"{plan.llm.model}: ${plan.llm.turn_usd * 1000:,.2f} per 1,000 turns "
-                            f"(--llm to compare others)"))
+        rows.append(
+            ("LLM", f"{plan.llm.model}: ${plan.llm.turn_usd * 1000:,.2f} per 1,000 turns (--llm to compare others)")
+        )
     return rows
 
 
@@ -121,8 +151,10 @@ def comparison_rows(plans: Sequence[SizingPlan]) -> list[list[str]]:
         ("Nodes", lambda p: f"{p.nodes.min_nodes:,}-{p.nodes.max_nodes:,}"),
         ("DynamoDB mode", lambda p: "on-demand" if p.database.billing_mode == "PAY_PER_REQUEST" else "provisioned"),
         ("Cache", lambda p: f"{p.cache.num_nodes} x {p.cache.node_type}" if p.cache.enabled else "off"),
-        ("Infrastructure", lambda p: money_range(p.cost.infrastructure_monthly_usd.min,
-                                                 p.cost.infrastructure_monthly_usd.max)),
+        (
+            "Infrastructure",
+            lambda p: money_range(p.cost.infrastructure_monthly_usd.min, p.cost.infrastructure_monthly_usd.max),
+        ),
         ("LLM API", lambda p: money_range(p.cost.llm_monthly_usd.min, p.cost.llm_monthly_usd.max)),
         ("LLM peak TPM", lambda p: f"{p.llm.peak.tokens_per_minute:,.0f}" if p.llm else "-"),
         ("Expected monthly", lambda p: money(p.cost.expected_monthly_usd)),
@@ -209,8 +241,12 @@ def to_markdown(plan: SizingPlan) -> str:
         "## Pods\n",
         _md_table(
             [
-                (name, f"{pod.min_replicas} - {pod.max_replicas}", f"{pod.cpu_request_m}m / {pod.cpu_limit_m}m",
-                 f"{pod.memory_request_mib} / {pod.memory_limit_mib} MiB")
+                (
+                    name,
+                    f"{pod.min_replicas} - {pod.max_replicas}",
+                    f"{pod.cpu_request_m}m / {pod.cpu_limit_m}m",
+                    f"{pod.memory_request_mib} / {pod.memory_limit_mib} MiB",
+                )
                 for name, pod in (("backend", plan.backend), ("frontend", plan.frontend))
             ],
             ("Deployment", "Replicas (HPA)", "CPU request / limit", "Memory request / limit"),
@@ -221,8 +257,10 @@ def to_markdown(plan: SizingPlan) -> str:
         f"{nodes.max_pods} pods) in {len(nodes.groups)} managed node group(s): "
         f"{', '.join(group_text(g) for g in nodes.groups)}. Rule: {nodes.selection_rule}.\n",
         _md_table(
-            [(o.instance_type, f"{o.min_nodes} - {o.max_nodes}", money_range(o.monthly_usd.min, o.monthly_usd.max))
-             for o in nodes.alternatives],
+            [
+                (o.instance_type, f"{o.min_nodes} - {o.max_nodes}", money_range(o.monthly_usd.min, o.monthly_usd.max))
+                for o in nodes.alternatives
+            ],
             ("Alternative", "Nodes", "Monthly"),
         ),
         "\n## Data\n",
@@ -242,19 +280,33 @@ def to_markdown(plan: SizingPlan) -> str:
         _md_table(llm_rows(plan.llm), ("Item", "Value")) if plan.llm else "None: sized without an LLM.",
         "\n## Monthly cost\n",
         _md_table(
-            [(item.item, money(item.expected_monthly_usd), money_range(item.monthly_usd.min, item.monthly_usd.max))
-             for item in cost.breakdown]
-            + [("Infrastructure subtotal", money(cost.infrastructure_expected_monthly_usd),
-                money_range(cost.infrastructure_monthly_usd.min, cost.infrastructure_monthly_usd.max)),
-               ("LLM subtotal", money(cost.llm_expected_monthly_usd),
-                money_range(cost.llm_monthly_usd.min, cost.llm_monthly_usd.max)),
-               ("**Total**", f"**{money(cost.expected_monthly_usd)}**",
-                f"**{money_range(cost.monthly_usd.min, cost.monthly_usd.max)}**"),
-               ("Per registered user", "", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}")],
+            [
+                (item.item, money(item.expected_monthly_usd), money_range(item.monthly_usd.min, item.monthly_usd.max))
+                for item in cost.breakdown
+            ]
+            + [
+                (
+                    "Infrastructure subtotal",
+                    money(cost.infrastructure_expected_monthly_usd),
+                    money_range(cost.infrastructure_monthly_usd.min, cost.infrastructure_monthly_usd.max),
+                ),
+                (
+                    "LLM subtotal",
+                    money(cost.llm_expected_monthly_usd),
+                    money_range(cost.llm_monthly_usd.min, cost.llm_monthly_usd.max),
+                ),
+                (
+                    "**Total**",
+                    f"**{money(cost.expected_monthly_usd)}**",
+                    f"**{money_range(cost.monthly_usd.min, cost.monthly_usd.max)}**",
+                ),
+                ("Per registered user", "", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}"),
+            ],
             ("Service", "Expected USD / month", "Min - max USD / month"),
         ),
         f"\nOn-demand list prices ({cost.currency}), {plan.workload.region}, as of {cost.prices_as_of}"
-        + (f"; LLM token prices from {plan.llm.prices_as_of}" if plan.llm else "") + ".\n",
+        + (f"; LLM token prices from {plan.llm.prices_as_of}" if plan.llm else "")
+        + ".\n",
     ]
     extra = saving_rows(plan) + ([("Architecture", other_arch_text(nodes.other_arch))] if nodes.other_arch else [])
     if extra:

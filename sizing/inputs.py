@@ -11,7 +11,6 @@ from typing import Any, NamedTuple
 
 from sizing.errors import SizingError
 
-
 # ASCII digits only (str.isdigit() also accepts "²" and other scripts' digits, which int() then refuses), with
 # thousands separators only where they separate thousands: "1,000" and "1_000" but not "1,5".
 _USERS = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?:_[0-9]{3})+|[0-9]+)")
@@ -80,7 +79,8 @@ def _int_text(text: str, line: int | None = None) -> str:
     if len(digits) > 1 and digits[0] == "0" and digits[1] not in "bx":
         raise _Refused(
             f"{text} has a leading zero, which YAML 1.1 reads as an octal number: write it without the zero, "
-            "or quote it", line
+            "or quote it",
+            line,
         )
     return digits
 
@@ -172,8 +172,12 @@ def shape_problem(value: Any, limits: Limits = ASSUMPTION_FILE) -> str | None:
     config). Breadth-first, so a hostile depth cannot exhaust the stack that a recursive walk would use."""
     level, count = [value], 1
     for _ in range(limits.max_depth):
-        level = [child for item in level if isinstance(item, (dict, list))
-                 for child in (item.values() if isinstance(item, dict) else item)]
+        level = [
+            child
+            for item in level
+            if isinstance(item, (dict, list))
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
         count += len(level)
         if count > limits.max_values:
             return f"more than {limits.max_values:,} values"

@@ -78,6 +78,6 @@ def vcpu_warnings(max_vcpus: int, quota: int) -> list[str]:
         return []
     return [
         f"the max fleet runs {max_vcpus:,} vCPUs, above the {quota:,} assumed for the EC2 quota "
-        f"\"{EC2_STANDARD_VCPU_QUOTA}\" ({EC2_STANDARD_VCPU_QUOTA_CODE}): check your account's value in Service "
+        f'"{EC2_STANDARD_VCPU_QUOTA}" ({EC2_STANDARD_VCPU_QUOTA_CODE}): check your account\'s value in Service '
         "Quotas, request an increase, and set assumptions.quotas.ec2_on_demand_vcpus to it"
     ]

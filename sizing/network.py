@@ -7,7 +7,7 @@ from collections.abc import Callable
 from sizing.assumptions import Assumptions, Tier, TrafficAssumptions
 from sizing.catalog import InstanceType
 from sizing.load_profile import LoadProfile
-from sizing.plan import CostItem, NetworkPlan, NodePlan, Range
+from sizing.plan import CostItem, NetworkPlan, NodePlan
 from sizing.pricing import RegionPrices
 
 # One NLB capacity unit (NLCU, TCP) covers the largest of: 800 new connections/s, 100,000 active connections,
@@ -19,8 +19,9 @@ NLCU_GB_PER_HOUR = 1
 REQUESTS_PER_CONNECTION = 10
 
 
-def plan_network(tier: Tier, assumptions: Assumptions, app_pods_max: int, nodes: NodePlan,
-                 node_type: InstanceType) -> NetworkPlan:
+def plan_network(
+    tier: Tier, assumptions: Assumptions, app_pods_max: int, nodes: NodePlan, node_type: InstanceType
+) -> NetworkPlan:
     return NetworkPlan(
         availability_zones=assumptions.availability_zones,
         nat_gateways=1 if tier in assumptions.single_nat_gateway_tiers else assumptions.availability_zones,
@@ -38,8 +39,12 @@ def load_balancer_lcus(concurrent_users: float, requests_per_second: float, resp
 
 
 def network_cost_items(
-    network: NetworkPlan, concurrent_users: int, requests_per_second: float, traffic: TrafficAssumptions,
-    profile: LoadProfile, prices: RegionPrices,
+    network: NetworkPlan,
+    concurrent_users: int,
+    requests_per_second: float,
+    traffic: TrafficAssumptions,
+    profile: LoadProfile,
+    prices: RegionPrices,
 ) -> list[CostItem]:
     """NAT gateways (hours and GB processed), the NLB (hours and capacity units) and the responses' internet data
     transfer out, at the average load (min, and expected: each is linear in the load hour by hour, or priced on the
@@ -65,8 +70,13 @@ def network_cost_items(
 
     def item(key: str, label: str, monthly: Callable[[float], float], source: str) -> CostItem:
         low = round(monthly(profile.mean), 2)
-        return CostItem(key=key, item=label, monthly_usd={"min": low, "max": round(monthly(1.0), 2)},
-                        expected_monthly_usd=low, source=source)
+        return CostItem(
+            key=key,
+            item=label,
+            monthly_usd={"min": low, "max": round(monthly(1.0), 2)},
+            expected_monthly_usd=low,
+            source=source,
+        )
 
     # An Elastic IP per NAT gateway and the NLB's public address in each zone, billed per in-use address-hour.
     addresses = gateways + network.availability_zones
@@ -75,10 +85,18 @@ def network_cost_items(
         return addresses * price("public_ipv4_hour") * hours
 
     return [
-        item("nat_gateways", f"NAT gateway{'s' if gateways > 1 else ''} ({gateways})", nat,
-             "hourly and per-GB list prices"),
+        item(
+            "nat_gateways",
+            f"NAT gateway{'s' if gateways > 1 else ''} ({gateways})",
+            nat,
+            "hourly and per-GB list prices",
+        ),
         item("public_ipv4", f"Public IPv4 addresses ({addresses})", public_ipv4, "per address-hour list price"),
         item("load_balancer", "Load balancer (NLB)", load_balancer, "hourly and LCU list prices"),
-        item("data_transfer", "Data transfer (internet out, between zones)", data_transfer,
-             "tiered internet per-GB list price (100 GB free) and the cross-zone per-GB price"),
+        item(
+            "data_transfer",
+            "Data transfer (internet out, between zones)",
+            data_transfer,
+            "tiered internet per-GB list price (100 GB free) and the cross-zone per-GB price",
+        ),
     ]

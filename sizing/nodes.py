@@ -68,7 +68,9 @@ def allocatable(instance: InstanceType) -> Allocatable:
 def workload_capacity(instance: InstanceType, daemonsets: DaemonSetAssumptions) -> Allocatable:
     """Allocatable left for the application once the per-node DaemonSets are scheduled."""
     node = allocatable(instance)
-    return Allocatable(node.cpu_m - daemonsets.cpu_m, node.memory_mib - daemonsets.memory_mib, node.pods - daemonsets.pods)
+    return Allocatable(
+        node.cpu_m - daemonsets.cpu_m, node.memory_mib - daemonsets.memory_mib, node.pods - daemonsets.pods
+    )
 
 
 def _fit(cpu_m: int, memory_mib: int, pods: int, pod_cpu_m: int, pod_memory_mib: int) -> int:
@@ -107,7 +109,12 @@ def packing(node: Allocatable, a: tuple[int, int], b: tuple[int, int]) -> Packin
     first, second = (b, a) if swapped else (a, b)
     per_empty_first = _fit(*node, *first)
     return Packing(
-        node, first, second, swapped, per_empty_first, _fit(*node, *second),
+        node,
+        first,
+        second,
+        swapped,
+        per_empty_first,
+        _fit(*node, *second),
         _beside(node, first, second, per_empty_first) if per_empty_first else 0,
     )
 

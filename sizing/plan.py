@@ -288,4 +288,3 @@ class SizingPlan(_Out):
     llm: LLMPlan | None  # None: sized without an LLM (--llm none)
     warnings: list[str]
     assumptions: Assumptions
-

@@ -60,17 +60,31 @@ SERVICE_USAGES = (
     Usage("nat_gateway_gb", "AmazonEC2", "NatGateway-Bytes", {"productFamily": "NAT Gateway"}),
     Usage("nlb_hour", "AWSELB", "LoadBalancerUsage", {"productFamily": "Load Balancer-Network"}),
     Usage("nlb_lcu_hour", "AWSELB", "LCUUsage", {"productFamily": "Load Balancer-Network"}),
-    Usage("ebs_gp3_gb_month", "AmazonEC2", "EBS:VolumeUsage.gp3",
-          {"productFamily": "Storage", "volumeApiName": "gp3"}),
+    Usage("ebs_gp3_gb_month", "AmazonEC2", "EBS:VolumeUsage.gp3", {"productFamily": "Storage", "volumeApiName": "gp3"}),
     Usage("public_ipv4_hour", "AmazonVPC", "PublicIPv4:InUseAddress"),
-    Usage("dynamodb_on_demand_read_million", "AmazonDynamoDB", "ReadRequestUnits",
-          {"productFamily": "Amazon DynamoDB PayPerRequest Throughput"}, per=1e6),
-    Usage("dynamodb_on_demand_write_million", "AmazonDynamoDB", "WriteRequestUnits",
-          {"productFamily": "Amazon DynamoDB PayPerRequest Throughput"}, per=1e6),
-    Usage("dynamodb_provisioned_rcu_hour", "AmazonDynamoDB", "ReadCapacityUnit-Hrs",
-          {"productFamily": "Provisioned IOPS"}),
-    Usage("dynamodb_provisioned_wcu_hour", "AmazonDynamoDB", "WriteCapacityUnit-Hrs",
-          {"productFamily": "Provisioned IOPS"}),
+    Usage(
+        "dynamodb_on_demand_read_million",
+        "AmazonDynamoDB",
+        "ReadRequestUnits",
+        {"productFamily": "Amazon DynamoDB PayPerRequest Throughput"},
+        per=1e6,
+    ),
+    Usage(
+        "dynamodb_on_demand_write_million",
+        "AmazonDynamoDB",
+        "WriteRequestUnits",
+        {"productFamily": "Amazon DynamoDB PayPerRequest Throughput"},
+        per=1e6,
+    ),
+    Usage(
+        "dynamodb_provisioned_rcu_hour", "AmazonDynamoDB", "ReadCapacityUnit-Hrs", {"productFamily": "Provisioned IOPS"}
+    ),
+    Usage(
+        "dynamodb_provisioned_wcu_hour",
+        "AmazonDynamoDB",
+        "WriteCapacityUnit-Hrs",
+        {"productFamily": "Provisioned IOPS"},
+    ),
     Usage("dynamodb_storage_gb_month", "AmazonDynamoDB", "TimedStorage-ByteHrs", {"productFamily": "Database Storage"}),
     Usage("dynamodb_pitr_gb_month", "AmazonDynamoDB", "TimedPITRStorage-ByteHrs"),
     Usage("eks_extended_support_hour", "AmazonEKS", "AmazonEKS-Hours:extendedSupport"),
@@ -100,6 +114,7 @@ def usagetype_pattern(suffix: str) -> re.Pattern[str]:
 
 
 # --- reading GetProducts items ------------------------------------------------------------------------------------
+
 
 def _item(raw: Any, query: str) -> dict[str, Any]:
     """A PriceList entry: a JSON document in a string (botocore may already have parsed it)."""
@@ -133,8 +148,10 @@ def on_demand_rate(item: dict[str, Any], what: str) -> float:
         currencies = {currency for tier in tiers for currency in tier}
         rates = [float(tier["USD"]) for tier in tiers if "USD" in tier]
     except (KeyError, TypeError, AttributeError, ValueError) as error:
-        raise Malformed(f"the Price List API returned {what} ({_sku(item)}) without a readable on-demand price "
-                        f"({type(error).__name__}: {error})") from None
+        raise Malformed(
+            f"the Price List API returned {what} ({_sku(item)}) without a readable on-demand price "
+            f"({type(error).__name__}: {error})"
+        ) from None
     if len(rates) < len(tiers):
         priced_in = ", ".join(sorted(currencies)) or "no currency"
         raise Malformed(f"the Price List API priced {what} ({_sku(item)}) in {priced_in}, not USD")
@@ -148,23 +165,30 @@ def one_price(prices: Iterable[float], what: str) -> float | None:
     """None when nothing matched; two different prices for one thing are a query this module got wrong."""
     found = sorted(set(prices))
     if len(found) > 1:
-        raise Malformed(f"the Price List API lists {len(found)} different on-demand prices for {what}: "
-                        f"{', '.join(f'{p:g}' for p in found)}")
+        raise Malformed(
+            f"the Price List API lists {len(found)} different on-demand prices for {what}: "
+            f"{', '.join(f'{p:g}' for p in found)}"
+        )
     return found[0] if found else None
 
 
 # --- querying ------------------------------------------------------------------------------------------------------
 
+
 def _filters(region: str, filters: dict[str, str]) -> list[dict[str, str]]:
-    return [{"Type": "TERM_MATCH", "Field": name, "Value": value}
-            for name, value in {"regionCode": region, **filters}.items()]
+    return [
+        {"Type": "TERM_MATCH", "Field": name, "Value": value}
+        for name, value in {"regionCode": region, **filters}.items()
+    ]
 
 
 def products(client: Any, service_code: str, region: str, filters: dict[str, str], subject: str) -> Iterator[dict]:
     """Every product matching the filters in the region, page by page; ``subject`` names the query in errors."""
     query = f"{service_code} {subject} query"
     pages = client.get_paginator("get_products").paginate(
-        ServiceCode=service_code, Filters=_filters(region, filters), FormatVersion="aws_v1",
+        ServiceCode=service_code,
+        Filters=_filters(region, filters),
+        FormatVersion="aws_v1",
         PaginationConfig={"PageSize": PAGE_SIZE},
     )
     for page in pages:
@@ -203,8 +227,10 @@ def usage_prices(client: Any, region: str, usages: Sequence[Usage]) -> dict[str,
 def require(prices: dict[str, float], usages: Iterable[Usage], region: str) -> dict[str, float]:
     for usage in usages:
         if usage.key not in prices:
-            raise Malformed(f"the Price List API has no {usage.usagetype} price ({usage.service_code}) for {region}, "
-                            f"needed for {usage.key}")
+            raise Malformed(
+                f"the Price List API has no {usage.usagetype} price ({usage.service_code}) for {region}, "
+                f"needed for {usage.key}"
+            )
     return prices
 
 
@@ -238,10 +264,11 @@ def ec2_prices(client: Any, region: str, catalog: Catalog) -> dict[str, float]:
     finally:
         # On the first failure, drop the queries not yet started instead of waiting for them.
         pool.shutdown(wait=True, cancel_futures=True)
-    return {name: price for name, price in zip(names, prices) if price is not None}
+    return {name: price for name, price in zip(names, prices, strict=True) if price is not None}
 
 
 # --- the command's entry point -------------------------------------------------------------------------------------
+
 
 def attempts() -> int:
     """Total tries per request: AWS_MAX_ATTEMPTS when set (as botocore reads it), else 3; never more than 5."""
@@ -275,8 +302,12 @@ def pricing_client() -> Any:
 
 
 def fetch_region(
-    region: str, client: Any | None = None, catalog: Catalog | None = None, existing: dict[str, Any] | None = None,
-    ec2_client: Callable[[], Any] | None = None, savings_client: Callable[[], Any] | None = None,
+    region: str,
+    client: Any | None = None,
+    catalog: Catalog | None = None,
+    existing: dict[str, Any] | None = None,
+    ec2_client: Callable[[], Any] | None = None,
+    savings_client: Callable[[], Any] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The price-file entry of ``region`` (as_of, currency, source, the four price tables, and the Spot discounts
     and Savings Plan rates when they can be had), or one line saying why not; and notes on the discounts.
@@ -288,27 +319,34 @@ def fetch_region(
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     endpoint = getattr(getattr(client, "meta", None), "endpoint_url", "the Price List API")
-    read_at = datetime.datetime.now(datetime.timezone.utc)
+    read_at = datetime.datetime.now(datetime.UTC)
     burstable = {t.family for t in catalog.instance_types.values() if t.burstable}
     try:
         services = usage_prices(client, region, SERVICE_USAGES)
         if not services:
-            raise SizingError(f"--region: the Price List API has no prices for {region!r}; check the region name "
-                              "(e.g. eu-central-1)")
+            raise SizingError(
+                f"--region: the Price List API has no prices for {region!r}; check the region name (e.g. eu-central-1)"
+            )
         require(services, SERVICE_USAGES, region)
         ec2 = ec2_prices(client, region, catalog)
         if not ec2:
-            raise SizingError(f"the Price List API lists none of the catalog's instance types in {region}; the plan "
-                              "cannot be priced there")
+            raise SizingError(
+                f"the Price List API lists none of the catalog's instance types in {region}; the plan "
+                "cannot be priced there"
+            )
         offered_burstable = credit_usages({catalog.instance_types[name].family for name in ec2} & burstable)
         credits = require(usage_prices(client, region, offered_burstable), offered_burstable, region)
         cache = cache_prices(client, region, catalog)
         if not cache:
-            raise SizingError(f"the Price List API lists no ElastiCache (Redis OSS) node type of the catalog in "
-                              f"{region}; the plan cannot be priced there")
+            raise SizingError(
+                f"the Price List API lists no ElastiCache (Redis OSS) node type of the catalog in "
+                f"{region}; the plan cannot be priced there"
+            )
     except NoCredentialsError:
-        raise SizingError("no AWS credentials found: the Price List API needs any signed-in identity (set AWS_PROFILE "
-                          "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)") from None
+        raise SizingError(
+            "no AWS credentials found: the Price List API needs any signed-in identity (set AWS_PROFILE "
+            "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+        ) from None
     except ClientError as error:
         info = error.response.get("Error", {})
         code, message = info.get("Code") or "error", info.get("Message") or str(error)
@@ -324,12 +362,19 @@ def fetch_region(
         "ec2_hour": ec2,
         "elasticache_hour": cache,
     }
-    spot, spot_note = spot_block(ec2_client or (lambda: aws_client("ec2", region)), region, ec2, catalog, existing,
-                                 read_at)
-    savings, savings_note = savings_block(savings_client or (lambda: aws_client("savingsplans", API_REGION)), region,
-                                          ec2, existing, read_at)
-    entry.update({key: value for key, value in (("spot_discount", spot), ("savings_plan_discount", savings))
-                  if value is not None})
+    spot, spot_note = spot_block(
+        ec2_client or (lambda: aws_client("ec2", region)), region, ec2, catalog, existing, read_at
+    )
+    savings, savings_note = savings_block(
+        savings_client or (lambda: aws_client("savingsplans", API_REGION)), region, ec2, existing, read_at
+    )
+    entry.update(
+        {
+            key: value
+            for key, value in (("spot_discount", spot), ("savings_plan_discount", savings))
+            if value is not None
+        }
+    )
     return entry, [spot_note, savings_note]
 
 
@@ -345,8 +390,11 @@ def refreshed_file(region: str, existing: PriceTable | None = None, client: Any 
     try:
         price_table(yaml.safe_load(text), "the refreshed prices")  # what is written must load back
     except ValidationError as error:
-        raise Malformed(f"the Price List API's prices for {region} do not make a valid price file: "
-                        f"{describe(error)}") from None
+        raise Malformed(
+            f"the Price List API's prices for {region} do not make a valid price file: {describe(error)}"
+        ) from None
     offered = len(entry["ec2_hour"])
-    return text, (f"{region}: {offered} of {len(load_catalog().instance_types)} catalog instance types offered, "
-                  f"prices as of {entry['as_of']}; {'; '.join(notes)}")
+    return text, (
+        f"{region}: {offered} of {len(load_catalog().instance_types)} catalog instance types offered, "
+        f"prices as of {entry['as_of']}; {'; '.join(notes)}"
+    )

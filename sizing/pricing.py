@@ -185,6 +185,7 @@ class PriceTable(BaseModel):
 
 # --- the file format, validated strictly: one clear line for the first problem --------------------------------------
 
+
 def _date(value: Any) -> Any:
     # YAML reads an unquoted 2026-02-09 as a date; a quoted one is a string. Both mean the same day.
     if isinstance(value, datetime.date):
@@ -232,7 +233,6 @@ class _SavingsPlanFile(_Strict):
         return self
 
 
-
 class _RegionFile(_Strict):
     as_of: AsOf
     currency: str = Field(pattern=r"^[A-Z]{3}$")
@@ -262,8 +262,9 @@ class _RegionFile(_Strict):
             for name in table:
                 if name not in known:
                     raise ValueError(f"{name!r} is not a catalog {what} (see sizing/data/catalog.yaml)")
-        credits = {catalog.instance_types[name].family for name in self.ec2_hour
-                   if catalog.instance_types[name].burstable}
+        credits = {
+            catalog.instance_types[name].family for name in self.ec2_hour if catalog.instance_types[name].burstable
+        }
         missing = sorted(credits - set(self.burstable_surplus_vcpu_hour))
         if missing:
             raise ValueError(f"burstable_surplus_vcpu_hour lacks {', '.join(missing)}, whose types are priced")
@@ -291,11 +292,15 @@ def price_table(data: Any, origin: str) -> PriceTable:
         hours_per_month=parsed.hours_per_month,
         regions={
             name: RegionPrices(
-                region=name, hours_per_month=parsed.hours_per_month,
-                **{**dict(region), "internet_egress": region.internet_egress or STANDARD_EGRESS,
-                   "spot_discount": region.spot_discount and SpotDiscount(**dict(region.spot_discount)),
-                   "savings_plan_discount": region.savings_plan_discount
-                   and SavingsPlanDiscount(**dict(region.savings_plan_discount))},
+                region=name,
+                hours_per_month=parsed.hours_per_month,
+                **{
+                    **dict(region),
+                    "internet_egress": region.internet_egress or STANDARD_EGRESS,
+                    "spot_discount": region.spot_discount and SpotDiscount(**dict(region.spot_discount)),
+                    "savings_plan_discount": region.savings_plan_discount
+                    and SavingsPlanDiscount(**dict(region.savings_plan_discount)),
+                },
                 internet_egress_assumed=region.internet_egress is None,
             )
             for name, region in parsed.regions.items()
@@ -340,7 +345,7 @@ def dump_price_file(regions: dict[str, dict[str, Any]], hours_per_month: float =
     import yaml
 
     header = (
-        "# On-demand list prices per region for `sizing --prices FILE` (format: docs/methodology.md, \"Prices and regions\").\n"
+        '# On-demand list prices per region for `sizing --prices FILE` (format: docs/methodology.md, "Prices and regions").\n'
         "# A catalog type missing from a region's ec2_hour or elasticache_hour is not offered there.\n"
     )
     body = {"hours_per_month": hours_per_month, "regions": {name: regions[name] for name in sorted(regions)}}
@@ -349,7 +354,8 @@ def dump_price_file(regions: dict[str, dict[str, Any]], hours_per_month: float =
 
 def region_entry(prices: RegionPrices) -> dict[str, Any]:
     """A region's prices as a price file holds them."""
-    return prices.model_dump(exclude={"region", "hours_per_month", "internet_egress_assumed"}
-                             | ({"internet_egress"} if prices.internet_egress_assumed else set())
-                             | {name for name in ("spot_discount", "savings_plan_discount")
-                                if getattr(prices, name) is None})
+    return prices.model_dump(
+        exclude={"region", "hours_per_month", "internet_egress_assumed"}
+        | ({"internet_egress"} if prices.internet_egress_assumed else set())
+        | {name for name in ("spot_discount", "savings_plan_discount") if getattr(prices, name) is None}
+    )

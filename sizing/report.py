@@ -58,23 +58,32 @@ def _scaling(mode: str, scaling) -> str:
 
 def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
     w, perf, nodes, db, cache, cost = plan.workload, plan.performance, plan.nodes, plan.database, plan.cache, plan.cost
-    banner = Text(style.title(TIER_BADGE[plan.tier], f"{plan.tier.upper()} TIER"), style=f"bold {TIER_STYLE[plan.tier]}")
+    banner = Text(
+        style.title(TIER_BADGE[plan.tier], f"{plan.tier.upper()} TIER"), style=f"bold {TIER_STYLE[plan.tier]}"
+    )
     banner.append("\nInfrastructure Recommendation", style="")
     node_rows = [
         ("Instance Type", f"{nodes.instance_type}{' (pinned)' if nodes.pinned else ''} ({nodes.arch})"),
         ("vCPU per Node", str(nodes.vcpu)),
         ("Memory per Node", f"{nodes.memory_gib:g} GiB"),
-        ("Allocatable", f"{nodes.allocatable_cpu_m:,}m CPU, {nodes.allocatable_memory_mib:,} MiB, "
-                        f"{nodes.max_pods} pods max"),
+        (
+            "Allocatable",
+            f"{nodes.allocatable_cpu_m:,}m CPU, {nodes.allocatable_memory_mib:,} MiB, {nodes.max_pods} pods max",
+        ),
         ("Node Count", f"{nodes.min_nodes:,} - {nodes.max_nodes:,}"),
-        ("Max Fleet vCPUs", f"{nodes.max_vcpus:,} (EC2 On-Demand quota assumed: "
-                            f"{plan.assumptions.quotas.ec2_on_demand_vcpus:,})"),
+        (
+            "Max Fleet vCPUs",
+            f"{nodes.max_vcpus:,} (EC2 On-Demand quota assumed: {plan.assumptions.quotas.ec2_on_demand_vcpus:,})",
+        ),
         ("Node Groups", ", ".join(group_text(g) for g in nodes.groups)),
         ("Fleet Cost", f"{money_range(nodes.monthly_usd.min, nodes.monthly_usd.max)} / month"),
     ]
     node_rows += [
-        ("Alternative" if i == 0 else "", f"{o.instance_type}: {o.min_nodes}-{o.max_nodes} nodes, "
-         f"{money_range(o.monthly_usd.min, o.monthly_usd.max)}")
+        (
+            "Alternative" if i == 0 else "",
+            f"{o.instance_type}: {o.min_nodes}-{o.max_nodes} nodes, "
+            f"{money_range(o.monthly_usd.min, o.monthly_usd.max)}",
+        )
         for i, o in enumerate(nodes.alternatives)
     ]
     cache_text = (
@@ -88,10 +97,16 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
         ("DynamoDB Mode", "On-Demand" if db.billing_mode == "PAY_PER_REQUEST" else "Provisioned + auto scaling"),
         ("Estimated RCU", f"{db.read_capacity_units:,}" + _scaling(db.billing_mode, db.read_autoscaling)),
         ("Estimated WCU", f"{db.write_capacity_units:,}" + _scaling(db.billing_mode, db.write_autoscaling)),
-        ("On-Demand Cost", f"{money(db.expected_monthly_usd_on_demand)} expected "
-                           f"({money_range(db.monthly_usd_on_demand.min, db.monthly_usd_on_demand.max)})"),
-        ("Provisioned Cost", f"{money(db.expected_monthly_usd_provisioned)} expected "
-                             f"({money_range(db.monthly_usd_provisioned.min, db.monthly_usd_provisioned.max)})"),
+        (
+            "On-Demand Cost",
+            f"{money(db.expected_monthly_usd_on_demand)} expected "
+            f"({money_range(db.monthly_usd_on_demand.min, db.monthly_usd_on_demand.max)})",
+        ),
+        (
+            "Provisioned Cost",
+            f"{money(db.expected_monthly_usd_provisioned)} expected "
+            f"({money_range(db.monthly_usd_provisioned.min, db.monthly_usd_provisioned.max)})",
+        ),
         ("Session Cache", cache_text),
     ]
     breakdown = Table(box=None, padding=(0, 2))
@@ -99,36 +114,55 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
     breakdown.add_column("Expected", justify="right")
     breakdown.add_column("Min - Max", justify="right")
     for item in cost.breakdown:
-        breakdown.add_row(item.item, money(item.expected_monthly_usd),
-                          money_range(item.monthly_usd.min, item.monthly_usd.max))
+        breakdown.add_row(
+            item.item, money(item.expected_monthly_usd), money_range(item.monthly_usd.min, item.monthly_usd.max)
+        )
     sources = f"Infrastructure: on-demand list prices ({cost.currency}), {w.region}, as of {cost.prices_as_of}"
     if plan.llm is not None:
         sources += f"; LLM tokens: {plan.llm.prices_as_of}"
     cost_body = Group(
-        _grid([
-            ("Expected (Monthly)", f"{money(cost.expected_monthly_usd)} on the day's load profile"),
-            ("Range (Monthly)", f"{money_range(cost.monthly_usd.min, cost.monthly_usd.max)} (all at minimum - all "
-                                "at the HPA ceiling)"),
-            ("Infrastructure", f"{money(cost.infrastructure_expected_monthly_usd)} expected "
-                               f"({money_range(cost.infrastructure_monthly_usd.min, cost.infrastructure_monthly_usd.max)})"),
-            ("LLM API", f"{money(cost.llm_expected_monthly_usd)} expected "
-                        f"({money_range(cost.llm_monthly_usd.min, cost.llm_monthly_usd.max)})"),
-            ("Cost per User", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}"),
-            *saving_rows(plan),
-        ]),
+        _grid(
+            [
+                ("Expected (Monthly)", f"{money(cost.expected_monthly_usd)} on the day's load profile"),
+                (
+                    "Range (Monthly)",
+                    f"{money_range(cost.monthly_usd.min, cost.monthly_usd.max)} (all at minimum - all "
+                    "at the HPA ceiling)",
+                ),
+                (
+                    "Infrastructure",
+                    f"{money(cost.infrastructure_expected_monthly_usd)} expected "
+                    f"({money_range(cost.infrastructure_monthly_usd.min, cost.infrastructure_monthly_usd.max)})",
+                ),
+                (
+                    "LLM API",
+                    f"{money(cost.llm_expected_monthly_usd)} expected "
+                    f"({money_range(cost.llm_monthly_usd.min, cost.llm_monthly_usd.max)})",
+                ),
+                ("Cost per User", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}"),
+                *saving_rows(plan),
+            ]
+        ),
         Text(""),
         breakdown,
         Text(sources, style="dim"),
     )
     panels = [
         Panel(banner, box=style.box, expand=False),
-        _panel(style, "📊", "User Load", _grid([
-            ("Concurrent Users", f"{w.concurrent_users:,}"),
-            ("Total Users", f"{w.total_users:,} (active ratio {w.active_ratio:.0%})"),
-            ("Requests/Second", f"{perf.requests_per_second:,.0f}"),
-            ("Expected Latency", f"{perf.latency_ms.min}-{perf.latency_ms.max} ms"),
-            ("Region", w.region),
-        ])),
+        _panel(
+            style,
+            "📊",
+            "User Load",
+            _grid(
+                [
+                    ("Concurrent Users", f"{w.concurrent_users:,}"),
+                    ("Total Users", f"{w.total_users:,} (active ratio {w.active_ratio:.0%})"),
+                    ("Requests/Second", f"{perf.requests_per_second:,.0f}"),
+                    ("Expected Latency", f"{perf.latency_ms.min}-{perf.latency_ms.max} ms"),
+                    ("Region", w.region),
+                ]
+            ),
+        ),
         _panel(style, "🔧", "Backend Configuration", _grid(_pods(plan.backend))),
         _panel(style, "🎨", "Frontend Configuration", _grid(_pods(plan.frontend))),
         _panel(style, "🖥️", "Node Configuration", _grid(node_rows)),
@@ -170,8 +204,13 @@ def render_text(renderables: Sequence[object], fancy: bool, width: int | None = 
     """
     escapes = fancy and not os.environ.get("NO_COLOR")
     console = Console(
-        record=False, force_terminal=escapes, no_color=not escapes, emoji=fancy,
-        width=width or (terminal_width() if fancy else 100), highlight=False, file=cast(IO[str], _Sink()),
+        record=False,
+        force_terminal=escapes,
+        no_color=not escapes,
+        emoji=fancy,
+        width=width or (terminal_width() if fancy else 100),
+        highlight=False,
+        file=cast(IO[str], _Sink()),
     )
     with console.capture() as capture:
         for renderable in renderables:

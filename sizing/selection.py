@@ -21,7 +21,15 @@ from sizing.fleet_cost import Burst, FleetLoad, NodeMonth, burst, credits, expec
 from sizing.limits import MAX_NODES_PER_GROUP, MAX_PLANNED_NODES, check_plannable
 from sizing.nodes import Allocatable, Packing, allocatable, pack, packing, workload_capacity
 from sizing.plan import (
-    NodeGroupPlan, NodeOption, NodePlan, OtherArch, PodPlan, Range, SavingsPlanPlan, SpotPlan, SpotType,
+    NodeGroupPlan,
+    NodeOption,
+    NodePlan,
+    OtherArch,
+    PodPlan,
+    Range,
+    SavingsPlanPlan,
+    SpotPlan,
+    SpotType,
 )
 from sizing.pricing import REFRESH, RegionPrices
 from sizing.spot import SPOT_POOL_MIN, SpotBurst, spot_burst, spot_pool
@@ -142,10 +150,20 @@ def _fleets(
 
     # What the pods ask for in all, at the min and at the max: no packing needs fewer nodes than these over a node's
     # allocatable. Inlined: this loop runs over every class on every plan.
-    b_cpu, b_mem, f_cpu, f_mem = (backend.cpu_request_m, backend.memory_request_mib, frontend.cpu_request_m,
-                                  frontend.memory_request_mib)
-    cpu_lo, mem_lo = at_min_counts[0] * b_cpu + at_min_counts[1] * f_cpu, at_min_counts[0] * b_mem + at_min_counts[1] * f_mem
-    cpu_hi, mem_hi = at_max_counts[0] * b_cpu + at_max_counts[1] * f_cpu, at_max_counts[0] * b_mem + at_max_counts[1] * f_mem
+    b_cpu, b_mem, f_cpu, f_mem = (
+        backend.cpu_request_m,
+        backend.memory_request_mib,
+        frontend.cpu_request_m,
+        frontend.memory_request_mib,
+    )
+    cpu_lo, mem_lo = (
+        at_min_counts[0] * b_cpu + at_min_counts[1] * f_cpu,
+        at_min_counts[0] * b_mem + at_min_counts[1] * f_mem,
+    )
+    cpu_hi, mem_hi = (
+        at_max_counts[0] * b_cpu + at_max_counts[1] * f_cpu,
+        at_max_counts[0] * b_mem + at_max_counts[1] * f_mem,
+    )
     pods_lo, pods_hi = sum(at_min_counts), sum(at_max_counts)
     bounded = []
     scale = float(buffer)
@@ -206,7 +224,11 @@ def _option(fleet: Fleet, catalog: Catalog, prices: RegionPrices) -> NodeOption:
 
 
 def split_groups(
-    instance_type: str, min_nodes: int, max_nodes: int, prefix: str = "workers", spot_types: Sequence[str] = (),
+    instance_type: str,
+    min_nodes: int,
+    max_nodes: int,
+    prefix: str = "workers",
+    spot_types: Sequence[str] = (),
 ) -> list[NodeGroupPlan]:
     """Spread the fleet over as few managed node groups as the 450-node quota allows, as evenly as possible.
 
@@ -237,8 +259,13 @@ def _missing(what: str, prices: RegionPrices, field: str) -> SizingError:
 
 
 def _spot_choice(
-    candidates: Sequence[tuple], catalog: Catalog, prices: RegionPrices, assumptions: Assumptions,
-    backend: PodPlan, frontend: PodPlan, pinned: str | None,
+    candidates: Sequence[tuple],
+    catalog: Catalog,
+    prices: RegionPrices,
+    assumptions: Assumptions,
+    backend: PodPlan,
+    frontend: PodPlan,
+    pinned: str | None,
 ) -> tuple[tuple, SpotBurst]:
     """The first fleet, cheapest first, whose burst has a Spot pool of at least three types (or needs no burst)."""
     if prices.spot_discount is None:
@@ -247,8 +274,9 @@ def _spot_choice(
     for fleet in candidates:
         name, low = fleet[3], fleet[4]
         pool = spot_pool(catalog, prices, name)
-        found = spot_burst(catalog.instance(name), pool, catalog, assumptions.daemonsets, backend, frontend,
-                           buffer, floor, low)
+        found = spot_burst(
+            catalog.instance(name), pool, catalog, assumptions.daemonsets, backend, frontend, buffer, floor, low
+        )
         if found is not None and (found.nodes == 0 or len(pool) >= SPOT_POOL_MIN):
             return fleet, found if len(pool) >= SPOT_POOL_MIN else found._replace(pool=())
     if pinned is not None:
@@ -259,30 +287,56 @@ def _spot_choice(
             "on-demand capacity",
             field="capacity",
         )
-    raise SizingError(f"no instance type offered in {prices.region} has {SPOT_POOL_MIN} Spot types of its vCPU and "
-                      "memory for the burst; use on-demand capacity", field="capacity")
+    raise SizingError(
+        f"no instance type offered in {prices.region} has {SPOT_POOL_MIN} Spot types of its vCPU and "
+        "memory for the burst; use on-demand capacity",
+        field="capacity",
+    )
 
 
-def _expected_nodes_bill(fleet: Fleet, costs: NodeCosts, backend: PodPlan, frontend: PodPlan,
-                         assumptions: Assumptions, discount: float) -> float:
+def _expected_nodes_bill(
+    fleet: Fleet, costs: NodeCosts, backend: PodPlan, frontend: PodPlan, assumptions: Assumptions, discount: float
+) -> float:
     """What the fleet's nodes are expected to bill a month: the min fleet all month (instances at the Savings Plan
     rate when there is one, volumes) and its CPU credits hour by hour."""
     month = costs.months[fleet.name]
-    hourly_credits = expected_credits(costs.bursts.get(fleet.name), fleet.min_nodes,
-                                      _fleet_loads(backend, frontend, assumptions)[0], assumptions.traffic.hourly_profile)
+    hourly_credits = expected_credits(
+        costs.bursts.get(fleet.name),
+        fleet.min_nodes,
+        _fleet_loads(backend, frontend, assumptions)[0],
+        assumptions.traffic.hourly_profile,
+    )
     return fleet.min_nodes * (month.instance * (1 - discount) + month.volume) + hourly_credits
 
 
 def _other_arch(
-    arch: str, chosen: Fleet, tier: Tier, backend: PodPlan, frontend: PodPlan, assumptions: Assumptions,
-    catalog: Catalog, prices: RegionPrices, costs: NodeCosts, discount: float,
+    arch: str,
+    chosen: Fleet,
+    tier: Tier,
+    backend: PodPlan,
+    frontend: PodPlan,
+    assumptions: Assumptions,
+    catalog: Catalog,
+    prices: RegionPrices,
+    costs: NodeCosts,
+    discount: float,
 ) -> OtherArch | None:
     other = "arm64" if arch == "x86_64" else "x86_64"
     fleets = _fleets(
-        _capacity_classes(catalog, prices, other, tier in assumptions.burstable_tiers,
-                          assumptions.nodes.min_memory_gib, assumptions.daemonsets, _shapes(backend, frontend),
-                          assumptions.node_disk_gib),
-        backend, frontend, assumptions, costs,
+        _capacity_classes(
+            catalog,
+            prices,
+            other,
+            tier in assumptions.burstable_tiers,
+            assumptions.nodes.min_memory_gib,
+            assumptions.daemonsets,
+            _shapes(backend, frontend),
+            assumptions.node_disk_gib,
+        ),
+        backend,
+        frontend,
+        assumptions,
+        costs,
     )
     if not fleets:
         return None
@@ -291,8 +345,14 @@ def _other_arch(
     ours = _expected_nodes_bill(chosen, costs, backend, frontend, assumptions, discount)
     if round(ours - theirs, 2) <= 0:
         return None
-    return OtherArch(arch=other, instance_type=best.name, min_nodes=best.min_nodes, max_nodes=best.max_nodes,
-                     expected_monthly_usd=round(theirs, 2), saving_monthly_usd=round(ours - theirs, 2))
+    return OtherArch(
+        arch=other,
+        instance_type=best.name,
+        min_nodes=best.min_nodes,
+        max_nodes=best.max_nodes,
+        expected_monthly_usd=round(theirs, 2),
+        saving_monthly_usd=round(ours - theirs, 2),
+    )
 
 
 def plan_nodes(
@@ -325,8 +385,9 @@ def plan_nodes(
                 field="instance_type",
             )
         if arch is not None and arch != instance.arch:
-            raise SizingError(f"{arch} contradicts the pinned instance type {pinned}, which is {instance.arch}",
-                              field="arch")
+            raise SizingError(
+                f"{arch} contradicts the pinned instance type {pinned}, which is {instance.arch}", field="arch"
+            )
         arch = instance.arch
         if instance.burstable and tier not in assumptions.burstable_tiers:
             warnings.append(
@@ -335,9 +396,16 @@ def plan_nodes(
             )
         offered = workload_capacity(instance, assumptions.daemonsets)
         prepared = packing(offered, *_shapes(backend, frontend))
-        own = [] if prepared is None else _fleets(
-            ((prepared, ((instance.name, -instance.generation),), costs.bases[instance.name]),), backend, frontend,
-            assumptions, costs,
+        own = (
+            []
+            if prepared is None
+            else _fleets(
+                ((prepared, ((instance.name, -instance.generation),), costs.bases[instance.name]),),
+                backend,
+                frontend,
+                assumptions,
+                costs,
+            )
         )
         if not own:
             raise SizingError(
@@ -347,9 +415,20 @@ def plan_nodes(
             )
     arch = arch or "x86_64"
     ranked = _fleets(
-        _capacity_classes(catalog, prices, arch, tier in assumptions.burstable_tiers, assumptions.nodes.min_memory_gib,
-                          assumptions.daemonsets, _shapes(backend, frontend), assumptions.node_disk_gib),
-        backend, frontend, assumptions, costs,
+        _capacity_classes(
+            catalog,
+            prices,
+            arch,
+            tier in assumptions.burstable_tiers,
+            assumptions.nodes.min_memory_gib,
+            assumptions.daemonsets,
+            _shapes(backend, frontend),
+            assumptions.node_disk_gib,
+        ),
+        backend,
+        frontend,
+        assumptions,
+        costs,
         # spot-burst may walk down the ranking to the first type with a Spot pool: rank them all then.
         keep=None if capacity == "spot-burst" else KEEP,
     )
@@ -368,20 +447,26 @@ def plan_nodes(
         discount = prices.savings_plan_discount.terms[savings_plan]
     spot_fleet = None
     if capacity == "spot-burst":
-        picked, spot_fleet = _spot_choice(own if pinned is not None else ranked, catalog, prices, assumptions,
-                                          backend, frontend, pinned)
+        picked, spot_fleet = _spot_choice(
+            own if pinned is not None else ranked, catalog, prices, assumptions, backend, frontend, pinned
+        )
         own = [picked]
     chosen = Fleet._make(own[0])
     check_plannable(
-        "nodes", chosen.max_nodes, MAX_PLANNED_NODES, *(
-            ("instance_type", "pin a larger instance type") if pinned is not None else
-            ("concurrent_users", "lower the load or raise the assumptions' users_per_pod")
+        "nodes",
+        chosen.max_nodes,
+        MAX_PLANNED_NODES,
+        *(
+            ("instance_type", "pin a larger instance type")
+            if pinned is not None
+            else ("concurrent_users", "lower the load or raise the assumptions' users_per_pod")
         ),
     )
     best = dict(_option(chosen, catalog, prices))
     load_min = _fleet_loads(backend, frontend, assumptions)[0]
-    expected = expected_credits(costs.bursts.get(chosen.name), chosen.min_nodes, load_min,
-                                assumptions.traffic.hourly_profile)
+    expected = expected_credits(
+        costs.bursts.get(chosen.name), chosen.min_nodes, load_min, assumptions.traffic.hourly_profile
+    )
     others = islice((Fleet._make(f) for f in ranked if f[3] != chosen.name), ALTERNATIVES)
     month = costs.months[chosen.name]
     groups = split_groups(chosen.name, chosen.min_nodes, chosen.max_nodes)
@@ -395,15 +480,30 @@ def plan_nodes(
         selection_rule="pinned by the user" if pinned is not None else SELECTION_RULE,
         groups=groups,
         alternatives=[_option(f, catalog, prices) for f in others],
-        **_extras(capacity, spot, savings_plan, discount, chosen, prices,
-                  lambda: _other_arch(arch, chosen, tier, backend, frontend, assumptions, catalog, prices, costs,
-                                      discount) if compare_arch and not arch_pinned else None),
+        **_extras(
+            capacity,
+            spot,
+            savings_plan,
+            discount,
+            chosen,
+            prices,
+            lambda: (
+                _other_arch(arch, chosen, tier, backend, frontend, assumptions, catalog, prices, costs, discount)
+                if compare_arch and not arch_pinned
+                else None
+            ),
+        ),
     )
     return plan, month, warnings
 
 
 def _spot_burst_fleet(
-    best: dict, chosen: Fleet, burst: SpotBurst, costs: NodeCosts, load_min: FleetLoad, prices: RegionPrices,
+    best: dict,
+    chosen: Fleet,
+    burst: SpotBurst,
+    costs: NodeCosts,
+    load_min: FleetLoad,
+    prices: RegionPrices,
 ) -> tuple[dict, SpotPlan, list[NodeGroupPlan]]:
     """The fleet deployed under spot-burst (the min fleet on-demand, the burst on Spot at the dearest price of its
     pool), its Spot plan, and its node groups."""
@@ -415,9 +515,12 @@ def _spot_burst_fleet(
     burst_month = burst.nodes * (prices.monthly(hourly) + month.volume)
     fleet_max = chosen.min_nodes * month.base + credits_max + burst_month
     discounts = prices.spot_discount
+    if discounts is None:  # _spot_choice refuses spot-burst without them
+        raise ValueError("spot-burst needs the price file's spot_discount")
     spot = SpotPlan(
-        instance_types=[SpotType(instance_type=name, discount=discount, hourly_usd=hour)
-                        for name, discount, hour in burst.pool],
+        instance_types=[
+            SpotType(instance_type=name, discount=discount, hourly_usd=hour) for name, discount, hour in burst.pool
+        ],
         sized_for_cpu_m=burst.sized_for.cpu_m,
         sized_for_memory_mib=burst.sized_for.memory_mib,
         sized_for_pods=burst.sized_for.pods,
@@ -441,15 +544,23 @@ def _spot_burst_fleet(
     return fleet, spot, groups
 
 
-def _extras(capacity: str, spot: SpotPlan | None, savings_plan: str, discount: float, chosen: Fleet,
-            prices: RegionPrices, other_arch: Callable[[], OtherArch | None]) -> dict:
+def _extras(
+    capacity: str,
+    spot: SpotPlan | None,
+    savings_plan: str,
+    discount: float,
+    chosen: Fleet,
+    prices: RegionPrices,
+    other_arch: Callable[[], OtherArch | None],
+) -> dict:
     """The NodePlan fields of the options asked for; left to their defaults otherwise, at no cost per plan."""
     extras: dict = {}
     if capacity != "on-demand":
         extras.update(capacity=capacity, spot=spot)
     if savings_plan != "none":
-        extras["savings_plan"] = _savings_plan(savings_plan, discount, chosen.min_nodes, prices.ec2_hour[chosen.name],
-                                               prices)
+        extras["savings_plan"] = _savings_plan(
+            savings_plan, discount, chosen.min_nodes, prices.ec2_hour[chosen.name], prices
+        )
     other = other_arch()
     if other is not None:
         extras["other_arch"] = other
@@ -458,6 +569,8 @@ def _extras(capacity: str, spot: SpotPlan | None, savings_plan: str, discount: f
 
 def _savings_plan(term: str, discount: float, nodes: int, hourly: float, prices: RegionPrices) -> SavingsPlanPlan:
     rates = prices.savings_plan_discount
+    if rates is None:  # the caller took the discount from these rates
+        raise ValueError("a Savings Plan needs the price file's savings_plan_discount")
     return SavingsPlanPlan(
         term=term,
         discount=discount,

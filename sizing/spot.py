@@ -43,16 +43,23 @@ def spot_pool(catalog: Catalog, prices: RegionPrices, chosen: str) -> tuple[tupl
     found = sorted(
         (discounts.spot_hour(prices.ec2_hour[t.name], t.family), -t.generation, t.name)
         for t in catalog.instance_types.values()
-        if t.arch == like.arch and t.vcpu == like.vcpu and t.memory_gib == like.memory_gib and not t.burstable
-        and prices.offers(t.name) and t.family in discounts.families
+        if t.arch == like.arch
+        and t.vcpu == like.vcpu
+        and t.memory_gib == like.memory_gib
+        and not t.burstable
+        and prices.offers(t.name)
+        and t.family in discounts.families
     )
-    return tuple((name, discounts.families[catalog.instance(name).family], round(hour, 6))
-                 for hour, _, name in found[:SPOT_POOL_MAX])
+    return tuple(
+        (name, discounts.families[catalog.instance(name).family], round(hour, 6))
+        for hour, _, name in found[:SPOT_POOL_MAX]
+    )
 
 
 def smallest(capacities: list[Allocatable]) -> Allocatable:
-    return Allocatable(min(c.cpu_m for c in capacities), min(c.memory_mib for c in capacities),
-                       min(c.pods for c in capacities))
+    return Allocatable(
+        min(c.cpu_m for c in capacities), min(c.memory_mib for c in capacities), min(c.pods for c in capacities)
+    )
 
 
 def spot_burst(
@@ -71,10 +78,13 @@ def spot_burst(
     Every node, on-demand or Spot, offers at least the smallest allocatable, so the max replicas packed on that
     node (with the node buffer and floor, as every fleet) need at most that many nodes in all; the on-demand nodes
     count towards them."""
-    node = smallest([workload_capacity(catalog.instance(name), daemonsets) for name, _, _ in pool]
-                    + [workload_capacity(chosen, daemonsets)])
-    prepared = packing(node, (backend.cpu_request_m, backend.memory_request_mib),
-                       (frontend.cpu_request_m, frontend.memory_request_mib))
+    node = smallest(
+        [workload_capacity(catalog.instance(name), daemonsets) for name, _, _ in pool]
+        + [workload_capacity(chosen, daemonsets)]
+    )
+    prepared = packing(
+        node, (backend.cpu_request_m, backend.memory_request_mib), (frontend.cpu_request_m, frontend.memory_request_mib)
+    )
     needed = None if prepared is None else pack(prepared, backend.max_replicas, frontend.max_replicas)
     if needed is None:
         return None

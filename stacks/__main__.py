@@ -3,9 +3,8 @@
 Every number below comes from the plan; nothing here sizes anything.
 """
 
-import pulumi
-
 import config
+import pulumi
 from autoscaler import ClusterAutoscaler, version_for
 from cluster import Cluster, cluster_name_for, endpoint_warnings
 from data import Data, require_table_quota
@@ -66,11 +65,18 @@ ClusterAutoscaler(
 if settings.deploy_workloads:
     Workloads(
         "workloads",
-        backend=App("backend", settings.backend_image, plan.backend, plan.assumptions.hpa_target_cpu_percent,
-                    llm=plan.llm, calls_llm=True),
+        backend=App(
+            "backend",
+            settings.backend_image,
+            plan.backend,
+            plan.assumptions.hpa_target_cpu_percent,
+            llm=plan.llm,
+            calls_llm=True,
+        ),
         # The frontend relays the answer streams to the browser: it drains them too.
-        frontend=App("frontend", settings.frontend_image, plan.frontend, plan.assumptions.hpa_target_cpu_percent,
-                     llm=plan.llm),
+        frontend=App(
+            "frontend", settings.frontend_image, plan.frontend, plan.assumptions.hpa_target_cpu_percent, llm=plan.llm
+        ),
         provider=cluster.provider,
         cluster_name=cluster.cluster_name,
         region=settings.workload.region,

@@ -18,7 +18,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-
 from cluster import NODE_GROUP_LABEL, assume_role_policy
 from config import PROJECT, ConfigError
 
@@ -121,7 +120,10 @@ def spot_priorities(spot_node_group_names: Sequence[str]) -> dict[str, list[str]
 
 
 def chart_values(
-    cluster_name: pulumi.Input[str], region: str, version: AutoscalerVersion, pod_grace_seconds: int,
+    cluster_name: pulumi.Input[str],
+    region: str,
+    version: AutoscalerVersion,
+    pod_grace_seconds: int,
     priorities: pulumi.Input[dict[str, list[str]]] | None = None,
 ) -> dict[str, Any]:
     """``priorities`` (from ``spot_priorities``): scale-up tries the Spot groups first, then the least wasteful."""
@@ -219,7 +221,10 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             repository_opts={"repo": CHART_REPO},
             namespace=NAMESPACE,
             values=chart_values(
-                cluster_name, region, version, pod_grace_seconds,
+                cluster_name,
+                region,
+                version,
+                pod_grace_seconds,
                 pulumi.Output.all(*spot_node_group_names).apply(spot_priorities) if spot_node_group_names else None,
             ),
             opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[association, policy]),

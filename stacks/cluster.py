@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-
 from config import PROJECT, AwsIdentity
+
 from sizing.plan import NodePlan
 
 # The managed policies each role needs, and no more.
@@ -178,9 +177,13 @@ class Cluster(pulumi.ComponentResource):
             )
             for policy in CLUSTER_POLICIES
         ]
-        node_role = aws.iam.Role(f"{name}-node-role", assume_role_policy=assume_role_policy("ec2.amazonaws.com"), opts=child)
+        node_role = aws.iam.Role(
+            f"{name}-node-role", assume_role_policy=assume_role_policy("ec2.amazonaws.com"), opts=child
+        )
         node_attachments = [
-            aws.iam.RolePolicyAttachment(f"{name}-node-{policy}", role=node_role.name, policy_arn=managed(policy), opts=child)
+            aws.iam.RolePolicyAttachment(
+                f"{name}-node-{policy}", role=node_role.name, policy_arn=managed(policy), opts=child
+            )
             for policy in NODE_POLICIES
         ]
 

@@ -58,16 +58,24 @@ KEYS: dict[str, Key] = {
         "string", "", "CPU architecture of the nodes: x86_64 or arm64. Empty = the pinned instanceType's, else x86_64."
     ),
     "llm": Key(
-        "string", "", "Chat model PROVIDER:MODEL (e.g. openai:gpt-4o-mini); none = no LLM. Empty = the default Bedrock model."
+        "string",
+        "",
+        "Chat model PROVIDER:MODEL (e.g. openai:gpt-4o-mini); none = no LLM. Empty = the default Bedrock model.",
     ),
     "capacity": Key(
-        "string", "on-demand", "on-demand, or spot-burst: the min fleet on-demand, the burst above it on Spot (3+ types)."
+        "string",
+        "on-demand",
+        "on-demand, or spot-burst: the min fleet on-demand, the burst above it on Spot (3+ types).",
     ),
     "savingsPlan": Key(
-        "string", "none", "none, 1y or 3y: price the min fleet at a Compute Savings Plan rate (needs pricesFile with them)."
+        "string",
+        "none",
+        "none, 1y or 3y: price the min fleet at a Compute Savings Plan rate (needs pricesFile with them).",
     ),
     "assumptions": Key(
-        "object", {}, "Overrides of any sizing assumption, e.g. {backend: {users_per_pod: 80}}; see sizing/assumptions.py."
+        "object",
+        {},
+        "Overrides of any sizing assumption, e.g. {backend: {users_per_pod: 80}}; see sizing/assumptions.py.",
     ),
     "backendImage": Key("string", DEFAULT_IMAGE, "Backend container image: non-root, port 8080, read-only root fs."),
     "frontendImage": Key("string", DEFAULT_IMAGE, "Frontend container image: non-root, port 8080, read-only root fs."),
@@ -77,14 +85,20 @@ KEYS: dict[str, Key] = {
         "boolean", True, "Deploy the Kubernetes workloads (namespace, Deployments, HPAs...) into the cluster."
     ),
     "pricesFile": Key(
-        "string", "", "Price file from `sizing prices refresh` (path from the project directory). Empty = shipped prices."
+        "string",
+        "",
+        "Price file from `sizing prices refresh` (path from the project directory). Empty = shipped prices.",
     ),
     "adminPrincipalArns": Key(
-        "array", [], "IAM role/user ARNs given cluster-admin by EKS access entries. Empty = whoever runs pulumi up.",
+        "array",
+        [],
+        "IAM role/user ARNs given cluster-admin by EKS access entries. Empty = whoever runs pulumi up.",
         items="string",
     ),
     "publicAccessCidrs": Key(
-        "array", [], "CIDRs that may reach the public Kubernetes API endpoint. Empty = 0.0.0.0/0 (with a warning).",
+        "array",
+        [],
+        "CIDRs that may reach the public Kubernetes API endpoint. Empty = 0.0.0.0/0 (with a warning).",
         items="string",
     ),
     "controlPlaneLogRetentionDays": Key(
@@ -104,7 +118,29 @@ KEYS: dict[str, Key] = {
 UPGRADE_POLICIES = ("STANDARD", "EXTENDED")
 # What CloudWatch Logs accepts as a retention (PutRetentionPolicy), 0 meaning never expire.
 LOG_RETENTION_DAYS = (
-    0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    0,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
 )
 # More admins or endpoint CIDRs than any team needs is a mistake (or hostile input), not a configuration.
 MAX_LIST_ITEMS = 100
@@ -401,7 +437,9 @@ def aws_identity(aws_config: Any) -> AwsIdentity:
         try:
             roles = json.loads(roles) if roles.strip() else []
         except (ValueError, RecursionError):
-            raise ConfigError(f"aws:assumeRoles: must be a list of {{roleArn: ...}} objects (got {_shown(roles)})") from None
+            raise ConfigError(
+                f"aws:assumeRoles: must be a list of {{roleArn: ...}} objects (got {_shown(roles)})"
+            ) from None
     roles = roles or []
     if not isinstance(roles, list) or not all(isinstance(role, dict) and role.get("roleArn") for role in roles):
         raise ConfigError(f"aws:assumeRoles: must be a list of {{roleArn: ...}} objects (got {_shown(roles)})")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
-
 from config import PROJECT, ConfigError
+
 from sizing.plan import CachePlan, DatabasePlan
 
 CACHE_PORT = 6379

@@ -42,10 +42,14 @@ def bedrock_policy(model: str, region: str, account_id: str, partition: str = "a
     prefix, foundation = profile_and_model(model)
     statements: list[dict[str, Any]]
     if prefix is None:
-        statements = [{
-            "Sid": "InvokeTheModel", "Effect": "Allow", "Action": list(INVOKE_ACTIONS),
-            "Resource": f"arn:{partition}:bedrock:{region}::foundation-model/{foundation}",
-        }]
+        statements = [
+            {
+                "Sid": "InvokeTheModel",
+                "Effect": "Allow",
+                "Action": list(INVOKE_ACTIONS),
+                "Resource": f"arn:{partition}:bedrock:{region}::foundation-model/{foundation}",
+            }
+        ]
     else:
         profile = f"arn:{partition}:bedrock:{region}:{account_id}:inference-profile/{model}"
         models = [f"arn:{partition}:bedrock:*::foundation-model/{foundation}"]
@@ -73,8 +77,7 @@ def llm_env(plan: LLMPlan | None) -> list[dict[str, Any]]:
         {"name": "LLM_MODEL", "value": plan.model},
     ]
     if plan.provider != "aws":
-        env.append({"name": "LLM_API_KEY",
-                    "value_from": {"secret_key_ref": {"name": SECRET_NAME, "key": SECRET_KEY}}})
+        env.append({"name": "LLM_API_KEY", "value_from": {"secret_key_ref": {"name": SECRET_NAME, "key": SECRET_KEY}}})
     return env
 
 

@@ -6,8 +6,8 @@ import ipaddress
 
 import pulumi
 import pulumi_aws as aws
-
 from config import PROJECT, ConfigError
+
 from sizing.plan import NetworkPlan
 
 MAX_ZONES = 6

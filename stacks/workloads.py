@@ -12,10 +12,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-
 from cluster import assume_role_policy
 from data import CACHE_PORT
 from llm_access import PRESTOP_SECONDS, SECRET_KEY, SECRET_NAME, bedrock_policy, grace_seconds, llm_env
+
 from sizing.plan import LLMPlan, PodPlan
 
 NAMESPACE = "chat-app"
@@ -144,7 +144,10 @@ def hpa_spec(app: App) -> dict[str, Any]:
         "metrics": [
             {
                 "type": "Resource",
-                "resource": {"name": "cpu", "target": {"type": "Utilization", "average_utilization": app.cpu_target_percent}},
+                "resource": {
+                    "name": "cpu",
+                    "target": {"type": "Utilization", "average_utilization": app.cpu_target_percent},
+                },
             }
         ],
     }
@@ -171,6 +174,7 @@ def network_policies(backend: App, frontend: App, vpc_cidr: str, cache: bool) ->
     agent for its credentials, and HTTPS (DynamoDB's endpoint through the gateway, the model's API). Kubelet probes
     come from the pod's own node, which the VPC CNI always admits.
     """
+
     def tcp(port: int) -> dict[str, Any]:
         return {"protocol": "TCP", "port": port}
 
@@ -340,13 +344,15 @@ class Workloads(pulumi.ComponentResource):
             # Another provider's API key: a secret in config, a Secret in the cluster, an env var by reference only.
             if llm_api_key is None:
                 raise ValueError("a non-Bedrock model needs its API key (config.load checks chat-infra:llmApiKey)")
-            needs_key.append(k8s.core.v1.Secret(
-                f"{name}-llm-api-key",
-                metadata={"name": SECRET_NAME, "namespace": NAMESPACE, "labels": labels(backend.name)},
-                type="Opaque",
-                string_data={SECRET_KEY: pulumi.Output.secret(llm_api_key)},
-                opts=in_namespace,
-            ))
+            needs_key.append(
+                k8s.core.v1.Secret(
+                    f"{name}-llm-api-key",
+                    metadata={"name": SECRET_NAME, "namespace": NAMESPACE, "labels": labels(backend.name)},
+                    type="Opaque",
+                    string_data={SECRET_KEY: pulumi.Output.secret(llm_api_key)},
+                    opts=in_namespace,
+                )
+            )
         self.deployments: dict[str, k8s.apps.v1.Deployment] = {}
         for app, public in ((backend, False), (frontend, True)):
             metadata = {"name": app.name, "namespace": NAMESPACE, "labels": labels(app.name)}
@@ -370,10 +376,14 @@ class Workloads(pulumi.ComponentResource):
             if public:
                 # A Network Load Balancer from EKS's built-in service controller: no add-on controller needed.
                 service_metadata["annotations"] = {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
-            k8s.core.v1.Service(f"{name}-{app.name}-svc", metadata=service_metadata, spec=service_spec(app, public), opts=in_namespace)
+            k8s.core.v1.Service(
+                f"{name}-{app.name}-svc", metadata=service_metadata, spec=service_spec(app, public), opts=in_namespace
+            )
             k8s.autoscaling.v2.HorizontalPodAutoscaler(
                 f"{name}-{app.name}-hpa", metadata=metadata, spec=hpa_spec(app), opts=in_namespace
             )
-            k8s.policy.v1.PodDisruptionBudget(f"{name}-{app.name}-pdb", metadata=metadata, spec=pdb_spec(app), opts=in_namespace)
+            k8s.policy.v1.PodDisruptionBudget(
+                f"{name}-{app.name}-pdb", metadata=metadata, spec=pdb_spec(app), opts=in_namespace
+            )
 
         self.register_outputs({"namespace": namespace.metadata["name"]})

@@ -42,8 +42,9 @@ def plans_per_second(rounds: int = 5, count: int = 2_000) -> float:
     return best
 
 
-def cheapest_max_fleet(plan, arch: str, catalog, prices, assumptions: Assumptions,
-                       eligible_only: bool = False) -> tuple[float, str]:
+def cheapest_max_fleet(
+    plan, arch: str, catalog, prices, assumptions: Assumptions, eligible_only: bool = False
+) -> tuple[float, str]:
     """Brute force: every type of the architecture the region offers, its max fleet for the plan's max replicas with
     the engine's packing, node buffer and floor, priced as the engine prices a max fleet (instances, root volumes,
     CPU credits at peak). ``eligible_only``: only the types the rule may choose for the plan's tier (burstable ones
@@ -51,14 +52,19 @@ def cheapest_max_fleet(plan, arch: str, catalog, prices, assumptions: Assumption
     backend, frontend = plan.backend, plan.frontend
     shapes = (backend.cpu_request_m, backend.memory_request_mib), (frontend.cpu_request_m, frontend.memory_request_mib)
     buffer, floor = exact(assumptions.node_buffer), assumptions.min_nodes
-    load = FleetLoad(backend.max_replicas * backend.cpu_request_m + frontend.max_replicas * frontend.cpu_request_m,
-                     assumptions.daemonsets.cpu_m, assumptions.hpa_target_cpu_percent / 100)
+    load = FleetLoad(
+        backend.max_replicas * backend.cpu_request_m + frontend.max_replicas * frontend.cpu_request_m,
+        assumptions.daemonsets.cpu_m,
+        assumptions.hpa_target_cpu_percent / 100,
+    )
     best = (float("inf"), "")
     for instance in catalog.instance_types.values():
         if instance.arch != arch or not prices.offers(instance.name):
             continue
-        if eligible_only and ((instance.burstable and plan.tier not in assumptions.burstable_tiers)
-                              or instance.memory_gib < assumptions.nodes.min_memory_gib):
+        if eligible_only and (
+            (instance.burstable and plan.tier not in assumptions.burstable_tiers)
+            or instance.memory_gib < assumptions.nodes.min_memory_gib
+        ):
             continue
         prepared = packing(workload_capacity(instance, assumptions.daemonsets), *shapes)
         needed = None if prepared is None else pack(prepared, backend.max_replicas, frontend.max_replicas)
@@ -67,7 +73,8 @@ def cheapest_max_fleet(plan, arch: str, catalog, prices, assumptions: Assumption
         nodes = max(floor, -(-needed * buffer.numerator // buffer.denominator))
         b = burst(instance, prices)
         cost = nodes * node_month(instance, prices, assumptions.node_disk_gib).base + (
-            credits(b, nodes, load, 1.0) if b else 0.0)
+            credits(b, nodes, load, 1.0) if b else 0.0
+        )
         best = min(best, (cost, instance.name))
     return best
 
@@ -89,12 +96,14 @@ def cold_start_seconds(runs: int = 15) -> float:
     argv = [command] if command else [sys.executable, "-m", "sizing"]
     times = []
     # The first run of a day fills the token-price cache (it imports genai-prices); the measured runs read it.
-    subprocess.run([*argv, "report", "--concurrent-users", "1000", "--format", "json"], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*argv, "report", "--concurrent-users", "1000", "--format", "json"], check=True, stdout=subprocess.DEVNULL
+    )
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run([*argv, "report", "--concurrent-users", "1000", "--format", "json"], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*argv, "report", "--concurrent-users", "1000", "--format", "json"], check=True, stdout=subprocess.DEVNULL
+        )
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -116,10 +125,12 @@ def main() -> int:
             worst = max(rows, key=lambda row: row[1])
             if eligible_only:
                 medians.append(statistics.median(ratios))
-            print(f"max fleet / cheapest max fleet of {against}, us-east-1 {arch}, {len(rows)} loads "
-                  f"{rows[0][0]:,}-{rows[-1][0]:,} users: median {statistics.median(ratios):.4f}, worst "
-                  f"{worst[1]:.4f} at {worst[0]:,} users ({worst[2]} vs {worst[3]})"
-                  + (f"   target median <= {MAX_FLEET_MEDIAN_TARGET}" if eligible_only else ""))
+            print(
+                f"max fleet / cheapest max fleet of {against}, us-east-1 {arch}, {len(rows)} loads "
+                f"{rows[0][0]:,}-{rows[-1][0]:,} users: median {statistics.median(ratios):.4f}, worst "
+                f"{worst[1]:.4f} at {worst[0]:,} users ({worst[2]} vs {worst[3]})"
+                + (f"   target median <= {MAX_FLEET_MEDIAN_TARGET}" if eligible_only else "")
+            )
     return 0 if rate >= PLANS_TARGET and cold <= COLD_START_TARGET_S and max(medians) <= MAX_FLEET_MEDIAN_TARGET else 1
 
 

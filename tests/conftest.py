@@ -70,8 +70,17 @@ def fake_catalog():
 
     def node(name, vcpu, memory_gib, eni_max_pods, ipv4_per_eni, arch="x86_64", kind="general", baseline=None):
         enis = (eni_max_pods - 2) // (ipv4_per_eni - 1)  # the EKS AMI's max pods = ENIs x (IPs - 1) + 2
-        return InstanceType(name=name, vcpu=vcpu, memory_gib=memory_gib, enis=enis, eni_max_pods=eni_max_pods,
-                            ipv4_per_eni=ipv4_per_eni, arch=arch, family_kind=kind, baseline_cpu=baseline)
+        return InstanceType(
+            name=name,
+            vcpu=vcpu,
+            memory_gib=memory_gib,
+            enis=enis,
+            eni_max_pods=eni_max_pods,
+            ipv4_per_eni=ipv4_per_eni,
+            arch=arch,
+            family_kind=kind,
+            baseline_cpu=baseline,
+        )
 
     types = [
         node("gp1.xlarge", 4, 16, 29, 10),
@@ -80,8 +89,9 @@ def fake_catalog():
         node("ar1.xlarge", 4, 16, 29, 10, arch="arm64"),
     ]
     caches = [CacheNodeType(name="cache.f1.medium", memory_gib=4), CacheNodeType(name="cache.f1.large", memory_gib=16)]
-    return Catalog(as_of="2000-01-01", instance_types={t.name: t for t in types},
-                   cache_node_types={c.name: c for c in caches})
+    return Catalog(
+        as_of="2000-01-01", instance_types={t.name: t for t in types}, cache_node_types={c.name: c for c in caches}
+    )
 
 
 @pytest.fixture(scope="session")

@@ -48,7 +48,7 @@ class Ec2:
     def rates_page(self, body: dict[str, Any]) -> dict[str, Any]:
         start = int(body.get("nextToken") or 0)
         size = min(self.page_size, int(body.get("maxResults") or 1000))
-        answer: dict[str, Any] = {"searchResults": self.rates[start:start + size]}
+        answer: dict[str, Any] = {"searchResults": self.rates[start : start + size]}
         if start + size < len(self.rates):
             answer["nextToken"] = str(start + size)
         return answer
@@ -65,14 +65,29 @@ def spot_rows(history: dict[str, list[float]], zones: list[str]) -> list[tuple[s
 
 def rate(name: str, region: str, prefix: str, usd: float, years: int = 1, **properties: str) -> dict[str, Any]:
     """One searchResults entry of DescribeSavingsPlansOfferingRates, in its documented shape."""
-    described = {"region": region, "instanceType": name, "instanceFamily": name.split(".")[0],
-                 "productDescription": "Linux/UNIX", "tenancy": "shared", **properties}
+    described = {
+        "region": region,
+        "instanceType": name,
+        "instanceFamily": name.split(".")[0],
+        "productDescription": "Linux/UNIX",
+        "tenancy": "shared",
+        **properties,
+    }
     return {
-        "savingsPlanOffering": {"offeringId": f"00000000-0000-0000-0000-00000000000{years}",
-                                "paymentOption": "No Upfront", "planType": "Compute", "durationSeconds": years * YEAR,
-                                "currency": "USD", "planDescription": f"{years} year No Upfront Compute Savings Plan"},
-        "rate": f"{usd:.6f}", "unit": "Hrs", "productType": "EC2", "serviceCode": "AmazonEC2",
-        "usageType": f"{prefix}-BoxUsage:{name}", "operation": "RunInstances",
+        "savingsPlanOffering": {
+            "offeringId": f"00000000-0000-0000-0000-00000000000{years}",
+            "paymentOption": "No Upfront",
+            "planType": "Compute",
+            "durationSeconds": years * YEAR,
+            "currency": "USD",
+            "planDescription": f"{years} year No Upfront Compute Savings Plan",
+        },
+        "rate": f"{usd:.6f}",
+        "unit": "Hrs",
+        "productType": "EC2",
+        "serviceCode": "AmazonEC2",
+        "usageType": f"{prefix}-BoxUsage:{name}",
+        "operation": "RunInstances",
         "properties": [{"name": key, "value": value} for key, value in described.items()],
     }
 
@@ -85,9 +100,11 @@ def _spot_xml(rows: list[tuple[str, str, str, str]], token: str | None) -> str:
         for t, zone, price, p in rows
     )
     next_token = f"<nextToken>{token}</nextToken>" if token else "<nextToken/>"
-    return (f'<?xml version="1.0" encoding="UTF-8"?><DescribeSpotPriceHistoryResponse xmlns="{NAMESPACE}">'
-            f"<requestId>fake</requestId><spotPriceHistorySet>{items}</spotPriceHistorySet>{next_token}"
-            "</DescribeSpotPriceHistoryResponse>")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><DescribeSpotPriceHistoryResponse xmlns="{NAMESPACE}">'
+        f"<requestId>fake</requestId><spotPriceHistorySet>{items}</spotPriceHistorySet>{next_token}"
+        "</DescribeSpotPriceHistoryResponse>"
+    )
 
 
 def serve(ec2: Ec2) -> ThreadingHTTPServer:
@@ -97,14 +114,18 @@ def serve(ec2: Ec2) -> ThreadingHTTPServer:
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True
 
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers["Content-Length"] or 0))
             if self.path.rstrip("/") == "/DescribeSavingsPlansOfferingRates":
                 body = json.loads(raw or b"{}")
                 ec2.requests.append({"api": "savingsplans", **body})
                 if ec2.savings_status != 200:
-                    self.reply(ec2.savings_status, "application/json", json.dumps({"message": "the fake is down"}),
-                               {"x-amzn-ErrorType": "InternalServerException"})
+                    self.reply(
+                        ec2.savings_status,
+                        "application/json",
+                        json.dumps({"message": "the fake is down"}),
+                        {"x-amzn-ErrorType": "InternalServerException"},
+                    )
                 else:
                     self.reply(200, "application/json", json.dumps(ec2.rates_page(body)))
                 return
@@ -113,9 +134,12 @@ def serve(ec2: Ec2) -> ThreadingHTTPServer:
             signed = "Authorization" in self.headers
             if ec2.ec2_status != 200 or form.get("Action") != ["DescribeSpotPriceHistory"] or not signed:
                 code = "Unavailable" if ec2.ec2_status != 200 else "InvalidAction"
-                self.reply(ec2.ec2_status if ec2.ec2_status != 200 else 400, "text/xml",
-                           f"<Response><Errors><Error><Code>{code}</Code><Message>the fake says no</Message></Error>"
-                           "</Errors><RequestID>fake</RequestID></Response>")
+                self.reply(
+                    ec2.ec2_status if ec2.ec2_status != 200 else 400,
+                    "text/xml",
+                    f"<Response><Errors><Error><Code>{code}</Code><Message>the fake says no</Message></Error>"
+                    "</Errors><RequestID>fake</RequestID></Response>",
+                )
                 return
             rows, token = ec2.spot_page(form)
             self.reply(200, "text/xml", _spot_xml(rows, token))

@@ -18,32 +18,57 @@ from typing import Any
 TARGET = "AWSPriceListService.GetProducts"
 
 
-def product(service_code: str, family: str, attributes: dict[str, str], usd: float | str, *, sku: str,
-            free_tier: bool = False) -> dict[str, Any]:
+def product(
+    service_code: str, family: str, attributes: dict[str, str], usd: float | str, *, sku: str, free_tier: bool = False
+) -> dict[str, Any]:
     """A GetProducts document in the real shape: product.attributes and terms.OnDemand...pricePerUnit.USD."""
     dimensions = {
         f"{sku}.JRTCKXETXF.6YS6EN2CT7": {
-            "unit": "Hrs", "beginRange": "25" if free_tier else "0", "endRange": "Inf", "appliesTo": [],
-            "rateCode": f"{sku}.JRTCKXETXF.6YS6EN2CT7", "description": "on-demand",
+            "unit": "Hrs",
+            "beginRange": "25" if free_tier else "0",
+            "endRange": "Inf",
+            "appliesTo": [],
+            "rateCode": f"{sku}.JRTCKXETXF.6YS6EN2CT7",
+            "description": "on-demand",
             "pricePerUnit": {"USD": usd if isinstance(usd, str) else f"{usd:.10f}"},
         },
     }
     if free_tier:  # a free tier comes first, as DynamoDB and others list it
         dimensions[f"{sku}.JRTCKXETXF.FREE"] = {
-            "unit": "Hrs", "beginRange": "0", "endRange": "25", "appliesTo": [], "description": "free tier",
-            "rateCode": f"{sku}.JRTCKXETXF.FREE", "pricePerUnit": {"USD": "0.0000000000"},
+            "unit": "Hrs",
+            "beginRange": "0",
+            "endRange": "25",
+            "appliesTo": [],
+            "description": "free tier",
+            "rateCode": f"{sku}.JRTCKXETXF.FREE",
+            "pricePerUnit": {"USD": "0.0000000000"},
         }
     return {
         "product": {"productFamily": family, "attributes": {"servicecode": service_code, **attributes}, "sku": sku},
         "serviceCode": service_code,
         "terms": {
-            "OnDemand": {f"{sku}.JRTCKXETXF": {
-                "offerTermCode": "JRTCKXETXF", "sku": sku, "effectiveDate": "2026-11-01T00:00:00Z",
-                "priceDimensions": dimensions, "termAttributes": {},
-            }},
+            "OnDemand": {
+                f"{sku}.JRTCKXETXF": {
+                    "offerTermCode": "JRTCKXETXF",
+                    "sku": sku,
+                    "effectiveDate": "2026-11-01T00:00:00Z",
+                    "priceDimensions": dimensions,
+                    "termAttributes": {},
+                }
+            },
             # Reserved terms come with every EC2 product; the refresh must read on-demand only.
-            "Reserved": {f"{sku}.4NA7Y494T4": {"priceDimensions": {f"{sku}.4NA7Y494T4.6YS6EN2CT7": {
-                "unit": "Hrs", "pricePerUnit": {"USD": "0.0010000000"}, "beginRange": "0", "endRange": "Inf"}}}},
+            "Reserved": {
+                f"{sku}.4NA7Y494T4": {
+                    "priceDimensions": {
+                        f"{sku}.4NA7Y494T4.6YS6EN2CT7": {
+                            "unit": "Hrs",
+                            "pricePerUnit": {"USD": "0.0010000000"},
+                            "beginRange": "0",
+                            "endRange": "Inf",
+                        }
+                    }
+                }
+            },
         },
         "version": "20261101000000",
         "publicationDate": "2026-11-01T00:00:00Z",
@@ -76,7 +101,8 @@ class PriceList:
             self._index: dict[str, list[tuple[dict[str, str] | None, str]]] = {}
             for code, doc in self.products:
                 self._index.setdefault(code, []).append(
-                    (self.fields(doc), doc if isinstance(doc, str) else json.dumps(doc)))
+                    (self.fields(doc), doc if isinstance(doc, str) else json.dumps(doc))
+                )
             self._key = key
         return self._index
 
@@ -85,12 +111,13 @@ class PriceList:
         if any(f["Type"] != "TERM_MATCH" for f in body.get("Filters", [])):
             raise ValueError("the stand-in only speaks TERM_MATCH")
         found = [
-            text for fields, text in self.index().get(body["ServiceCode"], [])
+            text
+            for fields, text in self.index().get(body["ServiceCode"], [])
             if fields is None or all(fields.get(name) == value for name, value in wanted)
         ]
         start = int(body.get("NextToken") or 0)
         size = min(self.page_size, int(body.get("MaxResults") or 100))
-        page = found[start:start + size]
+        page = found[start : start + size]
         answer: dict[str, Any] = {"FormatVersion": "aws_v1", "PriceList": page}
         if start + size < len(found):
             answer["NextToken"] = str(start + size)
@@ -104,7 +131,7 @@ def serve(price_list: PriceList) -> tuple[ThreadingHTTPServer, str]:
         protocol_version = "HTTP/1.1"  # keep-alive, as AWS endpoints do
         disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall between headers and body
 
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
             price_list.requests.append({"target": self.headers.get("X-Amz-Target"), **body})
             if price_list.status != 200:
@@ -131,33 +158,107 @@ def serve(price_list: PriceList) -> tuple[ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def region_products(price_list: PriceList, region: str, prefix: str, *, ec2: dict[str, float],
-                    cache: dict[str, float], services: dict[str, float], credits: dict[str, float]) -> None:
+def region_products(
+    price_list: PriceList,
+    region: str,
+    prefix: str,
+    *,
+    ec2: dict[str, float],
+    cache: dict[str, float],
+    services: dict[str, float],
+    credits: dict[str, float],
+) -> None:
     """One region's products as the real API lists them (usage types carry the region's prefix, e.g. EUC1-)."""
     where = {"regionCode": region, "location": f"Somewhere ({region})", "locationType": "AWS Region"}
     for name, usd in ec2.items():
-        price_list.add("AmazonEC2", product("AmazonEC2", "Compute Instance", {
-            **where, "instanceType": name, "operatingSystem": "Linux", "tenancy": "Shared", "preInstalledSw": "NA",
-            "capacitystatus": "Used", "usagetype": f"{prefix}-BoxUsage:{name}", "operation": "RunInstances",
-        }, usd, sku=f"EC2-{name}"))
+        price_list.add(
+            "AmazonEC2",
+            product(
+                "AmazonEC2",
+                "Compute Instance",
+                {
+                    **where,
+                    "instanceType": name,
+                    "operatingSystem": "Linux",
+                    "tenancy": "Shared",
+                    "preInstalledSw": "NA",
+                    "capacitystatus": "Used",
+                    "usagetype": f"{prefix}-BoxUsage:{name}",
+                    "operation": "RunInstances",
+                },
+                usd,
+                sku=f"EC2-{name}",
+            ),
+        )
         # The same type under Windows and as a reserved-capacity reservation: filtered out by the query.
-        price_list.add("AmazonEC2", product("AmazonEC2", "Compute Instance", {
-            **where, "instanceType": name, "operatingSystem": "Windows", "tenancy": "Shared", "preInstalledSw": "NA",
-            "capacitystatus": "Used", "usagetype": f"{prefix}-BoxUsage:{name}"}, usd * 2, sku=f"WIN-{name}"))
-        price_list.add("AmazonEC2", product("AmazonEC2", "Compute Instance", {
-            **where, "instanceType": name, "operatingSystem": "Linux", "tenancy": "Shared", "preInstalledSw": "NA",
-            "capacitystatus": "UnusedCapacityReservation", "usagetype": f"{prefix}-UnusedBox:{name}"}, usd,
-            sku=f"CR-{name}"))
+        price_list.add(
+            "AmazonEC2",
+            product(
+                "AmazonEC2",
+                "Compute Instance",
+                {
+                    **where,
+                    "instanceType": name,
+                    "operatingSystem": "Windows",
+                    "tenancy": "Shared",
+                    "preInstalledSw": "NA",
+                    "capacitystatus": "Used",
+                    "usagetype": f"{prefix}-BoxUsage:{name}",
+                },
+                usd * 2,
+                sku=f"WIN-{name}",
+            ),
+        )
+        price_list.add(
+            "AmazonEC2",
+            product(
+                "AmazonEC2",
+                "Compute Instance",
+                {
+                    **where,
+                    "instanceType": name,
+                    "operatingSystem": "Linux",
+                    "tenancy": "Shared",
+                    "preInstalledSw": "NA",
+                    "capacitystatus": "UnusedCapacityReservation",
+                    "usagetype": f"{prefix}-UnusedBox:{name}",
+                },
+                usd,
+                sku=f"CR-{name}",
+            ),
+        )
     for name, usd in cache.items():
-        price_list.add("AmazonElastiCache", product("AmazonElastiCache", "Cache Instance", {
-            **where, "instanceType": name, "cacheEngine": "Redis", "usagetype": f"{prefix}-NodeUsage:{name}"},
-            usd, sku=f"EC-{name}"))
-        price_list.add("AmazonElastiCache", product("AmazonElastiCache", "Cache Instance", {
-            **where, "instanceType": name, "cacheEngine": "Valkey", "usagetype": f"{prefix}-NodeUsage:{name}"},
-            usd * 0.8, sku=f"VK-{name}"))
+        price_list.add(
+            "AmazonElastiCache",
+            product(
+                "AmazonElastiCache",
+                "Cache Instance",
+                {**where, "instanceType": name, "cacheEngine": "Redis", "usagetype": f"{prefix}-NodeUsage:{name}"},
+                usd,
+                sku=f"EC-{name}",
+            ),
+        )
+        price_list.add(
+            "AmazonElastiCache",
+            product(
+                "AmazonElastiCache",
+                "Cache Instance",
+                {**where, "instanceType": name, "cacheEngine": "Valkey", "usagetype": f"{prefix}-NodeUsage:{name}"},
+                usd * 0.8,
+                sku=f"VK-{name}",
+            ),
+        )
     for family, usd in credits.items():
-        price_list.add("AmazonEC2", product("AmazonEC2", "CPU Credits", {
-            **where, "operatingSystem": "Linux", "usagetype": f"{prefix}-CPUCredits:{family}"}, usd, sku=f"CR-{family}"))
+        price_list.add(
+            "AmazonEC2",
+            product(
+                "AmazonEC2",
+                "CPU Credits",
+                {**where, "operatingSystem": "Linux", "usagetype": f"{prefix}-CPUCredits:{family}"},
+                usd,
+                sku=f"CR-{family}",
+            ),
+        )
     usage = {
         "eks_cluster_hour": ("AmazonEKS", "Compute", "AmazonEKS-Hours:perCluster", {}),
         "nat_gateway_hour": ("AmazonEC2", "NAT Gateway", "NatGateway-Hours", {}),
@@ -166,10 +267,18 @@ def region_products(price_list: PriceList, region: str, prefix: str, *, ec2: dic
         "nlb_lcu_hour": ("AWSELB", "Load Balancer-Network", "LCUUsage", {}),
         "ebs_gp3_gb_month": ("AmazonEC2", "Storage", "EBS:VolumeUsage.gp3", {"volumeApiName": "gp3"}),
         "public_ipv4_hour": ("AmazonVPC", "VPC Public IPv4 Address", "PublicIPv4:InUseAddress", {}),
-        "dynamodb_on_demand_read_million": ("AmazonDynamoDB", "Amazon DynamoDB PayPerRequest Throughput",
-                                            "ReadRequestUnits", {"group": "DDB-ReadUnits"}),
-        "dynamodb_on_demand_write_million": ("AmazonDynamoDB", "Amazon DynamoDB PayPerRequest Throughput",
-                                             "WriteRequestUnits", {"group": "DDB-WriteUnits"}),
+        "dynamodb_on_demand_read_million": (
+            "AmazonDynamoDB",
+            "Amazon DynamoDB PayPerRequest Throughput",
+            "ReadRequestUnits",
+            {"group": "DDB-ReadUnits"},
+        ),
+        "dynamodb_on_demand_write_million": (
+            "AmazonDynamoDB",
+            "Amazon DynamoDB PayPerRequest Throughput",
+            "WriteRequestUnits",
+            {"group": "DDB-WriteUnits"},
+        ),
         "dynamodb_provisioned_rcu_hour": ("AmazonDynamoDB", "Provisioned IOPS", "ReadCapacityUnit-Hrs", {}),
         "dynamodb_provisioned_wcu_hour": ("AmazonDynamoDB", "Provisioned IOPS", "WriteCapacityUnit-Hrs", {}),
         "dynamodb_storage_gb_month": ("AmazonDynamoDB", "Database Storage", "TimedStorage-ByteHrs", {}),
@@ -184,12 +293,41 @@ def region_products(price_list: PriceList, region: str, prefix: str, *, ec2: dic
         code, family, usagetype, extra = usage[key]
         per_unit = usd / 1e6 if key.endswith("_million") else usd
         free = key.startswith("dynamodb_provisioned") or key == "dynamodb_storage_gb_month"
-        price_list.add(code, product(code, family, {**where, **extra, "usagetype": f"{prefix}-{usagetype}"},
-                                     per_unit, sku=f"S-{key}", free_tier=free))
+        price_list.add(
+            code,
+            product(
+                code,
+                family,
+                {**where, **extra, "usagetype": f"{prefix}-{usagetype}"},
+                per_unit,
+                sku=f"S-{key}",
+                free_tier=free,
+            ),
+        )
     # Look-alikes the refresh must not take: Standard-IA tables, trust-store load balancers, PITR of Standard-IA.
-    price_list.add("AmazonDynamoDB", product("AmazonDynamoDB", "Amazon DynamoDB PayPerRequest Throughput", {
-        **where, "usagetype": f"{prefix}-IA-ReadRequestUnits"}, 9.9e-6, sku="S-ia"))
-    price_list.add("AWSELB", product("AWSELB", "Load Balancer-Network", {
-        **where, "usagetype": f"{prefix}-TS-LoadBalancerUsage"}, 9.9, sku="S-ts"))
-    price_list.add("AmazonDynamoDB", product("AmazonDynamoDB", "Database Storage", {
-        **where, "usagetype": f"{prefix}-IA-TimedPITRStorage-ByteHrs"}, 9.9, sku="S-ia-pitr"))
+    price_list.add(
+        "AmazonDynamoDB",
+        product(
+            "AmazonDynamoDB",
+            "Amazon DynamoDB PayPerRequest Throughput",
+            {**where, "usagetype": f"{prefix}-IA-ReadRequestUnits"},
+            9.9e-6,
+            sku="S-ia",
+        ),
+    )
+    price_list.add(
+        "AWSELB",
+        product(
+            "AWSELB", "Load Balancer-Network", {**where, "usagetype": f"{prefix}-TS-LoadBalancerUsage"}, 9.9, sku="S-ts"
+        ),
+    )
+    price_list.add(
+        "AmazonDynamoDB",
+        product(
+            "AmazonDynamoDB",
+            "Database Storage",
+            {**where, "usagetype": f"{prefix}-IA-TimedPITRStorage-ByteHrs"},
+            9.9,
+            sku="S-ia-pitr",
+        ),
+    )

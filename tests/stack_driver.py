@@ -41,7 +41,7 @@ def main() -> int:
     except pulumi.RunError as error:
         print(str(error), file=sys.stderr)
         return 1
-    except Exception:  # noqa: BLE001 - mirror the exec script: show the traceback
+    except Exception:
         traceback.print_exc()
         return 2
     sizing = sys.modules["sizing"]

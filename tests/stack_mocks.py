@@ -79,7 +79,11 @@ class StackMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs):
         self.calls.append((args.token, args.args))
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            return {"names": self.zones, "zoneIds": [f"use1-az{i}" for i in range(1, len(self.zones) + 1)], "id": "us-east-1"}
+            return {
+                "names": self.zones,
+                "zoneIds": [f"use1-az{i}" for i in range(1, len(self.zones) + 1)],
+                "id": "us-east-1",
+            }
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
@@ -88,8 +92,14 @@ class StackMocks(pulumi.runtime.Mocks):
             return {"accountId": ACCOUNT, "arn": arn, "userId": "AROAEXAMPLE:ci-run", "id": ACCOUNT}
         if args.token == "aws:iam/getSessionContext:getSessionContext":
             arn = args.args["arn"]
-            return {"arn": arn, "issuerArn": self.deployer, "issuerId": "AROAEXAMPLE", "issuerName": "deployer",
-                    "sessionName": "ci-run" if ":assumed-role/" in arn else "", "id": arn}
+            return {
+                "arn": arn,
+                "issuerArn": self.deployer,
+                "issuerId": "AROAEXAMPLE",
+                "issuerName": "deployer",
+                "sessionName": "ci-run" if ":assumed-role/" in arn else "",
+                "id": arn,
+            }
         if args.token == "aws:eks/getAddonVersion:getAddonVersion":
             addon, minor = args.args["addonName"], args.args["kubernetesVersion"]
             return {"addonName": addon, "kubernetesVersion": minor, "version": addon_version(addon, minor), "id": addon}
@@ -209,9 +219,9 @@ def run_program(
     try:
         pulumi.runtime.reset_options(project=PROJECT, stack=STACK, preview=False)
         values = {**({"aws:region": region} if region else {}), **config}
-        pulumi.runtime.set_all_config(config_values(values), [
-            key if ":" in key else f"{PROJECT}:{key}" for key in (secret_keys or [])
-        ])
+        pulumi.runtime.set_all_config(
+            config_values(values), [key if ":" in key else f"{PROJECT}:{key}" for key in (secret_keys or [])]
+        )
         mocks = mocks if mocks is not None else StackMocks()
         monitor = RecordingMonitor(mocks)
         pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor, logger=logger)
@@ -237,7 +247,9 @@ def run_program(
         resources = list(mocks.resources)
         for record in resources:
             urn = next(
-                u for u in monitor.urns if u.split("::")[-1] == record.name and u.split("::")[-2].split("$")[-1] == record.typ
+                u
+                for u in monitor.urns
+                if u.split("::")[-1] == record.name and u.split("::")[-2].split("$")[-1] == record.typ
             )
             record.urn = urn
             opts = monitor.options.get(urn, {})

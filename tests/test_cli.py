@@ -57,22 +57,33 @@ def test_helm_values_are_what_a_helm_create_chart_reads(capsys):
     assert code == 0 and set(values) == {"backend", "frontend"}
     backend = values["backend"]
     assert backend["replicaCount"] == plan.backend.min_replicas == 13
-    assert backend["autoscaling"] == {"enabled": True, "minReplicas": 13, "maxReplicas": 39,
-                                      "targetCPUUtilizationPercentage": 70}
-    assert backend["resources"] == {"requests": {"cpu": "500m", "memory": "512Mi"},
-                                    "limits": {"cpu": "1", "memory": "1024Mi"}}
+    assert backend["autoscaling"] == {
+        "enabled": True,
+        "minReplicas": 13,
+        "maxReplicas": 39,
+        "targetCPUUtilizationPercentage": 70,
+    }
+    assert backend["resources"] == {
+        "requests": {"cpu": "500m", "memory": "512Mi"},
+        "limits": {"cpu": "1", "memory": "1024Mi"},
+    }
     assert values["frontend"]["autoscaling"]["maxReplicas"] == plan.frontend.max_replicas
 
 
 def test_helm_values_for_one_plain_chart(capsys, tmp_path):
     overrides = tmp_path / "a.yaml"
     overrides.write_text("hpa_target_cpu_percent: 60\n")
-    code, out, _ = run(capsys, "report", "-c", "1000", "-f", "helm-values", "--app", "frontend",
-                       "--assumptions", str(overrides))
+    code, out, _ = run(
+        capsys, "report", "-c", "1000", "-f", "helm-values", "--app", "frontend", "--assumptions", str(overrides)
+    )
     values = yaml.safe_load(out)
     assert code == 0 and values["replicaCount"] == 3
-    assert values["autoscaling"] == {"enabled": True, "minReplicas": 3, "maxReplicas": 6,
-                                     "targetCPUUtilizationPercentage": 60}
+    assert values["autoscaling"] == {
+        "enabled": True,
+        "minReplicas": 3,
+        "maxReplicas": 6,
+        "targetCPUUtilizationPercentage": 60,
+    }
     assert values["resources"]["limits"] == {"cpu": "400m", "memory": "512Mi"}
     code, _, err = run(capsys, "report", "-c", "1000", "--app", "frontend")
     assert code == 2 and "--app goes with --format helm-values" in err
@@ -93,8 +104,15 @@ def test_table_is_plain_text_off_a_terminal_in_the_seeds_order(capsys):
     code, out, _ = run(capsys, "report", "-c", "1000", "-t", "10000")
     assert code == 0
     assert "\x1b[" not in out and "🟡" not in out and out.isascii()
-    order = ["MEDIUM TIER", "User Load", "Backend Configuration", "Frontend Configuration", "Node Configuration",
-             "Database Configuration", "Cost Estimate"]
+    order = [
+        "MEDIUM TIER",
+        "User Load",
+        "Backend Configuration",
+        "Frontend Configuration",
+        "Node Configuration",
+        "Database Configuration",
+        "Cost Estimate",
+    ]
     positions = [out.index(title) for title in order]
     assert positions == sorted(positions)
     assert "13 - 39" in out and "3 - 6" in out and "t3a.medium" in out
@@ -112,20 +130,29 @@ def test_compare_shows_scenarios_side_by_side(capsys):
     assert code == 0
     header = next(line for line in out.splitlines() if "300 users" in line)
     assert header.index("300 users") < header.index("1,500 users") < header.index("5,000 users")
-    for label in ("Tier", "Backend pods", "Instance type", "Nodes", "DynamoDB mode", "Expected monthly",
-                  "Monthly range"):
+    for label in (
+        "Tier",
+        "Backend pods",
+        "Instance type",
+        "Nodes",
+        "DynamoDB mode",
+        "Expected monthly",
+        "Monthly range",
+    ):
         assert label in out
     code, out, _ = run(capsys, "compare", "300", "1500", "-f", "json")
-    assert json.loads(out) == [calculate(Workload(concurrent_users=users)).model_dump(mode="json")
-                               for users in (300, 1500)]
+    assert json.loads(out) == [
+        calculate(Workload(concurrent_users=users)).model_dump(mode="json") for users in (300, 1500)
+    ]
 
 
 def test_output_file_and_assumptions_file(capsys, tmp_path):
     overrides = tmp_path / "assumptions.yaml"
     overrides.write_text("backend:\n  users_per_pod: 50\ndatabase:\n  billing_mode: PROVISIONED\n")
     target = tmp_path / "plan.json"
-    code, out, _ = run(capsys, "report", "-c", "1000", "--assumptions", str(overrides), "-f", "json",
-                       "--output", str(target))
+    code, out, _ = run(
+        capsys, "report", "-c", "1000", "--assumptions", str(overrides), "-f", "json", "--output", str(target)
+    )
     assert (code, out) == (0, "")
     plan = json.loads(target.read_text())
     assert plan["backend"]["min_replicas"] == 26 and plan["database"]["billing_mode"] == "PROVISIONED"
@@ -148,8 +175,10 @@ BAD = [
     (["report", "-c", "9" * 40], "--concurrent-users: a 40-digit number of users is out of range"),
     (["report", "-c", ""], "--concurrent-users: expected a whole number of users, got ''"),
     (["report", "-c", "100", "--active-ratio", "1e-300"], "an active ratio of 1e-300 means 1e+302 registered users"),
-    (["report", "-c", "100", "--arch", "x86_64", "--instance-type", "m7g.large"],
-     "--arch: x86_64 contradicts the pinned instance type m7g.large, which is arm64"),
+    (
+        ["report", "-c", "100", "--arch", "x86_64", "--instance-type", "m7g.large"],
+        "--arch: x86_64 contradicts the pinned instance type m7g.large, which is arm64",
+    ),
     ([], "missing command: use `sizing report`"),
     (["report", "-c", "10000001"], "--concurrent-users: must be less than or equal to 10000000"),
     (["report", "-c", "100", "-t", "50"], "total users (50) cannot be fewer than concurrent users (100)"),
@@ -159,11 +188,16 @@ BAD = [
     (["report", "-c", "100", "--active-ratio", "1.01"], "--active-ratio: must be less than or equal to 1"),
     (["report", "-c", "100", "--active-ratio", "nan"], "--active-ratio: expected a number between 0 and 1"),
     (["report", "-c", "100", "--active-ratio", "-inf"], "--active-ratio: expected a number between 0 and 1"),
-    (["report", "-c", "100", "--region", "eu-mars-1"],
-     "--region: no price data for region 'eu-mars-1' in the shipped prices (which has: us-east-1, us-west-2); fetch it "
-     "with `sizing prices refresh --region eu-mars-1 --output prices.yaml` and pass --prices prices.yaml"),
+    (
+        ["report", "-c", "100", "--region", "eu-mars-1"],
+        "--region: no price data for region 'eu-mars-1' in the shipped prices (which has: us-east-1, us-west-2); fetch it "
+        "with `sizing prices refresh --region eu-mars-1 --output prices.yaml` and pass --prices prices.yaml",
+    ),
     (["report", "-c", "100", "--instance-type", "x1.huge"], "unknown instance type 'x1.huge'; supported families: c5,"),
-    (["report", "-c", "100", "--instance-type", "m5.huge"], "unknown instance type 'm5.huge'; m5 offers: large, xlarge"),
+    (
+        ["report", "-c", "100", "--instance-type", "m5.huge"],
+        "unknown instance type 'm5.huge'; m5 offers: large, xlarge",
+    ),
     (["report", "-c", "100", "--prices", "/does/not/exist.yaml"], "--prices: cannot read /does/not/exist.yaml"),
     (["report", "-c", "100", "--format", "xml"], "Invalid value for '--format'"),
     (["report", "-c", "100", "--arch", "sparc"], "Invalid value for '--arch'"),
@@ -177,8 +211,11 @@ BAD = [
 @pytest.mark.parametrize(("args", "message"), BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, args, message):
     target = tmp_path / "out.txt"
-    code, out, err = run(capsys, *args, "--output", str(target)) if args[:1] == ["report"] and len(args) > 1 else (
-        run(capsys, *args))
+    code, out, err = (
+        run(capsys, *args, "--output", str(target))
+        if args[:1] == ["report"] and len(args) > 1
+        else (run(capsys, *args))
+    )
     assert code == 2
     assert out == ""
     assert err.count("\n") == 1 and err.startswith("sizing: error: ")
@@ -194,10 +231,22 @@ def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, args, message):
         ("{not json", "a.json", "is not valid JSON"),
         ("- just\n- a list\n", "a.yaml", "must hold a mapping of assumption names to values"),
         ("bakend:\n  users_per_pod: 50\n", "a.yaml", "--assumptions: bakend: unknown setting"),
-        ("backend:\n  users_per_pod: -1\n", "a.yaml", "--assumptions: backend.users_per_pod: must be greater than or equal to 1"),
+        (
+            "backend:\n  users_per_pod: -1\n",
+            "a.yaml",
+            "--assumptions: backend.users_per_pod: must be greater than or equal to 1",
+        ),
         ("backend:\n  users_per_pod: true\n", "a.yaml", "--assumptions: backend.users_per_pod: must be a valid number"),
-        ("backend:\n  users_per_pod: '600'\n", "a.yaml", "--assumptions: backend.users_per_pod: must be a valid number"),
-        ("backend:\n  max_multiplier: 1.0e+200\n", "a.yaml", "backend.max_multiplier: must be less than or equal to 100"),
+        (
+            "backend:\n  users_per_pod: '600'\n",
+            "a.yaml",
+            "--assumptions: backend.users_per_pod: must be a valid number",
+        ),
+        (
+            "backend:\n  max_multiplier: 1.0e+200\n",
+            "a.yaml",
+            "backend.max_multiplier: must be less than or equal to 100",
+        ),
         ("cache:\n  enabled: 1\n", "a.yaml", "--assumptions: cache.enabled: must be auto, true or false"),
         ("backend: null\n", "a.yaml", "--assumptions: backend: must be a mapping of settings"),
         ("node_buffer: .nan\n", "a.yaml", "--assumptions: node_buffer: must be a finite number"),
@@ -236,8 +285,9 @@ def test_interactive_reasks_until_valid(capsys, monkeypatch):
 
 
 def test_interactive_blank_total_uses_the_active_ratio(capsys, monkeypatch):
-    code, out, _ = run(capsys, "report", "-i", "-f", "json", "--active-ratio", "0.2", stdin="1000\n\n",
-                       monkeypatch=monkeypatch)
+    code, out, _ = run(
+        capsys, "report", "-i", "-f", "json", "--active-ratio", "0.2", stdin="1000\n\n", monkeypatch=monkeypatch
+    )
     assert code == 0 and json.loads(out)["workload"]["total_users"] == 5000
 
 
@@ -260,15 +310,21 @@ def test_interactive_ctrl_c_exits_cleanly(capsys, monkeypatch):
 
 def test_the_installed_command_and_python_m(tmp_path):
     """Real processes: the console script and `python -m sizing`, exit codes and no traceback."""
-    ok = subprocess.run([sys.executable, "-m", "sizing", "report", "-c", "1000", "-f", "json"],
-                        capture_output=True, text=True, check=False)
+    ok = subprocess.run(
+        [sys.executable, "-m", "sizing", "report", "-c", "1000", "-f", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert ok.returncode == 0 and json.loads(ok.stdout)["tier"] == "medium"
-    bad = subprocess.run([sys.executable, "-m", "sizing", "report", "-c", "abc"], capture_output=True, text=True,
-                         check=False)
+    bad = subprocess.run(
+        [sys.executable, "-m", "sizing", "report", "-c", "abc"], capture_output=True, text=True, check=False
+    )
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr == "sizing: error: --concurrent-users: expected a whole number of users, got 'abc'\n"
-    helped = subprocess.run([sys.executable, "-m", "sizing", "report", "--help"], capture_output=True, text=True,
-                            check=False)
+    helped = subprocess.run(
+        [sys.executable, "-m", "sizing", "report", "--help"], capture_output=True, text=True, check=False
+    )
     assert helped.returncode == 0 and "--concurrent-users" in helped.stdout
 
 
@@ -276,8 +332,9 @@ def test_assumptions_command_prints_a_file_the_report_accepts(capsys, tmp_path):
     code, out, _ = run(capsys, "assumptions")
     assert code == 0 and yaml.safe_load(out)["backend"]["users_per_pod"] == 100
     defaults = tmp_path / "defaults.yaml"
-    defaults.write_text(out.replace("users_per_pod: 100.0", "users_per_pod: 125.0", 1).replace(
-        "enabled: auto", "enabled: on"))
+    defaults.write_text(
+        out.replace("users_per_pod: 100.0", "users_per_pod: 125.0", 1).replace("enabled: auto", "enabled: on")
+    )
     code, out, _ = run(capsys, "report", "-c", "300", "--assumptions", str(defaults), "-f", "json")
     plan = json.loads(out)
     assert code == 0 and plan["backend"]["min_replicas"] == 4  # ceil(300 / 125 x 1.3)
@@ -352,8 +409,12 @@ def test_output_through_a_link_to_a_pipe(tmp_path):
     """`-o /dev/stdout` with stdout a pipe: resolving the link would give an unopenable pipe:[N] path."""
     link = tmp_path / "stdout"
     link.symlink_to("/proc/self/fd/1")
-    done = subprocess.run([sys.executable, "-m", "sizing", "report", "-c", "100", "-f", "json", "-o", str(link)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "sizing", "report", "-c", "100", "-f", "json", "-o", str(link)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0 and json.loads(done.stdout)["tier"] == "small"
     assert link.is_symlink()
 
@@ -368,7 +429,8 @@ def test_a_symlink_loop_is_one_line(capsys, tmp_path):
 
 @pytest.mark.parametrize("command", ["report -c 100", "compare 300", "assumptions"])
 def test_closed_stdout_is_one_line_and_exit_1(command):
-    done = subprocess.run(["bash", "-c", f'"$0" -m sizing {command} >&-', sys.executable],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["bash", "-c", f'"$0" -m sizing {command} >&-', sys.executable], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 1
     assert done.stderr == "sizing: error: cannot write to standard output: it is closed\n"

@@ -22,8 +22,9 @@ def test_report_prices_the_chosen_model(capsys):
     assert (code, err) == (0, "")
     assert (plan["llm"]["provider"], plan["llm"]["model"]) == ("openai", "gpt-4o-mini")
     # $0.15 / $0.60 per million: (1,155 x 0.15 + 211 x 0.60) / 1e6 a turn, 43,800,000 turns a month at peak.
-    assert plan["cost"]["llm_monthly_usd"]["max"] == pytest.approx(43_800_000 * (1_155 * 0.15 + 211 * 0.60) / 1e6,
-                                                                   abs=0.01)
+    assert plan["cost"]["llm_monthly_usd"]["max"] == pytest.approx(
+        43_800_000 * (1_155 * 0.15 + 211 * 0.60) / 1e6, abs=0.01
+    )
     assert {i["key"] for i in plan["cost"]["breakdown"]} >= {"llm_api", "ec2_nodes", "eks_control_plane"}
 
 
@@ -36,8 +37,16 @@ def test_llm_none_leaves_it_out(capsys):
 def test_the_table_has_an_llm_panel_and_subtotals(capsys):
     code, out, _ = run(capsys, "report", "-c", "1000")
     assert code == 0
-    for text in ("LLM", "Peak Tokens/Minute", "1.4M of unknown quota", "Open Streams", "64 at peak",
-                 "Infrastructure", "LLM API", "$48,399 - $96,798"):
+    for text in (
+        "LLM",
+        "Peak Tokens/Minute",
+        "1.4M of unknown quota",
+        "Open Streams",
+        "64 at peak",
+        "Infrastructure",
+        "LLM API",
+        "$48,399 - $96,798",
+    ):
         assert text in out, text
 
 
@@ -48,23 +57,46 @@ def test_markdown_has_the_llm_section(capsys):
 
 
 def test_compare_prices_several_models_on_the_same_loads(capsys):
-    code, out, _ = run(capsys, "compare", "1000", "5000", "--llm", "openai:gpt-4o-mini", "--llm",
-                       "anthropic:claude-sonnet-4-5", "--llm", "none", "-f", "json")
+    code, out, _ = run(
+        capsys,
+        "compare",
+        "1000",
+        "5000",
+        "--llm",
+        "openai:gpt-4o-mini",
+        "--llm",
+        "anthropic:claude-sonnet-4-5",
+        "--llm",
+        "none",
+        "-f",
+        "json",
+    )
     plans = json.loads(out)
     assert code == 0
     assert [(p["workload"]["concurrent_users"], p["llm"] and p["llm"]["model"]) for p in plans] == [
-        (1000, "gpt-4o-mini"), (1000, "claude-sonnet-4-5"), (1000, None),
-        (5000, "gpt-4o-mini"), (5000, "claude-sonnet-4-5"), (5000, None)]
+        (1000, "gpt-4o-mini"),
+        (1000, "claude-sonnet-4-5"),
+        (1000, None),
+        (5000, "gpt-4o-mini"),
+        (5000, "claude-sonnet-4-5"),
+        (5000, None),
+    ]
     code, out, _ = run(capsys, "compare", "1000", "--llm", "openai:gpt-4o-mini", "--llm", "none")
     assert code == 0 and "LLM API" in out and "gpt-4o-mini" in out and "LLM peak TPM" in out
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("report", "-c", "100", "--llm", "gpt-4o"), "--llm: expected PROVIDER:MODEL"),
-    (("report", "-c", "100", "--llm", "openai:gpt-4o-minii"), "--llm: unknown OpenAI model 'gpt-4o-minii'; did you mean"),
-    (("report", "-c", "100", "--llm", "nope:model"), "--llm: unknown LLM provider 'nope'"),
-    (("compare", "100", "--llm", "openai:gpt-4o-mini", "--llm", "x"), "--llm: expected PROVIDER:MODEL"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("report", "-c", "100", "--llm", "gpt-4o"), "--llm: expected PROVIDER:MODEL"),
+        (
+            ("report", "-c", "100", "--llm", "openai:gpt-4o-minii"),
+            "--llm: unknown OpenAI model 'gpt-4o-minii'; did you mean",
+        ),
+        (("report", "-c", "100", "--llm", "nope:model"), "--llm: unknown LLM provider 'nope'"),
+        (("compare", "100", "--llm", "openai:gpt-4o-mini", "--llm", "x"), "--llm: expected PROVIDER:MODEL"),
+    ],
+)
 def test_bad_llm_choices_are_one_line_and_exit_2(capsys, args, message):
     code, out, err = run(capsys, *args)
     assert code == 2 and out == ""

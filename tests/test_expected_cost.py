@@ -38,7 +38,8 @@ def test_every_line_lies_between_its_bounds(users, profile):
     assert cost.monthly_usd.min <= cost.expected_monthly_usd <= cost.monthly_usd.max
     assert cost.expected_monthly_usd == pytest.approx(sum(i.expected_monthly_usd for i in cost.breakdown), abs=0.02)
     assert cost.expected_monthly_usd == pytest.approx(
-        cost.infrastructure_expected_monthly_usd + cost.llm_expected_monthly_usd, abs=0.01)
+        cost.infrastructure_expected_monthly_usd + cost.llm_expected_monthly_usd, abs=0.01
+    )
 
 
 def test_the_default_profile_averages_half_the_peak():
@@ -65,7 +66,8 @@ def test_expected_cost_by_hand_at_three_loads(users):
     storage = total_users * 5 / 1024
     db = p.database
     assert db.expected_monthly_usd_provisioned == pytest.approx(
-        dynamodb_provisioned_by_hand(users, DEFAULT_HOURLY_PROFILE, storage), abs=0.01)
+        dynamodb_provisioned_by_hand(users, DEFAULT_HOURLY_PROFILE, storage), abs=0.01
+    )
     on_demand = (users * 0.25 * 0.125 + users * 0.1 * 0.625) * 3600 * HOURS / 1e6 * 0.5 + storage * 0.25
     assert db.expected_monthly_usd_on_demand == pytest.approx(on_demand, abs=0.01)
     assert db.billing_mode == "PROVISIONED"  # cheaper on this profile at every one of these loads
@@ -74,7 +76,8 @@ def test_expected_cost_by_hand_at_three_loads(users):
     gigabytes = users * 3 / 60 * 32 * 3600 * HOURS / 1e6 * 0.5
     internet = Egress(free_gb=100, tiers=((10240, 0.09), (51200, 0.085), (153600, 0.07), (None, 0.05)))
     assert item(p, "data_transfer").expected_monthly_usd == pytest.approx(
-        internet.monthly_usd(gigabytes) + gigabytes * 2 / 3 * 0.02, abs=0.01)
+        internet.monthly_usd(gigabytes) + gigabytes * 2 / 3 * 0.02, abs=0.01
+    )
     # Tokens: a turn a minute per user, half the peak on average, $0.00221 a turn with the default model.
     assert item(p, "llm_api").expected_monthly_usd == pytest.approx(users * 60 * HOURS * 0.5 * 0.00221, abs=0.01)
     # The fleet: the HPA floor is sized for the peak (min replicas = users / users per pod x buffer), so over the
@@ -90,10 +93,12 @@ def test_egress_tiers_by_hand():
     assert egress.monthly_usd(10_340) == pytest.approx(10_240 * 0.09)
     assert egress.monthly_usd(100_100) == pytest.approx(10_240 * 0.09 + 40_960 * 0.085 + 48_800 * 0.07)
     assert egress.monthly_usd(1_000_100) == pytest.approx(
-        10_240 * 0.09 + 40_960 * 0.085 + 102_400 * 0.07 + (1_000_000 - 153_600) * 0.05)
+        10_240 * 0.09 + 40_960 * 0.085 + 102_400 * 0.07 + (1_000_000 - 153_600) * 0.05
+    )
     # ~4 TB a month of responses at 1,000 users, as the issue measured, two thirds of it also crossing zones.
     assert item(plan(1_000), "data_transfer").monthly_usd.max == pytest.approx(
-        (4_204.8 - 100) * 0.09 + 4_204.8 * 2 / 3 * 0.02, abs=0.01)
+        (4_204.8 - 100) * 0.09 + 4_204.8 * 2 / 3 * 0.02, abs=0.01
+    )
 
 
 def test_a_spiky_day_makes_on_demand_the_cheaper_mode_and_says_why():
@@ -113,14 +118,17 @@ def test_the_month_length_is_an_assumption():
     assert p.llm.monthly.turns.max == pytest.approx(1_000 * 60 * 31 * 24)
 
 
-@pytest.mark.parametrize(("traffic", "message"), [
-    ({"hourly_profile": [1.0] * 23}, "at least 24 items"),
-    ({"hourly_profile": [0.5] * 24}, "the peak hour must be 1.0"),
-    ({"hourly_profile": [1.2] + [0.5] * 23}, "less than or equal to 1"),
-    ({"hourly_profile": [0] + [1.0] * 23}, "greater than 0"),
-    ({"duty_cycle": 0.3}, "duty_cycle is now the mean of hourly_profile"),
-    ({"days_per_month": 40}, "less than or equal to 31"),
-])
+@pytest.mark.parametrize(
+    ("traffic", "message"),
+    [
+        ({"hourly_profile": [1.0] * 23}, "at least 24 items"),
+        ({"hourly_profile": [0.5] * 24}, "the peak hour must be 1.0"),
+        ({"hourly_profile": [1.2] + [0.5] * 23}, "less than or equal to 1"),
+        ({"hourly_profile": [0] + [1.0] * 23}, "greater than 0"),
+        ({"duty_cycle": 0.3}, "duty_cycle is now the mean of hourly_profile"),
+        ({"days_per_month": 40}, "less than or equal to 31"),
+    ],
+)
 def test_bad_profiles_are_refused(traffic, message):
     with pytest.raises(ValueError, match=message):
         Workload(concurrent_users=1, assumptions={"traffic": traffic})

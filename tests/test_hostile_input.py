@@ -111,8 +111,9 @@ def test_a_subnormal_active_ratio_is_one_line(ratio, shown):
 
 def test_dev_zero_is_refused_by_size_not_read_forever():
     line = refused(*run("report", "-c", "100", "--assumptions", "/dev/zero"))
-    assert line == ("sizing: error: --assumptions: /dev/zero is larger than 256 KiB; an assumptions file holds a few "
-                    "dozen lines\n")
+    assert line == (
+        "sizing: error: --assumptions: /dev/zero is larger than 256 KiB; an assumptions file holds a few dozen lines\n"
+    )
 
 
 def test_the_size_cap_is_exactly_256_kib(tmp_path):
@@ -192,8 +193,9 @@ def test_hostile_nesting_is_one_line(tmp_path, name, content):
 def test_integers_of_thousands_of_digits_are_one_line(tmp_path, name):
     source = tmp_path / name
     number = "9" * 5000  # beyond Python's 4,300-digit int/str limit: a ValueError traceback before
-    source.write_text(json.dumps({"min_nodes": 0}).replace("0", number) if name.endswith(".json") else
-                      f"min_nodes: {number}\n")
+    source.write_text(
+        json.dumps({"min_nodes": 0}).replace("0", number) if name.endswith(".json") else f"min_nodes: {number}\n"
+    )
     assert "a 5000-digit number is out of range" in refused(*run("report", "-c", "100", "--assumptions", str(source)))
     # 20 digits still reach validation, which names the setting.
     source.write_text(json.dumps({"min_nodes": 10**19}) if name.endswith(".json") else f"min_nodes: {10**19}\n")
@@ -206,10 +208,16 @@ def test_integers_of_thousands_of_digits_are_one_line(tmp_path, name):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("top.yaml", "min_nodes: 3\nnode_buffer: 1.5\nmin_nodes: 4\n",
-         "top.yaml line 3: duplicate key 'min_nodes': give each setting once"),
-        ("nested.yaml", "backend:\n  users_per_pod: 50\n  buffer: 1.2\n  users_per_pod: 60\n",
-         "nested.yaml line 4: duplicate key 'users_per_pod'"),
+        (
+            "top.yaml",
+            "min_nodes: 3\nnode_buffer: 1.5\nmin_nodes: 4\n",
+            "top.yaml line 3: duplicate key 'min_nodes': give each setting once",
+        ),
+        (
+            "nested.yaml",
+            "backend:\n  users_per_pod: 50\n  buffer: 1.2\n  users_per_pod: 60\n",
+            "nested.yaml line 4: duplicate key 'users_per_pod'",
+        ),
         ("flow.yaml", "backend: {buffer: 1.2, buffer: 1.3}\n", "flow.yaml line 1: duplicate key 'buffer'"),
         ("top.json", '{"min_nodes": 3, "min_nodes": 4}', "top.json: duplicate key 'min_nodes'"),
         ("nested.json", '{"backend": {"buffer": 1.2, "buffer": 1.3}}', "nested.json: duplicate key 'buffer'"),
@@ -241,11 +249,18 @@ def test_yaml_1_1_octal_is_refused_with_its_line(tmp_path, text):
 
 def test_yaml_numbers_that_mean_one_thing_still_read(tmp_path):
     source = tmp_path / "a.yaml"
-    source.write_text("min_nodes: 0\nmin_replicas: +3\nnode_buffer: 1.5\navailability_zones: 0x3\n"
-                      "requests_per_user_per_minute: 2e0\ncache: {min_node_type: '010'}\n")
-    assert load_assumptions(source) == {"min_nodes": 0, "min_replicas": 3, "node_buffer": 1.5,
-                                        "availability_zones": 3, "requests_per_user_per_minute": 2.0,
-                                        "cache": {"min_node_type": "010"}}
+    source.write_text(
+        "min_nodes: 0\nmin_replicas: +3\nnode_buffer: 1.5\navailability_zones: 0x3\n"
+        "requests_per_user_per_minute: 2e0\ncache: {min_node_type: '010'}\n"
+    )
+    assert load_assumptions(source) == {
+        "min_nodes": 0,
+        "min_replicas": 3,
+        "node_buffer": 1.5,
+        "availability_zones": 3,
+        "requests_per_user_per_minute": 2.0,
+        "cache": {"min_node_type": "010"},
+    }
 
 
 def test_yaml_anchors_and_aliases_are_refused(tmp_path):
@@ -313,8 +328,9 @@ def test_terminal_width_has_a_floor_and_a_ceiling(monkeypatch, columns, width):
 def on_a_pty(*args: str, **env: str) -> tuple[int, str, str]:
     """A real process on a real pseudo-terminal, with the environment a user's shell would give it."""
     master, slave = os.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "sizing", *args], stdout=slave, stderr=subprocess.PIPE,
-                               env={**os.environ, **env})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sizing", *args], stdout=slave, stderr=subprocess.PIPE, env={**os.environ, **env}
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -407,8 +423,10 @@ def test_interactive_prompt_states_the_default_ratio():
 
 def test_a_typed_total_with_a_ratio_is_asked_again():
     code, out, err = run("report", "-i", "-f", "json", "--active-ratio", "0.25", stdin="1000\n9000\n\n")
-    assert ("  total users: --active-ratio 0.25 sets them to 4,000; leave the answer blank, or run again without "
-            "--active-ratio; please try again\n") in err
+    assert (
+        "  total users: --active-ratio 0.25 sets them to 4,000; leave the answer blank, or run again without "
+        "--active-ratio; please try again\n"
+    ) in err
     assert code == 0 and json.loads(out)["workload"]["total_users"] == 4000
 
 
@@ -507,8 +525,12 @@ def test_schema_is_generated_from_the_models_and_validates_real_plans(tmp_path):
     validator = jsonschema.Draft202012Validator(schema)
     overrides = tmp_path / "a.yaml"
     overrides.write_text("cache: {mib_per_session: 1}\n")  # enterprise, a sharded cache
-    for args in (["-c", "300"], ["-c", "8000", "--arch", "arm64"], ["-c", "200000", "--assumptions", str(overrides)],
-                 ["-c", "50000", "--instance-type", "c6i.large"]):
+    for args in (
+        ["-c", "300"],
+        ["-c", "8000", "--arch", "arm64"],
+        ["-c", "200000", "--assumptions", str(overrides)],
+        ["-c", "50000", "--instance-type", "c6i.large"],
+    ):
         plan = json.loads(run("report", *args, "-f", "json")[1])
         validator.validate(plan)
     # And it is a real contract: what is not a plan fails it.
@@ -569,8 +591,13 @@ PLAUSIBLE_FLAGS = {
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(flags=st.sampled_from([REPORT_FLAGS, PLAUSIBLE_FLAGS]).flatmap(lambda table: st.fixed_dictionaries(
-    {}, optional=table)), interactive=st.booleans(), answers=ARGV_TEXT)
+@given(
+    flags=st.sampled_from([REPORT_FLAGS, PLAUSIBLE_FLAGS]).flatmap(
+        lambda table: st.fixed_dictionaries({}, optional=table)
+    ),
+    interactive=st.booleans(),
+    answers=ARGV_TEXT,
+)
 def test_any_text_in_any_report_flag(tmp_path, monkeypatch, flags, interactive, answers):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.yaml").write_text("backend: {users_per_pod: 80}\n")
@@ -596,8 +623,10 @@ def test_any_text_in_any_report_flag(tmp_path, monkeypatch, flags, interactive, 
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(users=st.lists(ARGV_TEXT | st.sampled_from(["300", "0", "1_000"]), min_size=1, max_size=3),
-       flags=st.fixed_dictionaries({}, optional={k: REPORT_FLAGS[k] for k in ("--active-ratio", "--region", "--arch")}))
+@given(
+    users=st.lists(ARGV_TEXT | st.sampled_from(["300", "0", "1_000"]), min_size=1, max_size=3),
+    flags=st.fixed_dictionaries({}, optional={k: REPORT_FLAGS[k] for k in ("--active-ratio", "--region", "--arch")}),
+)
 def test_any_text_in_compare(tmp_path, monkeypatch, users, flags):
     monkeypatch.chdir(tmp_path)
     args = ["compare", *(f"{flag}={value}" for flag, value in flags.items()), "-f", "json", "--", *users]
@@ -607,14 +636,31 @@ def test_any_text_in_compare(tmp_path, monkeypatch, users, flags):
         assert len([SizingPlan.model_validate(p) for p in json.loads(out)]) == len(users)
 
 
-FIELDS = sorted({*Assumptions.model_fields, "backend", "users_per_pod", "buffer", "enabled", "billing_mode",
-                 "min_node_type", "duty_cycle"})
-SCALARS = (st.none() | st.booleans() | st.integers(-(10**25), 10**25) | st.floats() | st.text(max_size=12)
-           | st.sampled_from(["auto", "PROVISIONED", "small", "cache.t3.small", "1:30", "010"]))
+FIELDS = sorted(
+    {
+        *Assumptions.model_fields,
+        "backend",
+        "users_per_pod",
+        "buffer",
+        "enabled",
+        "billing_mode",
+        "min_node_type",
+        "duty_cycle",
+    }
+)
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**25), 10**25)
+    | st.floats()
+    | st.text(max_size=12)
+    | st.sampled_from(["auto", "PROVISIONED", "small", "cache.t3.small", "1:30", "010"])
+)
 JSON_SHAPED = st.recursive(
     SCALARS,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), inner,
-                                                               max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -633,9 +679,36 @@ def test_any_json_or_yaml_shaped_assumptions(tmp_path, data, as_json):
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.text(max_size=200) | st.builds(lambda s: "\n".join(s), st.lists(st.sampled_from(
-    ["backend:", "  users_per_pod: 80", "- x", "a: &x 1", "b: *x", "{", "[", "min_nodes: 010", "? [a]", ": b",
-     "'", '"', "!!python/object:os.system", "!!binary aGk=", "%YAML 1.1", "---", "..."]), max_size=8)))
+@given(
+    text=st.text(max_size=200)
+    | st.builds(
+        lambda s: "\n".join(s),
+        st.lists(
+            st.sampled_from(
+                [
+                    "backend:",
+                    "  users_per_pod: 80",
+                    "- x",
+                    "a: &x 1",
+                    "b: *x",
+                    "{",
+                    "[",
+                    "min_nodes: 010",
+                    "? [a]",
+                    ": b",
+                    "'",
+                    '"',
+                    "!!python/object:os.system",
+                    "!!binary aGk=",
+                    "%YAML 1.1",
+                    "---",
+                    "...",
+                ]
+            ),
+            max_size=8,
+        ),
+    )
+)
 def test_any_text_as_an_assumptions_file(tmp_path, text):
     for name in ("a.yaml", "a.json"):
         source = tmp_path / name
@@ -646,6 +719,7 @@ def test_any_text_as_an_assumptions_file(tmp_path, text):
 
 def test_closed_stderr_still_exits_2():
     # Nothing can be said with stderr closed (`2>&-`), but the status still tells, and nothing crashes on the way.
-    done = subprocess.run(["bash", "-c", '"$0" -m sizing report -c abc 2>&-', sys.executable],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["bash", "-c", '"$0" -m sizing report -c abc 2>&-', sys.executable], capture_output=True, text=True, check=False
+    )
     assert (done.returncode, done.stdout) == (2, "")

@@ -10,28 +10,49 @@ is 1,155 tokens in and 211 out, one a minute per user (tests/hand_plans.py), so 
 from __future__ import annotations
 
 import pytest
-
 from hand_plans import build, flat_token_prices
+
 from sizing.llm.profiles import LLMProfiles, ProviderRules, QuotaEntry, Speed, Tier
 from sizing.llm.traffic import USER_QUOTA
 
 PROFILES = LLMProfiles(
     as_of="2000-01-01",
     providers={
-        "tp": ProviderRules(name="Tiered Provider", counting="input_output", enforces_rpm=True,
-                            raise_with="the test console"),
+        "tp": ProviderRules(
+            name="Tiered Provider", counting="input_output", enforces_rpm=True, raise_with="the test console"
+        ),
         "bt": ProviderRules(name="Bedrock-like", counting="bedrock", enforces_rpm=False, raise_with="Service Quotas"),
     },
     speeds=(Speed(provider="*", match="", time_to_first_token_s=1, output_tokens_per_s=100, source="test speed"),),
     quotas=(
-        QuotaEntry(provider="tp", match="tiered", source="test tiers", tiers=(
-            Tier(name="Tier 1", requests_per_minute=500, input_tokens_per_minute=600_000,
-                 output_tokens_per_minute=200_000),
-            Tier(name="Tier 2", requests_per_minute=5_000, input_tokens_per_minute=6_000_000,
-                 output_tokens_per_minute=2_000_000),
-        )),
-        QuotaEntry(provider="bt", match="flat", source="test flat", name="Tokens per minute for flat",
-                   tokens_per_minute=1_000_000, requests_per_minute=100, burndown=5),
+        QuotaEntry(
+            provider="tp",
+            match="tiered",
+            source="test tiers",
+            tiers=(
+                Tier(
+                    name="Tier 1",
+                    requests_per_minute=500,
+                    input_tokens_per_minute=600_000,
+                    output_tokens_per_minute=200_000,
+                ),
+                Tier(
+                    name="Tier 2",
+                    requests_per_minute=5_000,
+                    input_tokens_per_minute=6_000_000,
+                    output_tokens_per_minute=2_000_000,
+                ),
+            ),
+        ),
+        QuotaEntry(
+            provider="bt",
+            match="flat",
+            source="test flat",
+            name="Tokens per minute for flat",
+            tokens_per_minute=1_000_000,
+            requests_per_minute=100,
+            burndown=5,
+        ),
     ),
 )
 
@@ -39,16 +60,30 @@ PROFILES = LLMProfiles(
 @pytest.fixture
 def plan(fake_catalog, fake_prices):
     def make(users, llm, llm_overrides=None):
-        return build(fake_catalog, fake_prices, users, users * 10, {"llm": llm_overrides or {}},
-                     token_prices=flat_token_prices(), llm_profiles=PROFILES, llm=llm)
+        return build(
+            fake_catalog,
+            fake_prices,
+            users,
+            users * 10,
+            {"llm": llm_overrides or {}},
+            token_prices=flat_token_prices(),
+            llm_profiles=PROFILES,
+            llm=llm,
+        )
 
     return make
 
 
 def quota(p):
     q = p.llm.quota
-    return (q.tokens_per_minute, q.requests_per_minute, q.input_tokens_per_minute, q.output_tokens_per_minute,
-            q.name, q.source)
+    return (
+        q.tokens_per_minute,
+        q.requests_per_minute,
+        q.input_tokens_per_minute,
+        q.output_tokens_per_minute,
+        q.name,
+        q.source,
+    )
 
 
 def llm_warnings(p):
@@ -59,12 +94,16 @@ def test_a_tiered_quota_is_the_lowest_tiers_and_the_warning_names_the_tier_that_
     p = plan(1_000, "tp:tiered")
     assert quota(p) == (None, 500, 600_000, 200_000, "Tier 1", "test tiers")
     assert (p.llm.counting, p.llm.peak.input_tokens_per_minute, p.llm.peak.output_tokens_per_minute) == (
-        "input_output", 1_155_000, 211_000)
+        "input_output",
+        1_155_000,
+        211_000,
+    )
     assert p.llm.peak.tokens_per_minute == 1_366_000
     # Over on all three: 1,000 > 500 requests, 1,155,000 > 600,000 input, 211,000 > 200,000 output. Tier 2 holds it.
     assert llm_warnings(p) == [
         "LLM quota exceeded for test tiered: at peak it needs 1,155,000 input and 211,000 output tokens/min and "
-        "1,000 requests/min, above its quota (test tiers); that takes Tier 2 or higher"]
+        "1,000 requests/min, above its quota (test tiers); that takes Tier 2 or higher"
+    ]
 
 
 def test_beyond_the_highest_tier_asks_for_a_custom_limit(plan):
@@ -92,7 +131,8 @@ def test_a_token_quota_of_your_own_replaces_the_tiers_token_limits(plan):
     assert llm_warnings(p) == [
         "LLM quota exceeded for test tiered: at peak it needs 1,155,000 input and 211,000 output tokens/min and "
         f"1,000 requests/min, above its quota ({USER_QUOTA}); request an increase of 'Tier 1' through the test "
-        "console"]
+        "console"
+    ]
     within = plan(1_000, "tp:tiered", {"quota_tokens_per_minute": 2_000_000, "quota_requests_per_minute": 1_000})
     assert quota(within)[:2] == (2_000_000, 1_000) and llm_warnings(within) == []
 
@@ -104,7 +144,8 @@ def test_a_flat_bedrock_style_quota_counts_output_at_the_burndown(plan):
     assert (p.llm.output_burndown, p.llm.peak.tokens_per_minute) == (5, 2_210_000)
     assert llm_warnings(p) == [
         "LLM quota exceeded for test flat: at peak it needs 2,210,000 tokens/min, above its quota (test flat); "
-        "request an increase of 'Tokens per minute for flat' through Service Quotas"]
+        "request an increase of 'Tokens per minute for flat' through Service Quotas"
+    ]
     # 400 users: 884,000 tokens a minute, under; 400 requests a minute (> 100) are not enforced, so not compared.
     assert llm_warnings(plan(400, "bt:flat")) == []
 
@@ -114,7 +155,8 @@ def test_no_published_quota_names_what_to_check(plan):
     assert quota(p) == (None, None, None, None, None, "no published default")
     assert llm_warnings(p) == [
         "LLM quota unknown for test other: at peak it needs 1,155,000 input and 211,000 output tokens/min and "
-        "1,000 requests/min; check that your the test console quota allows that (no published default)"]
+        "1,000 requests/min; check that your the test console quota allows that (no published default)"
+    ]
 
 
 def test_an_unknown_provider_counts_input_plus_output_and_requests(plan):
@@ -122,7 +164,8 @@ def test_an_unknown_provider_counts_input_plus_output_and_requests(plan):
     assert (p.llm.counting, p.llm.peak.tokens_per_minute, p.llm.output_burndown) == ("total", 1_366_000, 1)
     assert llm_warnings(p) == [
         "LLM quota unknown for test model: at peak it needs 1,366,000 tokens/min and 1,000 requests/min; check that "
-        "your zz's rate-limit settings quota allows that (no published default)"]
+        "your zz's rate-limit settings quota allows that (no published default)"
+    ]
 
 
 def test_your_own_quota_without_a_published_one_asks_for_an_increase_of_the_quota(plan):
@@ -131,4 +174,5 @@ def test_your_own_quota_without_a_published_one_asks_for_an_increase_of_the_quot
     assert llm_warnings(p) == [
         "LLM quota exceeded for test other: at peak it needs 1,155,000 input and 211,000 output tokens/min and "
         f"1,000 requests/min, above its quota ({USER_QUOTA}); request an increase of the quota through the test "
-        "console"]
+        "console"
+    ]

@@ -9,11 +9,11 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
+import fake_ec2
 import pytest
 import yaml
-
-import fake_ec2
 from fake_price_list import PriceList, product, region_products, serve
+
 from sizing import SizingError, Workload, calculate
 from sizing.catalog import load_catalog
 from sizing.cli import main
@@ -30,12 +30,23 @@ FRANKFURT_CACHE = {
     name: round(usd * 1.2, 6) for name, usd in EAST.elasticache_hour.items() if not name.startswith("cache.m7g.")
 }
 FRANKFURT_SERVICES = {
-    "eks_cluster_hour": 0.10, "nat_gateway_hour": 0.052, "nat_gateway_gb": 0.052, "nlb_hour": 0.027,
-    "nlb_lcu_hour": 0.0072, "ebs_gp3_gb_month": 0.0952, "public_ipv4_hour": 0.005,
-    "dynamodb_on_demand_read_million": 0.1525, "dynamodb_on_demand_write_million": 0.7625,
-    "dynamodb_provisioned_rcu_hour": 0.0001586, "dynamodb_provisioned_wcu_hour": 0.000793,
-    "dynamodb_storage_gb_month": 0.306, "dynamodb_pitr_gb_month": 0.2448, "eks_extended_support_hour": 0.60,
-    "kms_key_month": 1.0, "cloudwatch_logs_ingest_gb": 0.63, "cloudwatch_logs_storage_gb_month": 0.0324,
+    "eks_cluster_hour": 0.10,
+    "nat_gateway_hour": 0.052,
+    "nat_gateway_gb": 0.052,
+    "nlb_hour": 0.027,
+    "nlb_lcu_hour": 0.0072,
+    "ebs_gp3_gb_month": 0.0952,
+    "public_ipv4_hour": 0.005,
+    "dynamodb_on_demand_read_million": 0.1525,
+    "dynamodb_on_demand_write_million": 0.7625,
+    "dynamodb_provisioned_rcu_hour": 0.0001586,
+    "dynamodb_provisioned_wcu_hour": 0.000793,
+    "dynamodb_storage_gb_month": 0.306,
+    "dynamodb_pitr_gb_month": 0.2448,
+    "eks_extended_support_hour": 0.60,
+    "kms_key_month": 1.0,
+    "cloudwatch_logs_ingest_gb": 0.63,
+    "cloudwatch_logs_storage_gb_month": 0.0324,
     "data_transfer_cross_az_gb": 0.01,
 }
 FRANKFURT_CREDITS = {"t3": 0.05, "t3a": 0.05, "t4g": 0.04}
@@ -63,26 +74,39 @@ def frankfurt_rates() -> list[dict]:
     rates = []
     for name, usd in FRANKFURT_EC2.items():
         one_year = 0.6 if name == "m5.large" else SAVINGS["1y"]
-        rates += [fake_ec2.rate(name, "eu-central-1", "EUC1", usd * (1 - one_year), 1),
-                  fake_ec2.rate(name, "eu-central-1", "EUC1", usd * (1 - SAVINGS["3y"]), 3)]
+        rates += [
+            fake_ec2.rate(name, "eu-central-1", "EUC1", usd * (1 - one_year), 1),
+            fake_ec2.rate(name, "eu-central-1", "EUC1", usd * (1 - SAVINGS["3y"]), 3),
+        ]
     # Look-alikes the refresh must not take: Windows, dedicated tenancy, another region.
-    rates += [fake_ec2.rate("m5.large", "eu-central-1", "EUC1", 0.001, 1, productDescription="Windows"),
-              fake_ec2.rate("m5.large", "eu-central-1", "EUC1", 0.001, 1, tenancy="dedicated"),
-              fake_ec2.rate("m5.large", "eu-west-1", "EU", 0.001, 3)]
+    rates += [
+        fake_ec2.rate("m5.large", "eu-central-1", "EUC1", 0.001, 1, productDescription="Windows"),
+        fake_ec2.rate("m5.large", "eu-central-1", "EUC1", 0.001, 1, tenancy="dedicated"),
+        fake_ec2.rate("m5.large", "eu-west-1", "EU", 0.001, 3),
+    ]
     return rates
 
 
 def today():
-    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    return datetime.datetime.now(datetime.UTC).date().isoformat()
 
 
 DUMMY_AWS = {
     # Dummy credentials and no shared config: nothing here may reach a real account.
-    "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true",
-    "AWS_CONFIG_FILE": "/nonexistent/aws-config", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
 }
-UNSET_AWS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_MAX_ATTEMPTS", "AWS_DEFAULT_REGION",
-             "SIZING_PRICES")
+UNSET_AWS = (
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_DEFAULT_REGION",
+    "SIZING_PRICES",
+)
 
 
 def dummy_aws(patch):
@@ -111,12 +135,21 @@ def frankfurt_endpoint():
     """A Price List endpoint on 127.0.0.1 serving Frankfurt (eu-central-1), which the shipped prices lack, and an
     EC2 / Savings Plans one with its Spot history and Savings Plan rates (``price_list.ec2``)."""
     price_list = PriceList()
-    region_products(price_list, "eu-central-1", "EUC1", ec2=FRANKFURT_EC2, cache=FRANKFURT_CACHE,
-                    services=FRANKFURT_SERVICES, credits=FRANKFURT_CREDITS)
+    region_products(
+        price_list,
+        "eu-central-1",
+        "EUC1",
+        ec2=FRANKFURT_EC2,
+        cache=FRANKFURT_CACHE,
+        services=FRANKFURT_SERVICES,
+        credits=FRANKFURT_CREDITS,
+    )
     server, price_list.url = serve(price_list)
-    price_list.ec2 = fake_ec2.Ec2(spot=fake_ec2.spot_rows(frankfurt_spot(), ["eu-central-1a", "eu-central-1b",
-                                                                             "eu-central-1c"]),
-                                  rates=frankfurt_rates(), page_size=10)
+    price_list.ec2 = fake_ec2.Ec2(
+        spot=fake_ec2.spot_rows(frankfurt_spot(), ["eu-central-1a", "eu-central-1b", "eu-central-1c"]),
+        rates=frankfurt_rates(),
+        page_size=10,
+    )
     return Servers(server, fake_ec2.serve(price_list.ec2)), price_list
 
 
@@ -180,10 +213,12 @@ def test_refresh_writes_a_dated_price_file_of_what_the_api_lists(refreshed):
     assert (refreshed.code, refreshed.out) == (0, "")
     offered = len(FRANKFURT_EC2)
     families = {name.split(".")[0] for name in FRANKFURT_EC2}
-    assert refreshed.err == (f"sizing: eu-central-1: {offered} of {len(load_catalog().instance_types)} catalog "
-                             f"instance types offered, prices as of {today()}; Spot discounts for "
-                             f"{len(families - NO_SPOT_HISTORY)} families from the EC2 Spot price history, 1 kept as "
-                             f"of 2026-11-29; Savings Plan rates from the Savings Plans API\n")
+    assert refreshed.err == (
+        f"sizing: eu-central-1: {offered} of {len(load_catalog().instance_types)} catalog "
+        f"instance types offered, prices as of {today()}; Spot discounts for "
+        f"{len(families - NO_SPOT_HISTORY)} families from the EC2 Spot price history, 1 kept as "
+        f"of 2026-11-29; Savings Plan rates from the Savings Plans API\n"
+    )
     frankfurt = load_price_file(refreshed.file).region("eu-central-1")
     assert (frankfurt.as_of, frankfurt.currency) == (today(), "USD")
     assert refreshed.price_list.url in frankfurt.source
@@ -202,11 +237,18 @@ def test_refresh_queries_as_the_brief_says_and_pages(refreshed):
     m5 = next(c for c in calls if {"Type": "TERM_MATCH", "Field": "instanceType", "Value": "m5.large"} in c["Filters"])
     assert m5["ServiceCode"] == "AmazonEC2"
     assert {(f["Field"], f["Value"]) for f in m5["Filters"]} == {
-        ("regionCode", "eu-central-1"), ("instanceType", "m5.large"), ("operatingSystem", "Linux"),
-        ("tenancy", "Shared"), ("preInstalledSw", "NA"), ("capacitystatus", "Used"), ("locationType", "AWS Region")}
+        ("regionCode", "eu-central-1"),
+        ("instanceType", "m5.large"),
+        ("operatingSystem", "Linux"),
+        ("tenancy", "Shared"),
+        ("preInstalledSw", "NA"),
+        ("capacitystatus", "Used"),
+        ("locationType", "AWS Region"),
+    }
     # One query per catalog type, offered or not.
     assert sum(c["ServiceCode"] == "AmazonEC2" and "instanceType" in str(c["Filters"]) for c in calls) == len(
-        load_catalog().instance_types)
+        load_catalog().instance_types
+    )
     # ElastiCache is one query over the region: 19 Redis nodes, 3 to a page here, is 7 pages.
     cache_calls = [c for c in calls if c["ServiceCode"] == "AmazonElastiCache"]
     assert len(cache_calls) == -(-len(FRANKFURT_CACHE) // 3) == 7
@@ -222,8 +264,9 @@ def test_refresh_into_an_existing_file_keeps_its_other_regions(refreshed):
 def test_prices_land_in_the_plan_for_a_new_region(refreshed, capsys, monkeypatch):
     monkeypatch.delenv("SIZING_PRICES", raising=False)
     target = refreshed.file
-    code, out, err = run(capsys, "report", "-c", "8000", "--region", "eu-central-1", "--prices", str(target),
-                         "-f", "json")
+    code, out, err = run(
+        capsys, "report", "-c", "8000", "--region", "eu-central-1", "--prices", str(target), "-f", "json"
+    )
     assert (code, err) == (0, "")
     plan = json.loads(out)
     nodes, cost = plan["nodes"], plan["cost"]
@@ -242,17 +285,20 @@ def test_prices_land_in_the_plan_for_a_new_region(refreshed, capsys, monkeypatch
     monkeypatch.setenv("SIZING_PRICES", str(target))
     assert json.loads(run(capsys, "report", "-c", "8000", "--region", "eu-central-1", "-f", "json")[1]) == plan
     # The engine takes the same table directly.
-    direct = calculate(Workload(concurrent_users=8000, region="eu-central-1"), prices=load_price_file(target),
-                       compare_arch=True)
+    direct = calculate(
+        Workload(concurrent_users=8000, region="eu-central-1"), prices=load_price_file(target), compare_arch=True
+    )
     assert direct.model_dump(mode="json") == plan
 
 
 def test_a_region_the_file_lacks_names_the_refresh_command(refreshed, capsys):
     code, out, err = run(capsys, "report", "-c", "100", "--region", "ap-northeast-1", "--prices", str(refreshed.file))
     assert (code, out) == (2, "")
-    assert err == (f"sizing: error: --region: no price data for region 'ap-northeast-1' in {refreshed.file} (which "
-                   "has: eu-central-1, us-east-1); fetch it with `sizing prices refresh --region ap-northeast-1 "
-                   "--output prices.yaml` and pass --prices prices.yaml\n")
+    assert err == (
+        f"sizing: error: --region: no price data for region 'ap-northeast-1' in {refreshed.file} (which "
+        "has: eu-central-1, us-east-1); fetch it with `sizing prices refresh --region ap-northeast-1 "
+        "--output prices.yaml` and pass --prices prices.yaml\n"
+    )
 
 
 def good_file(tmp_path):
@@ -270,20 +316,33 @@ def assert_failed_cleanly(code, out, err, tmp_path, target, before, message):
 
 
 def broken(kind):
-    ok = product("AmazonEC2", "Compute Instance", {
-        "regionCode": "eu-central-1", "locationType": "AWS Region", "instanceType": "m5.large",
-        "operatingSystem": "Linux", "tenancy": "Shared", "preInstalledSw": "NA", "capacitystatus": "Used"},
-        0.5, sku="BROKEN")
+    ok = product(
+        "AmazonEC2",
+        "Compute Instance",
+        {
+            "regionCode": "eu-central-1",
+            "locationType": "AWS Region",
+            "instanceType": "m5.large",
+            "operatingSystem": "Linux",
+            "tenancy": "Shared",
+            "preInstalledSw": "NA",
+            "capacitystatus": "Used",
+        },
+        0.5,
+        sku="BROKEN",
+    )
     if kind == "not-json":
         return "{not json"
     if kind == "no-terms":
         del ok["terms"]
     elif kind == "not-a-number":
         ok["terms"]["OnDemand"]["BROKEN.JRTCKXETXF"]["priceDimensions"]["BROKEN.JRTCKXETXF.6YS6EN2CT7"][
-            "pricePerUnit"] = {"USD": "lots"}
+            "pricePerUnit"
+        ] = {"USD": "lots"}
     elif kind == "not-usd":
         ok["terms"]["OnDemand"]["BROKEN.JRTCKXETXF"]["priceDimensions"]["BROKEN.JRTCKXETXF.6YS6EN2CT7"][
-            "pricePerUnit"] = {"CNY": "0.8"}
+            "pricePerUnit"
+        ] = {"CNY": "0.8"}
     elif kind == "no-attributes":
         del ok["product"]["attributes"]
     return ok  # "two-prices": a second m5.large at $0.50
@@ -295,8 +354,10 @@ MALFORMED = [
     ("no-terms", "the Price List API returned m5.large in eu-central-1 (BROKEN) without a readable on-demand price"),
     ("not-a-number", "without a readable on-demand price (ValueError: could not convert string to float: 'lots')"),
     ("not-usd", "the Price List API priced m5.large in eu-central-1 (BROKEN) in CNY, not USD"),
-    ("no-attributes", "the Price List API answered the AmazonEC2 NAT Gateway query with a product without attributes "
-                      "(BROKEN)"),
+    (
+        "no-attributes",
+        "the Price List API answered the AmazonEC2 NAT Gateway query with a product without attributes (BROKEN)",
+    ),
     ("two-prices", "the Price List API lists 2 different on-demand prices for m5.large in eu-central-1: 0.1152, 0.5"),
 ]
 
@@ -310,20 +371,32 @@ def test_a_malformed_item_stops_the_refresh_and_leaves_the_file(endpoint, capsys
 
 
 def test_a_missing_service_price_stops_the_refresh(endpoint, capsys, tmp_path):
-    endpoint.products = [(code, doc) for code, doc in endpoint.products
-                         if "NatGateway-Bytes" not in json.dumps(doc)]
+    endpoint.products = [(code, doc) for code, doc in endpoint.products if "NatGateway-Bytes" not in json.dumps(doc)]
     target, before = good_file(tmp_path)
     code, out, err = refresh(capsys, target)
-    assert_failed_cleanly(code, out, err, tmp_path, target, before,
-                          "the Price List API has no NatGateway-Bytes price (AmazonEC2) for eu-central-1, needed for "
-                          "nat_gateway_gb")
+    assert_failed_cleanly(
+        code,
+        out,
+        err,
+        tmp_path,
+        target,
+        before,
+        "the Price List API has no NatGateway-Bytes price (AmazonEC2) for eu-central-1, needed for nat_gateway_gb",
+    )
 
 
 def test_an_unknown_region_is_one_line(endpoint, capsys, tmp_path):
     target, before = good_file(tmp_path)
     code, out, err = refresh(capsys, target, region="eu-south-9")
-    assert_failed_cleanly(code, out, err, tmp_path, target, before,
-                          "--region: the Price List API has no prices for 'eu-south-9'; check the region name")
+    assert_failed_cleanly(
+        code,
+        out,
+        err,
+        tmp_path,
+        target,
+        before,
+        "--region: the Price List API has no prices for 'eu-south-9'; check the region name",
+    )
 
 
 def closed_port():
@@ -349,9 +422,15 @@ def test_a_failing_endpoint_is_retried_a_bounded_number_of_times(endpoint, aws, 
     aws.setenv("AWS_MAX_ATTEMPTS", "2")
     target, before = good_file(tmp_path)
     code, out, err = refresh(capsys, target)
-    assert_failed_cleanly(code, out, err, tmp_path, target, before,
-                          f"the Price List API at {endpoint.url} refused the request: InternalErrorException: "
-                          "the fake is down")
+    assert_failed_cleanly(
+        code,
+        out,
+        err,
+        tmp_path,
+        target,
+        before,
+        f"the Price List API at {endpoint.url} refused the request: InternalErrorException: the fake is down",
+    )
     assert len(endpoint.requests) == 2  # the first query, tried twice, and nothing after it
 
 
@@ -412,22 +491,27 @@ def set_(path, value):
             del node[last]
         else:
             node[last] = value
+
     return change
 
 
 DELETE = object()
 BAD_FILES = [
     (set_(["ec2_hour", "m5.large"], -1), "regions.eu-central-1.ec2_hour.m5.large: must be greater than 0 (got -1)"),
-    (set_(["ec2_hour", "m5.large"], "cheap"), "regions.eu-central-1.ec2_hour.m5.large: must be a valid number "
-                                              "(got 'cheap')"),
+    (
+        set_(["ec2_hour", "m5.large"], "cheap"),
+        "regions.eu-central-1.ec2_hour.m5.large: must be a valid number (got 'cheap')",
+    ),
     (set_(["ec2_hour", "m5.large"], True), "regions.eu-central-1.ec2_hour.m5.large: must be a valid number"),
     (set_(["ec2_hour", "m5.large"], float("nan")), "regions.eu-central-1.ec2_hour.m5.large: must be a finite number"),
     (set_(["ec2_hour", "m5.huge"], 1.0), "regions.eu-central-1: 'm5.huge' is not a catalog instance type"),
     (set_(["elasticache_hour", "cache.x9.huge"], 1.0), "'cache.x9.huge' is not a catalog cache node type"),
     (set_(["services", "nat_gateway_gb"], DELETE), "regions.eu-central-1: services lacks nat_gateway_gb"),
     (set_(["services", "nat_gateway_byte"], 0.1), "services has unknown price 'nat_gateway_byte'"),
-    (set_(["burstable_surplus_vcpu_hour", "t4g"], DELETE),
-     "regions.eu-central-1: burstable_surplus_vcpu_hour lacks t4g, whose types are priced"),
+    (
+        set_(["burstable_surplus_vcpu_hour", "t4g"], DELETE),
+        "regions.eu-central-1: burstable_surplus_vcpu_hour lacks t4g, whose types are priced",
+    ),
     (set_(["ec2_hour"], {}), "regions.eu-central-1.ec2_hour: Dictionary should have at least 1 item"),
     (set_(["as_of"], "last week"), "regions.eu-central-1.as_of: must be a date like 2026-02-09 (got 'last week')"),
     (set_(["as_of"], "2026-02-30"), "regions.eu-central-1.as_of: must be a date like 2026-02-09 (got '2026-02-30')"),
@@ -462,15 +546,28 @@ def test_a_price_file_without_a_type_means_not_offered(capsys, tmp_path, monkeyp
     monkeypatch.delenv("SIZING_PRICES", raising=False)
     dropped = {name for name in EAST.ec2_hour if name.startswith(("c6a.", "c5a."))}
     target = price_file(tmp_path, lambda region, data: [region["ec2_hour"].pop(n) for n in dropped])
-    plan = json.loads(run(capsys, "report", "-c", "8000", "--region", "eu-central-1", "--prices", str(target),
-                          "-f", "json")[1])
+    plan = json.loads(
+        run(capsys, "report", "-c", "8000", "--region", "eu-central-1", "--prices", str(target), "-f", "json")[1]
+    )
     chosen = {plan["nodes"]["instance_type"], *(o["instance_type"] for o in plan["nodes"]["alternatives"])}
     assert chosen and not chosen & dropped
-    code, out, err = run(capsys, "report", "-c", "8000", "--region", "eu-central-1", "--prices", str(target),
-                         "--instance-type", "c6a.2xlarge")
+    code, out, err = run(
+        capsys,
+        "report",
+        "-c",
+        "8000",
+        "--region",
+        "eu-central-1",
+        "--prices",
+        str(target),
+        "--instance-type",
+        "c6a.2xlarge",
+    )
     assert (code, out) == (2, "")
-    assert err == ("sizing: error: --instance-type: c6a.2xlarge is not offered in eu-central-1 (no price for it in "
-                   "the prices as of 2026-02-09); pick another type\n")
+    assert err == (
+        "sizing: error: --instance-type: c6a.2xlarge is not offered in eu-central-1 (no price for it in "
+        "the prices as of 2026-02-09); pick another type\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -478,8 +575,10 @@ def test_a_price_file_without_a_type_means_not_offered(capsys, tmp_path, monkeyp
     [
         (["prices"], "missing command: use `sizing prices refresh --region REGION`"),
         (["prices", "refresh"], "Missing option '--region'"),
-        (["prices", "refresh", "--region", "Frankfurt"], "--region: 'Frankfurt' is not an AWS region name like "
-                                                         "eu-central-1"),
+        (
+            ["prices", "refresh", "--region", "Frankfurt"],
+            "--region: 'Frankfurt' is not an AWS region name like eu-central-1",
+        ),
         (["prices", "refresh", "--region", "eu-central-1", "--output", "{tmp}"], "--output: {tmp} is a directory"),
     ],
     ids=["no-subcommand", "no-region", "not-a-region", "output-is-a-directory"],
@@ -494,13 +593,15 @@ def test_refresh_input_errors_are_one_line_before_any_request(endpoint, capsys, 
 
 # --- Spot discounts and Savings Plan rates ------------------------------------------------------------------------
 
+
 def test_refresh_derives_spot_discounts_from_the_last_days_history(refreshed):
     spot = load_price_file(refreshed.file).region("eu-central-1").spot_discount
     catalog = load_catalog()
     offered = {catalog.instance(name).family: catalog.instance(name).family_kind for name in FRANKFURT_EC2}
     # Each type's median over its three zones is on-demand x the share: 1 - the share for every type and family.
-    expected = {family: round(1 - SPOT_SHARE[kind], 3) for family, kind in offered.items()
-                if family not in NO_SPOT_HISTORY}
+    expected = {
+        family: round(1 - SPOT_SHARE[kind], 3) for family, kind in offered.items() if family not in NO_SPOT_HISTORY
+    }
     # r5 had no history there: the shipped snapshot's value, us-east-1's since the snapshot has no Frankfurt.
     expected["r5"] = EAST.spot_discount.families["r5"]
     assert spot.families == expected
@@ -517,7 +618,8 @@ def test_refresh_asks_ec2_for_a_days_linux_history_per_family_and_pages(refreshe
     assert {c["ProductDescription.1"] for c in calls} == {"Linux/UNIX"}
     c6a = [c for c in calls if c.get("InstanceType.1") == "c6a.large"]
     assert {v for c in c6a for k, v in c.items() if k.startswith("InstanceType.")} == {
-        name for name in FRANKFURT_EC2 if name.startswith("c6a.")}
+        name for name in FRANKFURT_EC2 if name.startswith("c6a.")
+    }
     start = datetime.datetime.fromisoformat(c6a[0]["StartTime"].replace("Z", "+00:00"))
     end = datetime.datetime.fromisoformat(c6a[0]["EndTime"].replace("Z", "+00:00"))
     assert end - start == datetime.timedelta(days=1)
@@ -538,13 +640,28 @@ def test_refresh_reads_compute_savings_plan_rates(refreshed):
 
 def test_the_refreshed_rates_price_a_plan(refreshed, capsys, monkeypatch):
     monkeypatch.delenv("SIZING_PRICES", raising=False)
-    code, out, err = run(capsys, "report", "-c", "8000", "--region", "eu-central-1", "--prices", str(refreshed.file),
-                         "--capacity", "spot-burst", "--savings-plan", "3y", "-f", "json")
+    code, out, err = run(
+        capsys,
+        "report",
+        "-c",
+        "8000",
+        "--region",
+        "eu-central-1",
+        "--prices",
+        str(refreshed.file),
+        "--capacity",
+        "spot-burst",
+        "--savings-plan",
+        "3y",
+        "-f",
+        "json",
+    )
     assert (code, err) == (0, "")
     nodes = json.loads(out)["nodes"]
     hourly = FRANKFURT_EC2[nodes["instance_type"]]
-    assert nodes["savings_plan"]["commitment_usd_per_hour"] == pytest.approx(nodes["min_nodes"] * hourly * 0.5,
-                                                                             abs=1e-4)
+    assert nodes["savings_plan"]["commitment_usd_per_hour"] == pytest.approx(
+        nodes["min_nodes"] * hourly * 0.5, abs=1e-4
+    )
     catalog = load_catalog()
     for spot in nodes["spot"]["instance_types"]:
         share = SPOT_SHARE[catalog.instance(spot["instance_type"]).family_kind]
@@ -557,15 +674,18 @@ def test_unavailable_discount_apis_keep_the_snapshot_and_the_refresh_goes_on(end
     target = tmp_path / "prices.yaml"
     code, out, err = refresh(capsys, target)
     assert (code, out) == (0, "")
-    assert err.endswith("; Spot discounts kept as of 2026-11-29 (EC2 Spot price history unavailable: Unavailable: the "
-                        "fake says no); Savings Plan rates: none (the Savings Plans API unavailable: "
-                        "InternalServerException: the fake is down)\n")
+    assert err.endswith(
+        "; Spot discounts kept as of 2026-11-29 (EC2 Spot price history unavailable: Unavailable: the "
+        "fake says no); Savings Plan rates: none (the Savings Plans API unavailable: "
+        "InternalServerException: the fake is down)\n"
+    )
     frankfurt = load_price_file(target).region("eu-central-1")
     # The shipped us-east-1 values, with their date, said to be another region's; only the families offered.
     assert frankfurt.spot_discount.as_of == EAST.spot_discount.as_of
     assert frankfurt.spot_discount.source.startswith("us-east-1's values, not eu-central-1's: ")
-    assert frankfurt.spot_discount.families == {f: d for f, d in EAST.spot_discount.families.items()
-                                                if f not in MISSING_FAMILIES}
+    assert frankfurt.spot_discount.families == {
+        f: d for f, d in EAST.spot_discount.families.items() if f not in MISSING_FAMILIES
+    }
     assert frankfurt.savings_plan_discount is None
     # One EC2 request (the first family, tried once), not one per family.
     assert len([c for c in endpoint.ec2.requests if c["api"] == "ec2"]) == 1
@@ -588,6 +708,8 @@ def test_an_unreadable_spot_price_keeps_the_snapshot(endpoint, capsys, tmp_path)
     target = tmp_path / "prices.yaml"
     code, _, err = refresh(capsys, target)
     assert code == 0
-    assert f"(EC2 Spot price history unavailable: a Spot price of {endpoint.ec2.spot[0][0]} is not a number " \
-           "('free'))" in err
+    assert (
+        f"(EC2 Spot price history unavailable: a Spot price of {endpoint.ec2.spot[0][0]} is not a number "
+        "('free'))" in err
+    )
     assert load_price_file(target).region("eu-central-1").spot_discount.as_of == EAST.spot_discount.as_of

@@ -3,7 +3,6 @@
 import re
 from importlib import resources
 
-import pytest
 import yaml
 
 from sizing.catalog import load_catalog
@@ -35,14 +34,50 @@ def test_every_shipped_region_carries_its_date_currency_and_source():
 
 FAMILIES = {
     # Intel x86_64, 5th to 8th generation, with the flex variants AWS sells
-    "m5", "m6i", "m7i", "m7i-flex", "m8i", "m8i-flex", "c5", "c6i", "c7i", "c7i-flex", "c8i", "c8i-flex",
-    "r5", "r6i", "r7i", "r8i", "r8i-flex",
+    "m5",
+    "m6i",
+    "m7i",
+    "m7i-flex",
+    "m8i",
+    "m8i-flex",
+    "c5",
+    "c6i",
+    "c7i",
+    "c7i-flex",
+    "c8i",
+    "c8i-flex",
+    "r5",
+    "r6i",
+    "r7i",
+    "r8i",
+    "r8i-flex",
     # AMD x86_64, 5th to 8th generation
-    "m5a", "m6a", "m7a", "m8a", "c5a", "c6a", "c7a", "c8a", "r5a", "r6a", "r7a", "r8a",
+    "m5a",
+    "m6a",
+    "m7a",
+    "m8a",
+    "c5a",
+    "c6a",
+    "c7a",
+    "c8a",
+    "r5a",
+    "r6a",
+    "r7a",
+    "r8a",
     # Graviton2, 3 and 4
-    "m6g", "c6g", "r6g", "m7g", "c7g", "r7g", "m8g", "c8g", "r8g",
+    "m6g",
+    "c6g",
+    "r6g",
+    "m7g",
+    "c7g",
+    "r7g",
+    "m8g",
+    "c8g",
+    "r8g",
     # burstable
-    "t3", "t3a", "t4g",
+    "t3",
+    "t3a",
+    "t4g",
 }
 
 
@@ -61,8 +96,11 @@ def test_sizes_run_from_large_to_24xlarge_or_the_family_largest():
         else:
             assert found[0] == "large" and "metal" not in " ".join(found), family
             # Graviton2/3 and the flex families stop at 16xlarge; every other family is cut at 24xlarge.
-            assert found[-1] == ("16xlarge" if family[:3] in {"m6g", "c6g", "r6g", "m7g", "c7g", "r7g"}
-                                 or family.endswith("-flex") else "24xlarge"), family
+            assert found[-1] == (
+                "16xlarge"
+                if family[:3] in {"m6g", "c6g", "r6g", "m7g", "c7g", "r7g"} or family.endswith("-flex")
+                else "24xlarge"
+            ), family
 
 
 def test_memory_follows_the_family_ratio():
@@ -76,13 +114,40 @@ def test_memory_follows_the_family_ratio():
 # Published by the EKS AMI (amazon-eks-ami templates/shared/runtime/eni-max-pods.txt): an independent check of
 # the catalog, covering every ENI layout it holds.
 EKS_AMI_MAX_PODS = {
-    "m5.large": 29, "m5.xlarge": 58, "m5.4xlarge": 234, "m5.16xlarge": 737, "m6i.24xlarge": 737,
-    "c5.9xlarge": 234, "c5.18xlarge": 737, "c6i.12xlarge": 234, "c7g.16xlarge": 737, "r6g.2xlarge": 58,
-    "t3.medium": 17, "t3.large": 35, "t3a.xlarge": 58, "t4g.2xlarge": 58, "m7i.8xlarge": 234,
-    "t3.small": 11, "t3a.small": 8, "t4g.small": 11, "c6a.16xlarge": 737, "m7i-flex.16xlarge": 737,
-    "c8i.large": 59, "m8i.xlarge": 118, "r8i.4xlarge": 394, "c8i.8xlarge": 492, "m8i-flex.12xlarge": 590,
-    "r8i.24xlarge": 1010, "c8a.xlarge": 78, "m8a.2xlarge": 158, "r8a.4xlarge": 314, "c8a.8xlarge": 392,
-    "m8a.12xlarge": 758, "r8a.16xlarge": 1010, "m8g.24xlarge": 737, "c8g.large": 29,
+    "m5.large": 29,
+    "m5.xlarge": 58,
+    "m5.4xlarge": 234,
+    "m5.16xlarge": 737,
+    "m6i.24xlarge": 737,
+    "c5.9xlarge": 234,
+    "c5.18xlarge": 737,
+    "c6i.12xlarge": 234,
+    "c7g.16xlarge": 737,
+    "r6g.2xlarge": 58,
+    "t3.medium": 17,
+    "t3.large": 35,
+    "t3a.xlarge": 58,
+    "t4g.2xlarge": 58,
+    "m7i.8xlarge": 234,
+    "t3.small": 11,
+    "t3a.small": 8,
+    "t4g.small": 11,
+    "c6a.16xlarge": 737,
+    "m7i-flex.16xlarge": 737,
+    "c8i.large": 59,
+    "m8i.xlarge": 118,
+    "r8i.4xlarge": 394,
+    "c8i.8xlarge": 492,
+    "m8i-flex.12xlarge": 590,
+    "r8i.24xlarge": 1010,
+    "c8a.xlarge": 78,
+    "m8a.2xlarge": 158,
+    "r8a.4xlarge": 314,
+    "c8a.8xlarge": 392,
+    "m8a.12xlarge": 758,
+    "r8a.16xlarge": 1010,
+    "m8g.24xlarge": 737,
+    "c8g.large": 29,
 }
 
 
@@ -110,15 +175,50 @@ def test_the_shipped_snapshot_offers_every_catalog_type_in_every_region():
 # Rows of Karpenter's generated us-east-1 on-demand table (aws/karpenter-provider-aws,
 # pkg/providers/pricing/zz_generated.pricing_aws.go, generated 2026-02-09T13:43:35Z), one or two per family.
 KARPENTER_US_EAST_1 = {
-    "m5.large": 0.096, "m6i.24xlarge": 4.608, "m7i.xlarge": 0.2016, "m7i-flex.16xlarge": 3.06432, "m8i.large": 0.10584,
-    "m8i-flex.2xlarge": 0.4022, "c5.9xlarge": 1.53, "c6i.8xlarge": 1.36, "c7i.large": 0.08925, "c7i-flex.large": 0.08479,
-    "c8i.24xlarge": 4.49808, "c8i-flex.xlarge": 0.17804, "r5.16xlarge": 4.032, "r6i.large": 0.126, "r7i.2xlarge": 0.5292,
-    "r8i.12xlarge": 3.33408, "r8i-flex.large": 0.13197, "m5a.24xlarge": 4.128, "m6a.large": 0.0864,
-    "m7a.xlarge": 0.23184, "m8a.8xlarge": 1.94752, "c5a.large": 0.077, "c6a.large": 0.0765, "c6a.24xlarge": 3.672,
-    "c7a.4xlarge": 0.82112, "c8a.large": 0.10777, "r5a.xlarge": 0.226, "r6a.12xlarge": 2.7216, "r7a.large": 0.15215,
-    "r8a.2xlarge": 0.63904, "m6g.16xlarge": 2.464, "m7g.large": 0.0816, "m8g.24xlarge": 4.30848, "c6g.large": 0.068,
-    "c7g.12xlarge": 1.74, "c8g.xlarge": 0.15952, "r6g.4xlarge": 0.8064, "r7g.large": 0.1071, "r8g.2xlarge": 0.47128,
-    "t3.small": 0.0208, "t3a.small": 0.0188, "t4g.small": 0.0168, "t3a.medium": 0.0376, "t4g.2xlarge": 0.2688,
+    "m5.large": 0.096,
+    "m6i.24xlarge": 4.608,
+    "m7i.xlarge": 0.2016,
+    "m7i-flex.16xlarge": 3.06432,
+    "m8i.large": 0.10584,
+    "m8i-flex.2xlarge": 0.4022,
+    "c5.9xlarge": 1.53,
+    "c6i.8xlarge": 1.36,
+    "c7i.large": 0.08925,
+    "c7i-flex.large": 0.08479,
+    "c8i.24xlarge": 4.49808,
+    "c8i-flex.xlarge": 0.17804,
+    "r5.16xlarge": 4.032,
+    "r6i.large": 0.126,
+    "r7i.2xlarge": 0.5292,
+    "r8i.12xlarge": 3.33408,
+    "r8i-flex.large": 0.13197,
+    "m5a.24xlarge": 4.128,
+    "m6a.large": 0.0864,
+    "m7a.xlarge": 0.23184,
+    "m8a.8xlarge": 1.94752,
+    "c5a.large": 0.077,
+    "c6a.large": 0.0765,
+    "c6a.24xlarge": 3.672,
+    "c7a.4xlarge": 0.82112,
+    "c8a.large": 0.10777,
+    "r5a.xlarge": 0.226,
+    "r6a.12xlarge": 2.7216,
+    "r7a.large": 0.15215,
+    "r8a.2xlarge": 0.63904,
+    "m6g.16xlarge": 2.464,
+    "m7g.large": 0.0816,
+    "m8g.24xlarge": 4.30848,
+    "c6g.large": 0.068,
+    "c7g.12xlarge": 1.74,
+    "c8g.xlarge": 0.15952,
+    "r6g.4xlarge": 0.8064,
+    "r7g.large": 0.1071,
+    "r8g.2xlarge": 0.47128,
+    "t3.small": 0.0208,
+    "t3a.small": 0.0188,
+    "t4g.small": 0.0168,
+    "t3a.medium": 0.0376,
+    "t4g.2xlarge": 0.2688,
 }
 
 
@@ -137,7 +237,7 @@ def test_prices_scale_with_size_within_a_family():
             instance = catalog.instance(name)
             unit = instance.memory_gib if instance.burstable else instance.vcpu
             per_unit.setdefault(instance.family, []).append((hourly / unit, name))
-        for family, rates in per_unit.items():
+        for rates in per_unit.values():
             low, high = min(rates), max(rates)
             assert high[0] / low[0] < 1.001, (region, low, high)
 

@@ -31,16 +31,26 @@ def flat_prices(input_pm: float, output_pm: float, cached_pm: float | None = Non
     def resolve(choice: LLMChoice, usage: TurnUsage) -> TokenPrices:
         fresh = usage.input_tokens - usage.cached_input_tokens
         turn = (fresh * input_pm + usage.cached_input_tokens * cached_pm + usage.output_tokens * output_pm) / 1e6
-        return TokenPrices(provider=choice.provider, provider_name=f"{choice.provider} (test)", model=choice.model,
-                           priced_as=choice.model, prices_as_of="test prices", input_per_million=input_pm,
-                           cached_input_per_million=cached_pm, output_per_million=output_pm, turn_usd=turn)
+        return TokenPrices(
+            provider=choice.provider,
+            provider_name=f"{choice.provider} (test)",
+            model=choice.model,
+            priced_as=choice.model,
+            prices_as_of="test prices",
+            input_per_million=input_pm,
+            cached_input_per_million=cached_pm,
+            output_per_million=output_pm,
+            turn_usd=turn,
+        )
 
     return resolve
 
 
 def plan(users: int, llm: str | None = HAIKU, prices=flat_prices(1.0, 5.0), **assumptions):
-    return calculate(Workload(concurrent_users=users, llm=llm, assumptions={"llm": assumptions} if assumptions else {}),
-                     token_prices=prices)
+    return calculate(
+        Workload(concurrent_users=users, llm=llm, assumptions={"llm": assumptions} if assumptions else {}),
+        token_prices=prices,
+    )
 
 
 @pytest.mark.parametrize("users", [100, 1_000, 100_000])
@@ -100,8 +110,12 @@ def test_the_backend_holds_the_open_streams_and_the_defaults_keep_the_seeds_repl
     backend = plan(1_000, streams_per_backend_pod=1).backend
     assert (backend.min_replicas, backend.max_replicas) == (math.ceil(streams / 2), math.ceil(streams)) == (33, 65)
     # Without an LLM there are no streams to hold: the seed's formula alone.
-    assert calculate(Workload(concurrent_users=1_000, llm=None,
-                              assumptions={"llm": {"streams_per_backend_pod": 1}})).backend.max_replicas == 39
+    assert (
+        calculate(
+            Workload(concurrent_users=1_000, llm=None, assumptions={"llm": {"streams_per_backend_pod": 1}})
+        ).backend.max_replicas
+        == 39
+    )
 
 
 def test_bedrock_counts_output_at_the_models_burndown():
@@ -163,12 +177,15 @@ def test_no_llm_means_no_llm_section_and_no_llm_cost():
 
 
 # The real genai-prices snapshot, against the providers' price lists (../shared/llm-facts.md, section 1).
-@pytest.mark.parametrize(("llm", "input_pm", "output_pm", "cached_pm"), [
-    (HAIKU, 1.00, 5.00, 0.10),  # Bedrock global profile
-    ("aws:us.anthropic.claude-haiku-4-5-20251001-v1:0", 1.10, 5.50, 0.11),  # geographic profile: +10%
-    (MINI, 0.15, 0.60, 0.075),
-    ("anthropic:claude-sonnet-4-5", 3.00, 15.00, 0.30),
-])
+@pytest.mark.parametrize(
+    ("llm", "input_pm", "output_pm", "cached_pm"),
+    [
+        (HAIKU, 1.00, 5.00, 0.10),  # Bedrock global profile
+        ("aws:us.anthropic.claude-haiku-4-5-20251001-v1:0", 1.10, 5.50, 0.11),  # geographic profile: +10%
+        (MINI, 0.15, 0.60, 0.075),
+        ("anthropic:claude-sonnet-4-5", 3.00, 15.00, 0.30),
+    ],
+)
 def test_genai_prices_gives_the_providers_list_prices(llm, input_pm, output_pm, cached_pm):
     got = calculate(Workload(concurrent_users=1_000, llm=llm)).llm
     assert got.price_per_million.input == pytest.approx(input_pm)
@@ -188,18 +205,23 @@ def test_a_long_context_turn_is_priced_at_its_tier():
     assert short.price_per_million.input == pytest.approx(3.0)
 
 
-@pytest.mark.parametrize(("llm", "message"), [
-    ("openai:gpt-4o-minii", "unknown OpenAI model 'gpt-4o-minii'; did you mean gpt-4o-mini"),
-    ("aws:global.anthropic.claude-haiku-4-5", "did you mean global.anthropic.claude-haiku-4-5-20251001-v1:0"),
-    ("opnai:gpt-4o-mini", "unknown LLM provider 'opnai'; did you mean openai"),
-])
+@pytest.mark.parametrize(
+    ("llm", "message"),
+    [
+        ("openai:gpt-4o-minii", "unknown OpenAI model 'gpt-4o-minii'; did you mean gpt-4o-mini"),
+        ("aws:global.anthropic.claude-haiku-4-5", "did you mean global.anthropic.claude-haiku-4-5-20251001-v1:0"),
+        ("opnai:gpt-4o-mini", "unknown LLM provider 'opnai'; did you mean openai"),
+    ],
+)
 def test_unknown_models_and_providers_name_close_matches(llm, message):
     with pytest.raises(SizingError) as raised:
         calculate(Workload(concurrent_users=100, llm=llm))
     assert message in str(raised.value) and raised.value.field == "llm"
 
 
-@pytest.mark.parametrize("text", ["gpt-4o-mini", "openai:", ":gpt", "open ai:gpt-4o", "openai:gpt 4o", "a:" + "x" * 300])
+@pytest.mark.parametrize(
+    "text", ["gpt-4o-mini", "openai:", ":gpt", "open ai:gpt-4o", "openai:gpt 4o", "a:" + "x" * 300]
+)
 def test_malformed_choices_are_refused(text):
     with pytest.raises(SizingError, match="expected PROVIDER:MODEL"):
         parse_llm(text)
@@ -237,15 +259,18 @@ def test_an_unwritable_cache_costs_nothing_but_time(fresh_cache, monkeypatch):
     assert resolve_token_prices(parse_llm(MINI), TurnUsage(100, 0, 10)).turn_usd > 0
 
 
-@pytest.mark.parametrize(("override", "message"), [
-    ({"turns_per_user_per_minute": 0}, "turns_per_user_per_minute"),
-    ({"input_tokens_per_turn": -5}, "input_tokens_per_turn"),
-    ({"cached_input_share": 1.5}, "cached_input_share"),
-    ({"output_tokens_per_turn_p90": 100}, "output_tokens_per_turn_p90 must be at least output_tokens_per_turn"),
-    ({"streams_per_backend_pod": "many"}, "streams_per_backend_pod"),
-    ({"quota_tokens_per_minute": 0}, "quota_tokens_per_minute"),
-    ({"tokens": 5}, "assumptions.llm.tokens"),
-])
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"turns_per_user_per_minute": 0}, "turns_per_user_per_minute"),
+        ({"input_tokens_per_turn": -5}, "input_tokens_per_turn"),
+        ({"cached_input_share": 1.5}, "cached_input_share"),
+        ({"output_tokens_per_turn_p90": 100}, "output_tokens_per_turn_p90 must be at least output_tokens_per_turn"),
+        ({"streams_per_backend_pod": "many"}, "streams_per_backend_pod"),
+        ({"quota_tokens_per_minute": 0}, "quota_tokens_per_minute"),
+        ({"tokens": 5}, "assumptions.llm.tokens"),
+    ],
+)
 def test_bad_llm_assumptions_are_refused(override, message):
     with pytest.raises(ValueError, match=message):
         Workload(concurrent_users=1_000, assumptions={"llm": override})

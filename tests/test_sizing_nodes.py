@@ -8,8 +8,8 @@ from sizing import SizingError, Workload, calculate
 from sizing.assumptions import DEFAULT_HOURLY_PROFILE
 from sizing.catalog import load_catalog
 from sizing.limits import MAX_NODES_PER_GROUP
-from sizing.pricing import region_prices
 from sizing.nodes import Allocatable, PodShape, allocatable, kube_reserved_cpu_m, nodes_to_pack, workload_capacity
+from sizing.pricing import region_prices
 from sizing.selection import split_groups
 
 
@@ -17,9 +17,7 @@ def instance(name):
     return load_catalog().instance(name)
 
 
-@pytest.mark.parametrize(
-    ("vcpu", "reserved"), [(1, 60), (2, 70), (4, 80), (8, 90), (16, 110), (48, 190), (96, 310)]
-)
+@pytest.mark.parametrize(("vcpu", "reserved"), [(1, 60), (2, 70), (4, 80), (8, 90), (16, 110), (48, 190), (96, 310)])
 def test_kube_reserved_cpu_matches_the_eks_ami(vcpu, reserved):
     assert kube_reserved_cpu_m(vcpu) == reserved
 
@@ -85,17 +83,23 @@ def test_closed_form_packing_equals_item_by_item_ffd(node, a, b):
 def fits(plan, backend_count: int, frontend_count: int, nodes: int) -> bool:
     """An independent check: fill node after node greedily and see whether everything lands."""
     a = plan.assumptions.daemonsets
-    cpu, memory, slots = plan.nodes.allocatable_cpu_m - a.cpu_m, plan.nodes.allocatable_memory_mib - a.memory_mib, (
-        plan.nodes.max_pods - a.pods
+    cpu, memory, slots = (
+        plan.nodes.allocatable_cpu_m - a.cpu_m,
+        plan.nodes.allocatable_memory_mib - a.memory_mib,
+        (plan.nodes.max_pods - a.pods),
     )
-    left = [(backend_count, plan.backend.cpu_request_m, plan.backend.memory_request_mib),
-            (frontend_count, plan.frontend.cpu_request_m, plan.frontend.memory_request_mib)]
+    left = [
+        (backend_count, plan.backend.cpu_request_m, plan.backend.memory_request_mib),
+        (frontend_count, plan.frontend.cpu_request_m, plan.frontend.memory_request_mib),
+    ]
     for _ in range(nodes):
         free_cpu, free_memory, free_slots = cpu, memory, slots
         for index, (count, pod_cpu, pod_memory) in enumerate(left):
             placed = min(count, free_slots, free_cpu // pod_cpu, free_memory // pod_memory)
-            free_cpu, free_memory, free_slots = free_cpu - placed * pod_cpu, free_memory - placed * pod_memory, (
-                free_slots - placed
+            free_cpu, free_memory, free_slots = (
+                free_cpu - placed * pod_cpu,
+                free_memory - placed * pod_memory,
+                (free_slots - placed),
             )
             left[index] = (count - placed, pod_cpu, pod_memory)
         if not any(count for count, _, _ in left):
@@ -103,7 +107,7 @@ def fits(plan, backend_count: int, frontend_count: int, nodes: int) -> bool:
     return False
 
 
-SWEEP = sorted({int(10 * 1.25**k) for k in range(0, 52)} | {10, 499, 500, 2_499, 2_500, 9_999, 10_000, 1_000_000})
+SWEEP = sorted({int(10 * 1.25**k) for k in range(52)} | {10, 499, 500, 2_499, 2_500, 9_999, 10_000, 1_000_000})
 
 
 @pytest.mark.parametrize("arch", ["x86_64", "arm64"])
@@ -159,6 +163,7 @@ def test_fleet_cost_is_nodes_times_price_volume_and_credits():
     plan = calculate(Workload(concurrent_users=1_000, instance_type="t3a.medium"))
     nodes = plan.nodes
     assert (nodes.instance_type, nodes.min_nodes, nodes.max_nodes) == ("t3a.medium", 6, 16)
+
     # Credits from the pods' requests at the HPA's 70% target: the min fleet holds 13 backend x 500m + 3 frontend x
     # 200m = 7,100m, the max fleet 39 x 500m + 6 x 200m = 20,700m; every node runs 200m of DaemonSets. A t3a.medium
     # has a 20% baseline of 2 vCPUs (0.4 vCPU) and surplus vCPU-hours cost $0.05.
@@ -201,8 +206,11 @@ def test_types_a_region_does_not_offer_are_skipped_and_refused_when_pinned():
     assert {nodes.instance_type, *(o.instance_type for o in nodes.alternatives)} <= set(prices.ec2_hour)
     # The whole catalog would choose the cheaper c6a ($0.306/h against $0.34/h for a 2xlarge).
     assert calculate(Workload(concurrent_users=8_000)).nodes.instance_type == "c6a.2xlarge"
-    with pytest.raises(SizingError, match=r"^c6a.2xlarge is not offered in us-east-1 \(no price for it in the prices as "
-                                          r"of 2026-02-09\); pick another type$"):
+    with pytest.raises(
+        SizingError,
+        match=r"^c6a.2xlarge is not offered in us-east-1 \(no price for it in the prices as "
+        r"of 2026-02-09\); pick another type$",
+    ):
         calculate(Workload(concurrent_users=8_000, instance_type="c6a.2xlarge"), prices=prices)
 
 
@@ -259,8 +267,13 @@ def test_pinned_type_is_used_and_alternatives_show_cheaper_options():
 
 def test_a_type_that_cannot_hold_a_pod_is_refused():
     with pytest.raises(SizingError, match="cannot schedule"):
-        calculate(Workload(concurrent_users=100, instance_type="t3.medium",
-                           assumptions={"backend": {"memory_request_mib": 8192, "memory_limit_mib": 8192}}))
+        calculate(
+            Workload(
+                concurrent_users=100,
+                instance_type="t3.medium",
+                assumptions={"backend": {"memory_request_mib": 8192, "memory_limit_mib": 8192}},
+            )
+        )
 
 
 def test_fleets_above_450_nodes_split_into_groups():
@@ -291,15 +304,28 @@ def test_pruned_ranking_keeps_exactly_the_exhaustive_top_fleets():
     from sizing.pricing import region_prices
 
     catalog, prices = load_catalog(), region_prices("us-east-1")
-    for users, arch in [(10, "x86_64"), (300, "x86_64"), (1_000, "arm64"), (2_693, "x86_64"), (40_000, "x86_64"),
-                        (400_000, "arm64")]:
+    for users, arch in [
+        (10, "x86_64"),
+        (300, "x86_64"),
+        (1_000, "arm64"),
+        (2_693, "x86_64"),
+        (40_000, "x86_64"),
+        (400_000, "arm64"),
+    ]:
         a = Workload(concurrent_users=users).assumptions
         backend, frontend = pod_plan(users, a.backend, a.min_replicas), pod_plan(users, a.frontend, a.min_replicas)
         classes = selection._capacity_classes(
-            catalog, prices, arch, users < 2_500, a.nodes.min_memory_gib, a.daemonsets,
-            selection._shapes(backend, frontend), a.node_disk_gib)
+            catalog,
+            prices,
+            arch,
+            users < 2_500,
+            a.nodes.min_memory_gib,
+            a.daemonsets,
+            selection._shapes(backend, frontend),
+            a.node_disk_gib,
+        )
         costs = selection._node_costs(catalog, prices, a.node_disk_gib)
         pruned = selection._fleets(classes, backend, frontend, a, costs)
         exhaustive = selection._fleets(classes, backend, frontend, a, costs, keep=None)
-        assert pruned == exhaustive[:selection.KEEP], users
+        assert pruned == exhaustive[: selection.KEEP], users
         assert len(exhaustive) > 3 * len(pruned)

@@ -33,8 +33,16 @@ def test_exact_arithmetic_where_float_would_round_up():
 
 @pytest.mark.parametrize(
     ("users", "tier"),
-    [(1, "small"), (499, "small"), (500, "medium"), (2_499, "medium"), (2_500, "large"), (9_999, "large"),
-     (10_000, "enterprise"), (10_000_000, "enterprise")],
+    [
+        (1, "small"),
+        (499, "small"),
+        (500, "medium"),
+        (2_499, "medium"),
+        (2_500, "large"),
+        (9_999, "large"),
+        (10_000, "enterprise"),
+        (10_000_000, "enterprise"),
+    ],
 )
 def test_tier_boundaries(users, tier):
     assert tier_for(users) == tier
@@ -61,7 +69,9 @@ def test_requests_per_second_and_users():
 
 
 def test_assumption_overrides_change_the_formula():
-    plan = calculate(Workload(concurrent_users=1_000, assumptions={"backend": {"users_per_pod": 50}, "min_replicas": 3}))
+    plan = calculate(
+        Workload(concurrent_users=1_000, assumptions={"backend": {"users_per_pod": 50}, "min_replicas": 3})
+    )
     assert plan.backend.min_replicas == 26
     assert plan.frontend.min_replicas == 3
     # Siblings of an overridden nested field keep their defaults.

@@ -29,16 +29,22 @@ def test_more_users_never_means_less(a, b, mode):
     assert small.cache.required_memory_gib <= large.cache.required_memory_gib
     # The cheapest type can change with the load, so each bound of the fleet may move either way between types;
     # what is chosen (min + max fleet cost) and the total spend range never shrink.
-    assert (small.nodes.monthly_usd.min + small.nodes.monthly_usd.max
-            <= large.nodes.monthly_usd.min + large.nodes.monthly_usd.max + 1e-6)
+    assert (
+        small.nodes.monthly_usd.min + small.nodes.monthly_usd.max
+        <= large.nodes.monthly_usd.min + large.nodes.monthly_usd.max + 1e-6
+    )
     assert small.cost.monthly_usd.min + small.cost.monthly_usd.max <= (
-        large.cost.monthly_usd.min + large.cost.monthly_usd.max + 1e-6)
+        large.cost.monthly_usd.min + large.cost.monthly_usd.max + 1e-6
+    )
 
 
 @settings(max_examples=100, deadline=None)
 # Up to 2M users: small pinned types beyond that need more than the 50,000 nodes the engine will plan.
-@given(st.integers(1, 2_000_000), st.integers(1, 2_000_000),
-       st.sampled_from(["c6i.xlarge", "m5.2xlarge", "r6g.4xlarge", "t3a.medium"]))
+@given(
+    st.integers(1, 2_000_000),
+    st.integers(1, 2_000_000),
+    st.sampled_from(["c6i.xlarge", "m5.2xlarge", "r6g.4xlarge", "t3a.medium"]),
+)
 def test_with_a_pinned_type_nodes_and_fleet_cost_never_shrink(a, b, instance_type):
     small, large = plan_for(min(a, b), instance_type=instance_type), plan_for(max(a, b), instance_type=instance_type)
     assert small.nodes.min_nodes <= large.nodes.min_nodes
@@ -70,7 +76,7 @@ def test_no_drop_in_the_bill_around_a_tier_boundary(boundary):
         cost = plan_for(count).cost
         bill = (cost.expected_monthly_usd, cost.monthly_usd.min, cost.monthly_usd.max)
         if previous is not None:
-            assert all(now >= before for now, before in zip(bill, previous)), (count, previous, bill)
+            assert all(now >= before for now, before in zip(bill, previous, strict=True)), (count, previous, bill)
         previous = bill
 
 

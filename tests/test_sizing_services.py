@@ -25,8 +25,12 @@ def test_dynamodb_capacity_follows_the_seed():
 
 
 def test_item_size_and_consistency_change_the_units():
-    db = calculate(Workload(concurrent_users=1_000, assumptions={"database": {
-        "read_item_kb": 6, "eventually_consistent_reads": False, "write_item_kb": 2.5}})).database
+    db = calculate(
+        Workload(
+            concurrent_users=1_000,
+            assumptions={"database": {"read_item_kb": 6, "eventually_consistent_reads": False, "write_item_kb": 2.5}},
+        )
+    ).database
     assert db.read_capacity_units == 1_000  # 500 reads x 2 RCU (6 KB -> two 4 KB units), strongly consistent
     assert db.write_capacity_units == 300  # 100 writes x 3 WCU
 
@@ -34,8 +38,9 @@ def test_item_size_and_consistency_change_the_units():
 @pytest.mark.parametrize("users", [10, 300, 2_499, 2_500, 50_000])
 def test_billing_mode_is_the_cheaper_on_the_load_profile(users):
     db = calculate(Workload(concurrent_users=users)).database
-    cheaper = ("PROVISIONED" if db.expected_monthly_usd_provisioned < db.expected_monthly_usd_on_demand
-               else "PAY_PER_REQUEST")
+    cheaper = (
+        "PROVISIONED" if db.expected_monthly_usd_provisioned < db.expected_monthly_usd_on_demand else "PAY_PER_REQUEST"
+    )
     assert db.billing_mode == cheaper
     assert f"${db.expected_monthly_usd_provisioned:,.2f}" in db.mode_reason
     assert f"${db.expected_monthly_usd_on_demand:,.2f}" in db.mode_reason
@@ -81,7 +86,9 @@ def test_the_max_fleets_vcpus_are_reported_and_warned_about_above_the_assumed_ec
 
     assert quota_warnings(nodes.max_vcpus) == []
     (warning,) = quota_warnings(nodes.max_vcpus - 1)
-    assert warning.startswith(f"the max fleet runs {nodes.max_vcpus:,} vCPUs, above the {nodes.max_vcpus - 1:,} assumed ")
+    assert warning.startswith(
+        f"the max fleet runs {nodes.max_vcpus:,} vCPUs, above the {nodes.max_vcpus - 1:,} assumed "
+    )
     assert '"Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances" (L-1216C47A)' in warning
     assert warning.endswith("set assumptions.quotas.ec2_on_demand_vcpus to it")
     # Nothing else about the plan moves with the assumed quota.
@@ -108,10 +115,20 @@ def test_cache_is_the_cheapest_layout_that_holds_every_session_with_headroom():
         required = users * 0.5 / 1024  # GiB of sessions
         # Each node may fill 80% of the 75% of its memory left for data; Valkey nodes cost 20% less than Redis OSS.
         layouts = sorted(
-            (round(math.ceil(required / (n.memory_gib * 0.75 * 0.8)) * per_shard
-                   * PRICES.elasticache_hour[n.name] * 0.8 * 730, 2),
-             math.ceil(required / (n.memory_gib * 0.75 * 0.8)), n.name)
-            for n in catalog.cache_node_types.values() if n.memory_gib >= floor
+            (
+                round(
+                    math.ceil(required / (n.memory_gib * 0.75 * 0.8))
+                    * per_shard
+                    * PRICES.elasticache_hour[n.name]
+                    * 0.8
+                    * 730,
+                    2,
+                ),
+                math.ceil(required / (n.memory_gib * 0.75 * 0.8)),
+                n.name,
+            )
+            for n in catalog.cache_node_types.values()
+            if n.memory_gib >= floor
         )
         monthly, shards, name = layouts[0]
         assert (cache.node_type, cache.shards, cache.monthly_usd) == (name, shards, monthly), users
@@ -152,14 +169,37 @@ def test_cost_breakdown_by_hand():
     plan = calculate(Workload(concurrent_users=1_000, total_users=10_000, instance_type="t3a.medium"))
     cost = plan.cost
     assert [i.item for i in cost.breakdown] == [
-        "EKS control plane", "EC2 nodes", "Node EBS volumes (gp3)", "Burstable CPU credits",
-        "KMS key (secrets encryption)", "Control-plane logs (30 GB/month, 90 days kept)", "NAT gateway (1)",
-        "Public IPv4 addresses (4)", "Load balancer (NLB)", "Data transfer (internet out, between zones)", "DynamoDB (provisioned)",
-        "DynamoDB point-in-time recovery", "ElastiCache (Valkey)", "LLM API tokens"]
+        "EKS control plane",
+        "EC2 nodes",
+        "Node EBS volumes (gp3)",
+        "Burstable CPU credits",
+        "KMS key (secrets encryption)",
+        "Control-plane logs (30 GB/month, 90 days kept)",
+        "NAT gateway (1)",
+        "Public IPv4 addresses (4)",
+        "Load balancer (NLB)",
+        "Data transfer (internet out, between zones)",
+        "DynamoDB (provisioned)",
+        "DynamoDB point-in-time recovery",
+        "ElastiCache (Valkey)",
+        "LLM API tokens",
+    ]
     assert [i.key for i in cost.breakdown] == [
-        "eks_control_plane", "ec2_nodes", "ebs_volumes", "burstable_credits", "kms_key", "control_plane_logs",
-        "nat_gateways", "public_ipv4", "load_balancer", "data_transfer", "dynamodb", "dynamodb_pitr", "elasticache",
-        "llm_api"]
+        "eks_control_plane",
+        "ec2_nodes",
+        "ebs_volumes",
+        "burstable_credits",
+        "kms_key",
+        "control_plane_logs",
+        "nat_gateways",
+        "public_ipv4",
+        "load_balancer",
+        "data_transfer",
+        "dynamodb",
+        "dynamodb_pitr",
+        "elasticache",
+        "llm_api",
+    ]
     # The small lines the stack's resources add: a KMS key; 30 GB of logs ingested at $0.50 and 90 days' worth
     # (90 GB) stored at $0.03; the NAT gateway's Elastic IP and the NLB's three zonal addresses at $0.005 an hour;
     # point-in-time recovery of the table's 10,000 x 5 MiB at $0.20 per GB-month.
@@ -170,7 +210,8 @@ def test_cost_breakdown_by_hand():
     assert not any(i.key == "eks_extended_support" for i in cost.breakdown)
     extended = calculate(Workload(concurrent_users=1_000, assumptions={"cluster": {"support": "EXTENDED"}}))
     assert next(i for i in extended.cost.breakdown if i.key == "eks_extended_support").monthly_usd.max == (
-        pytest.approx((0.60 - 0.10) * 730))
+        pytest.approx((0.60 - 0.10) * 730)
+    )
     assert item(plan, "Burstable").monthly_usd == plan.nodes.credits_monthly_usd
     assert item(plan, "EKS").monthly_usd.max == pytest.approx(0.10 * 730)
     nodes = plan.nodes
@@ -185,12 +226,14 @@ def test_cost_breakdown_by_hand():
     assert lcus == pytest.approx(5.76)
     assert item(plan, "Load").monthly_usd.max == pytest.approx((0.0225 + lcus * 0.006) * 730, abs=0.01)
     assert item(plan, "ElastiCache").monthly_usd.max == pytest.approx(
-        2 * PRICES.elasticache_hour[plan.cache.node_type] * 0.8 * 730, abs=0.01)  # a Valkey pair
+        2 * PRICES.elasticache_hour[plan.cache.node_type] * 0.8 * 730, abs=0.01
+    )  # a Valkey pair
     # 50 requests/s x 32 KB out to the internet all month = 4,204.8 GB; the first 100 GB are free, the rest $0.09.
     # and two thirds of it crosses zones on its way from a backend to a frontend pod: $0.01 a GB out and in.
     gigabytes = 50 * 32 * 730 * 3600 / 1e6
     assert item(plan, "Data transfer").monthly_usd.max == pytest.approx(
-        (gigabytes - 100) * 0.09 + gigabytes * 2 / 3 * 0.02, abs=0.01)
+        (gigabytes - 100) * 0.09 + gigabytes * 2 / 3 * 0.02, abs=0.01
+    )
     assert cost.monthly_usd.min == pytest.approx(sum(i.monthly_usd.min for i in cost.breakdown), abs=0.02)
     assert cost.monthly_usd.max == pytest.approx(sum(i.monthly_usd.max for i in cost.breakdown), abs=0.02)
     assert cost.per_user_usd.max == pytest.approx(cost.monthly_usd.max / 10_000, abs=1e-4)
@@ -202,8 +245,11 @@ def test_regions_price_the_same_plan():
     west = calculate(Workload(concurrent_users=1_000, region="us-west-2"))
     assert west.workload.region == "us-west-2"
     assert west.nodes.instance_type == east.nodes.instance_type
-    with pytest.raises(SizingError, match="no price data for region 'eu-north-9' in the shipped prices "
-                       r"\(which has: us-east-1, us-west-2\); fetch it with `sizing prices refresh --region eu-north-9"):
+    with pytest.raises(
+        SizingError,
+        match="no price data for region 'eu-north-9' in the shipped prices "
+        r"\(which has: us-east-1, us-west-2\); fetch it with `sizing prices refresh --region eu-north-9",
+    ):
         calculate(Workload(concurrent_users=1_000, region="eu-north-9"))
 
 
@@ -215,8 +261,9 @@ def test_fleets_beyond_a_16_vpc_warn():
 
 
 def test_tier_rules_are_assumptions():
-    moved = calculate(Workload(concurrent_users=250, assumptions={"tiers": {"medium": 100, "large": 200,
-                                                                            "enterprise": 300}}))
+    moved = calculate(
+        Workload(concurrent_users=250, assumptions={"tiers": {"medium": 100, "large": 200, "enterprise": 300}})
+    )
     assert moved.tier == "large" and moved.network.nat_gateways == 3  # one NAT gateway per zone from large up
     assert calculate(Workload(concurrent_users=250)).tier == "small"
     later = calculate(Workload(concurrent_users=1_000, assumptions={"cache": {"enabled_from_tier": "large"}}))

@@ -24,12 +24,15 @@ def prices(spot: dict[str, float] | None = None, savings: dict[str, float] | Non
     if "arm64" in ec2_scale:
         catalog = load_catalog()
         ec2 = {n: p * ec2_scale["arm64"] if catalog.instance(n).arch == "arm64" else p for n, p in ec2.items()}
-    return EAST.model_copy(update={
-        "ec2_hour": ec2,
-        "spot_discount": SpotDiscount(as_of="2026-11-01", source="test", families=spot) if spot else None,
-        "savings_plan_discount": SavingsPlanDiscount(as_of="2026-11-02", source="test", terms=savings)
-        if savings else None,
-    })
+    return EAST.model_copy(
+        update={
+            "ec2_hour": ec2,
+            "spot_discount": SpotDiscount(as_of="2026-11-01", source="test", families=spot) if spot else None,
+            "savings_plan_discount": SavingsPlanDiscount(as_of="2026-11-02", source="test", terms=savings)
+            if savings
+            else None,
+        }
+    )
 
 
 def lines(plan) -> dict:
@@ -45,8 +48,10 @@ SPOT = {"c5": 0.6, "c6i": 0.6, "c6a": 0.5, "m5": 0.7}
 
 
 def spot_plan(rates: dict[str, float] | None = None, **extra):
-    return calculate(Workload(concurrent_users=8000, instance_type="c5.xlarge", capacity="spot-burst", **extra),
-                     prices=prices(SPOT, rates))
+    return calculate(
+        Workload(concurrent_users=8000, instance_type="c5.xlarge", capacity="spot-burst", **extra),
+        prices=prices(SPOT, rates),
+    )
 
 
 def test_spot_burst_puts_the_burst_on_a_pool_of_three_types_and_prices_it_by_hand():
@@ -55,7 +60,8 @@ def test_spot_burst_puts_the_burst_on_a_pool_of_three_types_and_prices_it_by_han
     # Spot prices: c5.xlarge 0.17 x 0.4 = 0.068, c6i.xlarge 0.17 x 0.4 = 0.068 (the newer first on a tie),
     # c6a.xlarge 0.153 x 0.5 = 0.0765; m5.xlarge has 16 GiB, another shape.
     assert [(t.instance_type, t.discount, t.hourly_usd) for t in spot.instance_types] == [
-        ("c6i.xlarge", 0.6, pytest.approx(0.068)), ("c5.xlarge", 0.6, pytest.approx(0.068)),
+        ("c6i.xlarge", 0.6, pytest.approx(0.068)),
+        ("c5.xlarge", 0.6, pytest.approx(0.068)),
         ("c6a.xlarge", 0.5, pytest.approx(0.0765)),
     ]
     assert spot.hourly_usd == pytest.approx(0.0765)  # the max bound assumes the dearest of the pool
@@ -68,14 +74,18 @@ def test_spot_burst_puts_the_burst_on_a_pool_of_three_types_and_prices_it_by_han
     ]
     bill = lines(plan)
     # The min fleet on-demand all month, in every bound.
-    assert (bill["ec2_nodes"].monthly_usd.min, bill["ec2_nodes"].monthly_usd.max,
-            bill["ec2_nodes"].expected_monthly_usd) == pytest.approx((20 * 0.17 * 730,) * 3)
+    assert (
+        bill["ec2_nodes"].monthly_usd.min,
+        bill["ec2_nodes"].monthly_usd.max,
+        bill["ec2_nodes"].expected_monthly_usd,
+    ) == pytest.approx((20 * 0.17 * 730,) * 3)
     # The 34 burst nodes at the dearest Spot price, in the max bound only.
     assert (bill["ec2_spot_nodes"].monthly_usd.min, bill["ec2_spot_nodes"].expected_monthly_usd) == (0, 0)
     assert bill["ec2_spot_nodes"].monthly_usd.max == pytest.approx(34 * 0.0765 * 730)  # 1,898.73
     # Every node has its root volume: 20 expected, 54 at the max.
     assert (bill["ebs_volumes"].monthly_usd.min, bill["ebs_volumes"].monthly_usd.max) == pytest.approx(
-        (20 * VOLUME, 54 * VOLUME))
+        (20 * VOLUME, 54 * VOLUME)
+    )
     # Against all on-demand: 54 x (124.10 + 1.60) = 6,787.80; with the burst on Spot 20 x 125.70 + 34 x (55.845
     # + 1.60) = 4,467.13; 2,320.67 saved at the max bound.
     assert spot.on_demand_max_monthly_usd == pytest.approx(6787.80)
@@ -92,7 +102,8 @@ def test_spot_burst_leaves_the_expected_bill_alone():
     assert burst.cost.expected_monthly_usd == on_demand.cost.expected_monthly_usd
     assert burst.cost.monthly_usd.min == on_demand.cost.monthly_usd.min
     assert on_demand.cost.monthly_usd.max - burst.cost.monthly_usd.max == pytest.approx(
-        burst.nodes.spot.saving_monthly_usd, abs=0.02)
+        burst.nodes.spot.saving_monthly_usd, abs=0.02
+    )
     for item in burst.cost.breakdown:
         assert item.monthly_usd.min <= item.expected_monthly_usd <= item.monthly_usd.max, item.key
 
@@ -124,8 +135,11 @@ def test_savings_plan_and_spot_burst_together():
 
 
 def test_rates_or_discounts_missing_from_the_prices_are_one_line_naming_the_refresh():
-    with pytest.raises(SizingError, match=r"^the prices for us-east-1 \(as of 2026-02-09\) have no Compute Savings "
-                                          r"Plan rates; fetch them with `sizing prices refresh --region us-east-1"):
+    with pytest.raises(
+        SizingError,
+        match=r"^the prices for us-east-1 \(as of 2026-02-09\) have no Compute Savings "
+        r"Plan rates; fetch them with `sizing prices refresh --region us-east-1",
+    ):
         calculate(Workload(concurrent_users=100, savings_plan="1y"))
     with pytest.raises(SizingError, match="have no Spot discounts") as raised:
         calculate(Workload(concurrent_users=8000, capacity="spot-burst"), prices=prices())
@@ -143,20 +157,26 @@ def test_a_shape_without_three_spot_types_passes_to_the_next_cheapest_fleet():
     chosen = plan.nodes.instance_type
     assert chosen.split(".")[0] in {"m6g", "m7g", "m8g"}
     size = chosen.split(".")[1]
-    assert sorted(t.instance_type for t in plan.nodes.spot.instance_types) == [f"{f}.{size}" for f in
-                                                                               ("m6g", "m7g", "m8g")]
+    assert sorted(t.instance_type for t in plan.nodes.spot.instance_types) == [
+        f"{f}.{size}" for f in ("m6g", "m7g", "m8g")
+    ]
+
     # It is the cheapest general-purpose fleet by the on-demand rule: pin each one and compare min + max.
     def score(name):
         fleet = calculate(Workload(concurrent_users=8000, instance_type=name), prices=table).nodes.monthly_usd
         return fleet.min + fleet.max
 
-    general = [n for n, t in load_catalog().instance_types.items()
-               if t.family in {"m6g", "m7g", "m8g"} and n in table.ec2_hour]
+    general = [
+        n for n, t in load_catalog().instance_types.items() if t.family in {"m6g", "m7g", "m8g"} and n in table.ec2_hour
+    ]
     on_demand_chosen = calculate(Workload(concurrent_users=8000, instance_type=chosen), prices=table).nodes
     assert on_demand_chosen.monthly_usd.min + on_demand_chosen.monthly_usd.max == min(score(n) for n in general)
     # A pinned type whose shape lacks the pool is refused, naming the flag.
-    with pytest.raises(SizingError, match=r"^spot-burst needs 3 Spot types with c6g.large's 2 vCPU and 4 GiB "
-                                          r"offered in us-east-1, and has 2") as raised:
+    with pytest.raises(
+        SizingError,
+        match=r"^spot-burst needs 3 Spot types with c6g.large's 2 vCPU and 4 GiB "
+        r"offered in us-east-1, and has 2",
+    ) as raised:
         calculate(Workload(concurrent_users=8000, instance_type="c6g.large", capacity="spot-burst"), prices=table)
     assert raised.value.field == "capacity"
 
@@ -164,8 +184,9 @@ def test_a_shape_without_three_spot_types_passes_to_the_next_cheapest_fleet():
 def test_no_burst_needs_no_pool():
     # 50 users on m5.xlarge: the floor of 3 nodes holds the max replicas too, so nothing goes to Spot and no Spot
     # group is made, although m5 is the only 4 vCPU / 16 GiB family with a discount here.
-    plan = calculate(Workload(concurrent_users=50, capacity="spot-burst", instance_type="m5.xlarge"),
-                     prices=prices(SPOT))
+    plan = calculate(
+        Workload(concurrent_users=50, capacity="spot-burst", instance_type="m5.xlarge"), prices=prices(SPOT)
+    )
     assert plan.nodes.min_nodes == plan.nodes.max_nodes == 3
     assert plan.nodes.spot.burst_nodes == 0 and plan.nodes.spot.instance_types == []
     assert [g.capacity_type for g in plan.nodes.groups] == ["ON_DEMAND"]
@@ -197,8 +218,10 @@ def test_the_other_architecture_is_said_only_when_cheaper_and_not_pinned():
     # Not asked, pinned by arch or by type: nothing.
     assert calculate(Workload(concurrent_users=8000)).nodes.other_arch is None
     assert calculate(Workload(concurrent_users=8000, arch="x86_64"), compare_arch=True).nodes.other_arch is None
-    assert calculate(Workload(concurrent_users=8000, instance_type="c6a.2xlarge"),
-                     compare_arch=True).nodes.other_arch is None
+    assert (
+        calculate(Workload(concurrent_users=8000, instance_type="c6a.2xlarge"), compare_arch=True).nodes.other_arch
+        is None
+    )
     # Graviton at three times its price is dearer: nothing to say.
     dear = prices(arm64=3.0)
     assert calculate(Workload(concurrent_users=8000), prices=dear, compare_arch=True).nodes.other_arch is None
@@ -226,8 +249,20 @@ def test_the_report_says_the_saving_and_the_other_architecture(capsys, tmp_path)
     entry["savings_plan_discount"] = {"as_of": "2026-11-02", "source": "test", "terms": {"1y": 0.3, "3y": 0.5}}
     target = tmp_path / "prices.yaml"
     target.write_text(dump_price_file({"us-east-1": entry}))
-    code, out, _ = run(capsys, "report", "-c", "8000", "--instance-type", "c5.xlarge", "--savings-plan", "1y",
-                       "--prices", str(target), "-f", "markdown")
+    code, out, _ = run(
+        capsys,
+        "report",
+        "-c",
+        "8000",
+        "--instance-type",
+        "c5.xlarge",
+        "--savings-plan",
+        "1y",
+        "--prices",
+        str(target),
+        "-f",
+        "markdown",
+    )
     assert code == 0
     assert "| Savings Plan | 1y Compute Savings Plan: commit $2.3800/hour, saves $744.60 / month" in out
 
@@ -235,16 +270,25 @@ def test_the_report_says_the_saving_and_the_other_architecture(capsys, tmp_path)
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--capacity", "spot"], "sizing: error: Invalid value for '--capacity': 'spot' is not one of 'on-demand', "
-                                 "'spot-burst'."),
-        (["--savings-plan", "2y"], "sizing: error: Invalid value for '--savings-plan': '2y' is not one of 'none', "
-                                   "'1y', '3y'."),
-        (["--savings-plan", "1y"], "sizing: error: --savings-plan: the prices for us-east-1 (as of 2026-02-09) have "
-                                   "no Compute Savings Plan rates; fetch them with `sizing prices refresh --region "
-                                   "us-east-1 --output prices.yaml` and use that price file"),
-        (["--capacity", "spot-burst", "--instance-type", "m8g.24xlarge", "-c", "100000"],
-         "sizing: error: --capacity: spot-burst needs 3 Spot types with m8g.24xlarge's 96 vCPU and 384 GiB offered "
-         "in us-east-1, and has 1; pin another type or use on-demand capacity"),
+        (
+            ["--capacity", "spot"],
+            "sizing: error: Invalid value for '--capacity': 'spot' is not one of 'on-demand', 'spot-burst'.",
+        ),
+        (
+            ["--savings-plan", "2y"],
+            "sizing: error: Invalid value for '--savings-plan': '2y' is not one of 'none', '1y', '3y'.",
+        ),
+        (
+            ["--savings-plan", "1y"],
+            "sizing: error: --savings-plan: the prices for us-east-1 (as of 2026-02-09) have "
+            "no Compute Savings Plan rates; fetch them with `sizing prices refresh --region "
+            "us-east-1 --output prices.yaml` and use that price file",
+        ),
+        (
+            ["--capacity", "spot-burst", "--instance-type", "m8g.24xlarge", "-c", "100000"],
+            "sizing: error: --capacity: spot-burst needs 3 Spot types with m8g.24xlarge's 96 vCPU and 384 GiB offered "
+            "in us-east-1, and has 1; pin another type or use on-demand capacity",
+        ),
     ],
     ids=["capacity", "term", "no-rates", "no-pool"],
 )
@@ -263,14 +307,22 @@ def test_compare_takes_the_flags_too(capsys):
 @pytest.mark.parametrize(
     ("block", "message"),
     [
-        ({"spot_discount": {"as_of": "2026-11-01", "source": "x", "families": {"m9": 0.5}}},
-         "regions.us-east-1.spot_discount: 'm9' is not a catalog instance family (the part before the dot: m6i)"),
-        ({"spot_discount": {"as_of": "2026-11-01", "source": "x", "families": {"m5": 1.2}}},
-         "regions.us-east-1.spot_discount.families.m5: must be less than 1 (got 1.2)"),
-        ({"savings_plan_discount": {"as_of": "2026-11-01", "source": "x", "terms": {"1y": 0.3}}},
-         "regions.us-east-1.savings_plan_discount: terms must give exactly 1y and 3y"),
-        ({"savings_plan_discount": {"as_of": "2026-11-01", "source": "x", "terms": {"1y": -0.1, "3y": 0.5}}},
-         "regions.us-east-1.savings_plan_discount.terms.1y: must be greater than or equal to 0 (got -0.1)"),
+        (
+            {"spot_discount": {"as_of": "2026-11-01", "source": "x", "families": {"m9": 0.5}}},
+            "regions.us-east-1.spot_discount: 'm9' is not a catalog instance family (the part before the dot: m6i)",
+        ),
+        (
+            {"spot_discount": {"as_of": "2026-11-01", "source": "x", "families": {"m5": 1.2}}},
+            "regions.us-east-1.spot_discount.families.m5: must be less than 1 (got 1.2)",
+        ),
+        (
+            {"savings_plan_discount": {"as_of": "2026-11-01", "source": "x", "terms": {"1y": 0.3}}},
+            "regions.us-east-1.savings_plan_discount: terms must give exactly 1y and 3y",
+        ),
+        (
+            {"savings_plan_discount": {"as_of": "2026-11-01", "source": "x", "terms": {"1y": -0.1, "3y": 0.5}}},
+            "regions.us-east-1.savings_plan_discount.terms.1y: must be greater than or equal to 0 (got -0.1)",
+        ),
     ],
     ids=["unknown-family", "discount-above-1", "a-term-missing", "negative-rate"],
 )

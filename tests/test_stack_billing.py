@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import pytest
-
 from stack_mocks import Run, run_program, use_stack_modules
 
 use_stack_modules()
-import billing  # noqa: E402  (stacks/billing.py)
+import billing
 
 LOADS = {
     # On-demand table, one NAT gateway, a single-shard cache.
@@ -68,7 +67,9 @@ def test_what_the_free_entries_rely_on_holds(runs, load):
     for group in run.of_type("aws:elasticache/replicationGroup:ReplicationGroup"):
         assert not group.inputs.get("snapshotRetentionLimit")
     # Only the frontend's Service is a load balancer; the others cost nothing.
-    services = {s.inputs["metadata"]["name"]: s.inputs["spec"]["type"] for s in run.of_type("kubernetes:core/v1:Service")}
+    services = {
+        s.inputs["metadata"]["name"]: s.inputs["spec"]["type"] for s in run.of_type("kubernetes:core/v1:Service")
+    }
     assert services == {"backend": "ClusterIP", "frontend": "LoadBalancer"}
 
 

@@ -12,12 +12,12 @@ import pulumi
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-
-from sizing import Workload, calculate
 from stack_mocks import StackMocks, run_program, use_stack_modules
 
+from sizing import Workload, calculate
+
 use_stack_modules()
-import config as stack_config  # noqa: E402  (stacks/config.py)
+import config as stack_config
 
 GOOD = {"concurrentUsers": 1000, "totalUsers": 10000}
 
@@ -28,9 +28,7 @@ BAD = [
         "`pulumi config set chat-infra:concurrentUsers 1000`",
         id="missing-concurrentUsers",
     ),
-    pytest.param(
-        {"concurrentUsers": -5}, ("chat-infra:concurrentUsers: ", "greater than 0 (got -5)"), id="negative"
-    ),
+    pytest.param({"concurrentUsers": -5}, ("chat-infra:concurrentUsers: ", "greater than 0 (got -5)"), id="negative"),
     pytest.param(
         {"concurrentUsers": "lots"},
         ("chat-infra:concurrentUsers: ", "valid integer (got 'lots')"),
@@ -184,7 +182,10 @@ BAD = [
         id="table-quota",
     ),
     pytest.param(
-        {"concurrentUsers": 1000, "aws:assumeRoles": [{"roleArn": "arn:aws:iam::1:role/a"}, {"roleArn": "arn:aws:iam::1:role/b"}]},
+        {
+            "concurrentUsers": 1000,
+            "aws:assumeRoles": [{"roleArn": "arn:aws:iam::1:role/a"}, {"roleArn": "arn:aws:iam::1:role/b"}],
+        },
         "aws:assumeRoles: `aws eks get-token` can assume one role with no external ID, session policy or tags; put the "
         "chain in an AWS CLI profile (role_arn, source_profile, external_id) and set aws:profile instead",
         id="role-chain",
@@ -209,9 +210,14 @@ BAD = [
             id=f"image-{image}",
         )
         for key, image in [
-            ("backendImage", "UPPER/Case"), ("frontendImage", "-rf"), ("backendImage", "::::"),
-            ("backendImage", "nginx:"), ("frontendImage", "a//b"), ("backendImage", "app@sha256:abc"),
-            ("backendImage", "ngi nx"), ("backendImage", "app:1.0 --privileged"),
+            ("backendImage", "UPPER/Case"),
+            ("frontendImage", "-rf"),
+            ("backendImage", "::::"),
+            ("backendImage", "nginx:"),
+            ("frontendImage", "a//b"),
+            ("backendImage", "app@sha256:abc"),
+            ("backendImage", "ngi nx"),
+            ("backendImage", "app:1.0 --privileged"),
         ]
     ),
     pytest.param(
@@ -228,8 +234,15 @@ BAD = [
             id=f"vpc-{cidr}",
         )
         # Loopback, multicast, "this network", public space, and /16s straddling the edge of a private block.
-        for cidr in ["127.0.0.0/16", "224.0.0.0/16", "0.0.0.0/16", "8.8.0.0/16", "172.32.0.0/16", "11.0.0.0/16",
-                     "100.128.0.0/16"]
+        for cidr in [
+            "127.0.0.0/16",
+            "224.0.0.0/16",
+            "0.0.0.0/16",
+            "8.8.0.0/16",
+            "172.32.0.0/16",
+            "11.0.0.0/16",
+            "100.128.0.0/16",
+        ]
     ),
     pytest.param(
         {"concurrentUsers": 1000, "assumptions": '{"a": ' * 30 + "1" + "}" * 30},
@@ -268,11 +281,18 @@ def test_bad_config_fails_with_one_line_naming_the_key(values, message):
 @pytest.mark.parametrize(
     ("values", "key", "start"),
     [
-        ({"concurrentUsers": 1000, "instanceType": "m9.huge"}, "chat-infra:instanceType", "unknown instance type 'm9.huge'"),
-        ({"concurrentUsers": 1000, "aws:region": "eu-mars-1"}, "aws:region",
-         "no price data for region 'eu-mars-1' in the shipped prices (which has: us-east-1, us-west-2); fetch it "
-         "with `sizing prices refresh --region eu-mars-1 --output prices.yaml` and point chat-infra:pricesFile at it "
-         "(`pulumi config set chat-infra:pricesFile prices.yaml`)"),
+        (
+            {"concurrentUsers": 1000, "instanceType": "m9.huge"},
+            "chat-infra:instanceType",
+            "unknown instance type 'm9.huge'",
+        ),
+        (
+            {"concurrentUsers": 1000, "aws:region": "eu-mars-1"},
+            "aws:region",
+            "no price data for region 'eu-mars-1' in the shipped prices (which has: us-east-1, us-west-2); fetch it "
+            "with `sizing prices refresh --region eu-mars-1 --output prices.yaml` and point chat-infra:pricesFile at it "
+            "(`pulumi config set chat-infra:pricesFile prices.yaml`)",
+        ),
         (
             {"concurrentUsers": 1000, "instanceType": "c6i.large", "arch": "arm64"},
             "chat-infra:arch",
@@ -290,8 +310,13 @@ def test_bad_config_fails_with_one_line_naming_the_key(values, message):
             "spot-burst needs 3 Spot types with m8g.24xlarge's 96 vCPU and 384 GiB offered in us-east-1, and has 1",
         ),
     ],
-    ids=["unknown-instance-type", "unsupported-region", "arch-contradicts-the-pin", "savings-plan-without-rates",
-         "spot-pool-too-small"],
+    ids=[
+        "unknown-instance-type",
+        "unsupported-region",
+        "arch-contradicts-the-pin",
+        "savings-plan-without-rates",
+        "spot-pool-too-small",
+    ],
 )
 def test_what_the_engine_cannot_size_is_blamed_on_the_key_that_asked_for_it(values, key, start):
     with pytest.raises(pulumi.RunError) as raised:
@@ -357,7 +382,10 @@ def test_a_smaller_vpc_is_refused_sooner_and_told_it_can_grow():
 def test_decimals_set_with_path_reach_the_strict_assumptions_as_numbers():
     # `pulumi config set --path 'chat-infra:assumptions.cache.usable_fraction' 0.6` stores "0.6": the CLI types only
     # integers and booleans of path values. Names stay strings; a non-number is still refused by the engine.
-    values = {"concurrentUsers": 1000, "assumptions": {"cache": {"usable_fraction": "0.6"}, "backend": {"buffer": "1.5"}}}
+    values = {
+        "concurrentUsers": 1000,
+        "assumptions": {"cache": {"usable_fraction": "0.6"}, "backend": {"buffer": "1.5"}},
+    }
     run = run_program(values)
     assumptions = run.outputs["sizing"]["assumptions"]
     assert (assumptions["cache"]["usable_fraction"], assumptions["backend"]["buffer"]) == (0.6, 1.5)
@@ -376,7 +404,9 @@ def test_unset_optional_keys_mean_what_pulumi_yaml_says():
         def get(self, key):
             return self.values.get(key)
 
-    settings = stack_config.load(Config({"concurrentUsers": "1000", "totalUsers": "0", "activeRatio": ""}), Config({"region": "us-west-2"}))
+    settings = stack_config.load(
+        Config({"concurrentUsers": "1000", "totalUsers": "0", "activeRatio": ""}), Config({"region": "us-west-2"})
+    )
     workload = settings.workload
     assert (workload.total_users, workload.active_ratio, workload.instance_type) == (None, None, None)
     # arch "" is not set: the engine decides (x86_64, or the pinned type's architecture).
@@ -391,7 +421,9 @@ def test_unset_optional_keys_mean_what_pulumi_yaml_says():
     assert (settings.log_retention_days, settings.upgrade_policy) == (90, "STANDARD")
     assert (settings.node_update_max_unavailable_percent, settings.dynamodb_table_quota) == (33, 40_000)
     assert settings.identity == stack_config.AwsIdentity(profile=None, role_arn=None)
-    ratio = stack_config.load(Config({"concurrentUsers": "1000", "activeRatio": "0.25"}), Config({"region": "us-east-1"}))
+    ratio = stack_config.load(
+        Config({"concurrentUsers": "1000", "activeRatio": "0.25"}), Config({"region": "us-east-1"})
+    )
     assert ratio.workload.effective_total_users == 4000
 
 
@@ -412,22 +444,41 @@ def test_six_zones_when_the_plan_asks_for_them():
 
 @pytest.mark.parametrize(
     "image",
-    ["nginx", "nginxinc/nginx-unprivileged:1.27-alpine", "localhost:5000/team/app:v1", "[::1]:5000/app",
-     "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/chat-backend:2024.06.1",
-     "ghcr.io/org/app@sha256:" + "0123456789abcdef" * 4, "registry.example.com/a__b/c--d.e_f:V1_x-y.z",
-     "UPPER.example.com/lower:Tag"],
+    [
+        "nginx",
+        "nginxinc/nginx-unprivileged:1.27-alpine",
+        "localhost:5000/team/app:v1",
+        "[::1]:5000/app",
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/chat-backend:2024.06.1",
+        "ghcr.io/org/app@sha256:" + "0123456789abcdef" * 4,
+        "registry.example.com/a__b/c--d.e_f:V1_x-y.z",
+        "UPPER.example.com/lower:Tag",
+    ],
 )
 def test_image_references_of_the_grammar_are_accepted(image):
-    settings = stack_config.load(_Config({"concurrentUsers": "1000", "backendImage": image, "frontendImage": image}),
-                                 _Config({"region": "us-east-1"}))
+    settings = stack_config.load(
+        _Config({"concurrentUsers": "1000", "backendImage": image, "frontendImage": image}),
+        _Config({"region": "us-east-1"}),
+    )
     assert (settings.backend_image, settings.frontend_image) == (image, image)
 
 
-@pytest.mark.parametrize("cidr", ["10.0.0.0/16", "10.255.240.0/20", "172.16.0.0/16", "172.31.0.0/16",
-                                  "192.168.0.0/16", "100.64.0.0/16", "100.127.0.0/16"])
+@pytest.mark.parametrize(
+    "cidr",
+    [
+        "10.0.0.0/16",
+        "10.255.240.0/20",
+        "172.16.0.0/16",
+        "172.31.0.0/16",
+        "192.168.0.0/16",
+        "100.64.0.0/16",
+        "100.127.0.0/16",
+    ],
+)
 def test_private_and_shared_address_space_is_accepted(cidr):
-    settings = stack_config.load(_Config({"concurrentUsers": "1000", "vpcCidr": cidr}),
-                                 _Config({"region": "us-east-1"}))
+    settings = stack_config.load(
+        _Config({"concurrentUsers": "1000", "vpcCidr": cidr}), _Config({"region": "us-east-1"})
+    )
     assert settings.vpc_cidr == cidr
 
 
@@ -441,13 +492,29 @@ class _Config:
         return self.values.get(key)
 
 
-_FIELDS = sorted({"backend", "users_per_pod", "buffer", "cache", "enabled", "database", "billing_mode",
-                  "min_nodes", "availability_zones", "burstable_tiers"})
+_FIELDS = sorted(
+    {
+        "backend",
+        "users_per_pod",
+        "buffer",
+        "cache",
+        "enabled",
+        "database",
+        "billing_mode",
+        "min_nodes",
+        "availability_zones",
+        "burstable_tiers",
+    }
+)
 _JSON_SHAPED = st.recursive(
-    st.none() | st.booleans() | st.integers(-(10**25), 10**25) | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**25), 10**25)
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=12),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(_FIELDS) | st.text(max_size=8), inner,
-                                                               max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(_FIELDS) | st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=15,
 )
 _PLAUSIBLE = {
@@ -540,14 +607,23 @@ def test_a_relative_prices_file_is_read_from_the_project_directory(tmp_path, mon
 @pytest.mark.parametrize(
     ("prices_file", "region", "message"),
     [
-        ("/does/not/exist.yaml", "eu-central-1",
-         "chat-infra:pricesFile: cannot read /does/not/exist.yaml: No such file or directory"),
-        ("frankfurt.yaml", "ap-south-1",
-         "chat-infra:pricesFile: no price data for region 'ap-south-1' in {path} (which has: eu-central-1); fetch it "
-         "with `sizing prices refresh --region ap-south-1 --output prices.yaml` and point chat-infra:pricesFile at it "
-         "(`pulumi config set chat-infra:pricesFile prices.yaml`)"),
-        ("broken.yaml", "eu-central-1",
-         "chat-infra:pricesFile: {path}: regions.eu-central-1.ec2_hour.c5.large: must be greater than 0 (got 0)"),
+        (
+            "/does/not/exist.yaml",
+            "eu-central-1",
+            "chat-infra:pricesFile: cannot read /does/not/exist.yaml: No such file or directory",
+        ),
+        (
+            "frankfurt.yaml",
+            "ap-south-1",
+            "chat-infra:pricesFile: no price data for region 'ap-south-1' in {path} (which has: eu-central-1); fetch it "
+            "with `sizing prices refresh --region ap-south-1 --output prices.yaml` and point chat-infra:pricesFile at it "
+            "(`pulumi config set chat-infra:pricesFile prices.yaml`)",
+        ),
+        (
+            "broken.yaml",
+            "eu-central-1",
+            "chat-infra:pricesFile: {path}: regions.eu-central-1.ec2_hour.c5.large: must be greater than 0 (got 0)",
+        ),
     ],
     ids=["missing-file", "region-not-in-file", "bad-price"],
 )

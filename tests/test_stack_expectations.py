@@ -11,25 +11,52 @@ pods. That holds 7 backends (500m: 3,500m) and beside them 1 frontend (200m); 18
 from __future__ import annotations
 
 import pytest
-
 from stack_mocks import Run, run_program
 
 ASSUMPTIONS = {
     "min_replicas": 2,
-    "backend": {"users_per_pod": 100, "buffer": 1.3, "max_multiplier": 3, "cpu_request_m": 500, "cpu_limit_m": 1000,
-                "memory_request_mib": 512, "memory_limit_mib": 1024},
-    "frontend": {"users_per_pod": 500, "buffer": 1.2, "max_multiplier": 2, "cpu_request_m": 200, "cpu_limit_m": 400,
-                 "memory_request_mib": 256, "memory_limit_mib": 512},
+    "backend": {
+        "users_per_pod": 100,
+        "buffer": 1.3,
+        "max_multiplier": 3,
+        "cpu_request_m": 500,
+        "cpu_limit_m": 1000,
+        "memory_request_mib": 512,
+        "memory_limit_mib": 1024,
+    },
+    "frontend": {
+        "users_per_pod": 500,
+        "buffer": 1.2,
+        "max_multiplier": 2,
+        "cpu_request_m": 200,
+        "cpu_limit_m": 400,
+        "memory_request_mib": 256,
+        "memory_limit_mib": 512,
+    },
     "daemonsets": {"pods": 3, "cpu_m": 200, "memory_mib": 256},
     "hpa_target_cpu_percent": 70,
     "node_buffer": 1.2,
     "min_nodes": 3,
     "node_disk_gib": 20,
-    "database": {"reads_per_user_per_second": 0.5, "writes_per_user_per_second": 0.1, "read_item_kb": 4,
-                 "write_item_kb": 1, "eventually_consistent_reads": True, "billing_mode": "PROVISIONED",
-                 "target_utilization": 0.7, "min_capacity_fraction": 0.25},
-    "cache": {"enabled": True, "mib_per_session": 0.5, "usable_fraction": 0.75, "max_memory_use": 1.0,
-              "engine": "redis", "min_node_type": "cache.t3.small", "replica_from_tier": "large"},
+    "database": {
+        "reads_per_user_per_second": 0.5,
+        "writes_per_user_per_second": 0.1,
+        "read_item_kb": 4,
+        "write_item_kb": 1,
+        "eventually_consistent_reads": True,
+        "billing_mode": "PROVISIONED",
+        "target_utilization": 0.7,
+        "min_capacity_fraction": 0.25,
+    },
+    "cache": {
+        "enabled": True,
+        "mib_per_session": 0.5,
+        "usable_fraction": 0.75,
+        "max_memory_use": 1.0,
+        "engine": "redis",
+        "min_node_type": "cache.t3.small",
+        "replica_from_tier": "large",
+    },
     "single_nat_gateway_tiers": ["small", "medium"],
     "availability_zones": 3,
 }
@@ -45,13 +72,21 @@ EXPECTED = {
     # ($0.032/h, 1.03 GiB usable); no replica below large. One NAT gateway (medium).
     1_000: dict(
         config={"concurrentUsers": 1_000, "totalUsers": 10_000, "instanceType": "m6i.xlarge", "llm": "none"},
-        tier="medium", groups={"cluster-workers-1": (3, 8)}, backend=(13, 39), frontend=(3, 6),
+        tier="medium",
+        groups={"cluster-workers-1": (3, 8)},
+        backend=(13, 39),
+        frontend=(3, 6),
         # The table is created at its auto-scaling floor (the quota check is at preview), then scales.
-        table=(63, 25), read_scaling=(63, 358), write_scaling=(25, 143),
-        cache=("cache.t4g.small", 1, 0), nat_gateways=1,
+        table=(63, 25),
+        read_scaling=(63, 358),
+        write_scaling=(25, 143),
+        cache=("cache.t4g.small", 1, 0),
+        nat_gateways=1,
         # (39 + 6) pods + 8 nodes x (1 + 15).
         vpc_ips=45 + 8 * 16,
-        llm_env=[{"name": "LLM_PROVIDER", "value": "none"}], grace_seconds=30, cpu_target=70,
+        llm_env=[{"name": "LLM_PROVIDER", "value": "none"}],
+        grace_seconds=30,
+        cpu_target=70,
     ),
     # 100,000 users (enterprise), the default Bedrock model with its stream speed set (1 s + 20 tokens/s).
     # Backend 1,300 .. 3,900; frontend 240 .. 480.
@@ -66,19 +101,33 @@ EXPECTED = {
     #   cache.r6g.4xlarge pair ($3.284/h).
     # A NAT gateway per zone from large: 3.
     100_000: dict(
-        config={"concurrentUsers": 100_000, "totalUsers": 1_000_000, "instanceType": "m6i.xlarge",
-                # A non-default HPA target: the HPAs must follow the assumption.
-                "assumptions": {"hpa_target_cpu_percent": 60,
-                                "llm": {"time_to_first_token_s": 1, "output_tokens_per_s": 20}}},
-        tier="enterprise", groups={"cluster-workers-1": (114, 335), "cluster-workers-2": (113, 335)},
-        backend=(1_300, 3_900), frontend=(240, 480),
-        table=(6_250, 2_500), read_scaling=(6_250, 35_715), write_scaling=(2_500, 14_286),
-        cache=("cache.r6g.large", 5, 1), nat_gateways=3,
+        config={
+            "concurrentUsers": 100_000,
+            "totalUsers": 1_000_000,
+            "instanceType": "m6i.xlarge",
+            # A non-default HPA target: the HPAs must follow the assumption.
+            "assumptions": {
+                "hpa_target_cpu_percent": 60,
+                "llm": {"time_to_first_token_s": 1, "output_tokens_per_s": 20},
+            },
+        },
+        tier="enterprise",
+        groups={"cluster-workers-1": (114, 335), "cluster-workers-2": (113, 335)},
+        backend=(1_300, 3_900),
+        frontend=(240, 480),
+        table=(6_250, 2_500),
+        read_scaling=(6_250, 35_715),
+        write_scaling=(2_500, 14_286),
+        cache=("cache.r6g.large", 5, 1),
+        nat_gateways=3,
         vpc_ips=4_380 + 670 * 16,
-        llm_env=[{"name": "LLM_PROVIDER", "value": "aws"},
-                 {"name": "LLM_MODEL", "value": "global.anthropic.claude-haiku-4-5-20251001-v1:0"}],
+        llm_env=[
+            {"name": "LLM_PROVIDER", "value": "aws"},
+            {"name": "LLM_MODEL", "value": "global.anthropic.claude-haiku-4-5-20251001-v1:0"},
+        ],
         # The p90 answer streams 1 + 424 / 20 = 22.2 s: 5 s pre-stop + ceil(2 x 22.2) = 45 + 10 s to close = 60.
-        grace_seconds=60, cpu_target=60,
+        grace_seconds=60,
+        cpu_target=60,
     ),
 }
 
@@ -97,7 +146,8 @@ def test_node_groups_have_the_pinned_type_and_the_hand_counted_bounds(deployed):
     run, want = deployed
     groups = {g.name: g.inputs for g in run.of_type("aws:eks/nodeGroup:NodeGroup")}
     assert {name: (g["scalingConfig"]["minSize"], g["scalingConfig"]["maxSize"]) for name, g in groups.items()} == (
-        want["groups"])
+        want["groups"]
+    )
     assert all(g["instanceTypes"] == ["m6i.xlarge"] for g in groups.values())
     assert all(g["scalingConfig"]["desiredSize"] == g["scalingConfig"]["minSize"] for g in groups.values())
     (disk,) = run.one("aws:ec2/launchTemplate:LaunchTemplate").inputs["blockDeviceMappings"]
@@ -115,10 +165,13 @@ def test_deployments_and_hpas_have_the_hand_counted_replicas(deployed, app):
     deployment = run.named(f"workloads-{app}").inputs["spec"]
     assert deployment["replicas"] == low
     (container,) = deployment["template"]["spec"]["containers"]
-    assert container["resources"] == {
-        "backend": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "1000m", "memory": "1024Mi"}},
-        "frontend": {"requests": {"cpu": "200m", "memory": "256Mi"}, "limits": {"cpu": "400m", "memory": "512Mi"}},
-    }[app]
+    assert (
+        container["resources"]
+        == {
+            "backend": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "1000m", "memory": "1024Mi"}},
+            "frontend": {"requests": {"cpu": "200m", "memory": "256Mi"}, "limits": {"cpu": "400m", "memory": "512Mi"}},
+        }[app]
+    )
     assert deployment["template"]["spec"]["terminationGracePeriodSeconds"] == want["grace_seconds"]
 
 
@@ -141,7 +194,11 @@ def test_the_cache_has_the_hand_chosen_node_type_and_count_on_6379(deployed):
     node_type, shards, replicas = want["cache"]
     # Cluster mode from the first shard, so growing to more shards is an in-place change.
     assert (group["nodeType"], group["numNodeGroups"], group["replicasPerNodeGroup"], group["port"]) == (
-        node_type, shards, replicas, 6379)
+        node_type,
+        shards,
+        replicas,
+        6379,
+    )
     assert group.get("multiAzEnabled", False) is (replicas > 0)
 
 
@@ -177,4 +234,7 @@ def test_the_exported_plan_is_the_hand_counted_one(deployed):
     assert plan["network"]["vpc_ips_max"] == want["vpc_ips"]
     assert plan["network"]["nat_gateways"] == want["nat_gateways"]
     assert (plan["nodes"]["instance_type"], plan["nodes"]["min_nodes"], plan["nodes"]["max_nodes"]) == (
-        "m6i.xlarge", sum(g[0] for g in want["groups"].values()), sum(g[1] for g in want["groups"].values()))
+        "m6i.xlarge",
+        sum(g[0] for g in want["groups"].values()),
+        sum(g[1] for g in want["groups"].values()),
+    )

@@ -4,7 +4,6 @@ unmocked function, or the stack tests could pass without having checked anything
 from __future__ import annotations
 
 import pytest
-
 from stack_mocks import UnmockedCall, run_program
 
 

@@ -6,17 +6,17 @@ import ipaddress
 import json
 
 import pytest
-
-from sizing.plan import CachePlan, NetworkPlan, PodPlan
 from stack_mocks import use_stack_modules
 
+from sizing.plan import CachePlan, NetworkPlan, PodPlan
+
 use_stack_modules()
-import autoscaler  # noqa: E402  (stacks/)
-import cluster  # noqa: E402
-import config  # noqa: E402
-import data  # noqa: E402
-import network  # noqa: E402
-import workloads  # noqa: E402
+import autoscaler
+import cluster
+import config
+import data
+import network
+import workloads
 
 POD = PodPlan(
     min_replicas=3, max_replicas=9, cpu_request_m=250, cpu_limit_m=750, memory_request_mib=300, memory_limit_mib=600
@@ -119,7 +119,11 @@ def test_every_shape_is_cluster_mode_so_only_the_counts_differ(shards, replicas)
     assert (layout["num_node_groups"], layout["replicas_per_node_group"]) == (shards, replicas)
     one = data.cache_layout(cache())
     # Growing from one shard to several changes num_node_groups and replicas, both updated in place, nothing else.
-    assert {k for k in layout if layout[k] != one[k]} <= {"num_node_groups", "replicas_per_node_group", "multi_az_enabled"}
+    assert {k for k in layout if layout[k] != one[k]} <= {
+        "num_node_groups",
+        "replicas_per_node_group",
+        "multi_az_enabled",
+    }
     assert layout["parameter_group_name"] == "default.valkey8.cluster.on"
     assert data.cache_layout(cache(engine="redis"))["parameter_group_name"] == "default.redis7.cluster.on"
     assert "num_cache_clusters" not in layout
@@ -144,7 +148,16 @@ def test_kubeconfig_uses_the_aws_cli_for_short_lived_tokens():
     config = cluster.kubeconfig("c1", "https://x", "Q0E=", "eu-west-1")
     (user,) = config["users"]
     assert user["user"]["exec"]["command"] == "aws"
-    assert user["user"]["exec"]["args"] == ["eks", "get-token", "--cluster-name", "c1", "--region", "eu-west-1", "--output", "json"]
+    assert user["user"]["exec"]["args"] == [
+        "eks",
+        "get-token",
+        "--cluster-name",
+        "c1",
+        "--region",
+        "eu-west-1",
+        "--output",
+        "json",
+    ]
     assert "token" not in user["user"]
 
 
@@ -219,4 +232,3 @@ def test_the_chart_values_name_the_service_account_pod_identity_binds():
     assert values["rbac"]["serviceAccount"]["name"] == autoscaler.SERVICE_ACCOUNT
     assert (values["autoDiscovery"]["clusterName"], values["awsRegion"]) == ("c1", "eu-west-1")
     assert values["image"]["tag"] == "v1.34.2"
-

@@ -9,12 +9,11 @@ import math
 import kubernetes_validate
 import pulumi
 import pytest
-
 from stack_mocks import ACCOUNT_ID, Run, run_program, use_stack_modules
 
 use_stack_modules()
-import config as stack_config  # noqa: E402  (stacks/config.py)
-import llm_access  # noqa: E402  (stacks/llm_access.py)
+import config as stack_config
+import llm_access
 
 HAIKU = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -68,7 +67,9 @@ def test_bedrock_policy_allows_invoking_exactly_the_default_model(bedrock):
     assert policy.inputs["role"] == f"{role.name}-id"
     assert not llm_secrets(bedrock)
     assert {k: v.get("value") for k, v in env(bedrock, "backend").items() if k.startswith("LLM_")} == {
-        "LLM_PROVIDER": "aws", "LLM_MODEL": HAIKU}
+        "LLM_PROVIDER": "aws",
+        "LLM_MODEL": HAIKU,
+    }
 
 
 def llm_secrets(run: Run) -> list:
@@ -78,16 +79,21 @@ def llm_secrets(run: Run) -> list:
 
 def test_an_in_region_or_geographic_model_gets_its_own_arns():
     regional = json.loads(llm_access.bedrock_policy("amazon.nova-micro-v1:0", "eu-west-1", ACCOUNT_ID))
-    assert regional["Statement"] == [{
-        "Sid": "InvokeTheModel", "Effect": "Allow",
-        "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-        "Resource": "arn:aws:bedrock:eu-west-1::foundation-model/amazon.nova-micro-v1:0",
-    }]
+    assert regional["Statement"] == [
+        {
+            "Sid": "InvokeTheModel",
+            "Effect": "Allow",
+            "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+            "Resource": "arn:aws:bedrock:eu-west-1::foundation-model/amazon.nova-micro-v1:0",
+        }
+    ]
     geo = json.loads(llm_access.bedrock_policy("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "us-west-2", "1"))
     assert geo["Statement"][1]["Resource"] == [
-        "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"]  # no global (empty) region
+        "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"
+    ]  # no global (empty) region
     assert geo["Statement"][0]["Resource"] == (
-        "arn:aws:bedrock:us-west-2:1:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+        "arn:aws:bedrock:us-west-2:1:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    )
 
 
 def test_another_provider_gets_a_secret_by_reference_and_no_model_grant(openai):
@@ -96,10 +102,14 @@ def test_another_provider_gets_a_secret_by_reference_and_no_model_grant(openai):
     # Sent to the engine as a Pulumi secret (its special signature), so the state stores it encrypted.
     assert secret.inputs["stringData"] == {SECRET_SIG_KEY: SECRET_SIG, "value": {"api-key": API_KEY}}
     backend = env(openai, "backend")
-    assert backend["LLM_API_KEY"] == {"name": "LLM_API_KEY",
-                                      "valueFrom": {"secretKeyRef": {"name": "llm-api-key", "key": "api-key"}}}
+    assert backend["LLM_API_KEY"] == {
+        "name": "LLM_API_KEY",
+        "valueFrom": {"secretKeyRef": {"name": "llm-api-key", "key": "api-key"}},
+    }
     assert {k: v.get("value") for k, v in backend.items() if k in ("LLM_PROVIDER", "LLM_MODEL")} == {
-        "LLM_PROVIDER": "openai", "LLM_MODEL": "gpt-4o-mini"}
+        "LLM_PROVIDER": "openai",
+        "LLM_MODEL": "gpt-4o-mini",
+    }
     assert "LLM_API_KEY" not in env(openai, "frontend")
     assert not [r for r in openai.of_type(ROLE_POLICY) if r.name == "workloads-backend-model-access"]
     # The key is in no output and in no other resource's inputs, plain or nested.
@@ -116,8 +126,11 @@ def test_the_backend_waits_for_its_secret_before_starting(openai):
 
 
 def test_a_missing_api_key_stops_the_preview_naming_the_key():
-    with pytest.raises(pulumi.RunError, match=r"^chat-infra:llmApiKey: missing; the openai model gpt-4o-mini needs an "
-                                              r"API key: `pulumi config set --secret chat-infra:llmApiKey <key>`"):
+    with pytest.raises(
+        pulumi.RunError,
+        match=r"^chat-infra:llmApiKey: missing; the openai model gpt-4o-mini needs an "
+        r"API key: `pulumi config set --secret chat-infra:llmApiKey <key>`",
+    ):
         run_program({**BASE, "llm": "openai:gpt-4o-mini"})
 
 
@@ -161,4 +174,5 @@ def test_outputs_carry_the_llm_cost_and_peak(bedrock):
     assert bedrock.outputs["llmPeakTokensPerMinute"] == 1_000 * (1_155 + 211)
     assert bedrock.outputs["monthlyCostExpectedUsd"] == bedrock.outputs["sizing"]["cost"]["expected_monthly_usd"]
     assert bedrock.outputs["monthlyCostMaxUsd"] == pytest.approx(
-        bedrock.outputs["sizing"]["cost"]["infrastructure_monthly_usd"]["max"] + 96_798, abs=0.01)
+        bedrock.outputs["sizing"]["cost"]["infrastructure_monthly_usd"]["max"] + 96_798, abs=0.01
+    )

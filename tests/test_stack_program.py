@@ -12,26 +12,32 @@ from collections import Counter
 
 import kubernetes_validate
 import pytest
-
-from sizing import Workload, calculate
 from stack_mocks import Run, run_program, use_stack_modules
 
+from sizing import Workload, calculate
+
 use_stack_modules()
-import autoscaler as stack_autoscaler  # noqa: E402  (stacks/autoscaler.py)
-import cluster as stack_cluster  # noqa: E402  (stacks/cluster.py)
-import config as stack_config  # noqa: E402  (stacks/config.py)
-import network as stack_network  # noqa: E402  (stacks/network.py)
+import autoscaler as stack_autoscaler
+import cluster as stack_cluster
+import config as stack_config
+import network as stack_network
 
 # Quiet all day but one evening hour: DynamoDB's auto-scaling floor and lag cost more than on-demand requests.
 SPIKY_DAY = [0.02] * 21 + [1.0] + [0.02] * 2
 LOADS = {
-    "small-300": {"concurrentUsers": 300, "totalUsers": 3000,
-                  "assumptions": {"traffic": {"hourly_profile": SPIKY_DAY}}},
+    "small-300": {
+        "concurrentUsers": 300,
+        "totalUsers": 3000,
+        "assumptions": {"traffic": {"hourly_profile": SPIKY_DAY}},
+    },
     "medium-1000": {"concurrentUsers": 1000, "totalUsers": 10000},
     # A non-default HPA target: the deployed HPAs must follow the plan's assumption, not a constant.
     # Redis OSS instead of the default Valkey: the stack deploys the engine the plan priced.
-    "large-8000": {"concurrentUsers": 8000, "totalUsers": 80000,
-                   "assumptions": {"hpa_target_cpu_percent": 60, "cache": {"engine": "redis"}}},
+    "large-8000": {
+        "concurrentUsers": 8000,
+        "totalUsers": 80000,
+        "assumptions": {"hpa_target_cpu_percent": 60, "cache": {"engine": "redis"}},
+    },
     # The largest load here, whose max fleet the default /16 can still address (see test_stack_config for 1,000,000
     # users, which it cannot). Sessions of 1 MiB, not the default 0.5, so the cache must shard. Its table may need
     # 107,143 RCU, so the per-table quota is raised as AWS would have to (without it, the preview stops).
@@ -110,9 +116,10 @@ def test_one_node_group_per_plan_group_with_the_plans_type_and_bounds(case):
         }
         # The Cluster Autoscaler owns the desired size once the group exists.
         assert group.ignore_changes == ["scalingConfig.desiredSize"]
-        assert group.inputs["amiType"] == {"x86_64": "AL2023_x86_64_STANDARD", "arm64": "AL2023_ARM_64_STANDARD"}[
-            plan.nodes.arch
-        ]
+        assert (
+            group.inputs["amiType"]
+            == {"x86_64": "AL2023_x86_64_STANDARD", "arm64": "AL2023_ARM_64_STANDARD"}[plan.nodes.arch]
+        )
         assert group.inputs["tags"] == {
             "k8s.io/cluster-autoscaler/enabled": "true",
             "k8s.io/cluster-autoscaler/chat-infra-test": "owned",
@@ -241,7 +248,10 @@ def test_the_table_is_billed_and_scaled_as_planned(case):
         assert table.inputs["writeCapacity"] == database.write_autoscaling.min
         assert table.ignore_changes == ["readCapacity", "writeCapacity"]
         read, write = targets["dynamodb:table:ReadCapacityUnits"], targets["dynamodb:table:WriteCapacityUnits"]
-        assert (read["minCapacity"], read["maxCapacity"]) == (database.read_autoscaling.min, database.read_autoscaling.max)
+        assert (read["minCapacity"], read["maxCapacity"]) == (
+            database.read_autoscaling.min,
+            database.read_autoscaling.max,
+        )
         assert (write["minCapacity"], write["maxCapacity"]) == (
             database.write_autoscaling.min,
             database.write_autoscaling.max,
@@ -280,7 +290,8 @@ def test_the_cache_has_the_plans_node_type_and_count_or_does_not_exist(case):
     assert group["nodeType"] == cache.node_type
     # The engine the plan priced, at a version whose default parameter group family the group names.
     assert (group["engine"], group["engineVersion"]) == {"valkey": ("valkey", "8.0"), "redis": ("redis", "7.1")}[
-        cache.engine]
+        cache.engine
+    ]
     family = {"valkey": "default.valkey8", "redis": "default.redis7"}[cache.engine]
     # Cluster mode for one shard as for many: the shard count is the only thing that grows.
     assert group["parameterGroupName"] == f"{family}.cluster.on"
@@ -347,7 +358,9 @@ def test_each_hpa_scales_its_deployment_between_the_plans_bounds(case, app):
     assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": app}
     (metric,) = hpa["spec"]["metrics"]
     assert metric["resource"]["target"] == {
-        "type": "Utilization", "averageUtilization": plan.assumptions.hpa_target_cpu_percent}
+        "type": "Utilization",
+        "averageUtilization": plan.assumptions.hpa_target_cpu_percent,
+    }
     pdb = run.named(f"workloads-{app}-pdb").inputs["spec"]
     assert pdb["selector"]["matchLabels"] == run.named(f"workloads-{app}").inputs["spec"]["selector"]["matchLabels"]
 
@@ -469,7 +482,9 @@ def test_every_kubernetes_object_validates_strictly_against_the_kubernetes_schem
 
 def test_the_schema_check_rejects_what_kubernetes_would_reject():
     run = run_program(LOADS["small-300"])
-    (deployment,) = [o for o in kubernetes_objects(run) if o["kind"] == "Deployment" and o["metadata"]["name"] == "backend"]
+    (deployment,) = [
+        o for o in kubernetes_objects(run) if o["kind"] == "Deployment" and o["metadata"]["name"] == "backend"
+    ]
     typo = copy.deepcopy(deployment)
     typo["spec"]["template"]["spec"]["containers"][0]["securityContex"] = {}
     with pytest.raises(kubernetes_validate.ValidationError, match="securityContex"):
@@ -670,4 +685,3 @@ def test_the_autoscaler_runs_the_clusters_kubernetes_minor():
     assert release.inputs["values"]["image"]["tag"].startswith(f"v{version}.")
     assert release.inputs["version"] == stack_autoscaler.VERSIONS[version].chart
     assert stack_cluster.NODE_GROUP_LABEL in release.inputs["values"]["extraArgs"].values()
-

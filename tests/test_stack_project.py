@@ -10,11 +10,10 @@ import tomllib
 
 import pytest
 import yaml
-
 from stack_mocks import REPO_ROOT, STACKS_DIR, config_values, run_program, use_stack_modules
 
 use_stack_modules()
-import config as stack_config  # noqa: E402  (stacks/config.py)
+import config as stack_config
 
 DRIVER = REPO_ROOT / "tests" / "stack_driver.py"
 
@@ -84,7 +83,11 @@ def test_requirements_install_this_project_with_the_stacks_extras_ranges():
 
 
 def run_like_the_language_host(config: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON") and k not in ("AWS_REGION", "AWS_DEFAULT_REGION")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PYTHON") and k not in ("AWS_REGION", "AWS_DEFAULT_REGION")
+    }
     env["PULUMI_CONFIG"] = json.dumps(config)
     return subprocess.run(
         [sys.executable, "-I", str(DRIVER)], cwd=STACKS_DIR, env=env, capture_output=True, text=True, timeout=120

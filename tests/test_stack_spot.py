@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from stack_mocks import Run, run_program, use_stack_modules
 
 from sizing import Workload, calculate
 from sizing.catalog import load_catalog
-from stack_mocks import Run, run_program, use_stack_modules
 
 use_stack_modules()
-import autoscaler as stack_autoscaler  # noqa: E402  (stacks/autoscaler.py)
+import autoscaler as stack_autoscaler
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -24,8 +24,11 @@ LOADS = {
 
 
 def plan_for(load: dict):
-    return calculate(Workload(concurrent_users=load["concurrentUsers"], capacity="spot-burst",
-                              instance_type=load.get("instanceType")))
+    return calculate(
+        Workload(
+            concurrent_users=load["concurrentUsers"], capacity="spot-burst", instance_type=load.get("instanceType")
+        )
+    )
 
 
 @pytest.fixture(scope="module", params=list(LOADS), ids=list(LOADS))
@@ -36,8 +39,10 @@ def case(request) -> tuple[Run, object]:
 
 def groups_by_capacity(run: Run) -> tuple[list, list]:
     groups = sorted(run.of_type(NODE_GROUP), key=lambda g: g.name)
-    return ([g for g in groups if g.inputs["capacityType"] == "ON_DEMAND"],
-            [g for g in groups if g.inputs["capacityType"] == "SPOT"])
+    return (
+        [g for g in groups if g.inputs["capacityType"] == "ON_DEMAND"],
+        [g for g in groups if g.inputs["capacityType"] == "SPOT"],
+    )
 
 
 def test_the_loads_have_a_burst_and_one_splits_it():
@@ -53,11 +58,14 @@ def test_an_on_demand_group_holds_the_min_fleet_and_spot_groups_the_burst(case):
     # The min fleet: on-demand, the chosen type only, fixed at the min nodes (the autoscaler adds Spot above it).
     assert [g.inputs["instanceTypes"] for g in on_demand] == [[chosen]]
     assert on_demand[0].inputs["scalingConfig"] == {
-        "minSize": plan.nodes.min_nodes, "maxSize": plan.nodes.min_nodes, "desiredSize": plan.nodes.min_nodes,
+        "minSize": plan.nodes.min_nodes,
+        "maxSize": plan.nodes.min_nodes,
+        "desiredSize": plan.nodes.min_nodes,
     }
     # The burst: Spot groups that start empty and together reach max - min nodes.
-    assert spot and all(g.inputs["scalingConfig"]["minSize"] == 0 == g.inputs["scalingConfig"]["desiredSize"]
-                        for g in spot)
+    assert spot and all(
+        g.inputs["scalingConfig"]["minSize"] == 0 == g.inputs["scalingConfig"]["desiredSize"] for g in spot
+    )
     assert sum(g.inputs["scalingConfig"]["maxSize"] for g in spot) == plan.nodes.max_nodes - plan.nodes.min_nodes
     assert all(g.inputs["scalingConfig"]["maxSize"] <= 450 for g in spot)
     # Each Spot group may launch at least three types, all of the chosen type's architecture, vCPU and memory.
@@ -83,6 +91,7 @@ def test_the_autoscaler_prefers_the_spot_groups_for_scale_up(case):
     priorities = values["expanderPriorities"]
     assert set(priorities) == {"50", "10"} and priorities["10"] == [".*"]
     assert len(priorities["50"]) == len(spot)
+
     # EKS names a managed node group's Auto Scaling group eks-<node group name>-<uuid>: the Spot groups' ASGs match
     # the higher priority, the on-demand group's only the catch-all.
     def asg(group):
@@ -105,7 +114,8 @@ def test_on_demand_keeps_one_kind_of_group_and_the_least_waste_expander():
 
 def test_spot_priorities_escape_the_names():
     assert stack_autoscaler.spot_priorities(["cluster-spot-1.x"]) == {
-        "50": [r"^eks-cluster\-spot\-1\.x-[0-9a-f-]+$"], "10": [".*"],
+        "50": [r"^eks-cluster\-spot\-1\.x-[0-9a-f-]+$"],
+        "10": [".*"],
     }
 
 
@@ -113,8 +123,9 @@ def test_the_plan_bills_the_spot_nodes_it_declares(case):
     run, plan = case
     lines = {item["key"]: item for item in run.outputs["sizing"]["cost"]["breakdown"]}
     spot = plan.nodes.spot
-    assert lines["ec2_spot_nodes"]["monthly_usd"]["max"] == pytest.approx(spot.burst_nodes * spot.hourly_usd * 730,
-                                                                          abs=0.01)
+    assert lines["ec2_spot_nodes"]["monthly_usd"]["max"] == pytest.approx(
+        spot.burst_nodes * spot.hourly_usd * 730, abs=0.01
+    )
     assert run.outputs["sizing"]["nodes"]["capacity"] == "spot-burst"
 
 
@@ -132,7 +143,8 @@ def test_a_savings_plan_from_the_prices_file_prices_the_stacks_min_fleet(tmp_pat
     # Half off the min fleet's instances, all month: the expected bill drops by min nodes x hourly x 0.5 x 730.
     saving = nodes["min_nodes"] * hourly * 0.5 * 730
     assert nodes["savings_plan"]["saving_monthly_usd"] == pytest.approx(saving, abs=0.01)
-    assert base.outputs["monthlyCostExpectedUsd"] - run.outputs["monthlyCostExpectedUsd"] == pytest.approx(saving,
-                                                                                                       abs=0.02)
+    assert base.outputs["monthlyCostExpectedUsd"] - run.outputs["monthlyCostExpectedUsd"] == pytest.approx(
+        saving, abs=0.02
+    )
     # The stack deploys the same node groups: a Savings Plan is a billing commitment, not a resource.
     assert [g.inputs for g in run.of_type(NODE_GROUP)] == [g.inputs for g in base.of_type(NODE_GROUP)]

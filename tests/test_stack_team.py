@@ -13,12 +13,21 @@ import math
 
 import pulumi
 import pytest
+from stack_mocks import (
+    ACCOUNT,
+    DEPLOYER_ROLE,
+    MOCK_PASSWORD,
+    Run,
+    StackMocks,
+    addon_version,
+    run_program,
+    use_stack_modules,
+)
 
 from sizing import Workload, calculate
-from stack_mocks import ACCOUNT, DEPLOYER_ROLE, MOCK_PASSWORD, Run, StackMocks, addon_version, run_program, use_stack_modules
 
 use_stack_modules()
-import data as stack_data  # noqa: E402  (stacks/data.py)
+import data as stack_data
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -200,8 +209,8 @@ def test_300k_without_a_raised_table_quota_stops_the_preview_before_anything_is_
         run_program({"concurrentUsers": 300_000}, mocks=mocks)
     assert str(raised.value) == (
         "chat-infra:dynamodbTableQuota: the table may need 107,143 read and 42,858 write capacity units per second, "
-        "above the per-table quota of 40,000; ask AWS to raise the DynamoDB quota \"Table-level read throughput "
-        "limit\" and \"Table-level write throughput limit\" to at least 107,143 in this region, then "
+        'above the per-table quota of 40,000; ask AWS to raise the DynamoDB quota "Table-level read throughput '
+        'limit" and "Table-level write throughput limit" to at least 107,143 in this region, then '
         "`pulumi config set chat-infra:dynamodbTableQuota 107143`"
     )
     assert mocks.resources == [] and mocks.calls == []
@@ -253,9 +262,21 @@ def test_the_max_fleets_vcpus_are_reported_and_warned_above_the_ec2_quota(case):
 # aws_elasticache_replication_group, plus the customizations that force it on an engine downgrade and on
 # node_group_configuration), and the ones that switch the cluster's mode, which AWS changes only in steps.
 REPLACING = (
-    "atRestEncryptionEnabled", "dataTieringEnabled", "globalReplicationGroupId", "kmsKeyId", "networkType", "port",
-    "replicationGroupId", "securityGroupNames", "snapshotArns", "snapshotName", "subnetGroupName", "engine",
-    "engineVersion", "transitEncryptionEnabled", "nodeGroupConfigurations",
+    "atRestEncryptionEnabled",
+    "dataTieringEnabled",
+    "globalReplicationGroupId",
+    "kmsKeyId",
+    "networkType",
+    "port",
+    "replicationGroupId",
+    "securityGroupNames",
+    "snapshotArns",
+    "snapshotName",
+    "subnetGroupName",
+    "engine",
+    "engineVersion",
+    "transitEncryptionEnabled",
+    "nodeGroupConfigurations",
 )
 MODE = ("clusterMode", "parameterGroupName")
 # What may differ between a one-shard and a many-shard cache: all updated in place.
@@ -280,7 +301,9 @@ def test_growing_from_one_shard_to_many_changes_nothing_that_replaces_the_cache(
         assert group.inputs["numNodeGroups"] == plans[name].shards
         env = {e["name"]: e.get("value") for e in backend_env(runs[name])}
         assert env["REDIS_CLUSTER_MODE"] == "true"
-        assert env["CACHE_HOST"] == runs[name].outputs["cacheEndpoint"] == "clustercfg.data-cache-1a2b3c.cache.example.com"
+        assert (
+            env["CACHE_HOST"] == runs[name].outputs["cacheEndpoint"] == "clustercfg.data-cache-1a2b3c.cache.example.com"
+        )
 
 
 # --- 5. Redis AUTH and network policy ---------------------------------------------------------------------------------
@@ -332,7 +355,9 @@ def test_the_vpc_cni_enforces_network_policies(case):
 def test_only_the_intended_traffic_reaches_and_leaves_the_app(case):
     run, _, _ = case
     specs = policies(run)
-    labels = {app: run.named(f"workloads-{app}").inputs["spec"]["selector"]["matchLabels"] for app in ("backend", "frontend")}
+    labels = {
+        app: run.named(f"workloads-{app}").inputs["spec"]["selector"]["matchLabels"] for app in ("backend", "frontend")
+    }
     assert set(specs) == {"default-deny-ingress", "frontend-ingress", "backend-ingress", "backend-egress"}
     assert all(p.inputs["metadata"]["namespace"] == "chat-app" for p in run.of_type(NETWORK_POLICY))
     # Every pod of the namespace: no ingress unless allowed below.
@@ -348,7 +373,10 @@ def test_only_the_intended_traffic_reaches_and_leaves_the_app(case):
         "podSelector": {"matchLabels": labels["backend"]},
         "policyTypes": ["Ingress"],
         "ingress": [
-            {"from": [{"podSelector": {"matchLabels": labels["frontend"]}}], "ports": [{"protocol": "TCP", "port": 8080}]}
+            {
+                "from": [{"podSelector": {"matchLabels": labels["frontend"]}}],
+                "ports": [{"protocol": "TCP", "port": 8080}],
+            }
         ],
     }
     # Out of the backend: DNS, Redis inside the VPC, its credentials from the Pod Identity agent, and HTTPS

@@ -63,8 +63,11 @@ class QuotaEntry(_Data):
         """A new account's quota: the lowest tier, or the flat values."""
         if self.tiers:
             return self.tiers[0]
-        return Tier(name=self.name or "default", requests_per_minute=self.requests_per_minute,
-                    tokens_per_minute=self.tokens_per_minute)
+        return Tier(
+            name=self.name or "default",
+            requests_per_minute=self.requests_per_minute,
+            tokens_per_minute=self.tokens_per_minute,
+        )
 
 
 class LLMProfiles(_Data):

@@ -66,11 +66,13 @@ def _package_stamp() -> str:
     """``genai-prices 0.2.3``, found without importing the package (that is what the cache saves)."""
     spec = find_spec("genai_prices")
     if spec is None or not spec.origin:
-        raise SizingError(f"pricing an LLM needs the {PACKAGE} package: pip install {PACKAGE} (or use --llm none)",
-                          field="llm")
+        raise SizingError(
+            f"pricing an LLM needs the {PACKAGE} package: pip install {PACKAGE} (or use --llm none)", field="llm"
+        )
     package_dir = Path(spec.origin).parent
-    versions = sorted(p.name.removesuffix(".dist-info").partition("-")[2]
-                      for p in package_dir.parent.glob("genai_prices-*.dist-info"))
+    versions = sorted(
+        p.name.removesuffix(".dist-info").partition("-")[2] for p in package_dir.parent.glob("genai_prices-*.dist-info")
+    )
     return f"{PACKAGE} {versions[-1] if versions else 'unknown version'}"
 
 
@@ -115,16 +117,20 @@ def _price_with_package(choice: LLMChoice, usage: TurnUsage, stamp: str) -> Toke
     providers = get_snapshot().providers
     provider = next((p for p in providers if p.id == choice.provider), None)
     if provider is None:
-        raise SizingError(f"unknown LLM provider {choice.provider!r}{_suggestions(choice.provider, [p.id for p in providers])}"
-                          f" (providers are named as in genai-prices: aws, openai, anthropic, google, ...)", field="llm")
+        raise SizingError(
+            f"unknown LLM provider {choice.provider!r}{_suggestions(choice.provider, [p.id for p in providers])}"
+            f" (providers are named as in genai-prices: aws, openai, anthropic, google, ...)",
+            field="llm",
+        )
 
     def price(**tokens: int) -> Any:
         try:
             return calc_price(Usage(**tokens), model_ref=choice.model, provider_id=choice.provider)
         except LookupError:
             names = [m.id for m in provider.models]
-            raise SizingError(f"unknown {provider.name} model {choice.model!r}{_suggestions(choice.model, names)}",
-                              field="llm") from None
+            raise SizingError(
+                f"unknown {provider.name} model {choice.model!r}{_suggestions(choice.model, names)}", field="llm"
+            ) from None
 
     n, cached, m = usage
     turn = price(input_tokens=n, cache_read_tokens=cached, output_tokens=m)

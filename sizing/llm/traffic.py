@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from sizing.assumptions import LLMAssumptions
 from sizing.llm.choice import LLMChoice
-from sizing.llm.profiles import LLMProfiles, ProviderRules, QuotaEntry, Speed, Tier
+from sizing.llm.profiles import LLMProfiles, ProviderRules, QuotaEntry, Tier
 from sizing.llm.token_prices import TokenPrices, TurnUsage
 from sizing.plan import (
     CostItem,
@@ -29,8 +29,9 @@ from sizing.plan import (
 
 
 def turn_usage(llm: LLMAssumptions) -> TurnUsage:
-    return TurnUsage(llm.input_tokens_per_turn, round(llm.input_tokens_per_turn * llm.cached_input_share),
-                     llm.output_tokens_per_turn)
+    return TurnUsage(
+        llm.input_tokens_per_turn, round(llm.input_tokens_per_turn * llm.cached_input_share), llm.output_tokens_per_turn
+    )
 
 
 def _range(low: float, high: float) -> Range:
@@ -60,29 +61,42 @@ _LIMITS = ("requests_per_minute", "tokens_per_minute", "input_tokens_per_minute"
 
 def _over(limits: Tier | LLMQuota, peak: LLMPeak, enforces_rpm: bool) -> list[str]:
     """The limits the peak exceeds; requests are skipped where the provider does not enforce them."""
-    return [f for f in _LIMITS if (f != "requests_per_minute" or enforces_rpm)
-            and getattr(limits, f) is not None and getattr(peak, f) > getattr(limits, f)]
+    return [
+        f
+        for f in _LIMITS
+        if (f != "requests_per_minute" or enforces_rpm)
+        and getattr(limits, f) is not None
+        and getattr(peak, f) > getattr(limits, f)
+    ]
 
 
 def quota_warnings(plan: LLMPlan, entry: QuotaEntry | None, enforces_rpm: bool, raise_with: str) -> list[str]:
     """Over the quota, or the quota unknown: say what to request and how much, as the provider counts it."""
     peak, quota = plan.peak, plan.quota
     what = f"{plan.provider_name} {plan.model}"
-    needs = (f"{math.ceil(peak.input_tokens_per_minute):,} input and {math.ceil(peak.output_tokens_per_minute):,} "
-             f"output tokens/min" if plan.counting == "input_output"
-             else f"{math.ceil(peak.tokens_per_minute):,} tokens/min")
+    needs = (
+        f"{math.ceil(peak.input_tokens_per_minute):,} input and {math.ceil(peak.output_tokens_per_minute):,} "
+        f"output tokens/min"
+        if plan.counting == "input_output"
+        else f"{math.ceil(peak.tokens_per_minute):,} tokens/min"
+    )
     if enforces_rpm:
         needs += f" and {math.ceil(peak.requests_per_minute):,} requests/min"
     named = f" '{quota.name}'" if quota.name else ""
     if all(getattr(quota, f) is None for f in _LIMITS[1:]):
-        return [f"LLM quota unknown for {what}: at peak it needs {needs}; check that your {raise_with} "
-                f"quota{named} allows that ({quota.source})"]
+        return [
+            f"LLM quota unknown for {what}: at peak it needs {needs}; check that your {raise_with} "
+            f"quota{named} allows that ({quota.source})"
+        ]
     if not _over(quota, peak, enforces_rpm):
         return []
     if entry is not None and entry.tiers and quota.source != USER_QUOTA:
         tier = next((t for t in entry.tiers if not _over(t, peak, enforces_rpm)), None)
-        advice = (f"that takes {tier.name} or higher" if tier is not None else
-                  f"that is above the highest published tier ({entry.tiers[-1].name}): ask for a custom limit")
+        advice = (
+            f"that takes {tier.name} or higher"
+            if tier is not None
+            else f"that is above the highest published tier ({entry.tiers[-1].name}): ask for a custom limit"
+        )
     else:
         advice = f"request an increase of{named or ' the quota'} through {raise_with}"
     return [f"LLM quota exceeded for {what}: at peak it needs {needs}, above its quota ({quota.source}); {advice}"]
@@ -113,10 +127,16 @@ def _model(profiles: LLMProfiles, choice: LLMChoice, prices: TokenPrices, llm: L
         burndown=entry.burndown if entry is not None else 1.0,
         ttft=ttft,
         tps=tps,
-        speed=LLMSpeed(time_to_first_token_s=ttft, output_tokens_per_s=tps,
-                       source="your assumptions (llm.*)" if overridden else speed.source),
-        prices=TokenPricesPerMillion(input=prices.input_per_million, cached_input=prices.cached_input_per_million,
-                                     output=prices.output_per_million),
+        speed=LLMSpeed(
+            time_to_first_token_s=ttft,
+            output_tokens_per_s=tps,
+            source="your assumptions (llm.*)" if overridden else speed.source,
+        ),
+        prices=TokenPricesPerMillion(
+            input=prices.input_per_million,
+            cached_input=prices.cached_input_per_million,
+            output=prices.output_per_million,
+        ),
         quota=_quota(entry, llm),
     )
 
@@ -195,5 +215,12 @@ def backend_stream_floor(plan: LLMPlan | None, llm: LLMAssumptions, duty_cycle: 
 def llm_cost_items(plan: LLMPlan | None) -> list[CostItem]:
     if plan is None:
         return []
-    return [CostItem(key="llm_api", item="LLM API tokens", monthly_usd=plan.monthly_usd,
-                     expected_monthly_usd=plan.expected_monthly_usd, source=f"token prices: {plan.prices_as_of}")]
+    return [
+        CostItem(
+            key="llm_api",
+            item="LLM API tokens",
+            monthly_usd=plan.monthly_usd,
+            expected_monthly_usd=plan.expected_monthly_usd,
+            source=f"token prices: {plan.prices_as_of}",
+        )
+    ]

@@ -54,7 +54,7 @@ class NodeGroupPlan(_Out):
     instance_type: str  # the type the group was sized for (the first of instance_types)
     min_nodes: int
     max_nodes: int
-    spot_types: list[str] = Field(default=[], exclude=True)  # a Spot group's pool; empty: an on-demand group
+    spot_types: tuple[str, ...] = Field(default=(), exclude=True)  # a Spot group's pool; empty: on-demand
 
     @computed_field
     @property

@@ -177,7 +177,7 @@ def split_groups(
             instance_type=spot_types[0] if spot_types else instance_type,
             min_nodes=share(min_nodes, index),
             max_nodes=share(max_nodes, index),
-            **({"spot_types": list(spot_types)} if spot_types else {}),
+            **({"spot_types": tuple(spot_types)} if spot_types else {}),
         )
         for index in range(count)
     ]

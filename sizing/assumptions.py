@@ -109,7 +109,7 @@ class CacheAssumptions(_Strict):
 # A consumer chat app's day, as shares of the peak hour's concurrency (hour 0 = local midnight): a night trough at a
 # fifth of the peak around 04:00, a morning ramp, an afternoon plateau near half, the peak at 21:00. Its mean is 0.5,
 # the 2:1 peak-to-average ratio commonly seen in consumer web traffic. A shape, not a measurement: replace it with
-# your own traffic's hourly shares (README "Expected cost").
+# your own traffic's hourly shares (docs/methodology.md, "Cost").
 DEFAULT_HOURLY_PROFILE = (
     0.37, 0.27, 0.22, 0.20, 0.20, 0.21, 0.24, 0.30, 0.37, 0.44, 0.50, 0.53,
     0.55, 0.55, 0.55, 0.55, 0.57, 0.62, 0.70, 0.82, 0.95, 1.00, 0.80, 0.49,

@@ -7,6 +7,7 @@ hardware facts hold in every region, prices do not.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Literal
@@ -53,7 +54,8 @@ class InstanceType(BaseModel):
     @property
     def generation(self) -> int:
         """5 for c5, 6 for m6i/c6g, 7 for m7i: on a price tie the newer generation wins."""
-        return int(re.search(r"\d+", self.family).group())
+        found = re.search(r"\d+", self.family)
+        return int(found.group()) if found else 0
 
 
 class CacheNodeType(BaseModel):
@@ -91,7 +93,7 @@ class Catalog(BaseModel):
             ) from None
 
 
-def _by_family(names: dict[str, object]) -> str:
+def _by_family(names: Mapping[str, object]) -> str:
     """``m5.{large,xlarge,...}``: the supported list stays one readable line."""
     families: dict[str, list[str]] = {}
     for name in names:
@@ -100,7 +102,7 @@ def _by_family(names: dict[str, object]) -> str:
     return "; ".join(f"{family}.{{{','.join(sizes)}}}" for family, sizes in sorted(families.items()))
 
 
-def _suggest(name: str, names: dict[str, object]) -> str:
+def _suggest(name: str, names: Mapping[str, object]) -> str:
     """The sizes of the family the user meant, else the families: the whole catalog is too long for one line."""
     families: dict[str, list[str]] = {}
     for known in names:

@@ -243,7 +243,7 @@ def _common_options(command: Callable) -> Callable:
                      show_default=True,
                      help="Price the min fleet at a Compute Savings Plan rate (needs a price file with the rates)."),
         click.option("--assumptions", "assumptions_file", type=click.Path(path_type=Path, dir_okay=False),
-                     help="YAML or JSON file overriding any assumption (see README)."),
+                     help="YAML or JSON file overriding any assumption (see docs/methodology.md)."),
         click.option("--prices", "prices_file", type=click.Path(path_type=Path, dir_okay=False), envvar=PRICES_ENV,
                      help=f"Price file from `sizing prices refresh` instead of the shipped prices (env {PRICES_ENV})."),
         # A str, not a Path: Path("newdir/") drops the slash that says the user meant a directory.

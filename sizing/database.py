@@ -22,19 +22,25 @@ def _billing_mode(setting: str, on_demand: float, provisioned: float) -> tuple[B
     """The cheaper mode on the day's profile, unless the assumptions fix one; ties go to on-demand (no floor to
     outgrow, no scaling lag to absorb a spike)."""
     costs = f"provisioned ${provisioned:,.2f} vs on-demand ${on_demand:,.2f} a month on this load profile"
-    if setting == "PROVISIONED" or setting == "PAY_PER_REQUEST":
-        return setting, f"set by database.billing_mode ({costs})"
+    if setting == "PROVISIONED":
+        return "PROVISIONED", f"set by database.billing_mode ({costs})"
+    if setting == "PAY_PER_REQUEST":
+        return "PAY_PER_REQUEST", f"set by database.billing_mode ({costs})"
     if provisioned < on_demand:
         return "PROVISIONED", f"provisioned with auto scaling: {costs}"
     return "PAY_PER_REQUEST", (f"on-demand: {costs} (the capacity floor and scaling lag cost more than the requests "
                                "at this load)")
 
 
-@cache
 def read_units_per_read(db: DatabaseAssumptions) -> Fraction:
     """One RCU reads 4 KB strongly consistent per second; an eventually consistent read costs half."""
-    units = Fraction(math.ceil(exact(db.read_item_kb) / 4))
-    return units / 2 if db.eventually_consistent_reads else units
+    return _read_units(db.read_item_kb, db.eventually_consistent_reads)
+
+
+@cache
+def _read_units(item_kb: float, eventually_consistent: bool) -> Fraction:
+    units = Fraction(math.ceil(exact(item_kb) / 4))
+    return units / 2 if eventually_consistent else units
 
 
 def write_units_per_write(db: DatabaseAssumptions) -> int:
@@ -124,5 +130,5 @@ def database_cost_items(plan: DatabasePlan, prices: RegionPrices) -> list[CostIt
         monthly_usd=plan.monthly_usd_on_demand if on_demand else plan.monthly_usd_provisioned,
         expected_monthly_usd=plan.expected_monthly_usd_on_demand if on_demand else plan.expected_monthly_usd_provisioned,
         source="request, capacity-unit and storage list prices",
-    ), CostItem(key="dynamodb_pitr", item="DynamoDB point-in-time recovery", monthly_usd=Range(min=pitr, max=pitr),
+    ), CostItem(key="dynamodb_pitr", item="DynamoDB point-in-time recovery", monthly_usd={"min": pitr, "max": pitr},
                 expected_monthly_usd=pitr, source="per GB-month list price")]

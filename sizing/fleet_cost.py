@@ -67,7 +67,7 @@ def expected_credits(b: Burst | None, nodes: int, fleet: FleetLoad, shares: Sequ
 
 
 def _per_node(nodes: NodePlan, monthly: float) -> tuple[Range, float]:
-    """Every node bill at the min fleet, the max fleet, and (the min fleet all month) expected; see README."""
+    """Every node bill at the min fleet, the max fleet, and (the min fleet all month) expected; see docs/methodology.md, "Cost"."""
     low = round(nodes.min_nodes * monthly, 2)
     return Range(min=low, max=round(nodes.max_nodes * monthly, 2)), low
 
@@ -86,7 +86,7 @@ def _on_demand_instances(nodes: NodePlan, monthly: float) -> tuple[Range, float]
 
 def _fixed(key: str, label: str, monthly: float, source: str) -> CostItem:
     value = round(monthly, 2)
-    return CostItem(key=key, item=label, monthly_usd=Range(min=value, max=value), expected_monthly_usd=value,
+    return CostItem(key=key, item=label, monthly_usd={"min": value, "max": value}, expected_monthly_usd=value,
                     source=source)
 
 

@@ -35,10 +35,14 @@ class LoadProfile(NamedTuple):
         return (floor * at_floor + per_share * self.lagged_sums_above[at_floor]) / hours
 
 
-@cache
 def load_profile(traffic: TrafficAssumptions) -> LoadProfile:
-    shares = traffic.hourly_profile
+    # Keyed by the plain values: hashing a tuple of floats is far cheaper than hashing the model, on every plan.
+    return _profile(traffic.hourly_profile, traffic.hours_per_month)
+
+
+@cache
+def _profile(shares: tuple[float, ...], hours_per_month: float) -> LoadProfile:
     lagged = tuple(max(share, shares[hour - 1]) for hour, share in enumerate(shares))
     ordered = tuple(sorted(lagged))
     above = tuple(reversed(list(accumulate(reversed(ordered), initial=0.0))))
-    return LoadProfile(shares, traffic.duty_cycle, lagged, traffic.hours_per_month, ordered, above)
+    return LoadProfile(shares, sum(shares) / len(shares), lagged, hours_per_month, ordered, above)

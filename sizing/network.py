@@ -65,7 +65,7 @@ def network_cost_items(
 
     def item(key: str, label: str, monthly: Callable[[float], float], source: str) -> CostItem:
         low = round(monthly(profile.mean), 2)
-        return CostItem(key=key, item=label, monthly_usd=Range(min=low, max=round(monthly(1.0), 2)),
+        return CostItem(key=key, item=label, monthly_usd={"min": low, "max": round(monthly(1.0), 2)},
                         expected_monthly_usd=low, source=source)
 
     # An Elastic IP per NAT gateway and the NLB's public address in each zone, billed per in-use address-hour.

@@ -32,7 +32,7 @@ class Allocatable(NamedTuple):
 
 
 class PodShape(NamedTuple):
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count on purpose: the field reads better
     cpu_m: int
     memory_mib: int
 

@@ -144,7 +144,7 @@ class NodePlan(NodeOption):
     savings_plan: SavingsPlanPlan | None = None
     other_arch: OtherArch | None = None  # computed when asked (the report asks) and the arch was not pinned
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def max_vcpus(self) -> int:
         """What the max fleet counts against the account's EC2 On-Demand vCPU quota."""

@@ -340,7 +340,7 @@ def dump_price_file(regions: dict[str, dict[str, Any]], hours_per_month: float =
     import yaml
 
     header = (
-        "# On-demand list prices per region for `sizing --prices FILE` (format: README, \"Prices and regions\").\n"
+        "# On-demand list prices per region for `sizing --prices FILE` (format: docs/methodology.md, \"Prices and regions\").\n"
         "# A catalog type missing from a region's ec2_hour or elasticache_hour is not offered there.\n"
     )
     body = {"hours_per_month": hours_per_month, "regions": {name: regions[name] for name in sorted(regions)}}

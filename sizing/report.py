@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Sequence
+from typing import IO, cast
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -39,7 +40,7 @@ def _grid(rows: Sequence[tuple[str, str]]) -> Table:
     return grid
 
 
-def _panel(style: Style, emoji: str, title: str, body: object) -> Panel:
+def _panel(style: Style, emoji: str, title: str, body: RenderableType) -> Panel:
     return Panel(body, title=style.title(emoji, title), title_align="left", box=style.box, expand=False)
 
 
@@ -170,7 +171,7 @@ def render_text(renderables: Sequence[object], fancy: bool, width: int | None = 
     escapes = fancy and not os.environ.get("NO_COLOR")
     console = Console(
         record=False, force_terminal=escapes, no_color=not escapes, emoji=fancy,
-        width=width or (terminal_width() if fancy else 100), highlight=False, file=_Sink(),
+        width=width or (terminal_width() if fancy else 100), highlight=False, file=cast(IO[str], _Sink()),
     )
     with console.capture() as capture:
         for renderable in renderables:

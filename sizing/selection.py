@@ -49,6 +49,8 @@ class Fleet(NamedTuple):
 
 
 Members = tuple[tuple[str, int], ...]  # (name, minus the generation) of the types in one capacity class
+# Selection keeps the cheapest fleet and the runner-ups; one more, in case the pinned type is among them.
+KEEP = 2 + ALTERNATIVES
 
 
 @cache
@@ -60,7 +62,8 @@ def _capacity_classes(
     min_memory_gib: float,
     daemonsets: DaemonSetAssumptions,
     shapes: tuple[tuple[int, int], tuple[int, int]],
-) -> tuple[tuple[Packing, Members], ...]:
+    node_disk_gib: int,
+) -> tuple[tuple[Packing, Members, float], ...]:
     """Candidate types grouped by what they schedule, each group's packing prepared for these pod shapes.
 
     Candidates are the types offered in the region (priced there), of the architecture, with at least the minimum
@@ -79,7 +82,12 @@ def _capacity_classes(
                 (instance.name, -instance.generation)
             )
     prepared = ((packing(capacity, *shapes), tuple(members)) for capacity, members in classes.items())
-    return tuple((plan, members) for plan, members in prepared if plan is not None)
+    # With each class, its cheapest node-month: what bounds the class's fleet cost from below before packing it.
+    return tuple(
+        (plan, members, min(node_month(catalog.instance(name), prices, node_disk_gib).base for name, _ in members))
+        for plan, members in prepared
+        if plan is not None
+    )
 
 
 def _shapes(backend: PodPlan, frontend: PodPlan) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -109,36 +117,73 @@ def _fleet_loads(backend: PodPlan, frontend: PodPlan, assumptions: Assumptions) 
 
 
 def _fleets(
-    classes: tuple[tuple[Packing, Members], ...],
+    classes: tuple[tuple[Packing, Members, float], ...],
     backend: PodPlan,
     frontend: PodPlan,
     assumptions: Assumptions,
     costs: NodeCosts,
+    keep: int | None = KEEP,
 ) -> list[tuple]:
-    """Every feasible type's fleet, cheapest first, as tuples in ``Fleet``'s field order.
+    """The cheapest ``keep`` feasible fleets (all of them when None), cheapest first, as tuples in ``Fleet``'s order.
 
-    The min fleet is costed at the average load (credits are not linear in it), the max fleet at peak."""
+    The min fleet is costed at the average load (credits are not linear in it), the max fleet at peak. A class is
+    packed only while its lower bound — the nodes its pods' requests need at least, times its cheapest node, credits
+    aside — could still beat the fleets kept: the catalog has hundreds of types, a plan needs the best few.
+    """
     buffer, floor = exact(assumptions.node_buffer), assumptions.min_nodes
     bases, bursts, mean = costs.bases, costs.bursts, assumptions.traffic.duty_cycle
     load_min, load_max = _fleet_loads(backend, frontend, assumptions)
     num, den = buffer.numerator, buffer.denominator
-    fleets = []
-    for plan, members in classes:
-        for_min = pack(plan, backend.min_replicas, frontend.min_replicas)
-        for_max = pack(plan, backend.max_replicas, frontend.max_replicas)
+    at_min_counts = (backend.min_replicas, frontend.min_replicas)
+    at_max_counts = (backend.max_replicas, frontend.max_replicas)
+
+    def buffered(nodes: int) -> int:
+        return max(floor, -(-nodes * num // den))
+
+    # What the pods ask for in all, at the min and at the max: no packing needs fewer nodes than these over a node's
+    # allocatable. Inlined: this loop runs over every class on every plan.
+    b_cpu, b_mem, f_cpu, f_mem = (backend.cpu_request_m, backend.memory_request_mib, frontend.cpu_request_m,
+                                  frontend.memory_request_mib)
+    cpu_lo, mem_lo = at_min_counts[0] * b_cpu + at_min_counts[1] * f_cpu, at_min_counts[0] * b_mem + at_min_counts[1] * f_mem
+    cpu_hi, mem_hi = at_max_counts[0] * b_cpu + at_max_counts[1] * f_cpu, at_max_counts[0] * b_mem + at_max_counts[1] * f_mem
+    pods_lo, pods_hi = sum(at_min_counts), sum(at_max_counts)
+    bounded = []
+    scale = float(buffer)
+    for index, (plan, _, min_base) in enumerate(classes):
+        # A float lower bound (no rounding up, no floor): weaker than the integer one, but a few multiplications.
+        cpu, mem, pods = plan.node
+        lo = cpu_lo / cpu
+        if mem_lo / mem > lo:
+            lo = mem_lo / mem
+        if pods_lo / pods > lo:
+            lo = pods_lo / pods
+        hi = cpu_hi / cpu
+        if mem_hi / mem > hi:
+            hi = mem_hi / mem
+        if pods_hi / pods > hi:
+            hi = pods_hi / pods
+        lo, hi = -(-(lo * scale) // 1), -(-(hi * scale) // 1)  # whole nodes, never fewer than the floor
+        bounded.append((((lo if lo > floor else floor) + (hi if hi > floor else floor)) * min_base, index))
+    bounded.sort()
+    fleets: list[tuple] = []
+    for bound, index in bounded:
+        if keep is not None and len(fleets) >= keep and bound > fleets[keep - 1][0]:
+            break
+        plan, members, _ = classes[index]
+        for_min = pack(plan, *at_min_counts)
+        for_max = pack(plan, *at_max_counts)
         if for_min is None or for_max is None:
             continue
-        low, high = max(floor, -(-for_min * num // den)), max(floor, -(-for_max * num // den))
+        low, high = buffered(for_min), buffered(for_max)
         for name, newer_first in members:
             base = bases[name]
             b = bursts.get(name)
             credits_min = credits(b, low, load_min, mean) if b else 0.0
             credits_max = credits(b, high, load_max, 1.0) if b else 0.0
             at_min, at_max = low * base + credits_min, high * base + credits_max
-            # A plain tuple in Fleet's field order: this loop runs for every type on every plan.
             fleets.append((at_min + at_max, at_max, newer_first, name, low, high, at_min, credits_min, credits_max))
-    fleets.sort()
-    return fleets
+        fleets.sort()
+    return fleets if keep is None else fleets[:keep]
 
 
 def _option(fleet: Fleet, catalog: Catalog, prices: RegionPrices) -> NodeOption:
@@ -235,7 +280,8 @@ def _other_arch(
     other = "arm64" if arch == "x86_64" else "x86_64"
     fleets = _fleets(
         _capacity_classes(catalog, prices, other, tier in assumptions.burstable_tiers,
-                          assumptions.nodes.min_memory_gib, assumptions.daemonsets, _shapes(backend, frontend)),
+                          assumptions.nodes.min_memory_gib, assumptions.daemonsets, _shapes(backend, frontend),
+                          assumptions.node_disk_gib),
         backend, frontend, assumptions, costs,
     )
     if not fleets:
@@ -290,7 +336,8 @@ def plan_nodes(
         offered = workload_capacity(instance, assumptions.daemonsets)
         prepared = packing(offered, *_shapes(backend, frontend))
         own = [] if prepared is None else _fleets(
-            ((prepared, ((instance.name, -instance.generation),)),), backend, frontend, assumptions, costs
+            ((prepared, ((instance.name, -instance.generation),), costs.bases[instance.name]),), backend, frontend,
+            assumptions, costs,
         )
         if not own:
             raise SizingError(
@@ -301,8 +348,10 @@ def plan_nodes(
     arch = arch or "x86_64"
     ranked = _fleets(
         _capacity_classes(catalog, prices, arch, tier in assumptions.burstable_tiers, assumptions.nodes.min_memory_gib,
-                          assumptions.daemonsets, _shapes(backend, frontend)),
+                          assumptions.daemonsets, _shapes(backend, frontend), assumptions.node_disk_gib),
         backend, frontend, assumptions, costs,
+        # spot-burst may walk down the ranking to the first type with a Spot pool: rank them all then.
+        keep=None if capacity == "spot-burst" else KEEP,
     )
     if pinned is None:
         if not ranked:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sizing.assumptions import Assumptions
+from sizing.exact import exact
 from sizing.llm.choice import DEFAULT_LLM, LLMChoice, parse_llm
 
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
@@ -115,5 +115,5 @@ class Workload(BaseModel):
         if self.total_users is not None:
             return self.total_users
         ratio = self.active_ratio if self.active_ratio is not None else DEFAULT_ACTIVE_RATIO
-        # Exact: 1000 users at a 0.15 ratio is 6,667 registered users, not whatever 1000 / 0.15 rounds to.
-        return math.ceil(self.concurrent_users / Fraction(str(ratio)))
+        return math.ceil(self.concurrent_users / exact(ratio))
+        return math.ceil(self.concurrent_users / exact(ratio))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import hashlib
 import json
 import re
@@ -149,7 +151,7 @@ class Cluster(pulumi.ComponentResource):
         cluster_name: str,
         kubernetes_version: str,
         region: str,
-        subnet_ids: list[pulumi.Input[str]],
+        subnet_ids: Sequence[pulumi.Input[str]],
         disk_gib: int,
         admin_principal_arns: tuple[str, ...] = (),
         public_access_cidrs: tuple[str, ...] = (),
@@ -348,13 +350,14 @@ class Cluster(pulumi.ComponentResource):
         self.node_group_names = [g.node_group_name for g in self.node_groups]
         # The Spot groups' names: the autoscaler's priority expander prefers them for scale-up.
         self.spot_node_group_names = [
-            ng.node_group_name for ng, group in zip(self.node_groups, plan.groups) if group.capacity_type == "SPOT"
+            ng.node_group_name
+            for ng, group in zip(self.node_groups, plan.groups, strict=True)
+            if group.capacity_type == "SPOT"
         ]
-        self.kubeconfig = pulumi.Output.secret(
-            pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data).apply(
-                lambda args: json.dumps(kubeconfig(args[0], args[1], args[2], region, identity))
-            )
-        )
+        config_text: pulumi.Output[str] = pulumi.Output.all(
+            self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data
+        ).apply(lambda args: json.dumps(kubeconfig(args[0], args[1], args[2], region, identity)))
+        self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(config_text)
         # The one way into the cluster, for its add-ons (the autoscaler) and the app alike, so both always target the
         # same cluster with the same credentials. Everything deployed through it waits for the nodes and add-ons.
         self.provider = k8s.Provider(

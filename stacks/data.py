@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from typing import Any
 
 import pulumi
@@ -78,7 +80,7 @@ class Data(pulumi.ComponentResource):
         cache: CachePlan,
         target_utilization: float,
         vpc_id: pulumi.Input[str],
-        subnet_ids: list[pulumi.Input[str]],
+        subnet_ids: Sequence[pulumi.Input[str]],
         node_security_group_id: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:

@@ -40,6 +40,7 @@ def bedrock_policy(model: str, region: str, account_id: str, partition: str = "a
     destination region only when the call comes through that profile (global profiles route to any commercial
     region, whose foundation-model ARN has an empty region)."""
     prefix, foundation = profile_and_model(model)
+    statements: list[dict[str, Any]]
     if prefix is None:
         statements = [{
             "Sid": "InvokeTheModel", "Effect": "Allow", "Action": list(INVOKE_ACTIONS),

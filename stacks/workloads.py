@@ -295,7 +295,7 @@ class Workloads(pulumi.ComponentResource):
         )
 
         cache = cache_endpoint is not None
-        env = {
+        env: dict[str, dict[str, Any]] = {
             "backend": {
                 "AWS_REGION": region,
                 "TABLE_NAME": table_name,

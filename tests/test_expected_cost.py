@@ -1,6 +1,6 @@
 """The bill a user will get: every line over the day's load profile, between its min and max bounds.
 
-Expected values are derived here from the documented rules (README "Expected cost"): lines linear in the load
+Expected values are derived here from the documented rules (docs/methodology.md, "Cost"): lines linear in the load
 bill the profile's mean; provisioned DynamoDB holds max(floor, units x max(this hour, last hour) / target) each hour;
 burstable credits are billed hour by hour above the baseline; internet egress is tiered on the month's volume.
 """

@@ -282,3 +282,24 @@ def test_kubernetes_cluster_limits_warn():
     plan = calculate(Workload(concurrent_users=10_000_000))
     assert any("pods Kubernetes supports" in w for w in plan.warnings)
     assert not calculate(Workload(concurrent_users=1_000, llm=None)).warnings
+
+
+def test_pruned_ranking_keeps_exactly_the_exhaustive_top_fleets():
+    """Selection packs a class only while its lower bound can still win; the result must be the exhaustive one."""
+    from sizing import selection
+    from sizing.pods import pod_plan
+    from sizing.pricing import region_prices
+
+    catalog, prices = load_catalog(), region_prices("us-east-1")
+    for users, arch in [(10, "x86_64"), (300, "x86_64"), (1_000, "arm64"), (2_693, "x86_64"), (40_000, "x86_64"),
+                        (400_000, "arm64")]:
+        a = Workload(concurrent_users=users).assumptions
+        backend, frontend = pod_plan(users, a.backend, a.min_replicas), pod_plan(users, a.frontend, a.min_replicas)
+        classes = selection._capacity_classes(
+            catalog, prices, arch, users < 2_500, a.nodes.min_memory_gib, a.daemonsets,
+            selection._shapes(backend, frontend), a.node_disk_gib)
+        costs = selection._node_costs(catalog, prices, a.node_disk_gib)
+        pruned = selection._fleets(classes, backend, frontend, a, costs)
+        exhaustive = selection._fleets(classes, backend, frontend, a, costs, keep=None)
+        assert pruned == exhaustive[:selection.KEEP], users
+        assert len(exhaustive) > 3 * len(pruned)

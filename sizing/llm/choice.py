@@ -10,7 +10,7 @@ from sizing.errors import SizingError
 
 # Claude Haiku 4.5 through Bedrock's global cross-Region profile: a current model priced for chat volume ($1 / $5 per
 # million tokens), fast to first token, reached with the backend's IAM role (no API key to hold), and ~10% cheaper
-# than a geographic profile. README "The LLM" says why.
+# than a geographic profile. docs/methodology.md "The LLM" says why.
 DEFAULT_LLM = "aws:global.anthropic.claude-haiku-4-5-20251001-v1:0"
 NONE = "none"
 # Provider ids as genai-prices names them: lowercase letters, digits, - and _. Model ids may hold . : / @ too.

@@ -47,7 +47,7 @@ def _quota(entry: QuotaEntry | None, llm: LLMAssumptions) -> LLMQuota:
     return LLMQuota(
         tokens_per_minute=tokens if tokens is not None else tier.tokens_per_minute,
         requests_per_minute=requests if requests is not None else tier.requests_per_minute,
-        # A token quota of the user's replaces the default input/output limits too (README: "The LLM").
+        # A token quota of the user's replaces the default input/output limits too (docs/methodology.md, "The LLM").
         input_tokens_per_minute=None if tokens is not None else tier.input_tokens_per_minute,
         output_tokens_per_minute=None if tokens is not None else tier.output_tokens_per_minute,
         name=None if entry is None else entry.name or tier.name,

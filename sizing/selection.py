@@ -415,6 +415,7 @@ def _spot_burst_fleet(
     burst_month = burst.nodes * (prices.monthly(hourly) + month.volume)
     fleet_max = chosen.min_nodes * month.base + credits_max + burst_month
     discounts = prices.spot_discount
+    assert discounts is not None  # _spot_choice refused a region without them
     spot = SpotPlan(
         instance_types=[SpotType(instance_type=name, discount=discount, hourly_usd=hour)
                         for name, discount, hour in burst.pool],
@@ -458,6 +459,7 @@ def _extras(capacity: str, spot: SpotPlan | None, savings_plan: str, discount: f
 
 def _savings_plan(term: str, discount: float, nodes: int, hourly: float, prices: RegionPrices) -> SavingsPlanPlan:
     rates = prices.savings_plan_discount
+    assert rates is not None  # plan_nodes refused a region without them
     return SavingsPlanPlan(
         term=term,
         discount=discount,

@@ -112,8 +112,9 @@ def snapshot_spot(region: str, existing: dict[str, Any] | None) -> dict[str, Any
     if existing and existing.get("spot_discount"):
         return dict(existing["spot_discount"])
     shipped = load_prices().regions
-    if region in shipped and shipped[region].spot_discount:
-        return shipped[region].spot_discount.model_dump()
+    own = shipped[region].spot_discount if region in shipped else None
+    if own is not None:
+        return own.model_dump()
     spot = shipped[SNAPSHOT_REGION].spot_discount
     if spot is None:
         return None
@@ -150,8 +151,8 @@ def spot_block(
         "/ on-demand"
     )
     missing = sorted(offered - set(fresh))
-    kept = {f: snapshot["families"][f] for f in missing if snapshot and f in snapshot["families"]}
-    if not kept:
+    kept = {f: snapshot["families"][f] for f in missing if f in snapshot["families"]} if snapshot else {}
+    if not kept or snapshot is None:
         return (
             {"as_of": read_at.date().isoformat(), "source": source, "families": dict(sorted(fresh.items()))},
             f"Spot discounts for {len(fresh)} families from the EC2 Spot price history",
@@ -195,7 +196,7 @@ def savings_plan_rates(client: Any, region: str, ec2_hour: dict[str, float]) -> 
         for result in answer.get("searchResults", []):
             properties = {p.get("name"): p.get("value") for p in result.get("properties", [])}
             name = properties.get("instanceType")
-            term = TERM_SECONDS.get((result.get("savingsPlanOffering") or {}).get("durationSeconds"))
+            term = TERM_SECONDS.get(int((result.get("savingsPlanOffering") or {}).get("durationSeconds") or 0))
             if (
                 name not in ec2_hour
                 or term is None

@@ -54,14 +54,14 @@ class NodeGroupPlan(_Out):
     instance_type: str  # the type the group was sized for (the first of instance_types)
     min_nodes: int
     max_nodes: int
-    spot_types: list[str] = Field(default=[], exclude=True)  # a Spot group's pool; empty: an on-demand group
+    spot_types: tuple[str, ...] = Field(default=(), exclude=True)  # a Spot group's pool; empty: on-demand
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def capacity_type(self) -> Literal["ON_DEMAND", "SPOT"]:
         return "SPOT" if self.spot_types else "ON_DEMAND"
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def instance_types(self) -> list[str]:
         """What the managed node group may launch: its one type, or a Spot pool of one shape."""

@@ -244,7 +244,7 @@ def split_groups(
             instance_type=spot_types[0] if spot_types else instance_type,
             min_nodes=share(min_nodes, index),
             max_nodes=share(max_nodes, index),
-            **({"spot_types": list(spot_types)} if spot_types else {}),
+            **({"spot_types": tuple(spot_types)} if spot_types else {}),
         )
         for index in range(count)
     ]
@@ -515,8 +515,7 @@ def _spot_burst_fleet(
     burst_month = burst.nodes * (prices.monthly(hourly) + month.volume)
     fleet_max = chosen.min_nodes * month.base + credits_max + burst_month
     discounts = prices.spot_discount
-    if discounts is None:  # _spot_choice refuses spot-burst without them
-        raise ValueError("spot-burst needs the price file's spot_discount")
+    assert discounts is not None  # _spot_choice refused a region without them
     spot = SpotPlan(
         instance_types=[
             SpotType(instance_type=name, discount=discount, hourly_usd=hour) for name, discount, hour in burst.pool
@@ -569,8 +568,7 @@ def _extras(
 
 def _savings_plan(term: str, discount: float, nodes: int, hourly: float, prices: RegionPrices) -> SavingsPlanPlan:
     rates = prices.savings_plan_discount
-    if rates is None:  # the caller took the discount from these rates
-        raise ValueError("a Savings Plan needs the price file's savings_plan_discount")
+    assert rates is not None  # plan_nodes refused a region without them
     return SavingsPlanPlan(
         term=term,
         discount=discount,

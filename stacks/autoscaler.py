@@ -127,7 +127,7 @@ def chart_values(
     priorities: pulumi.Input[dict[str, list[str]]] | None = None,
 ) -> dict[str, Any]:
     """``priorities`` (from ``spot_priorities``): scale-up tries the Spot groups first, then the least wasteful."""
-    values = {
+    values: dict[str, Any] = {
         "cloudProvider": "aws",
         "awsRegion": region,
         # The chart turns this into --node-group-auto-discovery on the two tags the node groups carry.

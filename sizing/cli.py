@@ -544,6 +544,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(error.format_message())
     except (SizingError, ValidationError) as error:
         return _fail(describe(error, FLAG_NAMES))
+    except UnicodeError:
+        # An argument that is not text (a lone surrogate from undecodable argv bytes), met by click or a path.
+        return _fail("an argument is not valid text in this locale: check its encoding")
     except OutputFailed as error:
         if str(error):
             _say(f"sizing: error: {error}\n")

@@ -109,3 +109,8 @@ def test_bad_llm_assumptions_are_one_line_and_exit_2(capsys, tmp_path):
     code, out, err = run(capsys, "report", "-c", "100", "--assumptions", str(path))
     assert code == 2 and out == "" and err.count("\n") == 1
     assert err.startswith("sizing: error: --assumptions: llm.cached_input_share: must be less than or equal to 1")
+
+
+def test_an_argument_that_is_not_text_is_one_line(capsys):
+    code, out, err = run(capsys, "report", "-c", "100", "--assumptions=\ud800")
+    assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith("sizing: error:")

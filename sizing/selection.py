@@ -204,6 +204,31 @@ def _fleets(
     return fleets if keep is None else fleets[:keep]
 
 
+def _ranked(
+    arch: str,
+    tier: Tier,
+    backend: PodPlan,
+    frontend: PodPlan,
+    assumptions: Assumptions,
+    catalog: Catalog,
+    prices: RegionPrices,
+    costs: NodeCosts,
+    keep: int | None = KEEP,
+) -> list[tuple]:
+    """The cheapest fleets of one architecture's candidate types for these pods."""
+    classes = _capacity_classes(
+        catalog,
+        prices,
+        arch,
+        tier in assumptions.burstable_tiers,
+        assumptions.nodes.min_memory_gib,
+        assumptions.daemonsets,
+        _shapes(backend, frontend),
+        assumptions.node_disk_gib,
+    )
+    return _fleets(classes, backend, frontend, assumptions, costs, keep)
+
+
 def _option(fleet: Fleet, catalog: Catalog, prices: RegionPrices) -> NodeOption:
     instance = catalog.instance(fleet.name)
     node = allocatable(instance)
@@ -322,22 +347,7 @@ def _other_arch(
     discount: float,
 ) -> OtherArch | None:
     other = "arm64" if arch == "x86_64" else "x86_64"
-    fleets = _fleets(
-        _capacity_classes(
-            catalog,
-            prices,
-            other,
-            tier in assumptions.burstable_tiers,
-            assumptions.nodes.min_memory_gib,
-            assumptions.daemonsets,
-            _shapes(backend, frontend),
-            assumptions.node_disk_gib,
-        ),
-        backend,
-        frontend,
-        assumptions,
-        costs,
-    )
+    fleets = _ranked(other, tier, backend, frontend, assumptions, catalog, prices, costs)
     if not fleets:
         return None
     best = Fleet._make(fleets[0])
@@ -414,20 +424,14 @@ def plan_nodes(
                 field="instance_type",
             )
     arch = arch or "x86_64"
-    ranked = _fleets(
-        _capacity_classes(
-            catalog,
-            prices,
-            arch,
-            tier in assumptions.burstable_tiers,
-            assumptions.nodes.min_memory_gib,
-            assumptions.daemonsets,
-            _shapes(backend, frontend),
-            assumptions.node_disk_gib,
-        ),
+    ranked = _ranked(
+        arch,
+        tier,
         backend,
         frontend,
         assumptions,
+        catalog,
+        prices,
         costs,
         # spot-burst may walk down the ranking to the first type with a Spot pool: rank them all then.
         keep=None if capacity == "spot-burst" else KEEP,

@@ -9,13 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sizing.errors import SizingError
+from sizing.packaged_data import read_data
 
 Arch = Literal["x86_64", "arm64"]
 FamilyKind = Literal["general", "compute", "memory", "burstable"]
@@ -119,15 +118,9 @@ def _named(rows: dict[str, dict]) -> dict[str, dict]:
     return {name: {"name": name, **spec} for name, spec in rows.items()}
 
 
-def read_yaml(name: str) -> dict:
-    """Read a packaged data file with libyaml when present: it is parsed on every cold start of the command."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(resources.files("sizing.data").joinpath(name).read_text(encoding="utf-8"), Loader=loader)
-
-
 @cache
 def load_catalog() -> Catalog:
-    raw = read_yaml("catalog.yaml")
+    raw = read_data("catalog.yaml")
     return Catalog(
         as_of=str(raw["as_of"]),
         instance_types=_named(raw["instance_types"]),

@@ -17,8 +17,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from sizing.catalog import load_catalog, read_yaml
+from sizing.catalog import load_catalog
 from sizing.errors import SizingError, describe
+from sizing.packaged_data import read_data
 
 SERVICES = (
     "eks_cluster_hour",
@@ -322,7 +323,7 @@ def load_price_file(path: Path, what: str = "--prices") -> PriceTable:
 @cache
 def load_prices() -> PriceTable:
     """The shipped snapshot. A problem here is a bug in the package, so it is raised as is."""
-    return price_table(read_yaml("prices.yaml"), "the shipped prices")
+    return price_table(read_data("prices.yaml"), "the shipped prices")
 
 
 def region_prices(region: str) -> RegionPrices:

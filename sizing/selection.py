@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from functools import cache
+from heapq import heappop, heappush
 from itertools import islice
 from typing import NamedTuple
 
@@ -61,6 +62,15 @@ Members = tuple[tuple[str, int], ...]  # (name, minus the generation) of the typ
 KEEP = 2 + ALTERNATIVES
 
 
+class Classes(NamedTuple):
+    """The candidate capacity classes, and per dimension (CPU, memory, pod slots) their indexes by cheapest node per
+    unit of it: walked in that order, a class's fleet costs at least the pods' total of the dimension times its key,
+    so the walk stops at the first class whose key alone cannot beat the fleets kept."""
+
+    entries: tuple[tuple[Packing, Members, float], ...]  # packing, members, the class's cheapest node-month
+    by_dimension: tuple[tuple[tuple[float, int], ...], ...]  # per dimension: (node-month / unit, index), ascending
+
+
 @cache
 def _capacity_classes(
     catalog: Catalog,
@@ -71,7 +81,7 @@ def _capacity_classes(
     daemonsets: DaemonSetAssumptions,
     shapes: tuple[tuple[int, int], tuple[int, int]],
     node_disk_gib: int,
-) -> tuple[tuple[Packing, Members, float], ...]:
+) -> Classes:
     """Candidate types grouped by what they schedule, each group's packing prepared for these pod shapes.
 
     Candidates are the types offered in the region (priced there), of the architecture, with at least the minimum
@@ -89,12 +99,28 @@ def _capacity_classes(
             classes.setdefault(workload_capacity(instance, daemonsets), []).append(
                 (instance.name, -instance.generation)
             )
-    prepared = ((packing(capacity, *shapes), tuple(members)) for capacity, members in classes.items())
-    # With each class, its cheapest node-month: what bounds the class's fleet cost from below before packing it.
-    return tuple(
-        (plan, members, min(node_month(catalog.instance(name), prices, node_disk_gib).base for name, _ in members))
-        for plan, members in prepared
-        if plan is not None
+
+    def base(member: tuple[str, int]) -> float:
+        return node_month(catalog.instance(member[0]), prices, node_disk_gib).base
+
+    # Members cheapest node first: the first is what bounds the class's fleet cost from below before packing it, and
+    # once a member's nodes alone cost more than the fleets kept, so do the ones after it.
+    entries = tuple(
+        (plan, ordered, base(ordered[0]))
+        for capacity, members in classes.items()
+        if (plan := packing(capacity, *shapes)) is not None
+        for ordered in [tuple(sorted(members, key=base))]
+    )
+    return _classes(entries)
+
+
+def _classes(entries: tuple[tuple[Packing, Members, float], ...]) -> Classes:
+    return Classes(
+        entries,
+        tuple(
+            tuple(sorted((base / plan.node[dimension], index) for index, (plan, _, base) in enumerate(entries)))
+            for dimension in range(3)
+        ),
     )
 
 
@@ -125,7 +151,7 @@ def _fleet_loads(backend: PodPlan, frontend: PodPlan, assumptions: Assumptions) 
 
 
 def _fleets(
-    classes: tuple[tuple[Packing, Members, float], ...],
+    classes: Classes,
     backend: PodPlan,
     frontend: PodPlan,
     assumptions: Assumptions,
@@ -136,7 +162,8 @@ def _fleets(
 
     The min fleet is costed at the average load (credits are not linear in it), the max fleet at peak. A class is
     packed only while its lower bound — the nodes its pods' requests need at least, times its cheapest node, credits
-    aside — could still beat the fleets kept: the catalog has hundreds of types, a plan needs the best few.
+    aside — could still beat the fleets kept: the catalog has hundreds of types, a plan needs the best few. Classes
+    are walked by cheapest node per unit of the dimension the pods need most of, so the walk stops early.
     """
     buffer, floor = exact(assumptions.node_buffer), assumptions.min_nodes
     bases, bursts, mean = costs.bases, costs.bursts, assumptions.traffic.duty_cycle
@@ -149,7 +176,7 @@ def _fleets(
         return max(floor, -(-nodes * num // den))
 
     # What the pods ask for in all, at the min and at the max: no packing needs fewer nodes than these over a node's
-    # allocatable. Inlined: this loop runs over every class on every plan.
+    # allocatable. Inlined: this loop runs over many classes on every plan.
     b_cpu, b_mem, f_cpu, f_mem = (
         backend.cpu_request_m,
         backend.memory_request_mib,
@@ -165,29 +192,46 @@ def _fleets(
         at_max_counts[0] * b_mem + at_max_counts[1] * f_mem,
     )
     pods_lo, pods_hi = sum(at_min_counts), sum(at_max_counts)
-    bounded = []
     scale = float(buffer)
-    for index, (plan, _, min_base) in enumerate(classes):
-        # A float lower bound (no rounding up, no floor): weaker than the integer one, but a few multiplications.
-        cpu, mem, pods = plan.node
-        lo = cpu_lo / cpu
-        if mem_lo / mem > lo:
-            lo = mem_lo / mem
-        if pods_lo / pods > lo:
-            lo = pods_lo / pods
-        hi = cpu_hi / cpu
-        if mem_hi / mem > hi:
-            hi = mem_hi / mem
-        if pods_hi / pods > hi:
-            hi = pods_hi / pods
-        lo, hi = -(-(lo * scale) // 1), -(-(hi * scale) // 1)  # whole nodes, never fewer than the floor
-        bounded.append((((lo if lo > floor else floor) + (hi if hi > floor else floor)) * min_base, index))
-    bounded.sort()
+    entries, orders = classes
+    # Both fleets' units of each dimension, buffered, a hair low so float rounding never lifts a bound above the
+    # exact one. Walk the dimension whose cheapest class bounds highest: the one the pods are short of.
+    totals = [(cpu_lo + cpu_hi) * scale, (mem_lo + mem_hi) * scale, (pods_lo + pods_hi) * scale]
+    dimension = max(range(3), key=lambda d: totals[d] * orders[d][0][0] if orders[d] else 0.0)
+    total = totals[dimension] * (1 - 1e-9)
     fleets: list[tuple] = []
-    for bound, index in bounded:
-        if keep is not None and len(fleets) >= keep and bound > fleets[keep - 1][0]:
+    worst = math.inf  # the costliest fleet kept, once ``keep`` are kept
+    # Classes are packed in the order of their lower bounds, but a class's bound is computed only once the walk says
+    # it could come next: ``waiting`` holds the bounds computed and not yet packed, cheapest first.
+    walk = iter(orders[dimension])
+    upcoming = next(walk, None)
+    waiting: list[tuple[float, int]] = []
+    while True:
+        while upcoming is not None and (not waiting or upcoming[0] * total <= waiting[0][0]):
+            index = upcoming[1]
+            # A float lower bound (no rounding up, no floor): weaker than the integer one, but a few multiplications.
+            cpu, mem, pods = entries[index][0].node
+            lo = cpu_lo / cpu
+            if mem_lo / mem > lo:
+                lo = mem_lo / mem
+            if pods_lo / pods > lo:
+                lo = pods_lo / pods
+            hi = cpu_hi / cpu
+            if mem_hi / mem > hi:
+                hi = mem_hi / mem
+            if pods_hi / pods > hi:
+                hi = pods_hi / pods
+            lo, hi = -(-(lo * scale) // 1), -(-(hi * scale) // 1)  # whole nodes, never fewer than the floor
+            heappush(
+                waiting, (((lo if lo > floor else floor) + (hi if hi > floor else floor)) * entries[index][2], index)
+            )
+            upcoming = next(walk, None)
+        if not waiting:
             break
-        plan, members, _ = classes[index]
+        bound, index = heappop(waiting)
+        if bound > worst:
+            break
+        plan, members, _ = entries[index]
         for_min = pack(plan, *at_min_counts)
         for_max = pack(plan, *at_max_counts)
         if for_min is None or for_max is None:
@@ -195,13 +239,18 @@ def _fleets(
         low, high = buffered(for_min), buffered(for_max)
         for name, newer_first in members:
             base = bases[name]
+            if low * base + high * base > worst:
+                break
             b = bursts.get(name)
             credits_min = credits(b, low, load_min, mean) if b else 0.0
             credits_max = credits(b, high, load_max, 1.0) if b else 0.0
             at_min, at_max = low * base + credits_min, high * base + credits_max
             fleets.append((at_min + at_max, at_max, newer_first, name, low, high, at_min, credits_min, credits_max))
         fleets.sort()
-    return fleets if keep is None else fleets[:keep]
+        if keep is not None and len(fleets) >= keep:
+            del fleets[keep:]
+            worst = fleets[-1][0]
+    return fleets
 
 
 def _ranked(
@@ -229,23 +278,24 @@ def _ranked(
     return _fleets(classes, backend, frontend, assumptions, costs, keep)
 
 
-def _option(fleet: Fleet, catalog: Catalog, prices: RegionPrices) -> NodeOption:
+def _option(fleet: Fleet, catalog: Catalog, prices: RegionPrices) -> dict:
+    """A ``NodeOption``'s fields: the chosen fleet's become the ``NodePlan``'s, with more beside them."""
     instance = catalog.instance(fleet.name)
     node = allocatable(instance)
-    return NodeOption(
-        instance_type=fleet.name,
-        arch=instance.arch,
-        vcpu=instance.vcpu,
-        memory_gib=instance.memory_gib,
-        max_pods=node.pods,
-        allocatable_cpu_m=node.cpu_m,
-        allocatable_memory_mib=node.memory_mib,
-        hourly_usd=prices.ec2_hour[fleet.name],
-        min_nodes=fleet.min_nodes,
-        max_nodes=fleet.max_nodes,
-        monthly_usd=Range(min=round(fleet.min_cost, 2), max=round(fleet.max_cost, 2)),
-        credits_monthly_usd=Range(min=round(fleet.credits_min, 2), max=round(fleet.credits_max, 2)),
-    )
+    return {
+        "instance_type": fleet.name,
+        "arch": instance.arch,
+        "vcpu": instance.vcpu,
+        "memory_gib": instance.memory_gib,
+        "max_pods": node.pods,
+        "allocatable_cpu_m": node.cpu_m,
+        "allocatable_memory_mib": node.memory_mib,
+        "hourly_usd": prices.ec2_hour[fleet.name],
+        "min_nodes": fleet.min_nodes,
+        "max_nodes": fleet.max_nodes,
+        "monthly_usd": Range(min=round(fleet.min_cost, 2), max=round(fleet.max_cost, 2)),
+        "credits_monthly_usd": Range(min=round(fleet.credits_min, 2), max=round(fleet.credits_max, 2)),
+    }
 
 
 def split_groups(
@@ -410,7 +460,7 @@ def plan_nodes(
             []
             if prepared is None
             else _fleets(
-                ((prepared, ((instance.name, -instance.generation),), costs.bases[instance.name]),),
+                _classes(((prepared, ((instance.name, -instance.generation),), costs.bases[instance.name]),)),
                 backend,
                 frontend,
                 assumptions,
@@ -466,7 +516,7 @@ def plan_nodes(
             else ("concurrent_users", "lower the load or raise the assumptions' users_per_pod")
         ),
     )
-    best = dict(_option(chosen, catalog, prices))
+    best = _option(chosen, catalog, prices)
     load_min = _fleet_loads(backend, frontend, assumptions)[0]
     expected = expected_credits(
         costs.bursts.get(chosen.name), chosen.min_nodes, load_min, assumptions.traffic.hourly_profile
@@ -483,7 +533,7 @@ def plan_nodes(
         pinned=pinned is not None,
         selection_rule="pinned by the user" if pinned is not None else SELECTION_RULE,
         groups=groups,
-        alternatives=[_option(f, catalog, prices) for f in others],
+        alternatives=[NodeOption(**_option(f, catalog, prices)) for f in others],
         **_extras(
             capacity,
             spot,

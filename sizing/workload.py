@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from decimal import Decimal
 from typing import Any, Literal
@@ -10,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sizing.assumptions import Assumptions
-from sizing.exact import exact
+from sizing.exact import ceil_scaled
 from sizing.llm.choice import DEFAULT_LLM, LLMChoice, parse_llm
 
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
@@ -115,5 +114,5 @@ class Workload(BaseModel):
         if self.total_users is not None:
             return self.total_users
         ratio = self.active_ratio if self.active_ratio is not None else DEFAULT_ACTIVE_RATIO
-        return math.ceil(self.concurrent_users / exact(ratio))
-        return math.ceil(self.concurrent_users / exact(ratio))
+        return ceil_scaled(self.concurrent_users, per=(ratio,))
+        return ceil_scaled(self.concurrent_users, per=(ratio,))

@@ -104,6 +104,6 @@ def _matches(provider: str, pattern: str, choice: LLMChoice) -> bool:
 
 @cache
 def load_llm_profiles() -> LLMProfiles:
-    from sizing.catalog import read_yaml
+    from sizing.packaged_data import read_data
 
-    return LLMProfiles.model_validate(read_yaml("llm_models.yaml"))
+    return LLMProfiles.model_validate(read_data("llm_models.yaml"))

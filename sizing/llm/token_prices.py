@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
-import tempfile
 from datetime import date
 from functools import cache
 from importlib.util import find_spec
@@ -25,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from sizing.errors import SizingError
 from sizing.llm.choice import LLMChoice
+from sizing.user_cache import cache_dir, write_atomic
 
 PACKAGE = "genai-prices"
 CACHE_FILE = "llm-prices.json"
@@ -53,13 +52,6 @@ class TokenPrices(BaseModel):
     cached_input_per_million: float
     output_per_million: float
     turn_usd: float
-
-
-def cache_dir() -> Path:
-    if os.environ.get("SIZING_CACHE_DIR"):
-        return Path(os.environ["SIZING_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "chat-infra"
 
 
 def _package_stamp() -> str:
@@ -91,15 +83,7 @@ def _read_cache(path: Path) -> dict[str, Any]:
 
 
 def _write_cache(path: Path, entries: dict[str, Any]) -> None:
-    """Best effort and atomic: a read-only home or a concurrent writer costs a re-computation, never a wrong price."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".llm-prices.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"format": _CACHE_FORMAT, "entries": entries}, handle)
-        os.replace(temp, path)
-    except OSError:
-        pass
+    write_atomic(path, json.dumps({"format": _CACHE_FORMAT, "entries": entries}).encode("utf-8"))
 
 
 def _suggestions(wanted: str, names: list[str]) -> str:

@@ -42,23 +42,26 @@ def _fresh_engine_caches():
 
 # --- a small fake catalog and price table, for numbers a person can check by hand ------------------------------------
 #
-# Invented types with round specs and round prices, and a 1,000-hour month, so every node count and cost line of a
-# plan built on them can be derived on paper (tests/test_costs_by_hand.py, tests/test_overrides.py). They do not move
-# when the shipped catalog or prices change.
+# Invented types with round specs and round prices, so every node count and cost line of a plan built on them can be
+# derived on paper (tests/test_costs_by_hand.py, tests/test_overrides.py). They do not move when the shipped catalog
+# or prices change. The table declares a 1,000-hour month, but a plan bills traffic.days_per_month x 24 hours (730 by
+# default, calculator._month_of): the monthly figures below are at 730 h.
 #
-#   type         arch    kind       vCPU  GiB  ENI pods  IPs/ENI  $/h    $/month (1,000 h)
-#   gp1.xlarge   x86_64  general    4     16   29        10       0.20   200
-#   gp1.2xlarge  x86_64  general    8     32   58        15       0.44   440
-#   bt1.large    x86_64  burstable  2     8    12        6        0.06   60    (baseline 40%; surplus $0.05/vCPU-h)
-#   ar1.xlarge   arm64   general    4     16   29        10       0.16   160
+#   type         arch    kind       vCPU  GiB  ENI pods  IPs/ENI  $/h    $/month (730 h)
+#   gp1.xlarge   x86_64  general    4     16   29        10       0.20   146
+#   gp1.2xlarge  x86_64  general    8     32   58        15       0.44   321.20
+#   bt1.large    x86_64  burstable  2     8    12        6        0.06   43.80  (baseline 40%; surplus $0.05/vCPU-h)
+#   ar1.xlarge   arm64   general    4     16   29        10       0.16   116.80
 #
-#   cache node       GiB  $/h   $/month
-#   cache.f1.medium  4    0.05  50
-#   cache.f1.large   16   0.20  200
+#   cache node       GiB  $/h   $/month (Redis OSS; Valkey 20% less)
+#   cache.f1.medium  4    0.05  36.50
+#   cache.f1.large   16   0.20  146
 #
-#   EKS $0.10/h; NAT gateway $0.05/h + $0.01/GB; NLB $0.02/h + $0.01/LCU-h; gp3 $0.10/GB-month;
-#   DynamoDB on demand $0.20 / $1.00 per million reads / writes, provisioned $0.0001 / $0.0005 per RCU-h / WCU-h,
-#   storage $0.50/GB-month.
+#   EKS $0.10/h (extended support $0.60/h); NAT gateway $0.05/h + $0.01/GB; NLB $0.02/h + $0.01/LCU-h; public IPv4
+#   $0.01/h; gp3 $0.10/GB-month; DynamoDB on demand $0.20 / $1.00 per million reads / writes, provisioned $0.0001 /
+#   $0.0005 per RCU-h / WCU-h, storage $0.50/GB-month, point-in-time recovery $0.20/GB-month; KMS key $1/month;
+#   CloudWatch logs $0.50/GB ingested, $0.03/GB-month stored; cross-zone transfer $0.01/GB; internet egress 100 GB
+#   free, then $0.10/GB.
 
 FAKE_REGION = "us-east-1"
 FAKE_HOURS = 1_000

@@ -10,6 +10,7 @@ from sizing.llm.choice import LLMChoice
 from sizing.llm.token_prices import TokenPrices, TurnUsage
 
 ASSUMPTIONS = {
+    "tiers": {"medium": 500, "large": 2_500, "enterprise": 10_000},
     "requests_per_user_per_minute": 3,
     "min_replicas": 2,
     "backend": {
@@ -35,6 +36,7 @@ ASSUMPTIONS = {
     "node_buffer": 1.25,
     "min_nodes": 3,
     "node_disk_gib": 20,
+    "nodes": {"min_memory_gib": 2},
     "burstable_tiers": ["small", "medium"],
     "database": {
         "reads_per_user_per_second": 0.5,
@@ -51,6 +53,7 @@ ASSUMPTIONS = {
     # usable memory, the replica from the large tier.
     "cache": {
         "enabled": "auto",
+        "enabled_from_tier": "medium",
         "mib_per_session": 0.5,
         "usable_fraction": 0.75,
         "max_memory_use": 1.0,
@@ -59,8 +62,13 @@ ASSUMPTIONS = {
         "replica_from_tier": "large",
     },
     # A 10% average load (one peak hour, the rest at 1.4/23 of it): low enough that the provisioned-capacity floor
-    # (20% of peak, held at 80%) binds.
-    "traffic": {"hourly_profile": [1.0] + [1.4 / 23] * 23, "egress_kb_per_request": 16, "response_kb_per_request": 32},
+    # (20% of peak, held at 80%) binds. A 730-hour month (365 / 12 days x 24 h), whatever the price table's own.
+    "traffic": {
+        "hourly_profile": [1.0] + [1.4 / 23] * 23,
+        "days_per_month": 365 / 12,
+        "egress_kb_per_request": 16,
+        "response_kb_per_request": 32,
+    },
     # The Azure trace's turn shape; speeds set here so no model profile is consulted for the stream length.
     "llm": {
         "turns_per_user_per_minute": 1,
@@ -76,6 +84,8 @@ ASSUMPTIONS = {
     },
     "single_nat_gateway_tiers": ["small", "medium"],
     "availability_zones": 3,
+    # The control plane's small lines: standard support, 30 GB of logs a month kept 90 days.
+    "cluster": {"support": "STANDARD", "log_gb_per_month": 30, "log_retention_days": 90},
 }
 
 

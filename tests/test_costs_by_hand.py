@@ -1,0 +1,715 @@
+"""Every line of the bill at four loads (300 to 100,000 users), derived on paper from the fake catalog and prices.
+
+Nothing here is copied from the program's output, and no engine helper computes an expected figure: each one is
+written below as the arithmetic of docs/methodology.md ("Cost") on the prices of tests/conftest.py and the
+assumptions of tests/hand_plans.py, which are spelt out in full so a change of a shipped default moves none of them.
+
+The month is 730 hours: ``traffic.days_per_month`` (365 / 12) x 24. The fake table's own 1,000 hours are not used.
+The day: one peak hour, 23 at 1.4/23 of it, so the mean load (the min bound's) is 2.4 / 24 = 0.1. DynamoDB auto
+scaling holds each hour the higher of that hour's and the previous hour's load: two hours at the peak (the peak and
+the hour after), 22 at 1.4/23 = 0.061, where demand (0.061 / 0.8 = 7.6% of the peak units) is below the 20% floor.
+Data transfer: the month's internet volume less the 100 GB free, at $0.10 a GB (the fake table's one tier), and the
+two thirds of it that cross a zone, at $0.01 a GB on each side.
+
+Per node, after kube-reserved and the DaemonSets (420m, 481 MiB, 2 pods):
+- gp1.xlarge: CPU 4,000 - 80 = 3,920m - 420 = 3,500m; memory 16,384 x 0.925 = 15,155.2 - (255 + 11 x 29) - 100 =
+  14,481 - 481 = 14,000 MiB; pods 29 - 2 = 27. Holds 3 backend pods (1,000m each) and beside them 1 frontend (500m);
+  7 frontends on an empty node. $0.20 x 730 = $146 a month, + 20 GiB x $0.10 of gp3 = $148.
+- gp1.2xlarge: 8,000 - 90 - 420 = 7,490m: 7 backends (490m left: no frontend beside), 14 frontends on an empty node.
+  $0.44 x 730 = $321.20, + $2 = $323.20.
+- bt1.large: 2,000 - 70 - 420 = 1,510m: 1 backend and 1 frontend beside it, 3 frontends on an empty node.
+  $0.06 x 730 = $43.80, + $2 = $45.80. Burstable, baseline 40% of 2 vCPU = 0.8 vCPU a node; each vCPU-hour above it
+  costs $0.05. In use: (the pods' requests x the load + 420m a node) x the 70% HPA target.
+- ar1.xlarge (arm64): gp1.xlarge's shape at $0.16 x 730 = $116.80.
+
+Fleets are (pods packed) x 1.25 rounded up, at least 3 nodes. A type wins by min-fleet + max-fleet cost, each with
+its credits: the min fleet's at the mean load, the max fleet's at peak.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hand_plans import build, flat_token_prices
+
+from sizing.network import load_balancer_lcus
+from sizing.pricing import SavingsPlanDiscount, SpotDiscount
+
+H = 730  # hours in the month: 365 / 12 days x 24
+CENT = 0.01  # the engine rounds every line to the cent
+
+
+@pytest.fixture
+def plan(fake_catalog, fake_prices):
+    def make(users, total=None, overrides=None, **workload):
+        return build(fake_catalog, fake_prices, users, total, overrides, **workload)
+
+    return make
+
+
+# Registered users are multiples of 1,024 so storage (x 5 MiB / 1,024) is a round number of GiB.
+# Each cost line is (min, expected, max).
+LOADS: dict[int, dict] = {
+    # --- 300 users, small. 15 requests/s. Backend ceil(3 x 1.2) = 4 .. 8, frontend max(2, ceil(0.6)) = 2 .. 4.
+    # gp1.xlarge: 4 backends = 1 full node + 1 beside 2,500m (the 2 frontends fit) = 2 x 1.25 -> 3; 8 = 2 full + 2
+    #   (4 frontends fit) = 3 x 1.25 -> 4. Score 7 x $148 = $1,036.
+    # gp1.2xlarge: 4 and 8 backends with their frontends fit 1 and 2 nodes: 3 each (the floor). 6 x $323.20.
+    # bt1.large: 4 nodes (a frontend beside each backend) x 1.25 = 5; 8 -> 10. The min fleet at the mean load uses
+    #   (0.1 x (4 x 1,000 + 2 x 500) + 5 x 420) x 0.7 = 1.82 vCPU, under its 5 x 0.8: no credits; the max fleet at
+    #   peak (8,000 + 2,000 + 10 x 420) x 0.7 = 9.94 vCPU, 1.94 above 8: $70.81. Score 15 x $45.80 + $70.81 = $757.81,
+    #   the cheapest. Expected credits: the min fleet at the peak hour uses (5,000 + 2,100) x 0.7 = 4.97 vCPU, 0.97
+    #   above its baseline, for one hour in 24; the other hours are under it.
+    300: dict(
+        total=3_072,
+        tier="small",
+        backend=(4, 8),
+        frontend=(2, 4),
+        instance_type="bt1.large",
+        nodes=(5, 10),
+        alternatives=[
+            ("gp1.xlarge", 3, 4, 3 * (0.20 * H + 20 * 0.10), 4 * (0.20 * H + 20 * 0.10)),
+            ("gp1.2xlarge", 3, 3, 3 * (0.44 * H + 20 * 0.10), 3 * (0.44 * H + 20 * 0.10)),
+        ],
+        # 8 + 4 pods, and per node its primary address and the warm ENI's 6.
+        vpc_ips=12 + 10 * (1 + 6),
+        nat_gateways=1,
+        costs={
+            "eks_control_plane": (0.10 * H, 0.10 * H, 0.10 * H),
+            "ec2_nodes": (5 * 0.06 * H, 5 * 0.06 * H, 10 * 0.06 * H),
+            "ebs_volumes": (5 * 20 * 0.10, 5 * 20 * 0.10, 10 * 20 * 0.10),
+            "burstable_credits": (
+                0,
+                ((5_000 + 5 * 420) * 0.7 / 1000 - 5 * 0.8) * 0.05 * H / 24,
+                ((8 * 1000 + 4 * 500 + 10 * 420) * 0.7 / 1000 - 10 * 0.8) * 0.05 * H,
+            ),
+            "kms_key": (1.00, 1.00, 1.00),
+            # 30 GB ingested at $0.50, and 90 days' stock (90 GB) stored at $0.03.
+            "control_plane_logs": (30 * 0.50 + 90 * 0.03,) * 3,
+            # One gateway. Processed at peak: 15/s x 16 KB x 730 x 3,600 s = 630.72 GB; at the mean a tenth.
+            "nat_gateways": (1 * 0.05 * H + 63.072 * 0.01, 1 * 0.05 * H + 63.072 * 0.01, 1 * 0.05 * H + 630.72 * 0.01),
+            # The gateway's Elastic IP and the NLB's address in each of 3 zones.
+            "public_ipv4": ((1 + 3) * 0.01 * H,) * 3,
+            # NLCUs: max(15 / 10 / 800, 300 / 100,000, 15 x 32 KB x 3,600 / 1e6 = 1.728 GB/h) = 1.728 at peak.
+            "load_balancer": ((0.02 + 0.1728 * 0.01) * H, (0.02 + 0.1728 * 0.01) * H, (0.02 + 1.728 * 0.01) * H),
+            # 15/s x 32 KB x 730 x 3,600 s = 1,261.44 GB at peak; 126.144 GB at the mean, mostly in the free 100.
+            "data_transfer": (
+                (126.144 - 100) * 0.10 + 126.144 * 2 / 3 * 2 * 0.01,
+                (126.144 - 100) * 0.10 + 126.144 * 2 / 3 * 2 * 0.01,
+                (1_261.44 - 100) * 0.10 + 1_261.44 * 2 / 3 * 2 * 0.01,
+            ),
+            # Provisioned (cheaper on this day, see test_dynamodb_capacity_and_both_modes_by_hand): 75 RCU / 0.8 =
+            # 93.75 and 30 WCU / 0.8 = 37.5 at peak, floors of 15 and 6; 15 GiB of storage at $0.50.
+            "dynamodb": (
+                15 * 0.0001 * H + 6 * 0.0005 * H + 15 * 0.50,
+                (2 * 93.75 + 22 * 15) / 24 * 0.0001 * H + (2 * 37.5 + 22 * 6) / 24 * 0.0005 * H + 15 * 0.50,
+                93.75 * 0.0001 * H + 37.5 * 0.0005 * H + 15 * 0.50,
+            ),
+            "dynamodb_pitr": (15 * 0.20,) * 3,
+            "elasticache": (0, 0, 0),  # off below medium
+        },
+        database=dict(
+            mode="PROVISIONED",
+            rcu=75,
+            wcu=30,
+            read_scaling=(15, 94),
+            write_scaling=(6, 38),
+            # On demand: (75 x $0.20 + 30 x $1.00) x 3,600 / 1e6 = $0.162 an hour at peak, + $7.50 of storage.
+            on_demand=(0.162 * 0.1 * H + 7.5, 0.162 * 0.1 * H + 7.5, 0.162 * H + 7.5),
+        ),
+        cache=dict(enabled=False, node_type=None, nodes=0, shards=0),
+    ),
+    # --- 1,000 users, medium. 50 requests/s. Backend 12 .. 24, frontend 2 .. 4.
+    # gp1.xlarge: 12 backends = 4 full nodes (the 2 frontends beside) x 1.25 = 5; 24 = 8 x 1.25 = 10: 15 x $148.
+    # gp1.2xlarge: 12 = 7 + 5 (2,490m left: 2 frontends fit) = 2 nodes -> 3; 24 = 3 x 7 + 3 (4 frontends fit) = 4
+    #   x 1.25 -> 5. 8 x $323.20 = $2,585.60.
+    # bt1.large: 12 x 1.25 = 15 nodes; 24 x 1.25 = 30. Min fleet at the mean: (0.1 x 13,000 + 15 x 420) x 0.7 = 5.32
+    #   vCPU under 12: no credits. Max fleet at peak: (26,000 + 30 x 420) x 0.7 = 27.02 vCPU, 3.02 above 24: $110.23.
+    #   Score 45 x $45.80 + $110.23 = $2,171.23, below gp1.xlarge's $2,220: chosen.
+    1_000: dict(
+        total=10_240,
+        tier="medium",
+        backend=(12, 24),
+        frontend=(2, 4),
+        instance_type="bt1.large",
+        nodes=(15, 30),
+        alternatives=[
+            ("gp1.xlarge", 5, 10, 5 * (0.20 * H + 20 * 0.10), 10 * (0.20 * H + 20 * 0.10)),
+            ("gp1.2xlarge", 3, 5, 3 * (0.44 * H + 20 * 0.10), 5 * (0.44 * H + 20 * 0.10)),
+        ],
+        vpc_ips=28 + 30 * (1 + 6),
+        nat_gateways=1,
+        costs={
+            "eks_control_plane": (0.10 * H,) * 3,
+            "ec2_nodes": (15 * 0.06 * H, 15 * 0.06 * H, 30 * 0.06 * H),
+            "ebs_volumes": (15 * 20 * 0.10, 15 * 20 * 0.10, 30 * 20 * 0.10),
+            # Expected: the min fleet at the peak hour uses (13,000 + 15 x 420) x 0.7 = 13.51 vCPU, 1.51 above 12.
+            "burstable_credits": (
+                0,
+                ((13_000 + 15 * 420) * 0.7 / 1000 - 15 * 0.8) * 0.05 * H / 24,
+                ((24 * 1000 + 4 * 500 + 30 * 420) * 0.7 / 1000 - 30 * 0.8) * 0.05 * H,
+            ),
+            "kms_key": (1.00,) * 3,
+            "control_plane_logs": (30 * 0.50 + 90 * 0.03,) * 3,
+            # 50/s x 16 KB x 730 x 3,600 s = 2,102.4 GB at peak.
+            "nat_gateways": (1 * 0.05 * H + 210.24 * 0.01, 1 * 0.05 * H + 210.24 * 0.01, 1 * 0.05 * H + 2_102.4 * 0.01),
+            "public_ipv4": ((1 + 3) * 0.01 * H,) * 3,
+            # 50 x 32 KB x 3,600 / 1e6 = 5.76 GB/h: 5.76 NLCU at peak (beats 1,000 / 100,000 and 50 / 10 / 800).
+            "load_balancer": ((0.02 + 0.576 * 0.01) * H, (0.02 + 0.576 * 0.01) * H, (0.02 + 5.76 * 0.01) * H),
+            # 50/s x 32 KB x 730 x 3,600 s = 4,204.8 GB at peak.
+            "data_transfer": (
+                (420.48 - 100) * 0.10 + 420.48 * 2 / 3 * 2 * 0.01,
+                (420.48 - 100) * 0.10 + 420.48 * 2 / 3 * 2 * 0.01,
+                (4_204.8 - 100) * 0.10 + 4_204.8 * 2 / 3 * 2 * 0.01,
+            ),
+            # 250 RCU / 0.8 = 312.5 and 100 WCU / 0.8 = 125 at peak, floors 50 and 20; 50 GiB.
+            "dynamodb": (
+                50 * 0.0001 * H + 20 * 0.0005 * H + 50 * 0.50,
+                (2 * 312.5 + 22 * 50) / 24 * 0.0001 * H + (2 * 125 + 22 * 20) / 24 * 0.0005 * H + 50 * 0.50,
+                312.5 * 0.0001 * H + 125 * 0.0005 * H + 50 * 0.50,
+            ),
+            "dynamodb_pitr": (50 * 0.20,) * 3,
+            # 0.49 GiB of sessions: one cache.f1.medium (4 GiB x 0.75 usable), no replica below large.
+            "elasticache": (1 * 0.05 * H,) * 3,
+        },
+        database=dict(
+            mode="PROVISIONED",
+            rcu=250,
+            wcu=100,
+            read_scaling=(50, 313),
+            write_scaling=(20, 125),
+            # (250 x $0.20 + 100 x $1.00) x 3,600 / 1e6 = $0.54 an hour at peak; storage $25.
+            on_demand=(0.54 * 0.1 * H + 25, 0.54 * 0.1 * H + 25, 0.54 * H + 25),
+        ),
+        cache=dict(enabled=True, node_type="cache.f1.medium", nodes=1, shards=1),
+    ),
+    # --- 5,000 users, large. 250 requests/s. Backend 60 .. 120, frontend 10 .. 20. No burstable types.
+    # gp1.xlarge: 20 nodes (10 frontends beside) x 1.25 = 25; 40 x 1.25 = 50. Score 75 x $148 = $11,100.
+    # gp1.2xlarge: 60 = 8 x 7 + 4 (6 frontends fit, 4 more take a node) = 10 -> 13; 120 = 17 x 7 + 1 (12 fit,
+    #   8 more) = 19 -> 24. Score 37 x $323.20 = $11,958.40.
+    5_000: dict(
+        total=51_200,
+        tier="large",
+        backend=(60, 120),
+        frontend=(10, 20),
+        instance_type="gp1.xlarge",
+        nodes=(25, 50),
+        alternatives=[("gp1.2xlarge", 13, 24, 13 * (0.44 * H + 20 * 0.10), 24 * (0.44 * H + 20 * 0.10))],
+        vpc_ips=140 + 50 * (1 + 10),
+        nat_gateways=3,
+        costs={
+            "eks_control_plane": (0.10 * H,) * 3,
+            "ec2_nodes": (25 * 0.20 * H, 25 * 0.20 * H, 50 * 0.20 * H),
+            "ebs_volumes": (25 * 20 * 0.10, 25 * 20 * 0.10, 50 * 20 * 0.10),
+            "kms_key": (1.00,) * 3,
+            "control_plane_logs": (30 * 0.50 + 90 * 0.03,) * 3,
+            # Three gateways (one per zone from large). 250/s x 16 KB x 730 x 3,600 s = 10,512 GB at peak.
+            "nat_gateways": (
+                3 * 0.05 * H + 1_051.2 * 0.01,
+                3 * 0.05 * H + 1_051.2 * 0.01,
+                3 * 0.05 * H + 10_512 * 0.01,
+            ),
+            "public_ipv4": ((3 + 3) * 0.01 * H,) * 3,
+            # 250 x 32 KB x 3,600 / 1e6 = 28.8 NLCU at peak.
+            "load_balancer": ((0.02 + 2.88 * 0.01) * H, (0.02 + 2.88 * 0.01) * H, (0.02 + 28.8 * 0.01) * H),
+            # 250/s x 32 KB x 730 x 3,600 s = 21,024 GB at peak.
+            "data_transfer": (
+                (2_102.4 - 100) * 0.10 + 2_102.4 * 2 / 3 * 2 * 0.01,
+                (2_102.4 - 100) * 0.10 + 2_102.4 * 2 / 3 * 2 * 0.01,
+                (21_024 - 100) * 0.10 + 21_024 * 2 / 3 * 2 * 0.01,
+            ),
+            # 1,250 RCU / 0.8 = 1,562.5 and 500 WCU / 0.8 = 625 at peak, floors 250 and 100; 250 GiB.
+            "dynamodb": (
+                250 * 0.0001 * H + 100 * 0.0005 * H + 250 * 0.50,
+                (2 * 1_562.5 + 22 * 250) / 24 * 0.0001 * H + (2 * 625 + 22 * 100) / 24 * 0.0005 * H + 250 * 0.50,
+                1_562.5 * 0.0001 * H + 625 * 0.0005 * H + 250 * 0.50,
+            ),
+            "dynamodb_pitr": (250 * 0.20,) * 3,
+            # 2.44 GiB: one cache.f1.medium shard and its replica (large): 2 nodes.
+            "elasticache": (2 * 0.05 * H,) * 3,
+        },
+        database=dict(
+            mode="PROVISIONED",
+            rcu=1_250,
+            wcu=500,
+            read_scaling=(250, 1_563),
+            write_scaling=(100, 625),
+            # (1,250 x $0.20 + 500 x $1.00) x 3,600 / 1e6 = $2.70 an hour at peak; storage $125.
+            on_demand=(2.70 * 0.1 * H + 125, 2.70 * 0.1 * H + 125, 2.70 * H + 125),
+        ),
+        cache=dict(enabled=True, node_type="cache.f1.medium", nodes=2, shards=1),
+    ),
+    # --- 100,000 users, enterprise. 5,000 requests/s. Backend 1,200 .. 2,400, frontend 200 .. 400.
+    # gp1.xlarge: 400 nodes (200 frontends beside) x 1.25 = 500; 800 x 1.25 = 1,000. Score 1,500 x $148 = $222,000.
+    # gp1.2xlarge: 1,200 = 171 x 7 + 3 (8 frontends fit, 192 more on ceil(192 / 14) = 14 nodes) = 186 x 1.25 -> 233;
+    #   2,400 = 342 x 7 + 6 (2 fit, 398 more on 29) = 372 x 1.25 = 465. Score 698 x $323.20 = $225,593.60.
+    100_000: dict(
+        total=1_024_000,
+        tier="enterprise",
+        backend=(1_200, 2_400),
+        frontend=(200, 400),
+        instance_type="gp1.xlarge",
+        nodes=(500, 1_000),
+        groups=[(167, 334), (167, 333), (166, 333)],  # ceil(1,000 / 450) = 3 groups
+        alternatives=[("gp1.2xlarge", 233, 465, 233 * (0.44 * H + 20 * 0.10), 465 * (0.44 * H + 20 * 0.10))],
+        vpc_ips=2_800 + 1_000 * (1 + 10),
+        nat_gateways=3,
+        costs={
+            "eks_control_plane": (0.10 * H,) * 3,
+            "ec2_nodes": (500 * 0.20 * H, 500 * 0.20 * H, 1_000 * 0.20 * H),
+            "ebs_volumes": (500 * 20 * 0.10, 500 * 20 * 0.10, 1_000 * 20 * 0.10),
+            "kms_key": (1.00,) * 3,
+            "control_plane_logs": (30 * 0.50 + 90 * 0.03,) * 3,
+            # 5,000/s x 16 KB x 730 x 3,600 s = 210,240 GB at peak.
+            "nat_gateways": (3 * 0.05 * H + 21_024 * 0.01, 3 * 0.05 * H + 21_024 * 0.01, 3 * 0.05 * H + 210_240 * 0.01),
+            "public_ipv4": ((3 + 3) * 0.01 * H,) * 3,
+            # 5,000 x 32 KB x 3,600 / 1e6 = 576 NLCU at peak.
+            "load_balancer": ((0.02 + 57.6 * 0.01) * H, (0.02 + 57.6 * 0.01) * H, (0.02 + 576 * 0.01) * H),
+            # 5,000/s x 32 KB x 730 x 3,600 s = 420,480 GB at peak.
+            "data_transfer": (
+                (42_048 - 100) * 0.10 + 42_048 * 2 / 3 * 2 * 0.01,
+                (42_048 - 100) * 0.10 + 42_048 * 2 / 3 * 2 * 0.01,
+                (420_480 - 100) * 0.10 + 420_480 * 2 / 3 * 2 * 0.01,
+            ),
+            # 25,000 RCU / 0.8 = 31,250 and 10,000 WCU / 0.8 = 12,500 at peak, floors 5,000 and 2,000; 5,000 GiB.
+            "dynamodb": (
+                5_000 * 0.0001 * H + 2_000 * 0.0005 * H + 5_000 * 0.50,
+                (2 * 31_250 + 22 * 5_000) / 24 * 0.0001 * H
+                + (2 * 12_500 + 22 * 2_000) / 24 * 0.0005 * H
+                + 5_000 * 0.50,
+                31_250 * 0.0001 * H + 12_500 * 0.0005 * H + 5_000 * 0.50,
+            ),
+            "dynamodb_pitr": (5_000 * 0.20,) * 3,
+            # 48.83 GiB: cache.f1.medium ceil(48.83 / 3) = 17 shards x 2 x $36.50 = $1,241, cheaper than
+            # cache.f1.large ceil(48.83 / 12) = 5 shards x 2 x $146 = $1,460.
+            "elasticache": (17 * 2 * 0.05 * H,) * 3,
+        },
+        database=dict(
+            mode="PROVISIONED",
+            rcu=25_000,
+            wcu=10_000,
+            read_scaling=(5_000, 31_250),
+            write_scaling=(2_000, 12_500),
+            # (25,000 x $0.20 + 10,000 x $1.00) x 3,600 / 1e6 = $54 an hour at peak; storage $2,500.
+            on_demand=(54 * 0.1 * H + 2_500, 54 * 0.1 * H + 2_500, 54 * H + 2_500),
+        ),
+        cache=dict(enabled=True, node_type="cache.f1.medium", nodes=34, shards=17),
+    ),
+}
+# The bill's rows in the order it prints them (the optional ones where they apply).
+ORDER = [
+    "eks_control_plane",
+    "ec2_nodes",
+    "ec2_spot_nodes",
+    "ebs_volumes",
+    "burstable_credits",
+    "kms_key",
+    "control_plane_logs",
+    "eks_extended_support",
+    "nat_gateways",
+    "public_ipv4",
+    "load_balancer",
+    "data_transfer",
+    "dynamodb",
+    "dynamodb_pitr",
+    "elasticache",
+    "llm_api",
+]
+LABELS = {
+    "eks_control_plane": "EKS control plane",
+    "ec2_nodes": "EC2 nodes",
+    "ebs_volumes": "Node EBS volumes (gp3)",
+    "burstable_credits": "Burstable CPU credits",
+    "kms_key": "KMS key (secrets encryption)",
+    "control_plane_logs": "Control-plane logs (30 GB/month, 90 days kept)",
+    "public_ipv4": "Public IPv4 addresses ({addresses})",
+    "load_balancer": "Load balancer (NLB)",
+    "data_transfer": "Data transfer (internet out, between zones)",
+    "dynamodb": "DynamoDB (provisioned)",
+    "dynamodb_pitr": "DynamoDB point-in-time recovery",
+}
+
+
+def lines(plan) -> dict[str, tuple[float, float, float]]:
+    return {i.key: (i.monthly_usd.min, i.expected_monthly_usd, i.monthly_usd.max) for i in plan.cost.breakdown}
+
+
+def about(*figures: float) -> tuple:
+    return tuple(pytest.approx(f, abs=CENT) for f in figures)
+
+
+@pytest.mark.parametrize("users", list(LOADS))
+def test_pods_nodes_the_chosen_type_and_the_runner_ups_by_hand(plan, users):
+    want, got = LOADS[users], plan(users, LOADS[users]["total"])
+    assert got.tier == want["tier"]
+    assert got.performance.requests_per_second == users * 3 / 60
+    assert (got.backend.min_replicas, got.backend.max_replicas) == want["backend"]
+    assert (got.frontend.min_replicas, got.frontend.max_replicas) == want["frontend"]
+    nodes = got.nodes
+    assert (nodes.instance_type, nodes.min_nodes, nodes.max_nodes) == (want["instance_type"], *want["nodes"])
+    assert [(g.min_nodes, g.max_nodes) for g in nodes.groups] == want.get("groups", [want["nodes"]])
+    assert {g.instance_type for g in nodes.groups} == {want["instance_type"]}
+    # The runner-ups, cheapest first, each at its own fleet's cost (none of them burstable: no credits).
+    assert [
+        (o.instance_type, o.min_nodes, o.max_nodes, *about(o.monthly_usd.min, o.monthly_usd.max))
+        for o in nodes.alternatives
+    ] == want["alternatives"]
+
+
+@pytest.mark.parametrize("users", list(LOADS))
+def test_every_cost_line_by_hand(plan, users):
+    want, got = LOADS[users], plan(users, LOADS[users]["total"])
+    expected = want["costs"]
+    # Each line keeps its key and its own three amounts: two rows swapped would show here.
+    assert lines(got) == {key: about(*figures) for key, figures in expected.items()}
+    assert [i.key for i in got.cost.breakdown] == [k for k in ORDER if k in expected]
+    labels = {i.key: i.item for i in got.cost.breakdown}
+    gateways = want["nat_gateways"]
+    assert labels["nat_gateways"] == ("NAT gateway (1)" if gateways == 1 else f"NAT gateways ({gateways})")
+    assert labels["elasticache"] == ("ElastiCache (Redis OSS)" if want["cache"]["enabled"] else "ElastiCache")
+    assert {k: labels[k] for k in LABELS if k in labels} == {
+        k: v.format(addresses=gateways + 3) for k, v in LABELS.items() if k in expected
+    }
+
+
+@pytest.mark.parametrize("users", list(LOADS))
+def test_totals_and_cost_per_user_by_hand(plan, users):
+    want, got = LOADS[users], plan(users, LOADS[users]["total"])
+    low, expected, high = (sum(c[n] for c in want["costs"].values()) for n in range(3))
+    cost = got.cost
+    # Summed from the lines rounded to the cent: a few cents of slack.
+    assert (cost.infrastructure_monthly_usd.min, cost.infrastructure_monthly_usd.max) == (
+        pytest.approx(low, abs=0.05),
+        pytest.approx(high, abs=0.05),
+    )
+    assert cost.infrastructure_expected_monthly_usd == pytest.approx(expected, abs=0.05)
+    assert (cost.llm_monthly_usd.min, cost.llm_monthly_usd.max, cost.llm_expected_monthly_usd) == (0, 0, 0)
+    assert (cost.monthly_usd.min, cost.monthly_usd.max) == (pytest.approx(low, abs=0.05), pytest.approx(high, abs=0.05))
+    assert cost.expected_monthly_usd == pytest.approx(expected, abs=0.05)
+    assert cost.per_user_usd.min == pytest.approx(low / want["total"], abs=1e-4)
+    assert cost.per_user_usd.max == pytest.approx(high / want["total"], abs=1e-4)
+    assert (cost.prices_as_of, cost.currency) == ("2000-01-02", "USD")
+
+
+def test_the_totals_in_figures():
+    # The sums above, added up once more from the figures rounded to the cent (hence a few cents of slack), so a
+    # wrong expected table cannot agree with itself.
+    # 1,000 users: 73 + 657 + 30 + 0 + 1 + 17.70 + 38.60 + 29.20 + 18.80 + 37.65 + 35.95 + 10 + 36.50 at the min;
+    # 73 + 1,314 + 60 + 110.23 + 1 + 17.70 + 57.52 + 29.20 + 56.65 + 466.54 + 93.44 + 10 + 36.50 at the max;
+    # the min with the expected credits ($2.30) and DynamoDB ($40.74) in place of the min's.
+    assert [sum(c[n] for c in LOADS[1_000]["costs"].values()) for n in range(3)] == [
+        pytest.approx(total, abs=0.05) for total in (985.40, 992.49, 2_325.78)
+    ]
+    # 100,000 users: 73 + 73,000 + 1,000 + 1 + 17.70 + 319.74 + 43.80 + 435.08 + 4,755.44 + 3,595 + 1,000 + 1,241
+    # at the min; 73 + 146,000 + 2,000 + 1 + 17.70 + 2,211.90 + 43.80 + 4,219.40 + 47,644.40 + 9,343.75 + 1,000
+    # + 1,241 at the max; the min with DynamoDB's $4,074.06 expected.
+    assert [sum(c[n] for c in LOADS[100_000]["costs"].values()) for n in range(3)] == [
+        pytest.approx(total, abs=0.05) for total in (85_481.76, 85_960.82, 213_795.95)
+    ]
+
+
+@pytest.mark.parametrize("users", list(LOADS))
+def test_vpc_addresses_and_gateways_by_hand(plan, users):
+    want, got = LOADS[users], plan(users, LOADS[users]["total"], {"quotas": {"ec2_on_demand_vcpus": 4_000}})
+    assert got.network.vpc_ips_max == want["vpc_ips"]
+    assert got.network.nat_gateways == want["nat_gateways"]
+    assert got.network.availability_zones == 3
+    # 100,000 users run 1,000 x 4 = 4,000 vCPUs at the max fleet: at the quota set here, not above it.
+    assert got.nodes.max_vcpus == want["nodes"][1] * (2 if want["instance_type"] == "bt1.large" else 4)
+    assert got.warnings == []
+
+
+@pytest.mark.parametrize("users", list(LOADS))
+def test_dynamodb_capacity_and_both_modes_by_hand(plan, users):
+    want, got = LOADS[users]["database"], plan(users, LOADS[users]["total"]).database
+    assert got.billing_mode == want["mode"]
+    assert got.reads_per_second == users * 0.5 and got.writes_per_second == pytest.approx(users * 0.1)
+    # 4 KB reads, eventually consistent: half a unit each; 1 KB writes: one.
+    assert (got.read_capacity_units, got.write_capacity_units) == (want["rcu"], want["wcu"])
+    assert (got.read_autoscaling.min, got.read_autoscaling.max) == want["read_scaling"]
+    assert (got.write_autoscaling.min, got.write_autoscaling.max) == want["write_scaling"]
+    assert got.storage_gib == LOADS[users]["total"] * 5 / 1024
+    provisioned = LOADS[users]["costs"]["dynamodb"]
+    assert (got.monthly_usd_provisioned.min, got.expected_monthly_usd_provisioned, got.monthly_usd_provisioned.max) == (
+        about(*provisioned)
+    )
+    on_demand = want["on_demand"]
+    assert (got.monthly_usd_on_demand.min, got.expected_monthly_usd_on_demand, got.monthly_usd_on_demand.max) == (
+        about(*on_demand)
+    )
+    # The cheaper on the day, and the reason says both.
+    assert got.mode_reason == (
+        f"provisioned with auto scaling: provisioned ${provisioned[1]:,.2f} vs on-demand ${on_demand[1]:,.2f} a month "
+        "on this load profile"
+    )
+
+
+def test_on_demand_wins_when_the_floor_is_the_peak(plan):
+    # A floor of 100% of the units: 250 RCU and 100 WCU held all day, 312.5 and 125 in the two lagged peak hours:
+    # (2 x 312.5 + 22 x 250) / 24 x $0.0001 x 730 + (2 x 125 + 22 x 100) / 24 x $0.0005 x 730 + $25 = $80.89, above
+    # on-demand's $0.54 x 0.1 x 730 + $25 = $64.42: on-demand is billed.
+    got = plan(1_000, 10_240, {"database": {"min_capacity_fraction": 1.0}})
+    db = got.database
+    provisioned = (2 * 312.5 + 22 * 250) / 24 * 0.0001 * H + (2 * 125 + 22 * 100) / 24 * 0.0005 * H + 50 * 0.50
+    on_demand = (250 * 0.20 + 100 * 1.00) * 3600 / 1e6 * 0.1 * H + 50 * 0.50
+    assert (db.read_autoscaling.min, db.write_autoscaling.min) == (250, 100)
+    assert (db.expected_monthly_usd_provisioned, db.expected_monthly_usd_on_demand) == about(provisioned, on_demand)
+    assert db.billing_mode == "PAY_PER_REQUEST"
+    assert db.mode_reason.startswith(f"on-demand: provisioned ${provisioned:,.2f} vs on-demand ${on_demand:,.2f}")
+    row = next(i for i in got.cost.breakdown if i.key == "dynamodb")
+    assert row.item == "DynamoDB (on-demand)"
+    assert (row.monthly_usd.min, row.expected_monthly_usd, row.monthly_usd.max) == about(
+        on_demand, on_demand, (250 * 0.20 + 100 * 1.00) * 3600 / 1e6 * H + 50 * 0.50
+    )
+
+
+def test_a_pinned_mode_is_billed_even_when_dearer(plan):
+    # 100,000 users on demand: $54 an hour of requests at peak, $5.40 at the mean, and the 5,000 GiB at $0.50;
+    # provisioned would have been $4,074.06 expected (LOADS).
+    got = plan(100_000, 1_024_000, {"database": {"billing_mode": "PAY_PER_REQUEST"}})
+    assert got.database.billing_mode == "PAY_PER_REQUEST"
+    assert lines(got)["dynamodb"] == about(54 * 0.1 * H + 2_500, 54 * 0.1 * H + 2_500, 54 * H + 2_500)
+    assert got.database.mode_reason == (
+        "set by database.billing_mode (provisioned $4,074.06 vs on-demand $6,442.00 a month on this load profile)"
+    )
+
+
+@pytest.mark.parametrize("users", list(LOADS))
+def test_cache_by_hand(plan, users):
+    want, got = LOADS[users]["cache"], plan(users, LOADS[users]["total"]).cache
+    assert (got.enabled, got.node_type, got.num_nodes, got.shards) == (
+        want["enabled"],
+        want["node_type"],
+        want["nodes"],
+        want["shards"],
+    )
+    assert got.required_memory_gib == round(users * 0.5 / 1024, 3)
+    assert got.monthly_usd == pytest.approx(LOADS[users]["costs"]["elasticache"][2], abs=CENT)
+    if got.enabled:
+        assert got.usable_memory_gib_per_node == 3.0  # 4 GiB x 0.75, filled to 100%
+
+
+def test_cache_headroom_and_valkey_by_hand(plan):
+    # 100,000 users' 48.83 GiB, each node filled to 80% of its usable 75%: cache.f1.medium holds 4 x 0.6 = 2.4 GiB,
+    # ceil(48.83 / 2.4) = 21 shards; cache.f1.large 9.6 GiB, 6 shards. Valkey nodes at 20% off: $36.50 x 0.8 =
+    # $29.20 and $146 x 0.8 = $116.80. 21 x 2 x $29.20 = $1,226.40 beats 6 x 2 x $116.80 = $1,401.60.
+    got = plan(100_000, 1_024_000, {"cache": {"engine": "valkey", "max_memory_use": 0.8}})
+    cache = got.cache
+    assert (cache.engine, cache.node_type, cache.shards, cache.num_nodes) == ("valkey", "cache.f1.medium", 21, 42)
+    assert cache.usable_memory_gib_per_node == pytest.approx(2.4)
+    assert cache.monthly_usd == pytest.approx(21 * 2 * 0.05 * 0.8 * H, abs=CENT)
+    assert cache.reason == (
+        "21 shards of 2 x cache.f1.medium ($1,226.40), Valkey, vs 6 shards of 2 x cache.f1.large ($1,401.60)"
+    )
+    row = next(i for i in got.cost.breakdown if i.key == "elasticache")
+    assert (row.item, *lines(got)["elasticache"]) == ("ElastiCache (Valkey)", *about(*(21 * 2 * 0.05 * 0.8 * H,) * 3))
+
+
+def test_a_tie_between_layouts_goes_to_fewer_shards(plan):
+    # 20,000 users: 9.77 GiB. ceil(9.77 / 3) = 4 shards of cache.f1.medium x 2 x $36.50 = $292, and one
+    # cache.f1.large pair 2 x $146 = $292: the same price, so the single shard.
+    cache = plan(20_000, 204_800).cache
+    assert (cache.node_type, cache.shards, cache.num_nodes) == ("cache.f1.large", 1, 2)
+    assert cache.monthly_usd == pytest.approx(2 * 0.20 * H, abs=CENT)
+    assert cache.monthly_usd == pytest.approx(4 * 2 * 0.05 * H, abs=CENT)
+    assert cache.reason == "2 x cache.f1.large ($292.00), Redis OSS, vs 4 shards of 2 x cache.f1.medium ($292.00)"
+
+
+@pytest.mark.parametrize("zones", [2, 3, 6])
+def test_nat_hours_and_addresses_are_paid_per_gateway(plan, zones):
+    # Large tier: a gateway per zone, each $0.05 an hour; the bytes processed (10,512 GB at peak) do not depend on
+    # how many gateways share them. An Elastic IP per gateway and an NLB address per zone.
+    got = plan(5_000, 51_200, {"availability_zones": zones})
+    assert got.network.nat_gateways == zones
+    assert lines(got)["nat_gateways"] == about(
+        zones * 0.05 * H + 1_051.2 * 0.01, zones * 0.05 * H + 1_051.2 * 0.01, zones * 0.05 * H + 10_512 * 0.01
+    )
+    assert lines(got)["public_ipv4"] == about(*((zones + zones) * 0.01 * H,) * 3)
+    # Answers cross to a frontend in another zone 1 - 1/zones of the time.
+    assert lines(got)["data_transfer"][2] == pytest.approx(
+        (21_024 - 100) * 0.10 + 21_024 * (1 - 1 / zones) * 2 * 0.01, abs=CENT
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "peak", "mean"),
+    [
+        # Bytes: 100,000 users x 3 a minute = 5,000/s x 32 KB x 3,600 = 576 GB/h (the LOADS case).
+        ({}, 576, 57.6),
+        # Active connections: no response bytes, and 100,000 / 100,000 = 1 beats 5,000 / 10 / 800 = 0.625.
+        ({"traffic": {"response_kb_per_request": 0}}, 1, 0.1),
+        # New connections: 60 requests a minute = 100,000/s, / 10 per connection / 800 = 12.5 beats 1.
+        ({"traffic": {"response_kb_per_request": 0}, "requests_per_user_per_minute": 60}, 12.5, 1.25),
+    ],
+    ids=["processed-bytes", "active-connections", "new-connections"],
+)
+def test_each_load_balancer_dimension_is_billed_when_it_dominates(plan, overrides, peak, mean):
+    got = plan(100_000, 1_024_000, overrides)
+    assert lines(got)["load_balancer"] == about(
+        (0.02 + mean * 0.01) * H, (0.02 + mean * 0.01) * H, (0.02 + peak * 0.01) * H
+    )
+
+
+def test_load_balancer_capacity_units_of_each_dimension():
+    # NLCU: 800 new connections/s, 100,000 active connections, 1 GB/h; a new connection per 10 requests.
+    assert load_balancer_lcus(0, 8_000, 0) == 1  # 8,000 requests/s = 800 new connections/s
+    assert load_balancer_lcus(100_000, 0, 0) == 1
+    assert load_balancer_lcus(0, 1_000, 1_000 / 3_600) == pytest.approx(1)  # 1,000/s x 277.8 KB = 1 GB/h
+    assert load_balancer_lcus(250_000, 16_000, 0) == 2.5
+    assert load_balancer_lcus(50_000, 16_000, 0) == 2
+
+
+@pytest.mark.parametrize("users", [1_000, 100_000])
+def test_the_llm_line_by_hand(plan, users):
+    # A turn a minute per user, 1,155 tokens in at $1 and 211 out at $5 per million: $0.00221 a turn. At peak all
+    # month users x 60 x 730 turns; at the mean load a tenth of them.
+    want = LOADS[users]
+    got = plan(users, want["total"], llm="openai:gpt-test", token_prices=flat_token_prices(1, 5))
+    assert got.llm.turn_usd == pytest.approx((1_155 * 1 + 211 * 5) / 1e6)
+    turns = users * 60 * H
+    assert lines(got)["llm_api"] == about(turns * 0.1 * 0.00221, turns * 0.1 * 0.00221, turns * 0.00221)
+    assert (got.cost.llm_monthly_usd.min, got.cost.llm_expected_monthly_usd, got.cost.llm_monthly_usd.max) == about(
+        turns * 0.1 * 0.00221, turns * 0.1 * 0.00221, turns * 0.00221
+    )
+    infra = [sum(c[n] for c in want["costs"].values()) for n in range(3)]
+    assert (got.cost.monthly_usd.min, got.cost.expected_monthly_usd, got.cost.monthly_usd.max) == (
+        pytest.approx(infra[0] + turns * 0.1 * 0.00221, abs=0.05),
+        pytest.approx(infra[1] + turns * 0.1 * 0.00221, abs=0.05),
+        pytest.approx(infra[2] + turns * 0.00221, abs=0.05),
+    )
+    assert got.cost.breakdown[-1].key == "llm_api" and got.cost.breakdown[-1].item == "LLM API tokens"
+    # users / 60 turns/s x (1 s + 211 / 100 s) open streams, 200 a pod: far under the backends the users need.
+    assert got.llm.peak.open_streams == pytest.approx(users / 60 * 3.11)
+    assert (got.backend.min_replicas, got.backend.max_replicas) == want["backend"]
+    monthly = got.llm.monthly
+    assert (monthly.turns.min, monthly.turns.max) == (pytest.approx(turns * 0.1), pytest.approx(turns))
+    assert monthly.input_tokens.max == pytest.approx(turns * 1_155)
+    assert monthly.output_tokens.max == pytest.approx(turns * 211)
+
+
+@pytest.mark.parametrize("users", [1_000, 100_000])
+def test_extended_support_and_logs_kept_forever(plan, users):
+    # Extended support: $0.60 an hour instead of $0.10, the $0.50 surcharge a line of its own. Logs kept forever are
+    # priced as a year's stock: 30 GB x 365 / 30 = 365 GB at $0.03, plus the 30 GB ingested at $0.50. Neither
+    # depends on the load.
+    got = plan(users, LOADS[users]["total"], {"cluster": {"support": "EXTENDED", "log_retention_days": 0}})
+    rows = lines(got)
+    assert rows["eks_control_plane"] == about(*(0.10 * H,) * 3)
+    assert rows["eks_extended_support"] == about(*((0.60 - 0.10) * H,) * 3)
+    assert rows["control_plane_logs"] == about(*(30 * 0.50 + 365 * 0.03,) * 3)
+    labels = {i.key: i.item for i in got.cost.breakdown}
+    assert labels["eks_extended_support"] == "EKS extended support"
+    assert labels["control_plane_logs"] == "Control-plane logs (30 GB/month, 365 days kept)"
+    keys = [i.key for i in got.cost.breakdown]
+    assert keys[keys.index("kms_key") :][:4] == [
+        "kms_key",
+        "control_plane_logs",
+        "eks_extended_support",
+        "nat_gateways",
+    ]
+    standard = LOADS[users]["costs"]
+    assert got.cost.monthly_usd.max == pytest.approx(
+        sum(c[2] for c in standard.values()) + (0.60 - 0.10) * H + 365 * 0.03 - 90 * 0.03, abs=0.05
+    )
+
+
+def test_the_month_is_the_assumptions_days_not_the_tables_hours(plan):
+    # 28 days = 672 hours: every hourly price follows; per-month prices (gp3, storage, KMS, logs) do not.
+    got = plan(5_000, 51_200, {"traffic": {"days_per_month": 28}})
+    rows = lines(got)
+    assert rows["eks_control_plane"] == about(*(0.10 * 672,) * 3)
+    assert rows["ec2_nodes"] == about(25 * 0.20 * 672, 25 * 0.20 * 672, 50 * 0.20 * 672)
+    assert rows["ebs_volumes"] == about(25 * 20 * 0.10, 25 * 20 * 0.10, 50 * 20 * 0.10)
+    assert rows["elasticache"] == about(*(2 * 0.05 * 672,) * 3)
+    assert rows["kms_key"] == about(1.00, 1.00, 1.00)
+    # 250/s x 16 KB x 672 x 3,600 s = 9,676.8 GB at peak.
+    assert rows["nat_gateways"][2] == pytest.approx(3 * 0.05 * 672 + 9_676.8 * 0.01, abs=CENT)
+    assert rows["dynamodb"][2] == pytest.approx(1_562.5 * 0.0001 * 672 + 625 * 0.0005 * 672 + 250 * 0.50, abs=CENT)
+
+
+def test_arm64_takes_the_graviton_type(plan):
+    # Only ar1.xlarge is arm64: gp1.xlarge's shape, so 5 .. 10 nodes at 1,000 users, at $0.16 an hour, no credits.
+    got = plan(1_000, 10_240, arch="arm64")
+    assert (got.nodes.instance_type, got.nodes.min_nodes, got.nodes.max_nodes) == ("ar1.xlarge", 5, 10)
+    assert lines(got)["ec2_nodes"] == about(5 * 0.16 * H, 5 * 0.16 * H, 10 * 0.16 * H)
+    assert lines(got)["ebs_volumes"] == about(5 * 20 * 0.10, 5 * 20 * 0.10, 10 * 20 * 0.10)
+    assert "burstable_credits" not in lines(got)
+    assert got.workload.arch == "arm64"
+
+
+def test_a_pinned_type_is_priced_the_same_way(plan):
+    # gp1.2xlarge pinned at 1,000 users: 3 .. 5 nodes (see LOADS), $0.44 an hour, 28 pods + 1 + 15 addresses a node.
+    got = plan(1_000, 10_240, instance_type="gp1.2xlarge")
+    assert (got.nodes.min_nodes, got.nodes.max_nodes, got.nodes.pinned) == (3, 5, True)
+    assert lines(got)["ec2_nodes"] == about(3 * 0.44 * H, 3 * 0.44 * H, 5 * 0.44 * H)
+    assert lines(got)["ebs_volumes"] == about(3 * 20 * 0.10, 3 * 20 * 0.10, 5 * 20 * 0.10)
+    assert "burstable_credits" not in lines(got)
+    assert got.network.vpc_ips_max == 28 + 5 * (1 + 15)
+
+
+@pytest.fixture
+def spot_world(fake_catalog, fake_prices):
+    """gp1.xlarge's shape in two more families, gp2 and gp3, dearer on demand but cheaper on Spot: a pool of three."""
+    twins = {
+        name: fake_catalog.instance_types["gp1.xlarge"].model_copy(update={"name": name})
+        for name in ("gp2.xlarge", "gp3.xlarge")
+    }
+    catalog = fake_catalog.model_copy(update={"instance_types": {**fake_catalog.instance_types, **twins}})
+    prices = fake_prices.model_copy(
+        update={
+            "ec2_hour": {**fake_prices.ec2_hour, "gp2.xlarge": 0.22, "gp3.xlarge": 0.24},
+            "spot_discount": SpotDiscount(
+                as_of="2000-01-03", source="invented", families={"gp1": 0.5, "gp2": 0.6, "gp3": 0.7}
+            ),
+            "savings_plan_discount": SavingsPlanDiscount(
+                as_of="2000-01-04", source="invented", terms={"1y": 0.25, "3y": 0.5}
+            ),
+        }
+    )
+    return catalog, prices
+
+
+@pytest.mark.parametrize(("users", "low", "high"), [(5_000, 25, 50), (100_000, 500, 1_000)])
+def test_spot_burst_lines_by_hand(spot_world, users, low, high):
+    # gp1.xlarge is chosen as without Spot (LOADS), its twins scheduling the same: the max fleet needs the same
+    # nodes. The min nodes stay on demand in every bound; the ones above them run on Spot, priced at the dearest
+    # Spot price of the pool: gp3 $0.24 x 0.3 = $0.072, gp2 $0.22 x 0.4 = $0.088, gp1 $0.20 x 0.5 = $0.10 an hour.
+    # Spot is in the max bound only (the expected bill keeps the min fleet); every node has its volume.
+    catalog, prices = spot_world
+    got = build(catalog, prices, users, LOADS[users]["total"], capacity="spot-burst")
+    assert got.nodes.instance_type == "gp1.xlarge"
+    assert [t.instance_type for t in got.nodes.spot.instance_types] == ["gp3.xlarge", "gp2.xlarge", "gp1.xlarge"]
+    assert (got.nodes.min_nodes, got.nodes.max_nodes, got.nodes.spot.burst_nodes) == (low, high, high - low)
+    rows = lines(got)
+    assert rows["ec2_nodes"] == about(*(low * 0.20 * H,) * 3)
+    assert rows["ec2_spot_nodes"] == about(0, 0, (high - low) * 0.20 * 0.5 * H)
+    assert rows["ebs_volumes"] == about(low * 20 * 0.10, low * 20 * 0.10, high * 20 * 0.10)
+    labels = {i.key: i.item for i in got.cost.breakdown}
+    assert (labels["ec2_nodes"], labels["ec2_spot_nodes"]) == ("EC2 nodes (on-demand)", "EC2 Spot nodes (burst)")
+    assert [i.key for i in got.cost.breakdown][:4] == [
+        "eks_control_plane",
+        "ec2_nodes",
+        "ec2_spot_nodes",
+        "ebs_volumes",
+    ]
+
+
+def test_a_savings_plan_prices_the_min_fleet(spot_world):
+    # 3y at 50% off: the 25 min nodes at $0.20 x 0.5 in every bound, the 25 above them on demand.
+    catalog, prices = spot_world
+    got = build(catalog, prices, 5_000, 51_200, savings_plan="3y")
+    assert lines(got)["ec2_nodes"] == about(
+        25 * 0.20 * 0.5 * H, 25 * 0.20 * 0.5 * H, 25 * 0.20 * 0.5 * H + 25 * 0.20 * H
+    )
+    assert got.nodes.savings_plan.commitment_usd_per_hour == pytest.approx(25 * 0.20 * 0.5)
+
+
+def test_hand_figures_of_the_fake_nodes():
+    # The per-node figures the module docstring derives, from the kubelet formulas of docs/methodology.md.
+    assert 4_000 - (60 + 10 + 5 + 5) - 420 == 3_500
+    assert math.floor(16 * 1024 * 0.925 - (255 + 11 * 29) - 100) - 481 == 14_000
+    assert 8_000 - (60 + 10 + 5 + 5 + 4 * 2.5) - 420 == 7_490
+    assert 2_000 - (60 + 10) - 420 == 1_510
+    # The month's node prices and the credits of the 1,000-user max fleet.
+    assert about(148, 323.2, 45.8) == (0.20 * H + 20 * 0.10, 0.44 * H + 20 * 0.10, 0.06 * H + 20 * 0.10)
+    assert round(((26_000 + 30 * 420) * 0.7 / 1000 - 30 * 0.8) * 0.05 * H, 2) == 110.23

@@ -1,0 +1,521 @@
+"""Every assumption can be overridden, and every override moves the plan the way its formula says.
+
+One case per field of ``Assumptions`` and of its sub-models (``test_every_assumption_field_has_a_case`` keeps the
+list complete: a new field fails it until it has a case). Each case changes that one field (and, where validation
+requires it, its pair: a limit raised with its request) on the fake catalog and prices of tests/conftest.py, from
+the explicit assumptions of tests/hand_plans.py, measures one quantity of the plan, and checks that it differs from
+the unchanged plan and equals the value derived by hand, in the case, from the formula of docs/methodology.md.
+
+The plan every case starts from, by hand: 1,000 concurrent users (medium tier) of 10,240 registered, unless a case
+says otherwise.
+
+- 50 requests/s; backend 1,000 / 100 x 1.2 = 12 .. 24 pods, frontend 1,000 / 500 = 2 .. 4.
+- A month is ``traffic.days_per_month`` x 24 = 730 h (the fake price table's 1,000 h is replaced by it).
+- After kube-reserved and the DaemonSets (420m, 481 MiB, 2 pods) gp1.xlarge offers 3,920 - 420 = 3,500m,
+  floor(16,384 x 0.925 - (255 + 11 x 29) - 100) - 481 = 14,000 MiB and 27 pods: 3 backends and 1 frontend beside
+  them a node, so 4 .. 8 nodes, x 1.25 = 5 .. 10; bt1.large offers 1,930 - 420 = 1,510m, 6,609 MiB, 10 pods: 1
+  backend and 1 frontend a node, 12 .. 24 nodes, x 1.25 = 15 .. 30; gp1.2xlarge 7,490m: 7 backends a node, 3 .. 5.
+- Selection, min + max fleet, each node at its hourly price x 730 + 20 GiB x $0.10: gp1.xlarge (5 + 10) x $148 =
+  $2,220; gp1.2xlarge (3 + 5) x $323.20 = $2,585.60; bt1.large (15 + 30) x $45.80 = $2,061 plus the max fleet's
+  credits, (24 x 1,000m + 4 x 500m + 30 x 420m) x 70% = 27.02 vCPU busy against a baseline of 30 x 2 x 40% = 24, so
+  3.02 vCPU x $0.05 x 730 = $110.23: $2,171.23, the cheapest. ``PIN`` cases pin gp1.xlarge instead, where packing
+  is easier to follow.
+- The profile's mean is (1 + 23 x 1.4/23) / 24 = 0.1: the min bound's load.
+- DynamoDB: 250 RCU (0.5 reads of half a unit), 100 WCU; floors 50 and 20, ceilings 312.5 and 125 at 80%; 50 GiB.
+- One cache.f1.medium (Redis OSS, 3 GiB usable), no replica below large; one NAT gateway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from math import ceil
+from typing import Any, NamedTuple
+
+import pytest
+from hand_plans import build, flat_token_prices, merged
+from pydantic import BaseModel
+
+from sizing.assumptions import Assumptions
+from sizing.llm.traffic import USER_QUOTA
+
+
+class Case(NamedTuple):
+    path: str  # the field overridden, dotted
+    value: Any
+    measure: Callable  # plan -> the quantity the field moves
+    expected: Any  # that quantity, by hand
+    users: int = 1_000
+    workload: tuple[tuple[str, str], ...] = ()  # Workload fields: a pinned type, an LLM
+    also: dict | None = None  # companion overrides validation needs (a limit with its request)
+
+
+HOURS = 730  # 365 / 12 days x 24 h
+GP1_XLARGE = 0.20 * HOURS + 20 * 0.10  # a node-month: instance and root volume
+SURPLUS_VCPU_MONTH = 0.05 * HOURS
+RCU_MONTH, WCU_MONTH = 0.0001 * HOURS, 0.0005 * HOURS
+STORAGE = 10_240 * 5 / 1024 * 0.50  # 50 GiB
+LOW = 1.4 / 23  # the share of the peak in the 23 hours after the peak hour
+MEAN = 0.1
+NAT_HOUR, NAT_GB = 0.05 * HOURS, 50 * 16 * 3600 * HOURS / 1e6 * 0.01  # one gateway; its data at peak all month
+CACHE_F1_MEDIUM = 0.05 * HOURS
+TURN = (1_155 * 1 + 211 * 5) / 1e6  # a turn at the stand-in $1 / $5 per million tokens
+
+PIN = (("instance_type", "gp1.xlarge"),)
+PIN_BURSTABLE = (("instance_type", "bt1.large"),)
+LLM = (("llm", "openai:gpt-test"),)
+
+
+def line(key: str) -> Callable:
+    """A cost line as (min, expected, max), None when the plan has no such line."""
+
+    def measure(plan):
+        found = [i for i in plan.cost.breakdown if i.key == key]
+        return (found[0].monthly_usd.min, found[0].expected_monthly_usd, found[0].monthly_usd.max) if found else None
+
+    return measure
+
+
+def pods(app: str) -> Callable:
+    return lambda p: (getattr(p, app).min_replicas, getattr(p, app).max_replicas)
+
+
+def nodes(p):
+    return p.nodes.min_nodes, p.nodes.max_nodes
+
+
+def money(*values: float) -> tuple:
+    return tuple(pytest.approx(v, abs=0.01) for v in values)
+
+
+def provisioned(rcu_floor: float, rcu_top: float, wcu_floor: float, wcu_top: float, storage: float) -> tuple:
+    """Provisioned DynamoDB on the base profile, by hand: ``top`` is the peak's units / the target. Min: the mean
+    load held all month; expected: the peak for two hours (the peak hour, and the next, as auto scaling lags an
+    hour), max(floor, top x 1.4/23) for the other 22; max: the peak all month."""
+
+    def month(rcu: float, wcu: float) -> float:
+        return rcu * RCU_MONTH + wcu * WCU_MONTH + storage
+
+    return money(
+        month(max(rcu_floor, rcu_top * MEAN), max(wcu_floor, wcu_top * MEAN)),
+        month(
+            (2 * rcu_top + 22 * max(rcu_floor, rcu_top * LOW)) / 24,
+            (2 * wcu_top + 22 * max(wcu_floor, wcu_top * LOW)) / 24,
+        ),
+        month(rcu_top, wcu_top),
+    )
+
+
+CASES = [
+    # --- tiers ---------------------------------------------------------------------------------------------------
+    # 1,000 < 1,001: small, where the cache (from medium) is off.
+    Case("tiers.medium", 1_001, lambda p: (p.tier, p.cache.enabled), ("small", False)),
+    # Large from 1,000: a NAT gateway per zone, a cache replica (replica_from_tier: large), no burstable type, so
+    # gp1.xlarge ($2,220 against gp1.2xlarge's $2,585.60).
+    Case(
+        "tiers.large",
+        1_000,
+        lambda p: (p.tier, p.network.nat_gateways, p.cache.num_nodes, p.nodes.instance_type),
+        ("large", 3, 1 + 1, "gp1.xlarge"),
+    ),
+    # Enterprise from 1,000 (large moved below it to keep the floors ascending): the enterprise latency band.
+    Case(
+        "tiers.enterprise",
+        1_000,
+        lambda p: (p.tier, (p.performance.latency_ms.min, p.performance.latency_ms.max)),
+        ("enterprise", (100, 300)),
+        also={"tiers": {"large": 999}},
+    ),
+    # --- load and pods -------------------------------------------------------------------------------------------
+    Case("requests_per_user_per_minute", 6, lambda p: p.performance.requests_per_second, 1_000 * 6 / 60),
+    # 300 users: every Deployment's floor rises from 2 to 5; backend max(5, ceil(300 / 100 x 1.2)) = 5 .. 5 x 2,
+    # frontend max(5, ceil(300 / 500)) = 5 .. 5 x 2.
+    Case("min_replicas", 5, lambda p: (pods("backend")(p), pods("frontend")(p)), ((5, 5 * 2), (5, 5 * 2)), users=300),
+    Case("backend.users_per_pod", 50, pods("backend"), (1_000 // 50 * 12 // 10, 1_000 // 50 * 12 // 10 * 2)),
+    Case("backend.buffer", 1.5, pods("backend"), (1_000 // 100 * 15 // 10, 1_000 // 100 * 15 // 10 * 2)),
+    Case("backend.max_multiplier", 3, pods("backend"), (12, 12 * 3)),
+    # 500m backends: 3,500 / 500 = 7 a node and nothing beside them; 12 = 7 + 5, the 2 frontends beside the 5
+    # (1,000m left): 2 nodes -> 3 (the floor); 24 = 3 x 7 + 3, the 4 frontends beside the 3: 4 nodes -> 5.
+    Case(
+        "backend.cpu_request_m",
+        500,
+        lambda p: (p.backend.cpu_request_m, nodes(p)),
+        (500, (max(3, ceil(2 * 1.25)), ceil(4 * 1.25))),
+        workload=PIN,
+    ),
+    # A limit is not packed: the nodes stay 15 .. 30 bt1.large.
+    Case("backend.cpu_limit_m", 3_000, lambda p: (p.backend.cpu_limit_m, nodes(p)), (3_000, (15, 30))),
+    # 5,000 MiB backends: 14,000 // 5,000 = 2 a node, 3 frontends beside (1,500m, 4,000 MiB left); 12 -> 6 nodes,
+    # 24 -> 12.
+    Case(
+        "backend.memory_request_mib",
+        5_000,
+        lambda p: (p.backend.memory_request_mib, nodes(p)),
+        (5_000, (ceil(6 * 1.25), ceil(12 * 1.25))),
+        workload=PIN,
+        also={"backend": {"memory_limit_mib": 5_000}},
+    ),
+    Case("backend.memory_limit_mib", 4_096, lambda p: (p.backend.memory_limit_mib, nodes(p)), (4_096, (15, 30))),
+    Case("frontend.users_per_pod", 250, pods("frontend"), (1_000 // 250, 1_000 // 250 * 2)),
+    Case("frontend.buffer", 1.5, pods("frontend"), (ceil(1_000 / 500 * 1.5), ceil(1_000 / 500 * 1.5) * 2)),
+    Case("frontend.max_multiplier", 5, pods("frontend"), (2, 2 * 5)),
+    # 1,000m frontends: none beside 3 backends (500m left), 3 on an empty node: 4 + ceil(2 / 3) = 5 nodes,
+    # 8 + ceil(4 / 3) = 10.
+    Case(
+        "frontend.cpu_request_m",
+        1_000,
+        lambda p: (p.frontend.cpu_request_m, nodes(p)),
+        (1_000, (ceil(5 * 1.25), ceil(10 * 1.25))),
+        workload=PIN,
+    ),
+    Case("frontend.cpu_limit_m", 2_000, lambda p: (p.frontend.cpu_limit_m, nodes(p)), (2_000, (15, 30))),
+    # 12,000 MiB frontends are now the larger shape (packed first): one a node, with 1 backend beside (2,000 MiB
+    # left). Min: 2 nodes + ceil(10 / 3) = 4 = 6; max: 4 + ceil(20 / 3) = 7 = 11.
+    Case(
+        "frontend.memory_request_mib",
+        12_000,
+        lambda p: (p.frontend.memory_request_mib, nodes(p)),
+        (12_000, (ceil(6 * 1.25), ceil(11 * 1.25))),
+        workload=PIN,
+        also={"frontend": {"memory_limit_mib": 12_000}},
+    ),
+    Case("frontend.memory_limit_mib", 2_048, lambda p: (p.frontend.memory_limit_mib, nodes(p)), (2_048, (15, 30))),
+    # --- nodes ---------------------------------------------------------------------------------------------------
+    # 26 DaemonSet pods leave 29 - 26 = 3 slots: 3 backends and no frontend beside; 4 + ceil(2 / 3) = 5,
+    # 8 + ceil(4 / 3) = 10.
+    Case(
+        "daemonsets.pods",
+        26,
+        lambda p: (p.nodes.pod_slots, nodes(p)),
+        (29 - 26, (ceil(5 * 1.25), ceil(10 * 1.25))),
+        workload=PIN,
+    ),
+    # 920m leaves 3,920 - 920 = 3,000m: 3 backends and nothing beside; frontends 6 a node: 4 + 1 = 5, 8 + 1 = 9.
+    Case("daemonsets.cpu_m", 920, nodes, (ceil(5 * 1.25), ceil(9 * 1.25)), workload=PIN),
+    # 11,481 MiB leaves 14,481 - 11,481 = 3,000 MiB: 2 backends (2,048) and 1 frontend beside; 6 and 12 nodes.
+    Case("daemonsets.memory_mib", 11_481, nodes, (ceil(6 * 1.25), ceil(12 * 1.25)), workload=PIN),
+    # bt1.large's 8 GiB is below 10: the next cheapest, gp1.xlarge ($2,220 against $2,585.60).
+    Case(
+        "nodes.min_memory_gib",
+        10,
+        lambda p: (p.nodes.instance_type, nodes(p), (p.nodes.monthly_usd.min, p.nodes.monthly_usd.max)),
+        ("gp1.xlarge", (5, 10), money(5 * GP1_XLARGE, 10 * GP1_XLARGE)),
+    ),
+    # bt1.large pinned: the HPA holds the pods at 90% of their requests. Max fleet: (24 x 1,000 + 4 x 500 + 30 x 420)
+    # x 0.9 = 34.74 vCPU busy against 24 of baseline; the min fleet (12 x 1,000 + 2 x 500 = 13,000m of pods, 15
+    # nodes) is above its baseline of 12 vCPU only in the peak hour; at the mean load never.
+    Case(
+        "hpa_target_cpu_percent",
+        90,
+        line("burstable_credits"),
+        money(
+            0,
+            ((13_000 + 15 * 420) * 0.9 / 1000 - 15 * 2 * 0.4) * SURPLUS_VCPU_MONTH / 24,
+            ((24 * 1_000 + 4 * 500 + 30 * 420) * 0.9 / 1000 - 30 * 2 * 0.4) * SURPLUS_VCPU_MONTH,
+        ),
+        workload=PIN_BURSTABLE,
+    ),
+    Case("node_buffer", 1.5, nodes, (ceil(4 * 1.5), ceil(8 * 1.5)), workload=PIN),
+    Case("min_nodes", 7, nodes, (max(7, 5), max(7, 10)), workload=PIN),
+    # 100 GiB root volumes ($10 a node-month) make bt1.large's many nodes dearer: (43.80 + 10) x 45 + 110.23 =
+    # $2,531.23 against gp1.xlarge's (146 + 10) x 15 = $2,340 and gp1.2xlarge's (321.20 + 10) x 8 = $2,649.60.
+    Case(
+        "node_disk_gib",
+        100,
+        lambda p: (p.nodes.instance_type, line("ebs_volumes")(p)),
+        ("gp1.xlarge", money(5 * 100 * 0.10, 5 * 100 * 0.10, 10 * 100 * 0.10)),
+    ),
+    # No burstable type at 1,000 users: gp1.xlarge, and no credits line.
+    Case(
+        "burstable_tiers",
+        [],
+        lambda p: (p.nodes.instance_type, nodes(p), line("burstable_credits")(p)),
+        ("gp1.xlarge", (5, 10), None),
+    ),
+    # --- DynamoDB ------------------------------------------------------------------------------------------------
+    Case("database.reads_per_user_per_second", 1.0, lambda p: p.database.read_capacity_units, 1_000 * 1.0 / 2),
+    Case("database.writes_per_user_per_second", 0.3, lambda p: p.database.write_capacity_units, 1_000 * 0.3),
+    Case("database.read_item_kb", 9, lambda p: p.database.read_capacity_units, 1_000 * 0.5 * ceil(9 / 4) / 2),
+    # 100 writes x ceil(2.5) = 300 WCU: floor 60, ceiling 375. Provisioned (on demand would be (250 x $0.20 + 300 x
+    # $1) x 3,600 / 1e6 x 730 h x 0.1 + $25 = $116.98 expected).
+    Case(
+        "database.write_item_kb",
+        2.5,
+        lambda p: (p.database.write_capacity_units, p.database.billing_mode, line("dynamodb")(p)),
+        (100 * 3, "PROVISIONED", provisioned(50, 250 / 0.8, 300 * 0.2, 300 / 0.8, STORAGE)),
+    ),
+    Case("database.eventually_consistent_reads", False, lambda p: p.database.read_capacity_units, 1_000 * 0.5),
+    # 10,240 x 10 MiB = 100 GiB: $50 of storage a month, $20 of point-in-time recovery.
+    Case(
+        "database.storage_mib_per_user",
+        10,
+        lambda p: (p.database.storage_gib, line("dynamodb_pitr")(p), line("dynamodb")(p)),
+        (10_240 * 10 / 1024, money(100 * 0.2, 100 * 0.2, 100 * 0.2), provisioned(50, 312.5, 20, 125, 100 * 0.5)),
+    ),
+    # On demand: (250 RCU x $0.20 + 100 WCU x $1) per million x 3,600 s x 730 h at peak, a tenth of it on average.
+    Case(
+        "database.billing_mode",
+        "PAY_PER_REQUEST",
+        lambda p: (p.database.billing_mode, line("dynamodb")(p)),
+        (
+            "PAY_PER_REQUEST",
+            money(
+                (250 * 0.20 + 100 * 1.00) * 3600 / 1e6 * HOURS * MEAN + STORAGE,
+                (250 * 0.20 + 100 * 1.00) * 3600 / 1e6 * HOURS * MEAN + STORAGE,
+                (250 * 0.20 + 100 * 1.00) * 3600 / 1e6 * HOURS + STORAGE,
+            ),
+        ),
+    ),
+    Case(
+        "database.target_utilization",
+        0.5,
+        lambda p: (p.database.read_autoscaling.max, p.database.write_autoscaling.max),
+        (250 / 0.5, 100 / 0.5),
+    ),
+    Case(
+        "database.min_capacity_fraction",
+        0.5,
+        lambda p: (p.database.read_autoscaling.min, p.database.write_autoscaling.min),
+        (250 * 0.5, 100 * 0.5),
+    ),
+    # --- ElastiCache ---------------------------------------------------------------------------------------------
+    Case("cache.enabled", False, lambda p: (p.cache.enabled, line("elasticache")(p)), (False, (0, 0, 0))),
+    # 300 users (small): on from small, 300 x 0.5 MiB in one cache.f1.medium.
+    Case(
+        "cache.enabled_from_tier",
+        "small",
+        lambda p: (p.cache.enabled, p.cache.node_type, p.cache.monthly_usd),
+        (True, "cache.f1.medium", pytest.approx(CACHE_F1_MEDIUM)),
+        users=300,
+    ),
+    # Valkey: the region's 20% off the Redis OSS node price.
+    Case(
+        "cache.engine",
+        "valkey",
+        lambda p: (p.cache.engine, p.cache.monthly_usd),
+        ("valkey", pytest.approx(CACHE_F1_MEDIUM * (1 - 0.2))),
+    ),
+    # 8 MiB a session: 7.81 GiB, ceil(7.81 / 3) = 3 shards of cache.f1.medium ($109.50) rather than one
+    # cache.f1.large ($146).
+    Case(
+        "cache.mib_per_session",
+        8,
+        lambda p: (p.cache.node_type, p.cache.shards, p.cache.monthly_usd),
+        ("cache.f1.medium", ceil(1_000 * 8 / 1024 / 3), pytest.approx(3 * CACHE_F1_MEDIUM)),
+    ),
+    # 10% usable: 0.4 GiB a cache.f1.medium, so 2 shards hold the 0.49 GiB ($73, against a cache.f1.large's $146).
+    Case(
+        "cache.usable_fraction",
+        0.1,
+        lambda p: (p.cache.shards, p.cache.usable_memory_gib_per_node, p.cache.monthly_usd),
+        (2, pytest.approx(4 * 0.1), pytest.approx(2 * CACHE_F1_MEDIUM)),
+    ),
+    # Filled at most 10%: 4 x 0.75 x 0.1 = 0.3 GiB a node; 2 shards.
+    Case(
+        "cache.max_memory_use",
+        0.1,
+        lambda p: (p.cache.shards, p.cache.usable_memory_gib_per_node, p.cache.monthly_usd),
+        (2, pytest.approx(4 * 0.75 * 0.1), pytest.approx(2 * CACHE_F1_MEDIUM)),
+    ),
+    Case(
+        "cache.min_node_type",
+        "cache.f1.large",
+        lambda p: (p.cache.node_type, p.cache.monthly_usd),
+        ("cache.f1.large", pytest.approx(0.20 * HOURS)),
+    ),
+    Case(
+        "cache.replica_from_tier",
+        "medium",
+        lambda p: (p.cache.num_nodes, p.cache.replicas_per_shard, p.cache.monthly_usd),
+        (2, 1, pytest.approx(2 * CACHE_F1_MEDIUM)),
+    ),
+    # --- traffic -------------------------------------------------------------------------------------------------
+    # Twelve hours at the peak, twelve at half of it: a mean of 0.75. NAT data at 0.75 of the peak; provisioned
+    # DynamoDB held at the peak for 13 hours (the half-load hour after the busy ones lags), at half for 11.
+    Case(
+        "traffic.hourly_profile",
+        [1.0] * 12 + [0.5] * 12,
+        lambda p: (p.assumptions.traffic.duty_cycle, line("nat_gateways")(p), line("dynamodb")(p)),
+        (
+            (12 * 1.0 + 12 * 0.5) / 24,
+            money(NAT_HOUR + NAT_GB * 0.75, NAT_HOUR + NAT_GB * 0.75, NAT_HOUR + NAT_GB),
+            money(
+                234.375 * RCU_MONTH + 93.75 * WCU_MONTH + STORAGE,
+                (13 * 312.5 + 11 * 156.25) / 24 * RCU_MONTH + (13 * 125 + 11 * 62.5) / 24 * WCU_MONTH + STORAGE,
+                312.5 * RCU_MONTH + 125 * WCU_MONTH + STORAGE,
+            ),
+        ),
+    ),
+    # 31 days: 744 hours of the control plane and the nodes (bt1.large still cheapest: (0.06 x 744 + 2) x 45 +
+    # 3.02 x 0.05 x 744 = $2,211.14 against (0.20 x 744 + 2) x 15 = $2,262).
+    Case(
+        "traffic.days_per_month",
+        31,
+        lambda p: (line("eks_control_plane")(p), line("ec2_nodes")(p)),
+        (money(0.10 * 744, 0.10 * 744, 0.10 * 744), money(15 * 0.06 * 744, 15 * 0.06 * 744, 30 * 0.06 * 744)),
+    ),
+    Case("traffic.egress_kb_per_request", 0, line("nat_gateways"), money(NAT_HOUR, NAT_HOUR, NAT_HOUR)),
+    # 50 requests/s x 64 KB x 3,600 / 1e6 = 11.52 GB an hour: 11.52 NLCUs at peak (above 0.01 for the connections).
+    Case(
+        "traffic.response_kb_per_request",
+        64,
+        line("load_balancer"),
+        money(
+            (0.02 + 50 * 64 * 3600 / 1e6 * MEAN * 0.01) * HOURS,
+            (0.02 + 50 * 64 * 3600 / 1e6 * MEAN * 0.01) * HOURS,
+            (0.02 + 50 * 64 * 3600 / 1e6 * 0.01) * HOURS,
+        ),
+    ),
+    # --- the LLM (a stand-in price of $1 / $5 per million, $0.10 for cache reads) ----------------------------------
+    Case(
+        "llm.turns_per_user_per_minute",
+        2,
+        lambda p: p.cost.llm_monthly_usd.max,
+        pytest.approx(1_000 * 2 * 60 * HOURS * TURN, abs=0.01),
+        workload=LLM,
+    ),
+    Case(
+        "llm.input_tokens_per_turn",
+        2_000,
+        lambda p: (p.llm.turn_usd, p.llm.peak.input_tokens_per_minute),
+        (pytest.approx((2_000 * 1 + 211 * 5) / 1e6), 1_000 * 2_000),
+        workload=LLM,
+    ),
+    # 300 tokens out: the stream lasts 1 s to the first token + 300 / 100 tokens/s.
+    Case(
+        "llm.output_tokens_per_turn",
+        300,
+        lambda p: (p.llm.turn_usd, p.llm.peak.stream_seconds),
+        (pytest.approx((1_155 * 1 + 300 * 5) / 1e6), pytest.approx(1 + 300 / 100)),
+        workload=LLM,
+    ),
+    Case(
+        "llm.output_tokens_per_turn_p90",
+        1_000,
+        lambda p: p.llm.peak.stream_seconds_p90,
+        pytest.approx(1 + 1_000 / 100),
+        workload=LLM,
+    ),
+    # Half the input from the prompt cache: round(577.5) = 578 tokens at $0.10, 577 at $1.
+    Case(
+        "llm.cached_input_share",
+        0.5,
+        lambda p: p.llm.turn_usd,
+        pytest.approx((577 * 1 + 578 * 0.1 + 211 * 5) / 1e6),
+        workload=LLM,
+    ),
+    Case(
+        "llm.time_to_first_token_s",
+        3,
+        lambda p: p.llm.peak.stream_seconds,
+        pytest.approx(3 + 211 / 100),
+        workload=LLM,
+    ),
+    Case(
+        "llm.output_tokens_per_s", 211, lambda p: p.llm.peak.stream_seconds, pytest.approx(1 + 211 / 211), workload=LLM
+    ),
+    # 1,000 / 60 turns/s x 3.11 s = 51.8 open streams at 2 a pod: 26 backend pods at peak (above the 24 the users
+    # need); at the mean load 5.2 streams need 3, under the 12.
+    Case(
+        "llm.streams_per_backend_pod",
+        2,
+        pods("backend"),
+        (max(12, ceil(1_000 / 60 * 3.11 * MEAN / 2)), max(24, ceil(1_000 / 60 * 3.11 / 2))),
+        workload=LLM,
+    ),
+    Case(
+        "llm.quota_tokens_per_minute",
+        1_000,
+        lambda p: (p.llm.quota.tokens_per_minute, p.llm.quota.requests_per_minute, p.llm.quota.source),
+        (1_000, None, USER_QUOTA),
+        workload=LLM,
+    ),
+    Case(
+        "llm.quota_requests_per_minute",
+        500,
+        lambda p: (p.llm.quota.tokens_per_minute, p.llm.quota.requests_per_minute, p.llm.quota.source),
+        (None, 500, USER_QUOTA),
+        workload=LLM,
+    ),
+    # --- the network ---------------------------------------------------------------------------------------------
+    # No single-gateway tier: three gateways at 1,000 users, the same data.
+    Case(
+        "single_nat_gateway_tiers",
+        [],
+        lambda p: (p.network.nat_gateways, line("nat_gateways")(p)),
+        (3, money(3 * NAT_HOUR + NAT_GB * MEAN, 3 * NAT_HOUR + NAT_GB * MEAN, 3 * NAT_HOUR + NAT_GB)),
+    ),
+    # Four zones, still one gateway (medium): 1 + 4 public addresses; 3 answers in 4 cross a zone, both ways at
+    # $0.01 a GB. 50 requests/s x 32 KB x 3,600 x 730 / 1e6 = 4,204.8 GB at peak, 100 of them free.
+    Case(
+        "availability_zones",
+        4,
+        lambda p: (p.network.nat_gateways, line("public_ipv4")(p)[2], line("data_transfer")(p)[2]),
+        (1, *money((1 + 4) * 0.01 * HOURS, (4_204.8 - 100) * 0.10 + 4_204.8 * 3 / 4 * 2 * 0.01)),
+    ),
+    # --- quotas and the cluster ----------------------------------------------------------------------------------
+    # The max fleet's 30 bt1.large run 60 vCPUs.
+    Case(
+        "quotas.ec2_on_demand_vcpus",
+        59,
+        lambda p: [w.split(" assumed")[0] for w in p.warnings],
+        [f"the max fleet runs {30 * 2} vCPUs, above the 59"],
+    ),
+    Case(
+        "cluster.support",
+        "EXTENDED",
+        line("eks_extended_support"),
+        money((0.60 - 0.10) * HOURS, (0.60 - 0.10) * HOURS, (0.60 - 0.10) * HOURS),
+    ),
+    # 60 GB ingested at $0.50, and 90 days of it kept: 60 x 90 / 30 = 180 GB stored at $0.03.
+    Case(
+        "cluster.log_gb_per_month",
+        60,
+        line("control_plane_logs"),
+        money(60 * 0.50 + 60 * 90 / 30 * 0.03, 60 * 0.50 + 60 * 90 / 30 * 0.03, 60 * 0.50 + 60 * 90 / 30 * 0.03),
+    ),
+    # Kept forever: priced as a year's stock.
+    Case(
+        "cluster.log_retention_days",
+        0,
+        lambda p: [(i.item, i.monthly_usd.max) for i in p.cost.breakdown if i.key == "control_plane_logs"],
+        [("Control-plane logs (30 GB/month, 365 days kept)", pytest.approx(30 * 0.50 + 30 * 365 / 30 * 0.03))],
+    ),
+]
+
+
+def nested(path: str, value: Any) -> dict:
+    head, _, rest = path.partition(".")
+    return {head: nested(rest, value) if rest else value}
+
+
+def leaf_fields(model: type[BaseModel], prefix: str = "") -> set[str]:
+    """Every input field, dotted, down through the sub-models (computed fields, like traffic.duty_cycle, are not
+    inputs: they are not in model_fields)."""
+    fields = set()
+    for name, info in model.model_fields.items():
+        kind = info.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            fields |= leaf_fields(kind, f"{prefix}{name}.")
+        else:
+            fields.add(f"{prefix}{name}")
+    return fields
+
+
+def test_every_assumption_field_has_a_case():
+    assert len(CASES) == len({c.path for c in CASES})
+    assert leaf_fields(Assumptions) == {c.path for c in CASES}
+
+
+def plan(fake_catalog, fake_prices, case: Case, overrides: dict | None = None):
+    workload = dict(case.workload)
+    token_prices = flat_token_prices(1, 5, 0.1) if "llm" in workload else None
+    total = case.users * 1024 // 100
+    return build(fake_catalog, fake_prices, case.users, total, overrides, token_prices=token_prices, **workload)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.path for c in CASES])
+def test_each_override_moves_the_plan_as_its_formula_says(fake_catalog, fake_prices, case):
+    base = plan(fake_catalog, fake_prices, case)
+    changed = plan(fake_catalog, fake_prices, case, merged(nested(case.path, case.value), case.also or {}))
+    assert case.measure(base) != case.expected, "the case would pass without the override"
+    assert case.measure(changed) == case.expected

@@ -25,7 +25,17 @@ def fresh_cache(tmp_path, monkeypatch):
 # Under mutation testing (mutmut sets MUTANT_UNDER_TEST) every test starts with the engine's memo caches empty: a
 # result cached by an earlier test would otherwise hide which functions a test really runs (mutmut picks the tests
 # to run per mutant from that record) and answer for a mutated function without calling it.
-_ENGINE_MODULES = ("sizing.nodes", "sizing.selection", "sizing.cache", "sizing.exact", "sizing.llm.traffic")
+_ENGINE_MODULES = (
+    "sizing.nodes",
+    "sizing.selection",
+    "sizing.cache",
+    "sizing.exact",
+    "sizing.database",
+    "sizing.load_profile",
+    "sizing.spot",
+    "sizing.calculator",
+    "sizing.llm.traffic",
+)
 
 
 @pytest.fixture(autouse=True)

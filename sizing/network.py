@@ -97,6 +97,7 @@ def network_cost_items(
             "data_transfer",
             "Data transfer (internet out, between zones)",
             data_transfer,
-            "tiered internet per-GB list price (100 GB free) and the cross-zone per-GB price",
+            f"tiered internet per-GB list price ({prices.internet_egress.free_gb:,g} GB free) and the cross-zone "
+            "per-GB price",
         ),
     ]

@@ -192,6 +192,13 @@ def test_every_line_names_its_price_source_and_the_bill_its_currency(fake_catalo
     assert plan.cost.currency == "USD"
 
 
+def test_the_transfer_line_names_the_price_files_free_allowance(fake_catalog, fake_prices):
+    stingy = fake_prices.model_copy(update={"internet_egress": Egress(free_gb=1.5, tiers=((None, 0.10),))})
+    plan = build(fake_catalog, stingy, 1_000, 10_000, {})
+    (line,) = [i for i in plan.cost.breakdown if i.key == "data_transfer"]
+    assert line.source == "tiered internet per-GB list price (1.5 GB free) and the cross-zone per-GB price"
+
+
 def test_two_lines_with_one_key_are_refused():
     line = CostItem(key="ec2_nodes", item="EC2 nodes", monthly_usd=Range(min=1, max=2), expected_monthly_usd=1)
     with pytest.raises(ValueError, match=r"duplicate cost keys: \['ec2_nodes', 'ec2_nodes'\]"):

@@ -189,8 +189,40 @@ def test_no_burst_needs_no_pool():
     )
     assert plan.nodes.min_nodes == plan.nodes.max_nodes == 3
     assert plan.nodes.spot.burst_nodes == 0 and plan.nodes.spot.instance_types == []
+    assert plan.nodes.spot.hourly_usd == 0 and plan.nodes.spot.monthly_usd == 0
     assert [g.capacity_type for g in plan.nodes.groups] == ["ON_DEMAND"]
     assert "ec2_spot_nodes" not in lines(plan)
+
+
+def test_a_burstable_min_fleet_under_spot_burst_pays_its_credits_at_peak():
+    """The burst pods land on the Spot nodes; the on-demand T nodes keep the min replicas and, at peak, run them above
+    their baseline."""
+    rates = dict(SPOT, m5a=0.5, m6i=0.6)
+    plan = calculate(
+        Workload(concurrent_users=2000, instance_type="t3.xlarge", capacity="spot-burst"), prices=prices(rates)
+    )
+    nodes = plan.nodes
+    assert (plan.backend.min_replicas, plan.frontend.min_replicas, nodes.min_nodes, nodes.spot.burst_nodes) == (
+        26,
+        5,
+        5,
+        10,
+    )
+    assert (EAST.ec2_hour["t3.xlarge"], EAST.burstable_surplus_vcpu_hour["t3"]) == (0.1664, 0.05)
+    # At peak the 5 on-demand nodes run the min replicas' requests and their DaemonSets at the 70% HPA target:
+    # (26 x 500m + 5 x 200m + 5 x 200m) x 0.7 = 10.5 vCPU, over 5 x 40% x 4 vCPU = 8 of baseline: 2.5 x $0.05 x 730.
+    assert nodes.credits_monthly_usd.max == 91.25
+    assert nodes.credits_monthly_usd.min == 0  # at the mean load, (0.5 x 14,000m + 1,000m) x 0.7 = 5.6 vCPU < 8
+    # m5.xlarge 0.192 x 0.3, m6i.xlarge 0.192 x 0.4, m5a.xlarge 0.172 x 0.5: the max bound takes the dearest.
+    assert [(t.instance_type, t.hourly_usd) for t in nodes.spot.instance_types] == [
+        ("m5.xlarge", pytest.approx(0.0576)),
+        ("m6i.xlarge", pytest.approx(0.0768)),
+        ("m5a.xlarge", pytest.approx(0.086)),
+    ]
+    assert nodes.spot.hourly_usd == pytest.approx(0.086)
+    # 5 x (0.1664 x 730 + 1.60) = 615.36, + 91.25 of credits, + 10 x (0.086 x 730 + 1.60) = 643.80.
+    assert (nodes.monthly_usd.min, nodes.monthly_usd.max) == (615.36, 1350.41)
+    assert lines(plan)["burstable_credits"].monthly_usd.max == 91.25
 
 
 def node_bill(plan) -> float:

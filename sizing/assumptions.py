@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field, model_validator
 
-from sizing.limits import DEFAULT_EC2_ON_DEMAND_VCPUS
+from sizing.engine.limits import DEFAULT_EC2_ON_DEMAND_VCPUS
 
 Tier = Literal["small", "medium", "large", "enterprise"]
 
@@ -229,7 +229,7 @@ class LLMAssumptions(_Strict):
 
 
 class QuotaAssumptions(_Strict):
-    """Account quotas AWS sets per account: the plan warns above them (the defaults are documented in limits.py)."""
+    """Account quotas AWS sets per account: the plan warns above them (engine/limits.py documents the defaults)."""
 
     ec2_on_demand_vcpus: int = Field(
         default=DEFAULT_EC2_ON_DEMAND_VCPUS,

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sizing.assumptions import Assumptions
-from sizing.exact import ceil_scaled
+from sizing.engine.exact import ceil_scaled
 from sizing.llm.choice import DEFAULT_LLM, LLMChoice, parse_llm
 
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")

@@ -19,10 +19,10 @@ import pulumi
 from pydantic import ValidationError
 
 from sizing import PriceTable, SizingError, Workload, calculate, load_price_file
+from sizing.data.pricing import MissingRegion
 from sizing.errors import describe
 from sizing.inputs import shape_problem
 from sizing.plan import SizingPlan
-from sizing.pricing import MissingRegion
 
 PROJECT = "chat-infra"
 # Relative pricesFile paths are read from the project directory (where Pulumi.yaml is), not from stacks/.

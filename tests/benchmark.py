@@ -23,11 +23,11 @@ import time
 import sizing
 from sizing import Workload, calculate
 from sizing.assumptions import Assumptions
-from sizing.catalog import load_catalog
-from sizing.exact import exact
-from sizing.fleet_cost import FleetLoad, burst, credits, node_month
-from sizing.nodes import pack, packing, workload_capacity
-from sizing.pricing import region_prices
+from sizing.data.catalog import load_catalog
+from sizing.data.pricing import region_prices
+from sizing.engine.exact import exact
+from sizing.engine.fleet_cost import FleetLoad, burst, credits, node_month
+from sizing.engine.nodes import pack, packing, workload_capacity
 
 PLANS_TARGET, COLD_START_TARGET_S, MAX_FLEET_MEDIAN_TARGET = 5_000, 0.35, 1.03
 

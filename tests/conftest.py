@@ -26,14 +26,14 @@ def fresh_cache(tmp_path, monkeypatch):
 # result cached by an earlier test would otherwise hide which functions a test really runs (mutmut picks the tests
 # to run per mutant from that record) and answer for a mutated function without calling it.
 _ENGINE_MODULES = (
-    "sizing.nodes",
-    "sizing.selection",
-    "sizing.cache",
-    "sizing.exact",
-    "sizing.database",
-    "sizing.load_profile",
-    "sizing.spot",
-    "sizing.calculator",
+    "sizing.engine.nodes",
+    "sizing.engine.selection",
+    "sizing.engine.cache",
+    "sizing.engine.exact",
+    "sizing.engine.database",
+    "sizing.engine.load_profile",
+    "sizing.engine.spot",
+    "sizing.engine.calculator",
     "sizing.llm.traffic",
 )
 
@@ -79,7 +79,7 @@ FAKE_HOURS = 1_000
 
 @pytest.fixture(scope="session")
 def fake_catalog():
-    from sizing.catalog import CacheNodeType, Catalog, InstanceType
+    from sizing.data.catalog import CacheNodeType, Catalog, InstanceType
 
     def node(name, vcpu, memory_gib, eni_max_pods, ipv4_per_eni, arch="x86_64", kind="general", baseline=None):
         enis = (eni_max_pods - 2) // (ipv4_per_eni - 1)  # the EKS AMI's max pods = ENIs x (IPs - 1) + 2
@@ -111,7 +111,7 @@ def fake_catalog():
 def fake_prices():
     """One region's prices, passed to ``calculate(prices=...)`` as a ``RegionPrices`` (a table need not cover the
     shipped catalog). Egress: 100 GB free, then $0.10/GB; Valkey 20% below; the small lines at round prices."""
-    from sizing.pricing import Egress, RegionPrices
+    from sizing.data.pricing import Egress, RegionPrices
 
     return RegionPrices(
         region=FAKE_REGION,

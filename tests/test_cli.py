@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from sizing import Workload, calculate
-from sizing.cli import main
+from sizing.cli.command import main
 
 
 @pytest.fixture(autouse=True)
@@ -119,7 +119,7 @@ def test_table_is_plain_text_off_a_terminal_in_the_seeds_order(capsys):
 
 
 def test_table_on_a_terminal_uses_rich_panels():
-    from sizing.report import Style, render_text, report_panels
+    from sizing.cli.report import Style, render_text, report_panels
 
     text = render_text(report_panels(calculate(Workload(concurrent_users=1000)), Style(fancy=True)), True, width=100)
     assert "🟡" in text and "╭" in text and "\x1b[" in text

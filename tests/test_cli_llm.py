@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from sizing.cli import main
+from sizing.cli.command import main
 
 
 def run(capsys, *args):

@@ -33,8 +33,8 @@ import math
 import pytest
 from hand_plans import build, flat_token_prices
 
-from sizing.network import load_balancer_lcus
-from sizing.pricing import SavingsPlanDiscount, SpotDiscount
+from sizing.data.pricing import SavingsPlanDiscount, SpotDiscount
+from sizing.engine.network import load_balancer_lcus
 
 H = 730  # hours in the month: 365 / 12 days x 24
 CENT = 0.01  # the engine rounds every line to the cent

@@ -12,11 +12,11 @@ import pytest
 from hand_plans import build, flat_token_prices
 
 from sizing import SizingError
-from sizing.catalog import InstanceType
-from sizing.cost import summarize_cost
-from sizing.nodes import Allocatable, PodShape, max_pods, nodes_to_pack
+from sizing.data.catalog import InstanceType
+from sizing.data.pricing import Egress
+from sizing.engine.cost import summarize_cost
+from sizing.engine.nodes import Allocatable, PodShape, max_pods, nodes_to_pack
 from sizing.plan import CostItem, Range
-from sizing.pricing import Egress
 
 HOURS = 730
 

@@ -13,7 +13,7 @@ import pytest
 
 from sizing import Workload, calculate
 from sizing.assumptions import DEFAULT_HOURLY_PROFILE
-from sizing.pricing import Egress, region_prices
+from sizing.data.pricing import Egress, region_prices
 
 PRICES = region_prices("us-east-1")
 SPIKY = [0.02] * 21 + [1.0] + [0.02] * 2

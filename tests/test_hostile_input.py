@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from sizing.assumptions import Assumptions
-from sizing.cli import main
+from sizing.cli.command import main
 from sizing.inputs import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES, load_assumptions
 from sizing.plan import SizingPlan
 
@@ -474,7 +474,7 @@ def test_a_second_ctrl_c_while_cancelling_is_ignored_in_process(monkeypatch):
 def test_a_second_real_sigint_while_cancelling_leaves_no_traceback():
     child = textwrap.dedent("""
         import io, os, signal, sys, time
-        from sizing.cli import main
+        from sizing.cli.command import main
 
         class Stdin(io.StringIO):
             def readline(self, *args):

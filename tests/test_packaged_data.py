@@ -9,8 +9,8 @@ import pickle
 import pytest
 import yaml
 
-from sizing import packaged_data
-from sizing.packaged_data import read_data
+from sizing.data import packaged_data
+from sizing.data.packaged_data import read_data
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def cache(tmp_path, monkeypatch):
 
 
 def _shipped(name: str):
-    path = os.path.join(os.path.dirname(packaged_data.__file__), "data", name)
+    path = os.path.join(os.path.dirname(packaged_data.__file__), name)  # the files sit beside the module
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 

@@ -15,9 +15,9 @@ import yaml
 from fake_price_list import PriceList, product, region_products, serve
 
 from sizing import SizingError, Workload, calculate
-from sizing.catalog import load_catalog
-from sizing.cli import main
-from sizing.pricing import dump_price_file, load_price_file, load_prices, region_entry
+from sizing.cli.command import main
+from sizing.data.catalog import load_catalog
+from sizing.data.pricing import dump_price_file, load_price_file, load_prices, region_entry
 
 # The stand-in's Frankfurt: every EC2 and ElastiCache price 20% above the shipped us-east-1 one, and neither the
 # 8th-generation AMD families nor r8i-flex nor cache.m7g offered there.
@@ -435,7 +435,7 @@ def test_a_failing_endpoint_is_retried_a_bounded_number_of_times(endpoint, aws, 
 
 
 def test_the_client_has_timeouts_and_bounded_retries(aws):
-    from sizing.price_refresh import pricing_client
+    from sizing.data.price_refresh import pricing_client
 
     config = pricing_client().meta.config
     assert (config.connect_timeout, config.read_timeout) == (5, 20)

@@ -5,8 +5,8 @@ from importlib import resources
 
 import yaml
 
-from sizing.catalog import load_catalog
-from sizing.pricing import SERVICES, load_prices, region_prices
+from sizing.data.catalog import load_catalog
+from sizing.data.pricing import SERVICES, load_prices, region_prices
 
 
 def raw(name):

@@ -6,11 +6,18 @@ from hypothesis import strategies as st
 
 from sizing import SizingError, Workload, calculate
 from sizing.assumptions import DEFAULT_HOURLY_PROFILE
-from sizing.catalog import load_catalog
-from sizing.limits import MAX_NODES_PER_GROUP
-from sizing.nodes import Allocatable, PodShape, allocatable, kube_reserved_cpu_m, nodes_to_pack, workload_capacity
-from sizing.pricing import region_prices
-from sizing.selection import split_groups
+from sizing.data.catalog import load_catalog
+from sizing.data.pricing import region_prices
+from sizing.engine.limits import MAX_NODES_PER_GROUP
+from sizing.engine.nodes import (
+    Allocatable,
+    PodShape,
+    allocatable,
+    kube_reserved_cpu_m,
+    nodes_to_pack,
+    workload_capacity,
+)
+from sizing.engine.selection import split_groups
 
 
 def instance(name):
@@ -299,9 +306,9 @@ def test_kubernetes_cluster_limits_warn():
 
 def test_pruned_ranking_keeps_exactly_the_exhaustive_top_fleets():
     """Selection packs a class only while its lower bound can still win; the result must be the exhaustive one."""
-    from sizing import selection
-    from sizing.pods import pod_plan
-    from sizing.pricing import region_prices
+    from sizing.data.pricing import region_prices
+    from sizing.engine import selection
+    from sizing.engine.pods import pod_plan
 
     catalog, prices = load_catalog(), region_prices("us-east-1")
     for users, arch in [

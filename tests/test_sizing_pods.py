@@ -6,8 +6,8 @@ import pytest
 
 from sizing import Workload, calculate
 from sizing.assumptions import Assumptions
-from sizing.pods import replicas
-from sizing.tiers import tier_for
+from sizing.engine.pods import replicas
+from sizing.engine.tiers import tier_for
 
 
 @pytest.mark.parametrize(

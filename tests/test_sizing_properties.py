@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sizing import Workload, calculate
-from sizing.nodes import Allocatable, PodShape, nodes_to_pack
+from sizing.engine.nodes import Allocatable, PodShape, nodes_to_pack
 
 users = st.integers(min_value=1, max_value=10_000_000)
 

@@ -5,8 +5,8 @@ import math
 import pytest
 
 from sizing import SizingError, Workload, calculate
-from sizing.catalog import load_catalog
-from sizing.pricing import region_prices
+from sizing.data.catalog import load_catalog
+from sizing.data.pricing import region_prices
 
 PRICES = region_prices("us-east-1")
 

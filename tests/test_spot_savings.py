@@ -8,9 +8,9 @@ import json
 import pytest
 
 from sizing import SizingError, Workload, calculate
-from sizing.catalog import load_catalog
-from sizing.cli import main
-from sizing.pricing import SavingsPlanDiscount, SpotDiscount, dump_price_file, region_entry, region_prices
+from sizing.cli.command import main
+from sizing.data.catalog import load_catalog
+from sizing.data.pricing import SavingsPlanDiscount, SpotDiscount, dump_price_file, region_entry, region_prices
 
 EAST = region_prices("us-east-1")
 HOURS = 730

@@ -573,7 +573,7 @@ def test_any_config_is_a_plan_or_one_line_naming_the_key(values, region):
 
 def frankfurt_prices(tmp_path, families=("c5", "c6i")):
     """A price file for eu-central-1 offering only these families (us-east-1's rates, a 2026-03-01 snapshot)."""
-    from sizing.pricing import dump_price_file, load_prices, region_entry
+    from sizing.data.pricing import dump_price_file, load_prices, region_entry
 
     entry = region_entry(load_prices().region("us-east-1"))
     entry["as_of"] = "2026-03-01"

@@ -9,7 +9,7 @@ import pytest
 from stack_mocks import Run, run_program, use_stack_modules
 
 from sizing import Workload, calculate
-from sizing.catalog import load_catalog
+from sizing.data.catalog import load_catalog
 
 use_stack_modules()
 import autoscaler as stack_autoscaler
@@ -130,7 +130,7 @@ def test_the_plan_bills_the_spot_nodes_it_declares(case):
 
 
 def test_a_savings_plan_from_the_prices_file_prices_the_stacks_min_fleet(tmp_path):
-    from sizing.pricing import dump_price_file, load_prices, region_entry
+    from sizing.data.pricing import dump_price_file, load_prices, region_entry
 
     entry = region_entry(load_prices().region("us-east-1"))
     entry["savings_plan_discount"] = {"as_of": "2026-11-02", "source": "test", "terms": {"1y": 0.3, "3y": 0.5}}

@@ -104,6 +104,6 @@ def _matches(provider: str, pattern: str, choice: LLMChoice) -> bool:
 
 @cache
 def load_llm_profiles() -> LLMProfiles:
-    from sizing.packaged_data import read_data
+    from sizing.data.packaged_data import read_data
 
     return LLMProfiles.model_validate(read_data("llm_models.yaml"))

@@ -21,9 +21,9 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
+from sizing.data.user_cache import cache_dir, write_atomic
 from sizing.errors import SizingError
 from sizing.llm.choice import LLMChoice
-from sizing.user_cache import cache_dir, write_atomic
 
 PACKAGE = "genai-prices"
 CACHE_FILE = "llm-prices.json"

@@ -9,23 +9,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
-from sizing.cache import cache_cost_items, plan_cache
-from sizing.catalog import Catalog, load_catalog
-from sizing.cost import summarize_cost
-from sizing.database import database_cost_items, plan_database
-from sizing.fleet_cost import cluster_cost_items, control_plane_cost_items
-from sizing.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings, network_warnings, vcpu_warnings
+from sizing.data.catalog import Catalog, load_catalog
+from sizing.data.pricing import PriceTable, RegionPrices, resolve
+from sizing.engine.cache import cache_cost_items, plan_cache
+from sizing.engine.cost import summarize_cost
+from sizing.engine.database import database_cost_items, plan_database
+from sizing.engine.fleet_cost import cluster_cost_items, control_plane_cost_items
+from sizing.engine.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings, network_warnings, vcpu_warnings
+from sizing.engine.load_profile import load_profile
+from sizing.engine.network import network_cost_items, plan_network
+from sizing.engine.pods import pod_plan
+from sizing.engine.selection import plan_nodes
+from sizing.engine.tiers import LATENCY_MS, tier_for
 from sizing.llm.choice import LLMChoice
 from sizing.llm.profiles import LLMProfiles, load_llm_profiles
 from sizing.llm.token_prices import TokenPrices, TurnUsage, resolve_token_prices
 from sizing.llm.traffic import backend_stream_floor, llm_cost_items, plan_llm, turn_usage
-from sizing.load_profile import load_profile
-from sizing.network import network_cost_items, plan_network
 from sizing.plan import IntRange, LLMPlan, Performance, PodPlan, SizingPlan, WorkloadSummary
-from sizing.pods import pod_plan
-from sizing.pricing import PriceTable, RegionPrices, resolve
-from sizing.selection import plan_nodes
-from sizing.tiers import LATENCY_MS, tier_for
 from sizing.workload import Workload
 
 TokenPriceResolver = Callable[[LLMChoice, TurnUsage], TokenPrices]

@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sizing.data.packaged_data import read_data
 from sizing.errors import SizingError
-from sizing.packaged_data import read_data
 
 Arch = Literal["x86_64", "arm64"]
 FamilyKind = Literal["general", "compute", "memory", "burstable"]

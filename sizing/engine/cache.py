@@ -6,12 +6,12 @@ import functools
 import math
 
 from sizing.assumptions import CacheAssumptions, Tier
-from sizing.catalog import Catalog
+from sizing.data.catalog import Catalog
+from sizing.data.pricing import RegionPrices
+from sizing.engine.limits import CACHE_MAX_SHARDS, CACHE_NODES_PER_CLUSTER_QUOTA
+from sizing.engine.tiers import at_least
 from sizing.errors import SizingError
-from sizing.limits import CACHE_MAX_SHARDS, CACHE_NODES_PER_CLUSTER_QUOTA
 from sizing.plan import CachePlan, CostItem, Range
-from sizing.pricing import RegionPrices
-from sizing.tiers import at_least
 
 
 def cache_enabled(tier: Tier, cache: CacheAssumptions) -> bool:

@@ -59,7 +59,7 @@ def _workload(**fields: Any):
 
 
 def _plan(prices=None, compare_arch: bool = False, **fields: Any):
-    from sizing.calculator import calculate
+    from sizing.engine.calculator import calculate
 
     return calculate(_workload(**fields), prices=prices, compare_arch=compare_arch)
 
@@ -70,7 +70,7 @@ def _prices(path: Path | None):
         return None
     from click.core import ParameterSource
 
-    from sizing.pricing import load_price_file
+    from sizing.data.pricing import load_price_file
 
     context = click.get_current_context()
     source = context.get_parameter_source("prices_file")
@@ -172,7 +172,7 @@ def _fancy(output: str | Path | None) -> bool:
 
 def _style(fancy: bool):
     """Boxes and emoji only where they can be printed: a terminal whose encoding (locale) takes them."""
-    from sizing.report import Style
+    from sizing.cli.report import Style
 
     return Style(fancy and _can_encode(_UNICODE_PROBE, getattr(sys.stdout, "encoding", None)))
 
@@ -372,10 +372,10 @@ def report(
 
 
 def _render(plan, fmt: str, fancy: bool, app: str | None) -> str:
-    from sizing import formats
+    from sizing.cli import formats
 
     if fmt == "table":
-        from sizing.report import render_text, report_panels
+        from sizing.cli.report import render_text, report_panels
 
         return render_text(report_panels(plan, _style(fancy)), fancy)
     if fmt == "helm-values":
@@ -409,7 +409,7 @@ def compare(
     output,
 ) -> None:
     """Show several loads (and models) side by side, e.g. `sizing compare 300 1500 --llm openai:gpt-4o-mini`."""
-    from sizing import formats
+    from sizing.cli import formats
 
     overrides = load_assumptions(assumptions_file) if assumptions_file else None
     prices = _prices(prices_file)
@@ -430,7 +430,7 @@ def compare(
         for llm in (llms or (None,))
     ]
     if fmt == "table":
-        from sizing.report import comparison_table, render_text
+        from sizing.cli.report import comparison_table, render_text
 
         fancy = _fancy(output)
         text = render_text([comparison_table(plans, _style(fancy))], fancy)
@@ -455,8 +455,8 @@ def _scenario(text: str, prices: Any, **fields: Any):
 @click.option("--output", "-o", type=click.Path(allow_dash=True), help="Write to FILE.")
 def assumptions(fmt, output) -> None:
     """Print every assumption with its default: a starting point for --assumptions FILE."""
-    from sizing import formats
     from sizing.assumptions import Assumptions
+    from sizing.cli import formats
 
     data = Assumptions().model_dump(mode="json")
     _write(formats.to_yaml_text(data) if fmt == "yaml" else json.dumps(data, indent=2) + "\n", output)
@@ -492,7 +492,7 @@ def refresh(region: str, output: Path | None) -> None:
 
     Use the file with `sizing report --prices FILE` (or SIZING_PRICES=FILE).
     """
-    from sizing.pricing import REGION_NAME, load_price_file
+    from sizing.data.pricing import REGION_NAME, load_price_file
 
     if not REGION_NAME.fullmatch(region):
         raise SizingError(f"--region: {region!r} is not an AWS region name like eu-central-1")
@@ -503,7 +503,7 @@ def refresh(region: str, output: Path | None) -> None:
         # Refreshing into an existing price file adds or replaces this region and keeps the others; a file that is
         # not a price file is refused before anything is fetched, and stays as it was.
         existing = load_price_file(output, "--output")
-    from sizing.price_refresh import refreshed_file
+    from sizing.data.price_refresh import refreshed_file
 
     text, summary = refreshed_file(region, existing)
     _write(text, output)

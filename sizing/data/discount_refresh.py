@@ -19,8 +19,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sizing.catalog import Catalog
-from sizing.pricing import SAVINGS_PLAN_TERMS, load_prices
+from sizing.data.catalog import Catalog
+from sizing.data.pricing import SAVINGS_PLAN_TERMS, load_prices
 
 SPOT_WINDOW = datetime.timedelta(days=1)
 SPOT_PRODUCT = "Linux/UNIX"

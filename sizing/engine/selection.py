@@ -15,12 +15,14 @@ from itertools import islice
 from typing import NamedTuple
 
 from sizing.assumptions import Assumptions, DaemonSetAssumptions, Tier
-from sizing.catalog import Catalog
+from sizing.data.catalog import Catalog
+from sizing.data.pricing import REFRESH, RegionPrices
+from sizing.engine.exact import exact
+from sizing.engine.fleet_cost import Burst, FleetLoad, NodeMonth, burst, credits, expected_credits, node_month
+from sizing.engine.limits import MAX_NODES_PER_GROUP, MAX_PLANNED_NODES, check_plannable
+from sizing.engine.nodes import Allocatable, Packing, allocatable, pack, packing, workload_capacity
+from sizing.engine.spot import SPOT_POOL_MIN, SpotBurst, spot_burst, spot_pool
 from sizing.errors import SizingError
-from sizing.exact import exact
-from sizing.fleet_cost import Burst, FleetLoad, NodeMonth, burst, credits, expected_credits, node_month
-from sizing.limits import MAX_NODES_PER_GROUP, MAX_PLANNED_NODES, check_plannable
-from sizing.nodes import Allocatable, Packing, allocatable, pack, packing, workload_capacity
 from sizing.plan import (
     NodeGroupPlan,
     NodeOption,
@@ -32,8 +34,6 @@ from sizing.plan import (
     SpotPlan,
     SpotType,
 )
-from sizing.pricing import REFRESH, RegionPrices
-from sizing.spot import SPOT_POOL_MIN, SpotBurst, spot_burst, spot_pool
 
 ALTERNATIVES = 3
 SELECTION_RULE = (

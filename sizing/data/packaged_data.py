@@ -12,7 +12,7 @@ import zlib
 from importlib import resources
 from typing import Any
 
-from sizing.user_cache import cache_dir, write_atomic
+from sizing.data.user_cache import cache_dir, write_atomic
 
 # Bumped when the cached form changes; part of every key.
 _FORMAT = 1

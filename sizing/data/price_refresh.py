@@ -21,10 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sizing.catalog import Catalog, load_catalog
-from sizing.discount_refresh import savings_block, spot_block
+from sizing.data.catalog import Catalog, load_catalog
+from sizing.data.discount_refresh import savings_block, spot_block
+from sizing.data.pricing import PriceTable, dump_price_file, price_table, region_entry
 from sizing.errors import SizingError, describe
-from sizing.pricing import PriceTable, dump_price_file, price_table, region_entry
 
 # The Price List Query API is served from us-east-1 (and a few others) whatever region's prices it returns.
 API_REGION = "us-east-1"

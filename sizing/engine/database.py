@@ -9,11 +9,11 @@ from functools import cache
 from typing import Literal
 
 from sizing.assumptions import DatabaseAssumptions
-from sizing.exact import ceil_scaled, exact
-from sizing.limits import TABLE_THROUGHPUT_QUOTA
-from sizing.load_profile import LoadProfile
+from sizing.data.pricing import RegionPrices
+from sizing.engine.exact import ceil_scaled, exact
+from sizing.engine.limits import TABLE_THROUGHPUT_QUOTA
+from sizing.engine.load_profile import LoadProfile
 from sizing.plan import AutoScalingRange, CostItem, DatabasePlan, Range
-from sizing.pricing import RegionPrices
 
 BillingMode = Literal["PAY_PER_REQUEST", "PROVISIONED"]
 

@@ -17,9 +17,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from sizing.catalog import load_catalog
+from sizing.data.catalog import load_catalog
+from sizing.data.packaged_data import read_data
 from sizing.errors import SizingError, describe
-from sizing.packaged_data import read_data
 
 SERVICES = (
     "eks_cluster_hour",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sizing.assumptions import PodAssumptions
-from sizing.exact import ceil_scaled
+from sizing.engine.exact import ceil_scaled
 from sizing.plan import PodPlan
 
 

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from sizing.assumptions import ClusterAssumptions
-from sizing.catalog import InstanceType
+from sizing.data.catalog import InstanceType
+from sizing.data.pricing import RegionPrices
 from sizing.plan import CostItem, NodePlan, Range
-from sizing.pricing import RegionPrices
 
 PRICE_SOURCE = "on-demand list price"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sizing.assumptions import Assumptions, Tier, TrafficAssumptions
-from sizing.catalog import InstanceType
-from sizing.load_profile import LoadProfile
+from sizing.data.catalog import InstanceType
+from sizing.data.pricing import RegionPrices
+from sizing.engine.load_profile import LoadProfile
 from sizing.plan import CostItem, NetworkPlan, NodePlan
-from sizing.pricing import RegionPrices
 
 # One NLB capacity unit (NLCU, TCP) covers the largest of: 800 new connections/s, 100,000 active connections,
 # 1 GB/h processed. The stack's frontend Service is an internet-facing NLB.

@@ -15,10 +15,10 @@ from functools import cache
 from typing import NamedTuple
 
 from sizing.assumptions import DaemonSetAssumptions
-from sizing.catalog import Catalog, InstanceType
-from sizing.nodes import Allocatable, pack, packing, workload_capacity
+from sizing.data.catalog import Catalog, InstanceType
+from sizing.data.pricing import RegionPrices
+from sizing.engine.nodes import Allocatable, pack, packing, workload_capacity
 from sizing.plan import PodPlan
-from sizing.pricing import RegionPrices
 
 # At least three types, so one type's interruptions or shortage leaves two; at most four, the cheapest Spot prices,
 # since every type added can only lower the smallest allocatable the burst is sized for.

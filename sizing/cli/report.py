@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from sizing.formats import choice_rows, comparison_rows, group_text, llm_rows, money, money_range, saving_rows
+from sizing.cli.formats import choice_rows, comparison_rows, group_text, llm_rows, money, money_range, saving_rows
 from sizing.plan import PodPlan, SizingPlan
 
 TIER_BADGE = {"small": "🟢", "medium": "🟡", "large": "🟠", "enterprise": "🔴"}

@@ -13,7 +13,7 @@ from functools import cache
 from typing import NamedTuple
 
 from sizing.assumptions import DaemonSetAssumptions
-from sizing.catalog import InstanceType
+from sizing.data.catalog import InstanceType
 
 # EKS AMI kubelet reservations (bootstrap.sh / nodeadm): memory the hypervisor and kernel keep, kube-reserved
 # memory per node and per ENI pod slot, and the hard eviction threshold.

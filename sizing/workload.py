@@ -115,4 +115,3 @@ class Workload(BaseModel):
             return self.total_users
         ratio = self.active_ratio if self.active_ratio is not None else DEFAULT_ACTIVE_RATIO
         return ceil_scaled(self.concurrent_users, per=(ratio,))
-        return ceil_scaled(self.concurrent_users, per=(ratio,))

@@ -75,6 +75,52 @@ def product(
     }
 
 
+def tiered_product(
+    service_code: str,
+    family: str,
+    attributes: dict[str, str],
+    tiers: list[tuple[float | str, float | str, float | str]],
+    *,
+    sku: str,
+    applies_to: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A GetProducts document whose on-demand term has one price dimension per volume tier, as data transfer is
+    listed: (beginRange, endRange, USD per GB) each, in GB, "Inf" for the open tier; a string goes out as it is."""
+
+    def text(value: float | str, decimals: bool = False) -> str:
+        return value if isinstance(value, str) else f"{value:.10f}" if decimals else f"{value:g}"
+
+    dimensions = {}
+    for n, (begin, end, usd) in enumerate(tiers):
+        rate = f"{sku}.JRTCKXETXF.TIER{n}"
+        dimensions[rate] = {
+            "unit": "GB",
+            "beginRange": text(begin),
+            "endRange": text(end),
+            "appliesTo": list(applies_to),
+            "rateCode": rate,
+            "description": f"${text(usd)} per GB - data transfer out, {text(begin)} to {text(end)} GB / month",
+            "pricePerUnit": {"USD": text(usd, decimals=True)},
+        }
+    return {
+        "product": {"productFamily": family, "attributes": {"servicecode": service_code, **attributes}, "sku": sku},
+        "serviceCode": service_code,
+        "terms": {
+            "OnDemand": {
+                f"{sku}.JRTCKXETXF": {
+                    "offerTermCode": "JRTCKXETXF",
+                    "sku": sku,
+                    "effectiveDate": "2026-11-01T00:00:00Z",
+                    "priceDimensions": dimensions,
+                    "termAttributes": {},
+                }
+            }
+        },
+        "version": "20261101000000",
+        "publicationDate": "2026-11-01T00:00:00Z",
+    }
+
+
 @dataclass
 class PriceList:
     """The products served, and the behaviour under test."""
@@ -330,4 +376,130 @@ def region_products(
             9.9,
             sku="S-ia-pitr",
         ),
+    )
+
+
+# --- internet egress, as the AWSDataTransfer offer lists it -------------------------------------------------------
+# One product per source region with a price dimension per volume tier; data transfer products carry fromRegionCode
+# and toRegionCode, no regionCode. The free 100 GB a month is a product of its own (Global-DataTransfer-Out-Bytes).
+
+
+def egress_products(
+    price_list: PriceList,
+    region: str,
+    prefix: str | None,
+    tiers: list[tuple[float | str, float | str, float | str]],
+    *,
+    location: str,
+    sku: str | None = None,
+) -> str:
+    """The region's internet egress product (usage type ``PREFIX-DataTransfer-Out-Bytes``, bare for us-east-1), with
+    look-alikes the refresh must not take: data in, out to another region, another outbound usage type. Returns the
+    egress product's SKU."""
+    sku = sku or f"DTO-{region}"
+    usage = f"{prefix}-" if prefix else ""
+    source = {"fromLocation": location, "fromLocationType": "AWS Region", "fromRegionCode": region, "operation": ""}
+    outbound = {**source, "transferType": "AWS Outbound", "toLocation": "External", "toLocationType": "Other"}
+    price_list.add(
+        "AWSDataTransfer",
+        tiered_product(
+            "AWSDataTransfer",
+            "Data Transfer",
+            {**outbound, "usagetype": f"{usage}DataTransfer-Out-Bytes"},
+            tiers,
+            sku=sku,
+        ),
+    )
+    price_list.add(
+        "AWSDataTransfer",
+        tiered_product(
+            "AWSDataTransfer",
+            "Data Transfer",
+            {
+                "fromLocation": "External",
+                "fromLocationType": "Other",
+                "toLocation": location,
+                "toLocationType": "AWS Region",
+                "toRegionCode": region,
+                "transferType": "AWS Inbound",
+                "usagetype": f"{usage}DataTransfer-In-Bytes",
+                "operation": "",
+            },
+            [(0, "Inf", 0)],
+            sku=f"DTI-{region}",
+        ),
+    )
+    price_list.add(
+        "AWSDataTransfer",
+        tiered_product(
+            "AWSDataTransfer",
+            "Data Transfer",
+            {
+                **source,
+                "transferType": "InterRegion Outbound",
+                "toLocation": "US West (Oregon)",
+                "toLocationType": "AWS Region",
+                "toRegionCode": "us-west-2",
+                "usagetype": f"{usage}USW2-AWS-Out-Bytes",
+            },
+            [(0, "Inf", 0.09)],
+            sku=f"DTR-{region}",
+        ),
+    )
+    # Invented: the same filters' attributes under another usage type, which the refresh must not read as egress.
+    price_list.add(
+        "AWSDataTransfer",
+        tiered_product(
+            "AWSDataTransfer",
+            "Data Transfer",
+            {**outbound, "usagetype": f"{usage}DataTransfer-Out-ABytes"},
+            [(0, "Inf", 9.9)],
+            sku=f"DTA-{region}",
+        ),
+    )
+    return sku
+
+
+def free_egress_product(
+    gigabytes: float | str = 100, *, applies_to: tuple[str, ...] = (), usd: float | str = 0, sku: str = "FREE-DTO"
+) -> dict[str, Any]:
+    """The free allowance, as listed: "$0 for 100GB of data transfer out to the internet, aggregated globally, each
+    month", appliesTo naming the regional egress products it covers."""
+    return tiered_product(
+        "AWSDataTransfer",
+        "Data Transfer",
+        {
+            "fromLocation": "Global",
+            "fromLocationType": "Other",
+            "toLocation": "External",
+            "toLocationType": "Other",
+            "transferType": "AWS Outbound",
+            "usagetype": "Global-DataTransfer-Out-Bytes",
+            "operation": "",
+        },
+        [(0, gigabytes, usd)],
+        sku=sku,
+        applies_to=applies_to,
+    )
+
+
+def older_ec2_egress_product(
+    location: str, prefix: str, tiers: list[tuple[float | str, float | str, float | str]]
+) -> dict[str, Any]:
+    """Internet egress as older offers listed it: in AmazonEC2's Data Transfer family, by location name only."""
+    return tiered_product(
+        "AmazonEC2",
+        "Data Transfer",
+        {
+            "servicecode": "AWSDataTransfer",
+            "fromLocation": location,
+            "fromLocationType": "AWS Region",
+            "toLocation": "External",
+            "toLocationType": "Other",
+            "transferType": "AWS Outbound",
+            "usagetype": f"{prefix}-DataTransfer-Out-Bytes",
+            "operation": "",
+        },
+        tiers,
+        sku=f"EC2-DTO-{prefix}",
     )

@@ -12,12 +12,20 @@ from pathlib import Path
 import fake_ec2
 import pytest
 import yaml
-from fake_price_list import PriceList, product, region_products, serve
+from fake_price_list import (
+    PriceList,
+    egress_products,
+    free_egress_product,
+    older_ec2_egress_product,
+    product,
+    region_products,
+    serve,
+)
 
 from sizing import SizingError, Workload, calculate
 from sizing.cli.command import main
 from sizing.data.catalog import load_catalog
-from sizing.data.pricing import dump_price_file, load_price_file, load_prices, region_entry
+from sizing.data.pricing import Egress, dump_price_file, load_price_file, load_prices, region_entry
 
 # The stand-in's Frankfurt: every EC2 and ElastiCache price 20% above the shipped us-east-1 one, and neither the
 # 8th-generation AMD families nor r8i-flex nor cache.m7g offered there.
@@ -215,7 +223,8 @@ def test_refresh_writes_a_dated_price_file_of_what_the_api_lists(refreshed):
     families = {name.split(".")[0] for name in FRANKFURT_EC2}
     assert refreshed.err == (
         f"sizing: eu-central-1: {offered} of {len(load_catalog().instance_types)} catalog "
-        f"instance types offered, prices as of {today()}; Spot discounts for "
+        f"instance types offered, prices as of {today()}; internet egress: none in the Price List (the plan prices "
+        "AWS's standard US/EU tiers and says so); Spot discounts for "
         f"{len(families - NO_SPOT_HISTORY)} families from the EC2 Spot price history, 1 kept as "
         f"of 2026-11-29; Savings Plan rates from the Savings Plans API\n"
     )
@@ -713,3 +722,281 @@ def test_an_unreadable_spot_price_keeps_the_snapshot(endpoint, capsys, tmp_path)
         "('free'))" in err
     )
     assert load_price_file(target).region("eu-central-1").spot_discount.as_of == EAST.spot_discount.as_of
+
+
+# --- internet egress ----------------------------------------------------------------------------------------------
+# The stand-in's Tokyo: Frankfurt's EC2, ElastiCache and service prices (the plan only needs some), and invented
+# Tokyo-like internet egress tiers as AWSDataTransfer lists them, from 0 GB, after the global 100 GB free.
+TOKYO_EGRESS = [(0, 10240, 0.114), (10240, 51200, 0.089), (51200, 153600, 0.086), (153600, "Inf", 0.084)]
+EGRESS_WARNING = "the price data has no internet egress prices; priced at AWS's standard US/EU tiers"
+
+
+def tokyo_endpoint():
+    price_list = PriceList()
+    region_products(
+        price_list,
+        "ap-northeast-1",
+        "APN1",
+        ec2=FRANKFURT_EC2,
+        cache=FRANKFURT_CACHE,
+        services=FRANKFURT_SERVICES,
+        credits=FRANKFURT_CREDITS,
+    )
+    tokyo = egress_products(price_list, "ap-northeast-1", "APN1", TOKYO_EGRESS, location="Asia Pacific (Tokyo)")
+    # The free allowance covers Tokyo's product among others'.
+    price_list.add("AWSDataTransfer", free_egress_product(100, applies_to=("DTO-us-east-1", tokyo, "DTO-sa-east-1")))
+    server, price_list.url = serve(price_list)
+    price_list.ec2 = fake_ec2.Ec2()  # no Spot history nor Savings Plan rates there: the refresh goes on without
+    return Servers(server, fake_ec2.serve(price_list.ec2)), price_list
+
+
+@pytest.fixture(scope="module")
+def tokyo(tmp_path_factory):
+    """One refresh of Tokyo (ap-northeast-1) into a new price file."""
+    target = tmp_path_factory.mktemp("tokyo") / "prices.yaml"
+    server, price_list = tokyo_endpoint()
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, redirect_stdout(out), redirect_stderr(err):
+        dummy_aws(patch)
+        point_at(patch, price_list)
+        code = main(["prices", "refresh", "--region", "ap-northeast-1", "--output", str(target)])
+    server.shutdown()
+    server.server_close()
+    return Refreshed(price_list, target, code, out.getvalue(), err.getvalue())
+
+
+def test_refresh_writes_the_regions_internet_egress_tiers(tokyo):
+    assert (tokyo.code, tokyo.out) == (0, "")
+    assert f"prices as of {today()}; internet egress: 4 tiers from AWSDataTransfer, 100 GB free; " in tokyo.err
+    # The bounds as the price file counts them, after the free 100 GB: AWS's 0-10240 GB tier is the first 10 TB
+    # "beyond the global free tier". The look-alikes (data in, to another region, another usage type) were skipped.
+    written = yaml.safe_load(tokyo.file.read_text())["regions"]["ap-northeast-1"]["internet_egress"]
+    assert written == {
+        "free_gb": 100,
+        "tiers": [[10240, 0.114], [51200, 0.089], [153600, 0.086], [None, 0.084]],
+    }
+    tokyo_prices = load_price_file(tokyo.file).region("ap-northeast-1")
+    assert tokyo_prices.internet_egress == Egress(
+        free_gb=100, tiers=((10240, 0.114), (51200, 0.089), (153600, 0.086), (None, 0.084))
+    )
+    assert not tokyo_prices.internet_egress_assumed
+    # Asked of AWSDataTransfer by the source region's code (data transfer products have no regionCode), and the
+    # free allowance by its usage type, in no region.
+    transfer = [c for c in tokyo.price_list.requests if c["ServiceCode"] == "AWSDataTransfer"]
+    assert [{(f["Field"], f["Value"]) for f in c["Filters"]} for c in transfer] == [
+        {("fromRegionCode", "ap-northeast-1"), ("transferType", "AWS Outbound"), ("toLocation", "External")},
+        {("usagetype", "Global-DataTransfer-Out-Bytes"), ("transferType", "AWS Outbound"), ("toLocation", "External")},
+    ]
+
+
+def plan_for(capsys, region, prices_file):
+    code, out, err = run(capsys, "report", "-c", "8000", "--region", region, "--prices", str(prices_file), "-f", "json")
+    assert (code, err) == (0, "")
+    return json.loads(out)
+
+
+# 8,000 users x 3 requests a minute = 400 requests/s, each answered with 32 KB, all month at peak:
+# 400 x 32 KB x 730 h x 3,600 s / 1e6 = 33,638.4 GB out to the internet; two thirds of it also crosses a zone, $0.01
+# a GB each way: 33,638.4 x 2/3 x 2 x 0.01 = 448.512.
+PEAK_GB, CROSS_AZ_USD = 33_638.4, 448.512
+
+
+def test_refreshed_egress_tiers_price_the_plans_data_transfer(tokyo, capsys, monkeypatch):
+    monkeypatch.delenv("SIZING_PRICES", raising=False)
+    plan = plan_for(capsys, "ap-northeast-1", tokyo.file)
+    line = next(i for i in plan["cost"]["breakdown"] if i["key"] == "data_transfer")
+    # Tokyo's tiers on 33,638.4 - 100 free = 33,538.4 GB: 10,240 at $0.114 = 1,167.36, the other 23,298.4 at $0.089
+    # = 2,073.5576; with the cross-zone 448.512: 3,689.4296.
+    egress = load_price_file(tokyo.file).region("ap-northeast-1").internet_egress
+    assert egress.monthly_usd(PEAK_GB) == pytest.approx(1_167.36 + 2_073.5576)
+    assert line["monthly_usd"]["max"] == pytest.approx(1_167.36 + 2_073.5576 + CROSS_AZ_USD, abs=0.005)
+    assert line["monthly_usd"]["max"] == pytest.approx(3_689.43, abs=0.005)
+    assert "(100 GB free)" in line["source"]
+    assert not any(EGRESS_WARNING in w for w in plan["warnings"])  # the region's own prices, nothing assumed
+
+
+def test_a_region_without_egress_products_keeps_the_warning(refreshed, capsys, monkeypatch):
+    monkeypatch.delenv("SIZING_PRICES", raising=False)
+    assert "; internet egress: none in the Price List (the plan prices AWS's standard US/EU tiers" in refreshed.err
+    assert "internet_egress" not in yaml.safe_load(refreshed.file.read_text())["regions"]["eu-central-1"]
+    assert load_price_file(refreshed.file).region("eu-central-1").internet_egress_assumed
+    plan = plan_for(capsys, "eu-central-1", refreshed.file)
+    assert f"eu-central-1: {EGRESS_WARNING}" in plan["warnings"]
+    line = next(i for i in plan["cost"]["breakdown"] if i["key"] == "data_transfer")
+    # AWS's standard tiers instead: 10,240 GB at $0.09 = 921.60, 23,298.4 at $0.085 = 1,980.364, + 448.512.
+    assert line["monthly_usd"]["max"] == pytest.approx(921.60 + 1_980.364 + CROSS_AZ_USD, abs=0.005)
+    assert line["monthly_usd"]["max"] == pytest.approx(3_350.48, abs=0.005)
+
+
+FRANKFURT_LOCATION = "Somewhere (eu-central-1)"  # what the stand-in's Frankfurt products call their location
+MALFORMED_EGRESS = [
+    (
+        "not-a-number",
+        [(0, 10240, "lots"), (10240, "Inf", 0.085)],
+        "the Price List API returned internet egress from eu-central-1 (DTO-eu-central-1) without readable on-demand "
+        "tiers (ValueError: could not convert string to float: 'lots')",
+    ),
+    (
+        "descending",
+        [(0, 10240, 0.09), (10240, 5120, 0.085), (5120, "Inf", 0.07)],
+        "the Price List API lists internet egress from eu-central-1 (DTO-eu-central-1) with a tier ending at 5120 GB, "
+        "not above its beginning (10240 GB): 0-10240 GB at 0.09, 5120-Inf GB at 0.07, 10240-5120 GB at 0.085",
+    ),
+    (
+        "two-open-tiers",
+        [(0, 10240, 0.09), (10240, "Inf", 0.085), (51200, "Inf", 0.07)],
+        "with 2 open-ended tiers (one, the last, is expected)",
+    ),
+    ("no-open-tier", [(0, 10240, 0.09), (10240, 51200, 0.085)], "with 0 open-ended tiers (one, the last, is expected)"),
+    (
+        "gap",
+        [(0, 10240, 0.09), (20480, "Inf", 0.085)],
+        "with a tier beginning at 20480 GB where 10240 GB was expected (a gap or an overlap)",
+    ),
+    ("free-after-paid", [(0, 10240, 0.09), (10240, "Inf", 0)], "with a tier at $0.00 other than a free first one"),
+    ("negative", [(0, 10240, 0.09), (10240, "Inf", -0.01)], "with a price of -0.01 USD per GB"),
+]
+
+
+@pytest.mark.parametrize(("kind", "tiers", "message"), MALFORMED_EGRESS, ids=[k for k, _, _ in MALFORMED_EGRESS])
+def test_malformed_egress_tiers_stop_the_refresh_and_leave_the_file(endpoint, capsys, tmp_path, kind, tiers, message):
+    egress_products(endpoint, "eu-central-1", "EUC1", tiers, location=FRANKFURT_LOCATION)
+    target, before = good_file(tmp_path)
+    code, out, err = refresh(capsys, target)
+    assert_failed_cleanly(code, out, err, tmp_path, target, before, message)
+
+
+def test_egress_priced_in_another_currency_stops_the_refresh(endpoint, capsys, tmp_path):
+    sku = egress_products(endpoint, "eu-central-1", "EUC1", [(0, "Inf", 0.09)], location=FRANKFURT_LOCATION)
+    listed = next(doc for _, doc in endpoint.products if isinstance(doc, dict) and doc["product"]["sku"] == sku)
+    for dimension in listed["terms"]["OnDemand"][f"{sku}.JRTCKXETXF"]["priceDimensions"].values():
+        dimension["pricePerUnit"] = {"CNY": "0.6"}
+    target, before = good_file(tmp_path)
+    code, out, err = refresh(capsys, target)
+    assert_failed_cleanly(
+        code,
+        out,
+        err,
+        tmp_path,
+        target,
+        before,
+        "the Price List API priced internet egress from eu-central-1 (DTO-eu-central-1) in CNY, not USD",
+    )
+    assert (
+        err
+        == "sizing: error: the Price List API priced internet egress from eu-central-1 (DTO-eu-central-1) in CNY, not USD\n"
+    )
+
+
+def test_two_different_egress_tables_for_a_region_stop_the_refresh(endpoint, capsys, tmp_path):
+    egress_products(endpoint, "eu-central-1", "EUC1", [(0, 10240, 0.09), (10240, "Inf", 0.085)], location="x")
+    egress_products(endpoint, "eu-central-1", "EUC1", [(0, "Inf", 0.09)], location="x", sku="DTO-TWIN")
+    target, before = good_file(tmp_path)
+    code, out, err = refresh(capsys, target)
+    assert_failed_cleanly(
+        code,
+        out,
+        err,
+        tmp_path,
+        target,
+        before,
+        "the Price List API lists 2 different tier tables for internet egress from eu-central-1: DTO-TWIN, "
+        "DTO-eu-central-1",
+    )
+
+
+def test_a_free_allowance_that_is_not_free_stops_the_refresh(endpoint, capsys, tmp_path):
+    egress_products(endpoint, "eu-central-1", "EUC1", [(0, 10240, 0.09), (10240, "Inf", 0.085)], location="x")
+    endpoint.add("AWSDataTransfer", free_egress_product(100, usd=0.01))
+    target, before = good_file(tmp_path)
+    code, out, err = refresh(capsys, target)
+    assert_failed_cleanly(
+        code,
+        out,
+        err,
+        tmp_path,
+        target,
+        before,
+        "the Price List API lists the global free internet egress allowance (FREE-DTO) as something other than 0 to "
+        "N GB at $0.00: 0-100 GB at 0.01",
+    )
+
+
+@pytest.fixture
+def small_endpoint(aws):
+    """An empty Price List stand-in and a pricing client pointed at it, for reading egress alone."""
+    from sizing.data.price_refresh import pricing_client
+
+    price_list = PriceList()
+    server, price_list.url = serve(price_list)
+    aws.setenv("AWS_ENDPOINT_URL_PRICING", price_list.url)
+    yield price_list, pricing_client()
+    server.shutdown()
+    server.server_close()
+
+
+def test_us_east_1s_bare_usage_type_and_the_free_allowance(small_endpoint):
+    from sizing.data.price_refresh import egress_block
+
+    price_list, client = small_endpoint
+    east = egress_products(price_list, "us-east-1", None, [(0, 10240, 0.09), (10240, "Inf", 0.085)], location="US")
+    price_list.add("AWSDataTransfer", free_egress_product(100, applies_to=(east,)))
+    block, note = egress_block(client, "us-east-1")
+    assert block == {"free_gb": 100, "tiers": [[10240, 0.09], [None, 0.085]]}
+    assert note == "internet egress: 2 tiers from AWSDataTransfer, 100 GB free"
+
+
+def test_no_free_allowance_for_the_region_means_none_assumed(small_endpoint):
+    from sizing.data.price_refresh import egress_block
+
+    price_list, client = small_endpoint
+    egress_products(price_list, "us-gov-west-1", "UGW1", [(0, 10240, 0.155), (10240, "Inf", 0.14)], location="Gov")
+    # The allowance covers other regions' products only (AWS: not GovCloud); the same with no allowance at all.
+    price_list.add("AWSDataTransfer", free_egress_product(100, applies_to=("DTO-us-east-1",)))
+    block, note = egress_block(client, "us-gov-west-1")
+    assert block == {"free_gb": 0, "tiers": [[10240, 0.155], [None, 0.14]]}
+    assert (
+        note == "internet egress: 2 tiers from AWSDataTransfer, 0 GB free (the Price List has no free allowance for it)"
+    )
+    price_list.products.pop()
+    assert egress_block(client, "us-gov-west-1") == (block, note)
+
+
+def test_older_offers_egress_under_amazonec2_with_its_own_free_first_gb(small_endpoint):
+    from sizing.data.price_refresh import egress_block
+
+    price_list, client = small_endpoint
+    # Nothing in AWSDataTransfer for the region; AmazonEC2 lists it under the region's long name, which the region's
+    # NAT gateway products give, with the first GB free and the later bounds counted from 0 GB.
+    price_list.add(
+        "AmazonEC2",
+        product(
+            "AmazonEC2",
+            "NAT Gateway",
+            {"regionCode": "sa-east-1", "location": "South America (Sao Paulo)", "usagetype": "SAE1-NatGateway-Hours"},
+            0.093,
+            sku="NAT-SAE1",
+        ),
+    )
+    price_list.add(
+        "AmazonEC2",
+        older_ec2_egress_product(
+            "South America (Sao Paulo)",
+            "SAE1",
+            [(0, 1, 0), (1, 10240, 0.25), (10240, 51200, 0.23), (51200, "Inf", 0.21)],
+        ),
+    )
+    price_list.add("AmazonEC2", older_ec2_egress_product("Asia Pacific (Tokyo)", "APN1", [(0, "Inf", 9.9)]))
+    block, note = egress_block(client, "sa-east-1")
+    # 1 GB free, then 10,240 - 1 = 10,239 GB at $0.25 (AWS's "next 9.999 TB"), to 51,200 - 1 = 51,199 GB at $0.23.
+    assert block == {"free_gb": 1, "tiers": [[10239, 0.25], [51199, 0.23], [None, 0.21]]}
+    assert note == "internet egress: 3 tiers from AmazonEC2, 1 GB free"
+    assert Egress(**block).monthly_usd(1 + 10_239 + 100) == pytest.approx(10_239 * 0.25 + 100 * 0.23)
+
+
+def test_no_egress_anywhere_is_no_block(small_endpoint):
+    from sizing.data.price_refresh import egress_block
+
+    _, client = small_endpoint
+    block, note = egress_block(client, "ap-northeast-1")
+    assert block is None and note.startswith("internet egress: none in the Price List")

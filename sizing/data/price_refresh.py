@@ -2,8 +2,29 @@
 
 Every price the plan uses is read: EC2 for each catalog instance type (Linux, shared tenancy, no pre-installed
 software, used capacity), ElastiCache node types (Redis OSS), burstable CPU credits, DynamoDB, EKS, NAT gateway, NLB,
-gp3 and public IPv4. A catalog type the API does not list for the region is "not offered there". Anything the API
-returns that cannot be read as a price stops the refresh with one line: a price file is written whole or not at all.
+gp3 and public IPv4, and the region's internet egress tiers. A catalog type the API does not list for the region is
+"not offered there". Anything the API returns that cannot be read as a price stops the refresh with one line: a price
+file is written whole or not at all.
+
+Internet egress (data transfer out to the internet) is listed under the service code ``AWSDataTransfer``: one product
+per source region (``transferType`` "AWS Outbound", ``toLocation`` "External", ``fromRegionCode`` the region, usage
+type ``<prefix>-DataTransfer-Out-Bytes``, bare ``DataTransfer-Out-Bytes`` in us-east-1) whose on-demand term has one
+price dimension per volume tier (``beginRange``, ``endRange`` in GB, "Inf" for the last; today's first tier starts
+at 0 GB and is paid: "first 10 TB / month data transfer out beyond the global free tier"). Older offers listed the
+same products in the ``AmazonEC2`` offer (product family "Data Transfer", keyed by ``fromLocation``, the region's
+long name, only) with a free first tier of their own ("first 1 GB of data transferred out per month"); that form is
+read when ``AWSDataTransfer`` has nothing for the region. The free allowance AWS has given every account since
+December 2021, 100 GB a month across all services and regions (except China and GovCloud), is not in the regional
+product but a product of its own, usage type ``Global-DataTransfer-Out-Bytes`` (``fromLocation`` "Global"), one
+dimension from 0 to 100 GB at $0.00, "aggregated globally, each month".
+
+``free_gb`` is therefore that global allowance when the Price List lists it for the region (its dimension applies to
+every region unless its ``appliesTo`` names products and none is the region's), plus the regional product's own
+leading $0.00 tier if it has one (whose end is then taken off the paid tiers' bounds, which the price file counts
+after the free allowance); with neither it is 0, never assumed: the summary line says how many GB are free. Tiers
+must run from 0 GB without gap or overlap to one open tier, every one after a free first tier paid: anything else is
+a malformed answer (one line, nothing written). A region without any egress product keeps no ``internet_egress`` (the
+plan then prices AWS's standard US/EU tiers and warns), and the summary line says so.
 The region's Spot discounts and Savings Plan rates come from their own APIs (``discount_refresh``) and never stop it.
 The client goes wherever botocore is pointed (``AWS_ENDPOINT_URL_PRICING`` / ``AWS_ENDPOINT_URL``), with bounded
 retries and timeouts so an unreachable endpoint fails in seconds, not minutes.
@@ -23,7 +44,7 @@ from typing import Any
 
 from sizing.data.catalog import Catalog, load_catalog
 from sizing.data.discount_refresh import savings_block, spot_block
-from sizing.data.pricing import PriceTable, dump_price_file, price_table, region_entry
+from sizing.data.pricing import Egress, PriceTable, dump_price_file, price_table, region_entry
 from sizing.errors import SizingError, describe
 
 # The Price List Query API is served from us-east-1 (and a few others) whatever region's prices it returns.
@@ -175,19 +196,26 @@ def one_price(prices: Iterable[float], what: str) -> float | None:
 # --- querying ------------------------------------------------------------------------------------------------------
 
 
-def _filters(region: str, filters: dict[str, str]) -> list[dict[str, str]]:
-    return [
-        {"Type": "TERM_MATCH", "Field": name, "Value": value}
-        for name, value in {"regionCode": region, **filters}.items()
-    ]
+def _filters(region: str, filters: dict[str, str], region_field: str | None = "regionCode") -> list[dict[str, str]]:
+    scope = {region_field: region} if region_field else {}
+    return [{"Type": "TERM_MATCH", "Field": name, "Value": value} for name, value in {**scope, **filters}.items()]
 
 
-def products(client: Any, service_code: str, region: str, filters: dict[str, str], subject: str) -> Iterator[dict]:
-    """Every product matching the filters in the region, page by page; ``subject`` names the query in errors."""
+def products(
+    client: Any,
+    service_code: str,
+    region: str,
+    filters: dict[str, str],
+    subject: str,
+    region_field: str | None = "regionCode",
+) -> Iterator[dict]:
+    """Every product matching the filters in the region, page by page; ``subject`` names the query in errors.
+    ``region_field``: the attribute naming the region (data transfer's is ``fromRegionCode``); None: the filters
+    alone say which products."""
     query = f"{service_code} {subject} query"
     pages = client.get_paginator("get_products").paginate(
         ServiceCode=service_code,
-        Filters=_filters(region, filters),
+        Filters=_filters(region, filters, region_field),
         FormatVersion="aws_v1",
         PaginationConfig={"PageSize": PAGE_SIZE},
     )
@@ -196,7 +224,7 @@ def products(client: Any, service_code: str, region: str, filters: dict[str, str
             item = _item(raw, query)
             attrs = attributes(item, query)
             # Defensive: only what the filters asked for, whatever an endpoint returns.
-            if attrs.get("regionCode", region) == region:
+            if region_field is None or attrs.get(region_field, region) == region:
                 yield item
 
 
@@ -267,6 +295,194 @@ def ec2_prices(client: Any, region: str, catalog: Catalog) -> dict[str, float]:
     return {name: price for name, price in zip(names, prices, strict=True) if price is not None}
 
 
+# --- internet egress -----------------------------------------------------------------------------------------------
+# How AWS lists it (the module docstring has the whole picture). Read from public copies of the offer files and of code
+# written against them, since the Price List itself cannot be reached from here:
+# - AWSDataTransfer products carry fromRegionCode / toRegionCode, no regionCode; the region's internet egress product
+#   is transferType "AWS Outbound", toLocation "External" (toLocationType "Other"), usage type "<prefix>-DataTransfer-
+#   Out-Bytes", with tiers 0-10240, 10240-51200, 51200-153600, 153600-Inf GB (the eu-west-1, us-east-1 and me-south-1
+#   offers of 2026, e.g. $0.09 / 0.085 / 0.07 / 0.05 in us-east-1 and $0.117 / 0.1105 / 0.091 / 0.065 in me-south-1);
+# - the free allowance is usage type Global-DataTransfer-Out-Bytes (fromLocation "Global"), one dimension 0-100 GB at
+#   $0.00: "$0 for 100GB of data transfer out to the internet, aggregated globally, each month" (sa-east-1 offer of
+#   2026-09), whose appliesTo names the regional products it covers; bills call the paid first tier "first 10 TB /
+#   month data transfer out beyond the global free tier";
+# - 2016-17 AmazonEC2 offers held Data Transfer products (servicecode attribute "AWSDataTransfer") keyed by
+#   fromLocation / toLocation long names only, and bills of that time show a free first tier per region ("$0.000 per
+#   GB - first 1 GB of data transferred out per month", APN1-DataTransfer-Out-Bytes).
+EGRESS_FILTERS = {"transferType": "AWS Outbound", "toLocation": "External"}
+EGRESS_USAGETYPE = "DataTransfer-Out-Bytes"  # after the region prefix; the pattern keeps out "Global-"
+FREE_EGRESS_USAGETYPE = "Global-DataTransfer-Out-Bytes"
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One price dimension of an egress product: from ``begin`` GB up to ``end`` GB (None: no end), USD per GB."""
+
+    begin: float
+    end: float | None
+    usd: float
+
+
+def _gigabytes(text: Any, what: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{what} {text!r} is not a number of GB")
+    return value
+
+
+def dimension_tiers(item: dict[str, Any], what: str) -> list[Tier]:
+    """Every on-demand price dimension of a product as a tier, ascending by where it begins."""
+    try:
+        terms = item["terms"]["OnDemand"]
+        dimensions = [d for term in terms.values() for d in term["priceDimensions"].values()]
+        tiers = []
+        for d in dimensions:
+            if str(d.get("unit", "GB")).upper() != "GB":
+                raise ValueError(f"priced per {d['unit']!r}, not per GB")
+            if "USD" not in d["pricePerUnit"]:
+                priced_in = ", ".join(sorted(d["pricePerUnit"])) or "no currency"
+                raise Malformed(f"the Price List API priced {what} ({_sku(item)}) in {priced_in}, not USD")
+            end = None if str(d["endRange"]) == "Inf" else _gigabytes(d["endRange"], "endRange")
+            tiers.append(Tier(_gigabytes(d["beginRange"], "beginRange"), end, float(d["pricePerUnit"]["USD"])))
+    except Malformed:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        raise Malformed(
+            f"the Price List API returned {what} ({_sku(item)}) without readable on-demand tiers "
+            f"({type(error).__name__}: {error})"
+        ) from None
+    return sorted(tiers, key=lambda tier: tier.begin)
+
+
+def _listed(tiers: Iterable[Tier]) -> str:
+    return ", ".join(f"{t.begin:g}-{'Inf' if t.end is None else f'{t.end:g}'} GB at {t.usd:g}" for t in tiers) or "none"
+
+
+def egress_tiers(item: dict[str, Any], what: str) -> tuple[float, tuple[tuple[float | None, float], ...]]:
+    """A regional egress product's tiers: its own free GB (a leading $0.00 tier, as older offers had) and the paid
+    tiers as the price file holds them, (up to GB after the free ones, USD per GB), the last one open."""
+    tiers = dimension_tiers(item, what)
+
+    def bad(why: str) -> Malformed:
+        return Malformed(f"the Price List API lists {what} ({_sku(item)}) with {why}: {_listed(tiers)}")
+
+    for tier in tiers:
+        if tier.end is not None and tier.end <= tier.begin:
+            raise bad(f"a tier ending at {tier.end:g} GB, not above its beginning ({tier.begin:g} GB)")
+        if not math.isfinite(tier.usd) or tier.usd < 0:
+            raise bad(f"a price of {tier.usd:g} USD per GB")
+    open_tiers = sum(tier.end is None for tier in tiers)
+    if open_tiers != 1:
+        raise bad(f"{open_tiers} open-ended tiers (one, the last, is expected)")
+    floor: float | None = 0.0
+    for tier in tiers:
+        if floor is None:
+            raise bad(f"a tier beginning at {tier.begin:g} GB, after the open-ended one")
+        if tier.begin != floor:
+            raise bad(f"a tier beginning at {tier.begin:g} GB where {floor:g} GB was expected (a gap or an overlap)")
+        floor = tier.end
+    # A free first tier (older offers: "first 1 GB ... per month") is free GB; the later bounds count after it.
+    leading_free = tiers[0].usd == 0 and tiers[0].end is not None
+    free = tiers[0].end or 0.0 if leading_free else 0.0
+    paid = tiers[1:] if leading_free else tiers
+    if any(tier.usd == 0 for tier in paid):
+        raise bad("a tier at $0.00 other than a free first one")
+    return free, tuple((None if t.end is None else t.end - free, t.usd) for t in paid)
+
+
+def free_allowance(client: Any, region: str, skus: set[str]) -> float | None:
+    """The global free egress allowance in GB, if the Price List lists one that covers one of ``skus`` (the region's
+    egress products); None if it lists none."""
+    what = "the global free internet egress allowance"
+    found: set[float] = set()
+    filters = {**EGRESS_FILTERS, "usagetype": FREE_EGRESS_USAGETYPE}
+    for item in products(client, "AWSDataTransfer", region, filters, "free egress", region_field=None):
+        try:
+            dimensions = [d for t in item["terms"]["OnDemand"].values() for d in t["priceDimensions"].values()]
+            applies = [d for d in dimensions if not d.get("appliesTo") or skus & set(d["appliesTo"])]
+        except (KeyError, TypeError, AttributeError) as error:
+            raise Malformed(
+                f"the Price List API returned {what} ({_sku(item)}) without readable on-demand terms "
+                f"({type(error).__name__}: {error})"
+            ) from None
+        if not applies:
+            continue  # an allowance for other regions' products (none for China and GovCloud)
+        tiers = dimension_tiers(item, what)
+        if len(tiers) != 1 or tiers[0].begin != 0 or tiers[0].end is None or tiers[0].usd != 0:
+            raise Malformed(
+                f"the Price List API lists {what} ({_sku(item)}) as something other than 0 to N GB at $0.00: "
+                f"{_listed(tiers)}"
+            )
+        found.add(tiers[0].end)
+    if len(found) > 1:
+        raise Malformed(
+            f"the Price List API lists {len(found)} different free internet egress allowances: {sorted(found)}"
+        )
+    return found.pop() if found else None
+
+
+def region_location(client: Any, region: str) -> str | None:
+    """The region's long name as the Price List spells it (Asia Pacific (Tokyo)), from its NAT gateway products."""
+    for item in products(client, "AmazonEC2", region, {"productFamily": "NAT Gateway"}, "NAT Gateway"):
+        location = item["product"]["attributes"].get("location")
+        if location:
+            return str(location)
+    return None
+
+
+def egress_products(client: Any, region: str) -> tuple[list[dict[str, Any]], str]:
+    """The region's internet egress products and the service code that lists them: AWSDataTransfer (today's offers),
+    else AmazonEC2's Data Transfer family under the region's long name (older offers)."""
+    pattern = usagetype_pattern(EGRESS_USAGETYPE)
+
+    def egress(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            item
+            for item in items
+            if pattern.fullmatch(str(item["product"]["attributes"].get("usagetype", "")))
+            and all(item["product"]["attributes"].get(name) == value for name, value in EGRESS_FILTERS.items())
+        ]
+
+    found = egress(
+        products(client, "AWSDataTransfer", region, EGRESS_FILTERS, "internet egress", region_field="fromRegionCode")
+    )
+    if found:
+        return found, "AWSDataTransfer"
+    location = region_location(client, region)
+    if location is None:
+        return [], "AWSDataTransfer"
+    older = {"productFamily": "Data Transfer", **EGRESS_FILTERS, "fromLocation": location}
+    return egress(products(client, "AmazonEC2", region, older, "Data Transfer", region_field=None)), "AmazonEC2"
+
+
+def egress_block(client: Any, region: str) -> tuple[dict[str, Any] | None, str]:
+    """The price file's internet_egress for the region (free_gb and tiers), and what to say about it; None when the
+    Price List has no egress product for the region (the plan then prices AWS's standard US/EU tiers and warns)."""
+    items, service_code = egress_products(client, region)
+    if not items:
+        return None, (
+            "internet egress: none in the Price List (the plan prices AWS's standard US/EU tiers and says so)"
+        )
+    what = f"internet egress from {region}"
+    tables = {egress_tiers(item, what) for item in items}
+    if len(tables) > 1:
+        raise Malformed(
+            f"the Price List API lists {len(tables)} different tier tables for {what}: "
+            + ", ".join(sorted(_sku(item) for item in items))
+        )
+    from pydantic import ValidationError
+
+    own_free, tiers = tables.pop()
+    allowance = free_allowance(client, region, {_sku(item) for item in items})
+    free_gb = own_free + (allowance or 0)
+    try:
+        egress = Egress(free_gb=free_gb, tiers=tiers)
+    except ValidationError as error:
+        raise Malformed(f"the Price List API's {what} is not a valid tier table: {describe(error)}") from None
+    allowed = f"{free_gb:g} GB free" if free_gb else "0 GB free (the Price List has no free allowance for it)"
+    return egress.model_dump(mode="json"), f"internet egress: {len(tiers)} tiers from {service_code}, {allowed}"
+
+
 # --- the command's entry point -------------------------------------------------------------------------------------
 
 
@@ -309,8 +525,9 @@ def fetch_region(
     ec2_client: Callable[[], Any] | None = None,
     savings_client: Callable[[], Any] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
-    """The price-file entry of ``region`` (as_of, currency, source, the four price tables, and the Spot discounts
-    and Savings Plan rates when they can be had), or one line saying why not; and notes on the discounts.
+    """The price-file entry of ``region`` (as_of, currency, source, the four price tables, the internet egress tiers
+    when the Price List has them, and the Spot discounts and Savings Plan rates when they can be had), or one line
+    saying why not; and notes on the egress tiers and the discounts.
 
     ``existing``: the region's entry in the file being refreshed, whose discounts are kept when their APIs do not
     answer."""
@@ -328,6 +545,7 @@ def fetch_region(
                 f"--region: the Price List API has no prices for {region!r}; check the region name (e.g. eu-central-1)"
             )
         require(services, SERVICE_USAGES, region)
+        egress, egress_note = egress_block(client, region)
         ec2 = ec2_prices(client, region, catalog)
         if not ec2:
             raise SizingError(
@@ -361,6 +579,7 @@ def fetch_region(
         "burstable_surplus_vcpu_hour": credits,
         "ec2_hour": ec2,
         "elasticache_hour": cache,
+        **({"internet_egress": egress} if egress is not None else {}),
     }
     spot, spot_note = spot_block(
         ec2_client or (lambda: aws_client("ec2", region)), region, ec2, catalog, existing, read_at
@@ -375,7 +594,7 @@ def fetch_region(
             if value is not None
         }
     )
-    return entry, [spot_note, savings_note]
+    return entry, [egress_note, spot_note, savings_note]
 
 
 def refreshed_file(region: str, existing: PriceTable | None = None, client: Any | None = None) -> tuple[str, str]:

@@ -32,9 +32,13 @@ from sizing.engine.nodes import pack, packing, workload_capacity
 PLANS_TARGET, COLD_START_TARGET_S, MAX_FLEET_MEDIAN_TARGET = 5_000, 0.35, 1.03
 
 
-def plans_per_second(rounds: int = 5, count: int = 2_000) -> float:
+def random_workloads(count: int) -> list[Workload]:
     rng = random.Random(7)
-    workloads = [Workload(concurrent_users=int(10 ** rng.uniform(1, 7))) for _ in range(count)]
+    return [Workload(concurrent_users=int(10 ** rng.uniform(1, 7))) for _ in range(count)]
+
+
+def plans_per_second(rounds: int = 5, count: int = 2_000) -> float:
+    workloads = random_workloads(count)
     calculate(workloads[0])  # load the data files once, as any long-lived caller would
     best = 0.0
     for _ in range(rounds):
@@ -141,5 +145,13 @@ def main() -> int:
     return 0 if rate >= PLANS_TARGET and cold <= COLD_START_TARGET_S and max(medians) <= MAX_FLEET_MEDIAN_TARGET else 1
 
 
+def plan_only(count: int) -> int:
+    """``benchmark.py plans N``: N plans and nothing else, to count instructions under callgrind (see
+    docs/development.md): wall time on a shared machine varies several-fold, instruction counts do not."""
+    for workload in random_workloads(count):
+        calculate(workload)
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(plan_only(int(sys.argv[2])) if sys.argv[1:2] == ["plans"] else main())

@@ -333,18 +333,33 @@ def region_products(
         "kms_key_month": ("awskms", "Encryption Key", "KMS-Keys", {}),
         "cloudwatch_logs_ingest_gb": ("AmazonCloudWatch", "Data Payload", "DataProcessing-Bytes", {}),
         "cloudwatch_logs_storage_gb_month": ("AmazonCloudWatch", "Storage Snapshot", "TimedStorage-ByteHrs", {}),
-        "data_transfer_cross_az_gb": ("AmazonEC2", "Data Transfer", "DataTransfer-Regional-Bytes", {}),
     }
+    # Data transfer products name their regions by fromRegionCode / toRegionCode, with no regionCode.
+    transfer = {
+        "fromRegionCode": region,
+        "toRegionCode": region,
+        "fromLocation": where["location"],
+        "toLocation": where["location"],
+        "fromLocationType": "AWS Region",
+        "toLocationType": "AWS Region",
+    }
+    usage["data_transfer_cross_az_gb"] = (
+        "AWSDataTransfer",
+        "Data Transfer",
+        "DataTransfer-Regional-Bytes",
+        {"transferType": "IntraRegion", **transfer},
+    )
     for key, usd in services.items():
         code, family, usagetype, extra = usage[key]
         per_unit = usd / 1e6 if key.endswith("_million") else usd
         free = key.startswith("dynamodb_provisioned") or key == "dynamodb_storage_gb_month"
+        scope = {} if code == "AWSDataTransfer" else where
         price_list.add(
             code,
             product(
                 code,
                 family,
-                {**where, **extra, "usagetype": f"{prefix}-{usagetype}"},
+                {**scope, **extra, "usagetype": f"{prefix}-{usagetype}"},
                 per_unit,
                 sku=f"S-{key}",
                 free_tier=free,

@@ -780,10 +780,11 @@ def test_refresh_writes_the_regions_internet_egress_tiers(tokyo):
         free_gb=100, tiers=((10240, 0.114), (51200, 0.089), (153600, 0.086), (None, 0.084))
     )
     assert not tokyo_prices.internet_egress_assumed
-    # Asked of AWSDataTransfer by the source region's code (data transfer products have no regionCode), and the
-    # free allowance by its usage type, in no region.
+    # Asked of AWSDataTransfer by the source region's code (data transfer products have no regionCode): the traffic
+    # between its zones, its internet egress, and the free allowance by its usage type, in no region.
     transfer = [c for c in tokyo.price_list.requests if c["ServiceCode"] == "AWSDataTransfer"]
     assert [{(f["Field"], f["Value"]) for f in c["Filters"]} for c in transfer] == [
+        {("fromRegionCode", "ap-northeast-1"), ("transferType", "IntraRegion")},
         {("fromRegionCode", "ap-northeast-1"), ("transferType", "AWS Outbound"), ("toLocation", "External")},
         {("usagetype", "Global-DataTransfer-Out-Bytes"), ("transferType", "AWS Outbound"), ("toLocation", "External")},
     ]

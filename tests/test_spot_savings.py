@@ -230,15 +230,20 @@ def node_bill(plan) -> float:
     return sum(bill[k].expected_monthly_usd for k in ("ec2_nodes", "ebs_volumes", "burstable_credits") if k in bill)
 
 
-def test_the_other_architecture_is_priced_as_its_own_plan_would_bill_it():
-    plan = calculate(Workload(concurrent_users=8000), compare_arch=True)
+@pytest.mark.parametrize("users", [1000, 8000])
+def test_the_other_architecture_is_priced_as_its_own_plan_would_bill_it(users):
+    """At 1,000 users both fleets are burstable (t3a.small, t4g.small), so their expected credits count too."""
+    plan = calculate(Workload(concurrent_users=users), compare_arch=True)
     other = plan.nodes.other_arch
-    arm = calculate(Workload(concurrent_users=8000, arch="arm64"))
+    arm = calculate(Workload(concurrent_users=users, arch="arm64"))
     assert (other.arch, other.instance_type) == ("arm64", arm.nodes.instance_type)
     assert (other.min_nodes, other.max_nodes) == (arm.nodes.min_nodes, arm.nodes.max_nodes)
     assert other.expected_monthly_usd == pytest.approx(node_bill(arm), abs=0.02)
     assert other.saving_monthly_usd == pytest.approx(node_bill(plan) - node_bill(arm), abs=0.02)
     assert other.saving_monthly_usd > 0
+    if users == 1000:
+        assert lines(plan)["burstable_credits"].expected_monthly_usd > 1
+        assert lines(arm)["burstable_credits"].expected_monthly_usd > 1
     # With a Savings Plan both sides are billed at its rate.
     sp = prices(None, {"1y": 0.3, "3y": 0.5})
     plan = calculate(Workload(concurrent_users=8000, savings_plan="1y"), prices=sp, compare_arch=True)

@@ -2,7 +2,8 @@
 
 Every price the plan uses is read: EC2 for each catalog instance type (Linux, shared tenancy, no pre-installed
 software, used capacity), ElastiCache node types (Redis OSS), burstable CPU credits, DynamoDB, EKS, NAT gateway, NLB,
-gp3 and public IPv4, and the region's internet egress tiers. A catalog type the API does not list for the region is
+gp3, public IPv4, KMS, CloudWatch Logs, traffic between the region's zones (``AWSDataTransfer``, ``transferType``
+"IntraRegion", by ``fromRegionCode`` like egress) and the region's internet egress tiers. A catalog type the API does not list for the region is
 "not offered there". Anything the API returns that cannot be read as a price stops the refresh with one line: a price
 file is written whole or not at all.
 
@@ -73,6 +74,7 @@ class Usage:
     usagetype: str  # after an optional region prefix (USE1-, EUC1-, EU-): NatGateway-Hours
     filters: dict[str, str] = field(default_factory=dict)
     per: float = 1  # price file unit / API unit: 1e6 for a price per million requests
+    region_field: str = "regionCode"  # the attribute naming the region (data transfer's is fromRegionCode)
 
 
 SERVICE_USAGES = (
@@ -112,7 +114,15 @@ SERVICE_USAGES = (
     Usage("kms_key_month", "awskms", "KMS-Keys"),
     Usage("cloudwatch_logs_ingest_gb", "AmazonCloudWatch", "DataProcessing-Bytes"),
     Usage("cloudwatch_logs_storage_gb_month", "AmazonCloudWatch", "TimedStorage-ByteHrs"),
-    Usage("data_transfer_cross_az_gb", "AmazonEC2", "DataTransfer-Regional-Bytes", {"productFamily": "Data Transfer"}),
+    # Between zones of a region: an AWSDataTransfer product like internet egress (no regionCode), transferType
+    # "IntraRegion", from and to the region (usagetype e.g. EU-DataTransfer-Regional-Bytes), $0.01 a GB each way.
+    Usage(
+        "data_transfer_cross_az_gb",
+        "AWSDataTransfer",
+        "DataTransfer-Regional-Bytes",
+        {"transferType": "IntraRegion"},
+        region_field="fromRegionCode",
+    ),
 )
 
 
@@ -230,14 +240,15 @@ def products(
 
 def usage_prices(client: Any, region: str, usages: Sequence[Usage]) -> dict[str, float]:
     """Prices of usage types, one query per distinct product filter."""
-    queries: dict[tuple[str, tuple[tuple[str, str], ...]], list[Usage]] = {}
+    queries: dict[tuple[str, tuple[tuple[str, str], ...], str], list[Usage]] = {}
     for usage in usages:
-        queries.setdefault((usage.service_code, tuple(sorted(usage.filters.items()))), []).append(usage)
+        key = (usage.service_code, tuple(sorted(usage.filters.items())), usage.region_field)
+        queries.setdefault(key, []).append(usage)
     found: dict[str, list[float]] = {}
-    for (service_code, filters), wanted in queries.items():
+    for (service_code, filters, region_field), wanted in queries.items():
         patterns = [(usage, usagetype_pattern(usage.usagetype)) for usage in wanted]
         subject = dict(filters).get("productFamily", "usage")
-        for item in products(client, service_code, region, dict(filters), subject):
+        for item in products(client, service_code, region, dict(filters), subject, region_field=region_field):
             attrs = item["product"]["attributes"]
             if attrs.get("locationType", "AWS Region") != "AWS Region":
                 continue

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sizing import SizingError, Workload, calculate
-from sizing.assumptions import DEFAULT_HOURLY_PROFILE
+from sizing.assumptions import DEFAULT_HOURLY_PROFILE, Assumptions
 from sizing.data.catalog import load_catalog
 from sizing.data.pricing import region_prices
 from sizing.engine.limits import MAX_NODES_PER_GROUP
@@ -336,3 +336,42 @@ def test_pruned_ranking_keeps_exactly_the_exhaustive_top_fleets():
         exhaustive = selection._fleets(classes, backend, frontend, a, costs, keep=None)
         assert pruned == exhaustive[: selection.KEEP], users
         assert len(exhaustive) > 3 * len(pruned)
+
+
+def test_the_pruning_bound_is_exact_where_float_buffers_are_not():
+    """10 x 1.1 is 11.000000000000002 in floats: a bound rounded up from it claims a node too many and would prune a
+    fleet that belongs among the cheapest (t4g.small here, fifth). The bound is computed in integers."""
+    from sizing.engine import selection
+    from sizing.plan import PodPlan
+    from sizing.workload import _DEFAULTS, merge_overrides
+
+    limits = {"cpu_limit_m": 2000, "memory_limit_mib": 1024}
+    a = Assumptions.model_validate(
+        merge_overrides(
+            _DEFAULTS,
+            {
+                "node_buffer": 1.1,
+                "min_nodes": 1,
+                "backend": {"cpu_request_m": 500, "memory_request_mib": 64, **limits},
+                "frontend": {"cpu_request_m": 200, "memory_request_mib": 64, **limits},
+                "daemonsets": {"pods": 10, "cpu_m": 0, "memory_mib": 0},
+            },
+        )
+    )
+    backend = PodPlan(min_replicas=41, max_replicas=164, cpu_request_m=500, memory_request_mib=64, **limits)
+    frontend = PodPlan(min_replicas=9, max_replicas=36, cpu_request_m=200, memory_request_mib=64, **limits)
+    catalog, prices = load_catalog(), region_prices("us-east-1")
+    classes = selection._capacity_classes(
+        catalog,
+        prices,
+        "arm64",
+        True,
+        a.nodes.min_memory_gib,
+        a.daemonsets,
+        selection._shapes(backend, frontend),
+        a.node_disk_gib,
+    )
+    costs = selection._node_costs(catalog, prices, a.node_disk_gib)
+    exhaustive = selection._fleets(classes, backend, frontend, a, costs, keep=None)
+    assert [f[3] for f in exhaustive[:5]][-1] == "t4g.small"
+    assert selection._fleets(classes, backend, frontend, a, costs, keep=5) == exhaustive[:5]

@@ -58,8 +58,8 @@ class Fleet(NamedTuple):
 
 
 Members = tuple[tuple[str, int], ...]  # (name, minus the generation) of the types in one capacity class
-# Selection keeps the cheapest fleet and the runner-ups; one more, in case the pinned type is among them.
-KEEP = 2 + ALTERNATIVES
+# Selection keeps the cheapest fleet and the runner-ups: with a pinned type among them, the other three are still kept.
+KEEP = 1 + ALTERNATIVES
 
 
 class Classes(NamedTuple):
@@ -209,19 +209,20 @@ def _fleets(
     while True:
         while upcoming is not None and (not waiting or upcoming[0] * total <= waiting[0][0]):
             index = upcoming[1]
-            # A float lower bound (no rounding up, no floor): weaker than the integer one, but a few multiplications.
+            # The nodes the pods' requests need at least, buffered and floored, in integers: a float product such as
+            # 10 x 1.1 = 11.000000000000002 would round up a node too many and prune a fleet that can win.
             cpu, mem, pods = entries[index][0].node
-            lo = cpu_lo / cpu
-            if mem_lo / mem > lo:
-                lo = mem_lo / mem
-            if pods_lo / pods > lo:
-                lo = pods_lo / pods
-            hi = cpu_hi / cpu
-            if mem_hi / mem > hi:
-                hi = mem_hi / mem
-            if pods_hi / pods > hi:
-                hi = pods_hi / pods
-            lo, hi = -(-(lo * scale) // 1), -(-(hi * scale) // 1)  # whole nodes, never fewer than the floor
+            lo = -(-cpu_lo // cpu)
+            if -(-mem_lo // mem) > lo:
+                lo = -(-mem_lo // mem)
+            if -(-pods_lo // pods) > lo:
+                lo = -(-pods_lo // pods)
+            hi = -(-cpu_hi // cpu)
+            if -(-mem_hi // mem) > hi:
+                hi = -(-mem_hi // mem)
+            if -(-pods_hi // pods) > hi:
+                hi = -(-pods_hi // pods)
+            lo, hi = -(-lo * num // den), -(-hi * num // den)
             heappush(
                 waiting, (((lo if lo > floor else floor) + (hi if hi > floor else floor)) * entries[index][2], index)
             )

@@ -201,20 +201,25 @@ class Refreshed:
     err: str
 
 
+def refresh_once(endpoint, region: str, target) -> Refreshed:
+    """`sizing prices refresh --region REGION --output TARGET` against a stand-in endpoint, which it then stops."""
+    server, price_list = endpoint
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, redirect_stdout(out), redirect_stderr(err):
+        dummy_aws(patch)
+        point_at(patch, price_list)
+        code = main(["prices", "refresh", "--region", region, "--output", str(target)])
+    server.shutdown()
+    server.server_close()
+    return Refreshed(price_list, target, code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture(scope="module")
 def refreshed(tmp_path_factory):
     """One refresh of Frankfurt into a price file that already holds us-east-1 (a refresh makes ~330 requests)."""
     target = tmp_path_factory.mktemp("refreshed") / "prices.yaml"
     target.write_text(dump_price_file({"us-east-1": region_entry(EAST)}))
-    server, price_list = frankfurt_endpoint()
-    out, err = io.StringIO(), io.StringIO()
-    with pytest.MonkeyPatch.context() as patch, redirect_stdout(out), redirect_stderr(err):
-        dummy_aws(patch)
-        point_at(patch, price_list)
-        code = main(["prices", "refresh", "--region", "eu-central-1", "--output", str(target)])
-    server.shutdown()
-    server.server_close()
-    return Refreshed(price_list, target, code, out.getvalue(), err.getvalue())
+    return refresh_once(frankfurt_endpoint(), "eu-central-1", target)
 
 
 def test_refresh_writes_a_dated_price_file_of_what_the_api_lists(refreshed):
@@ -754,15 +759,7 @@ def tokyo_endpoint():
 def tokyo(tmp_path_factory):
     """One refresh of Tokyo (ap-northeast-1) into a new price file."""
     target = tmp_path_factory.mktemp("tokyo") / "prices.yaml"
-    server, price_list = tokyo_endpoint()
-    out, err = io.StringIO(), io.StringIO()
-    with pytest.MonkeyPatch.context() as patch, redirect_stdout(out), redirect_stderr(err):
-        dummy_aws(patch)
-        point_at(patch, price_list)
-        code = main(["prices", "refresh", "--region", "ap-northeast-1", "--output", str(target)])
-    server.shutdown()
-    server.server_close()
-    return Refreshed(price_list, target, code, out.getvalue(), err.getvalue())
+    return refresh_once(tokyo_endpoint(), "ap-northeast-1", target)
 
 
 def test_refresh_writes_the_regions_internet_egress_tiers(tokyo):

@@ -256,6 +256,34 @@ class LLMSpeed(_Out):
     source: str
 
 
+class SelfHostedPlan(_Out):
+    """An open-weight model served with vLLM on the cluster's own GPU nodes (``--llm vllm:MODEL``).
+
+    The contract between the capacity model (sizing/selfhosted/) and the stack (stacks/gpu_serving.py): every field
+    the GPU node group and the vLLM Deployment need, so the stack sizes nothing.
+    """
+
+    model: str  # the Hugging Face id vLLM serves, e.g. meta-llama/Llama-3.1-8B-Instruct
+    weight_format: Literal["bf16", "fp8", "int4"]
+    instance_type: str  # the GPU instance type of the node group
+    gpus_per_replica: int  # GPUs one vLLM server uses (= tensor_parallel_size)
+    tensor_parallel_size: int
+    replicas: IntRange  # vLLM servers: HPA/KEDA floor and ceiling
+    nodes: IntRange  # GPU nodes: the node group's min and max
+    max_model_len: int  # vLLM --max-model-len: the context budget a sequence may hold
+    gpu_memory_utilization: float  # vLLM --gpu-memory-utilization
+    max_num_seqs: int  # vLLM --max-num-seqs: concurrent sequences per replica at the latency targets
+    kv_cache_tokens: int  # KV-cache tokens per replica within the memory budget
+    output_tokens_per_s: float  # per replica, at max_num_seqs
+    time_to_first_token_s: float  # predicted at the peak's batch
+    inter_token_latency_s: float  # predicted at the peak's batch
+    weights_gib: float  # what a replica loads (and the volume that holds it)
+    load_seconds: float  # weights read + engine start: the scale-up lag and the startup probe's budget
+    monthly_usd: Range  # GPU nodes (instances + volumes) min/max
+    expected_monthly_usd: float
+    source: str  # where the capacity figures come from (calibration table, or a measured assumption)
+
+
 class LLMPlan(_Out):
     provider: str
     provider_name: str
@@ -272,6 +300,7 @@ class LLMPlan(_Out):
     monthly_usd: Range
     expected_monthly_usd: float
     quota: LLMQuota
+    self_hosted: SelfHostedPlan | None = None  # vllm:MODEL: the GPU serving plan; API token lines are zero
 
 
 class SizingPlan(_Out):

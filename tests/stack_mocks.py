@@ -83,6 +83,7 @@ class Recorded:
     protect: bool = False
     ignore_changes: list[str] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
 
 
 class StackMocks(pulumi.runtime.Mocks):
@@ -201,6 +202,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             "protect": request.protect,
             "ignore_changes": list(request.ignoreChanges),
             "dependencies": list(request.dependencies),
+            "delete_before_replace": request.deleteBeforeReplace,
         }
         return super().RegisterResource(request)
 
@@ -311,6 +313,7 @@ def run_program(
             record.protect = opts.get("protect", False)
             record.ignore_changes = opts.get("ignore_changes", [])
             record.dependencies = opts.get("dependencies", [])
+            record.delete_before_replace = opts.get("delete_before_replace", False)
         if not resources or not collected:
             raise AssertionError("the program ran but nothing was recorded: the checks would have checked nothing")
         return Run(resources, collected, secret, list(mocks.calls), list(monitor.urns), list(engine_log.records))

@@ -531,7 +531,9 @@ def test_the_outputs_carry_the_whole_plan_its_cost_and_what_was_created(case):
     assert run.outputs["nodeGroupNames"] == [
         run.named(f"cluster-{g.name}").inputs["nodeGroupName"] for g in plan.nodes.groups
     ]
-    assert all(name.startswith(f"{g.name}-") for name, g in zip(run.outputs["nodeGroupNames"], plan.nodes.groups))
+    assert all(
+        name.startswith(f"{g.name}-") for name, g in zip(run.outputs["nodeGroupNames"], plan.nodes.groups, strict=True)
+    )
     assert run.outputs["tableName"] == "data-conversations-1a2b3c"
     assert run.secret_outputs == {"kubeconfig"}
     assert json.loads(run.outputs["kubeconfig"])["clusters"][0]["cluster"]["server"].startswith("https://")

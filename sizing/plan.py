@@ -317,3 +317,5 @@ class SizingPlan(_Out):
     llm: LLMPlan | None  # None: sized without an LLM (--llm none)
     warnings: list[str]
     assumptions: Assumptions
+    # Which assumptions were measured rather than defaulted, and from what (`sizing calibrate`): path -> source.
+    assumptions_source: dict[str, str] = Field(default_factory=dict)

@@ -74,7 +74,7 @@ def pod_values(app: AppUsage, window: Window) -> list[Calibrated]:
     samples = f"{len(app.pod_cpu_cores):,} pod-steps"
     over = f"over {window.text()}"
     memory_source = (
-        f"Prometheus {app.memory_query} at {window.text()}: peak {app.peak_memory_bytes / MIB:,.1f} MiB x {HEADROOM}"
+        f"Prometheus {app.memory_query} over {window.text()}: peak {app.peak_memory_bytes / MIB:,.1f} MiB x {HEADROOM}"
     )
     return [
         Calibrated(

@@ -106,7 +106,7 @@ def test_tokens_per_turn_from_openai_and_bedrock_records(tmp_path, capsys):
     code, out, err = run(
         capsys, "calibrate", "--llm-usage", str(openai), "--llm-usage", str(bedrock), "-o", str(target)
     )
-    assert code == 0, err
+    assert code == 0 and out == "", err
     llm = load_assumptions(target)["llm"]
     # Input: (1000+1200+800+1000+1500+900+1100+1000+1300+1200) / 10 = 11000 / 10 = 1100.
     assert llm["input_tokens_per_turn"] == 1100
@@ -242,8 +242,10 @@ def _locust(path, rows):
         writer.writerow(LOCUST_HEADER)
         for name, count, failures, rps, p95 in rows:
             writer.writerow(
-                ["POST" if name != "Aggregated" else "", name, count, failures, 90, 110, 12, 900, 512, rps, 0.1]
-                + [90, 100, 120, 130, 200, p95, 700, 800, 900, 900, 900]
+                [
+                    *("POST" if name != "Aggregated" else "", name, count, failures, 90, 110, 12, 900, 512, rps, 0.1),
+                    *(90, 100, 120, 130, 200, p95, 700, 800, 900, 900, 900),
+                ]
             )
 
 
@@ -277,7 +279,7 @@ def test_locust_stats_set_the_backend_capacity(tmp_path, capsys):
         [("/api/chat", 3000, 5, 50.0, 520), ("/api/history", 4230, 4, 70.5, 300), ("Aggregated", 7230, 9, 120.5, 480)],
     )
     code, out, err = run(capsys, "calibrate", "--load-test", str(stats), "-o", str(tmp_path / "out.yaml"))
-    assert code == 0, err
+    assert code == 0 and out == "", err
     assert load_assumptions(tmp_path / "out.yaml")["backend"]["users_per_pod"] == 2410
 
 
@@ -311,7 +313,7 @@ def test_a_malformed_or_overloaded_load_test_is_one_line(tmp_path, capsys, name,
 
 def test_nothing_to_measure(capsys):
     code, out, err = run(capsys, "calibrate")
-    assert code == 2 and "nothing to measure" in err
+    assert code == 2 and out == "" and "nothing to measure" in err
 
 
 def test_percentile_is_nearest_rank():
@@ -327,7 +329,7 @@ def _cluster(backend_cpu_per_pod: float, users: float) -> ClusterUsage:
         "backend",
         "cpu",
         tuple([backend_cpu_per_pod] * 24),
-        Series("cpu", {t: 2 * backend_cpu_per_pod for t in steps}),
+        Series("cpu", dict.fromkeys(steps, 2 * backend_cpu_per_pod)),
         "mem",
         256 * 1024 * 1024,
     )
@@ -370,3 +372,24 @@ def test_a_source_must_describe_a_value_the_file_sets(tmp_path, capsys):
     path.write_text("backend:\n  cpu_request_m: 300\nassumptions_source:\n  backend.cpu_requests: measured\n")
     code, out, err = run(capsys, "report", "-c", "100", "--assumptions", str(path))
     assert code == 2 and "'backend.cpu_requests' is not an assumption" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "7 days"], "--since: expected a duration such as 7d"),
+        (["--step", "0m"], "--step: expected a duration"),
+        (["--end", "yesterday"], "--end: expected a time like 2026-12-07T00:00:00Z"),
+        (["--timezone", "Mars/Olympus"], "--timezone: 'Mars/Olympus' is not a time zone name"),
+        (["--users-metric", "users{job='x'}"], "--users-metric: \"users{job='x'}\" is not a Prometheus metric name"),
+    ],
+)
+def test_bad_prometheus_flags_are_refused_before_any_query(capsys, args, message):
+    # Nothing listens on port 9: a flag checked after a query would say "cannot reach" instead.
+    code, out, err = run(capsys, "calibrate", "--prometheus", "http://127.0.0.1:9", *args)
+    assert code == 2 and out == "" and err.count("\n") == 1 and message in err, err
+
+
+def test_a_prometheus_address_must_be_http(capsys):
+    code, _, err = run(capsys, "calibrate", "--prometheus", "ftp://example.com")
+    assert code == 2 and "--prometheus: expected the server's http:// or https:// address" in err

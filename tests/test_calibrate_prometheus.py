@@ -228,6 +228,26 @@ def test_calibration_recovers_the_true_values(server, capsys, tmp_path):
     assert plan.assumptions.traffic.hourly_profile[21] == 1.0
 
 
+def test_the_hourly_profile_is_in_local_time(server, capsys):
+    url, end = server
+    # In December Berlin is UTC+1: its local hour h is UTC hour h - 1.
+    code, out, err = calibrate(
+        capsys,
+        "--prometheus",
+        url,
+        "--since",
+        "2d",
+        "--end",
+        str(end),
+        "--namespace",
+        NAMESPACE,
+        "--timezone",
+        "Europe/Berlin",
+    )
+    assert code == 0, err
+    assert yaml.safe_load(out)["traffic"]["hourly_profile"] == [USERS[(h - 1) % 24] / max(USERS) for h in range(24)]
+
+
 def test_a_window_longer_than_the_data_is_a_partial_series(server, capsys, tmp_path):
     url, end = server
     target = tmp_path / "out.yaml"

@@ -12,7 +12,7 @@ import math
 import os
 import re
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit
@@ -165,8 +165,14 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _sample(series: dict[str, Any]) -> float | None:
+    """An instant vector element's value (``"value": [time, "number"]``), None if it is not a finite number."""
+    pair = series.get("value") if isinstance(series, dict) else None
+    return _number(pair[1]) if isinstance(pair, list) and len(pair) == 2 else None
+
+
 def _points(series: dict[str, Any], url: str) -> dict[float, float]:
-    values = series.get("values")
+    values = series.get("values") if isinstance(series, dict) else None
     if not isinstance(values, list):
         raise SizingError(f"{WHAT}: {url} answered a range query without values")
     points = {}
@@ -231,8 +237,7 @@ class _Reader:
         fix = f"check --namespace and --{app}-container (the container's name in the pod spec)"
         self.check_coverage(Series(cpu_query, total), fix)
         memory_query = f"max(max_over_time({MEMORY_METRIC}{selector}[{_duration_text(round(self.window.end - self.window.start))}]))"
-        memory = [_number(s.get("value", [None, None])[1]) for s in self.server.query(memory_query, self.window.end)]
-        peaks = [m for m in memory if m is not None]
+        peaks = [m for s in self.server.query(memory_query, self.window.end) if (m := _sample(s)) is not None]
         if not peaks:
             raise SizingError(f"{WHAT}: no samples of {memory_query} over {self.window.text()}: {fix}")
         return AppUsage(app, cpu_query, tuple(pod_cpu), Series(cpu_query, total), memory_query, max(peaks))
@@ -272,7 +277,3 @@ def read_cluster(
         notes,
     )
     return ClusterUsage(window, timezone, apps, users, requests, tuple(notes + server.warnings))
-
-
-def now_utc() -> float:
-    return datetime.now(UTC).timestamp()

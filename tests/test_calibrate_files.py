@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import socket
 
 import pytest
 import yaml
@@ -393,3 +394,14 @@ def test_bad_prometheus_flags_are_refused_before_any_query(capsys, args, message
 def test_a_prometheus_address_must_be_http(capsys):
     code, _, err = run(capsys, "calibrate", "--prometheus", "ftp://example.com")
     assert code == 2 and "--prometheus: expected the server's http:// or https:// address" in err
+
+
+def test_an_unreachable_server(capsys, tmp_path):
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    target = tmp_path / "out.yaml"
+    code, out, err = run(capsys, "calibrate", "--prometheus", f"http://127.0.0.1:{port}", "-o", str(target))
+    assert code == 2 and out == "" and err.startswith("sizing: error: --prometheus: cannot reach http://127.0.0.1:")
+    assert "Connection refused" in err and err.count("\n") == 1
+    assert not target.exists()

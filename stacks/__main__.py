@@ -4,6 +4,7 @@ Every number below comes from the plan; nothing here sizes anything.
 """
 
 import config
+import preflight
 import pulumi
 from autoscaler import ClusterAutoscaler, version_for
 from cluster import Cluster, cluster_name_for, endpoint_warnings
@@ -21,6 +22,8 @@ plan = config.plan_for(settings.workload, settings.prices)
 require_address_space(plan.network, settings.vpc_cidr)
 # And a table that would need more than the per-table quota: CreateTable would refuse it only at `pulumi up`.
 require_table_quota(plan.database, settings.dynamodb_table_quota)
+# And what only the account can tell (Bedrock model access, EC2 vCPU quotas, the live cache's data), at preview.
+preflight.at_preview(plan, settings)
 for warning in plan.warnings + endpoint_warnings(settings.public_access_cidrs):
     pulumi.log.warn(warning)
 

@@ -132,6 +132,9 @@ KEYS: dict[str, Key] = {
     "cacheAuthTokenSetGeneration": Key(
         "integer", 1, "Set to cacheAuthTokenGeneration once pods use the new token: older tokens are revoked (SET)."
     ),
+    "preflightChecks": Key(
+        "boolean", True, "At preview, check Bedrock model access, EC2 vCPU quotas and the live cache's data with AWS."
+    ),
 }
 
 UPGRADE_POLICIES = ("STANDARD", "EXTENDED")
@@ -221,6 +224,7 @@ class Settings:
     allow_subnet_move: bool = False
     cache_auth_token_generation: int = 1
     cache_auth_token_set_generation: int = 1
+    preflight_checks: bool = True  # preflightChecks: the account checks at preview (preflight.py)
 
 
 def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None = None) -> Settings:
@@ -256,6 +260,7 @@ def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None =
         availability_zone_ids=_zone_ids(raw["availabilityZoneIds"]),
         allow_subnet_move=_boolean(raw["allowSubnetMove"], "allowSubnetMove"),
         **_cache_auth_generations(raw["cacheAuthTokenGeneration"], raw["cacheAuthTokenSetGeneration"]),
+        preflight_checks=_boolean(raw["preflightChecks"], "preflightChecks"),
     )
 
 

@@ -14,6 +14,8 @@ from rotation import auth_token_resource_name, auth_token_update_strategy
 from sizing.plan import CachePlan, DatabasePlan
 
 CACHE_PORT = 6379
+# The tag a preview finds the stack's live replication group by (preflight.py reads it).
+STACK_TAG = f"{PROJECT}:stack"
 # The engine the plan chose and priced (Valkey by default: Redis-compatible on the wire, 20% cheaper per node), its
 # version and the family of its default parameter groups.
 ENGINES = {"valkey": ("8.0", "valkey8"), "redis": ("7.1", "redis7")}
@@ -190,6 +192,8 @@ class Data(pulumi.ComponentResource):
                 # A node type change (vertical scaling, online) happens in this `up`, not in the next maintenance
                 # window days later, while the plan's bill already counts the new type.
                 apply_immediately=True,
+                # How a preview finds the live group to check a scale-in against its data (preflight.py).
+                tags={STACK_TAG: f"{pulumi.get_project()}/{pulumi.get_stack()}"},
                 **cache_layout(cache),
                 opts=child,
             )

@@ -28,6 +28,7 @@ EXIT_BAD_INPUT = 2
 EXIT_CANCELLED = 130
 FORMATS = ("table", "json", "yaml", "markdown", "helm-values")
 COMPARE_FORMATS = ("table", "json", "yaml", "markdown")
+DIFF_FORMATS = ("table", "json", "markdown")
 FLAG_NAMES = {
     "concurrent_users": "--concurrent-users",
     "total_users": "--total-users",
@@ -451,6 +452,24 @@ def _scenario(text: str, prices: Any, **fields: Any):
 
 
 @cli.command()
+@click.argument("deployed", required=False, metavar="[DEPLOYED.json]")
+@click.option("--defaults", is_flag=True, help="Compare with the same load under default assumptions instead.")
+@click.option("--concurrent-users", "-c", metavar="N", help="Peak simultaneous users (default: the deployed plan's).")
+@click.option("--total-users", "-t", metavar="N", help="Registered users (default: concurrent / active ratio).")
+@click.option("--active-ratio", metavar="R", help="Concurrent / total users at peak, in (0, 1]; default 0.10.")
+@click.option("--instance-type", metavar="TYPE", help="Pin the node instance type instead of choosing the cheapest.")
+@click.option("--llm", metavar="PROVIDER:MODEL", help="The chat model (default: the deployed plan's).")
+@click.option("--format", "-f", "fmt", type=click.Choice(DIFF_FORMATS), default="table", show_default=True)
+@_common_options
+def diff(**options: Any) -> None:
+    """What a new load or assumptions change against a deployed plan (`pulumi stack output sizing --json`, or any
+    plan JSON; - reads stdin), or, with --defaults, against default assumptions."""
+    from sizing.cli.diff_command import run_diff
+
+    run_diff(**options)
+
+
+@cli.command()
 @click.option("--format", "-f", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 @click.option("--output", "-o", type=click.Path(allow_dash=True), help="Write to FILE.")
 def assumptions(fmt, output) -> None:
@@ -538,7 +557,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(argv) if argv is not None else sys.argv[1:]
     if not args:
         return _fail(
-            "missing command: use `sizing report`, `sizing compare`, `sizing assumptions`, `sizing schema` "
+            "missing command: use `sizing report`, `sizing compare`, `sizing diff`, `sizing assumptions`, `sizing schema` "
             "or `sizing prices refresh` (see --help)"
         )
     try:

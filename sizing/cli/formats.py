@@ -174,9 +174,9 @@ def many_to_json(plans: Sequence[SizingPlan]) -> str:
 
 
 def to_yaml_text(data: object) -> str:
-    import yaml
+    from sizing.cli.yaml_text import yaml_text
 
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+    return yaml_text(data)
 
 
 def to_yaml(plan: SizingPlan) -> str:

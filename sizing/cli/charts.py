@@ -65,6 +65,10 @@ def _svg(figure, chart_id: str, title: str, description: str) -> Chart:
     _pyplot().close(figure)
     text = buffer.getvalue()
     text = text[text.index("<svg") :]  # no XML declaration or DOCTYPE inside HTML
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.S)  # RDF naming matplotlib: noise
+    # Several charts share a page: matplotlib's ids (axes_1, patch_2, clip paths) made unique to this chart.
+    text = re.sub(r'\bid="([^"]+)"', rf'id="{chart_id}-\1"', text)
+    text = re.sub(r'(url\(#|href="#)([^")]+)', rf"\1{chart_id}-\2", text)
     # The page sizes the chart (CSS width 100%, height from the viewBox); the points matplotlib set would not shrink.
     text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", text, count=1)
     label = (

@@ -269,7 +269,7 @@ def _warnings(plan_warnings: Sequence[str]) -> str:
     if not plan_warnings:
         return ""
     items = "".join(f"<li>{escape(w)}</li>" for w in plan_warnings)
-    return f'<h2 id="warnings">Warnings</h2>\n<ul class="warnings">{items}</ul>\n'
+    return f'<h2 id="s-warnings">Warnings</h2>\n<ul class="warnings">{items}</ul>\n'
 
 
 def _describe_range(values: Sequence[float], fmt: Callable[[float], str]) -> str:
@@ -345,7 +345,7 @@ def report_page(plan: SizingPlan, sweep: Sequence[SizingPlan]) -> str:
         f'<p class="lead">{w.concurrent_users:,} concurrent users of {w.total_users:,} (active ratio '
         f"{w.active_ratio:.0%}) in {escape(w.region)}; {plan.performance.requests_per_second:,.0f} requests/s; "
         f"expected latency {plan.performance.latency_ms.min}-{plan.performance.latency_ms.max} ms.</p></header>\n",
-        '<h2 id="cost">Cost estimate</h2>\n',
+        '<h2 id="s-cost">Cost estimate</h2>\n',
         _kv_table(cost_summary_rows(plan), "cost-summary", "Cost summary"),
         _table(
             ("Service", "Expected USD / month", "Min - max USD / month"),
@@ -369,7 +369,7 @@ def report_page(plan: SizingPlan, sweep: Sequence[SizingPlan]) -> str:
             ("Service", "Expected USD / month", "Min - max USD / month"),
             [(i.item, money(i.expected_monthly_usd), money_range(i.monthly_usd.min, i.monthly_usd.max)) for i in items],
         ),
-        '<h2 id="fleet">Pods and nodes</h2>\n<div class="grid">',
+        '<h2 id="s-fleet">Pods and nodes</h2>\n<div class="grid">',
         _kv_table(_pods_rows(plan), "pods", "Pods"),
         _kv_table(_node_rows(plan), "nodes", "Nodes"),
         "</div>\n",
@@ -378,9 +378,9 @@ def report_page(plan: SizingPlan, sweep: Sequence[SizingPlan]) -> str:
             ("Hour (UTC)", "Concurrent users", "Pods the load needs", "Pods the HPA runs", "Nodes"),
             [(f"{hour:02d}:00", f"{h[0]:,.0f}", f"{h[1]:,}", f"{h[2]:,}", f"{h[3]:,}") for hour, h in enumerate(hours)],
         ),
-        '<h2 id="data">Database and cache</h2>\n',
+        '<h2 id="s-data">Database and cache</h2>\n',
         _kv_table(_data_rows(plan), "data-tier", "Database and cache"),
-        '<h2 id="llm">LLM</h2>\n',
+        '<h2 id="s-llm">LLM</h2>\n',
     ]
     if plan.llm is not None:
         llm_plan = plan.llm
@@ -410,7 +410,7 @@ def report_page(plan: SizingPlan, sweep: Sequence[SizingPlan]) -> str:
     else:
         body.append("<p>None: sized without an LLM.</p>\n")
     body += [
-        '<h2 id="choices">Why these choices</h2>\n',
+        '<h2 id="s-choices">Why these choices</h2>\n',
         _kv_table(choice_rows(plan), "choices", "Why these choices"),
         _warnings(plan.warnings),
         "<footer>Made by <code>sizing report --format html</code> (chat-infra). The numbers are the plan's: "
@@ -497,11 +497,11 @@ def compare_page(plans: Sequence[SizingPlan], sweeps: Sequence[Sequence[SizingPl
         + " concurrent users; "
         + ", ".join(dict.fromkeys(escape(_model_name(p)) for p in plans))
         + ".</p></header>\n",
-        '<h2 id="scenarios">Scenarios</h2>\n',
+        '<h2 id="s-scenarios">Scenarios</h2>\n',
         _table(
             header[:1] + [f"{h} ({_model_name(p)})" for h, p in zip(header[1:], plans, strict=True)], rows, "comparison"
         ),
-        '<h2 id="charts">Charts</h2>\n',
+        '<h2 id="s-charts">Charts</h2>\n',
         *figures,
         _warnings(warnings),
         "<footer>Made by <code>sizing compare --format html</code> (chat-infra). The numbers are the plans': "

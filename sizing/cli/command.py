@@ -444,10 +444,11 @@ def compare(
         for llm in (llms or (None,))
     ]
     if fmt == "table":
-        from sizing.cli.report import comparison_table, render_text
+        from sizing.cli.compare_table import compare_width, comparison_tables
+        from sizing.cli.report import render_text
 
-        fancy = _fancy(output)
-        text = render_text([comparison_table(plans, _style(fancy))], fancy)
+        fancy, width = _fancy(output), compare_width()
+        text = render_text(comparison_tables(plans, _style(fancy), width), fancy, width)
     elif fmt == "html":
         from sizing.cli.html_page import compare_html
 

@@ -157,4 +157,5 @@ def calculate(
             else []
         ),
         assumptions=a,
+        assumptions_source=dict(workload.assumptions_source),
     )

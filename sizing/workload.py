@@ -32,6 +32,8 @@ def merge_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str
 
 # The inputs only: a derived value (traffic.duty_cycle) must follow an overridden profile, not pin the default's.
 _DEFAULTS = Assumptions().model_dump(exclude_computed_fields=True)
+# Likewise the p90 answer follows an overridden mean at the defaults' ratio unless it is set too (LLMAssumptions).
+del _DEFAULTS["llm"]["output_tokens_per_turn_p90"]
 
 
 def _approx(count: int) -> str:

@@ -26,8 +26,8 @@ from sizing.inputs import load_assumptions, parse_ratio, parse_users
 
 EXIT_BAD_INPUT = 2
 EXIT_CANCELLED = 130
-FORMATS = ("table", "json", "yaml", "markdown", "helm-values")
-COMPARE_FORMATS = ("table", "json", "yaml", "markdown")
+FORMATS = ("table", "json", "yaml", "markdown", "helm-values", "html")
+COMPARE_FORMATS = ("table", "json", "yaml", "markdown", "html")
 DIFF_FORMATS = ("table", "json", "markdown")
 FLAG_NAMES = {
     "concurrent_users": "--concurrent-users",
@@ -355,21 +355,35 @@ def report(
     else:
         users = parse_users(concurrent_users, "--concurrent-users")
         total = parse_users(total_users, "--total-users") if total_users is not None else None
-    plan = _plan(
-        prices,
-        True,
-        concurrent_users=users,
-        total_users=total,
-        active_ratio=ratio,
-        region=region,
-        arch=arch,
-        instance_type=instance_type,
-        llm=llm,
-        capacity=capacity,
-        savings_plan=savings_plan,
-        assumptions=overrides,
-    )
+    fields = {
+        "region": region,
+        "arch": arch,
+        "instance_type": instance_type,
+        "capacity": capacity,
+        "savings_plan": savings_plan,
+        "assumptions": overrides,
+    }
+    plan = _plan(prices, True, concurrent_users=users, total_users=total, active_ratio=ratio, llm=llm, **fields)
+    if fmt == "html":
+        from sizing.cli.html_page import report_html
+
+        ratio_held = {"active_ratio": plan.workload.active_ratio}
+        _write(report_html(plan, _plan_at(prices, **fields, **ratio_held)), output)
+        return
     _write(_render(plan, fmt, _fancy(output), app), output)
+
+
+def _plan_at(prices: Any, **fields: Any) -> Callable[[int, str | None], Any]:
+    """The same settings at another load and model, for the HTML page's charts; None where that cannot be planned
+    (a pinned type too small, a limit passed): the chart leaves that load out."""
+
+    def plan_at(users: int, llm: str | None):
+        try:
+            return _plan(prices, concurrent_users=users, llm=llm, **fields)
+        except (SizingError, ValidationError):
+            return None
+
+    return plan_at
 
 
 def _render(plan, fmt: str, fancy: bool, app: str | None) -> str:
@@ -431,10 +445,17 @@ def compare(
         for llm in (llms or (None,))
     ]
     if fmt == "table":
-        from sizing.cli.report import comparison_table, render_text
+        from sizing.cli.compare_table import compare_width, comparison_tables
+        from sizing.cli.report import render_text
 
-        fancy = _fancy(output)
-        text = render_text([comparison_table(plans, _style(fancy))], fancy)
+        fancy, width = _fancy(output), compare_width()
+        text = render_text(comparison_tables(plans, _style(fancy), width), fancy, width)
+    elif fmt == "html":
+        from sizing.cli.html_page import compare_html
+
+        common = {"region": region, "arch": arch, "capacity": capacity, "savings_plan": savings_plan}
+        at = _plan_at(prices, active_ratio=ratio, assumptions=overrides, **common)
+        text = compare_html(plans, list(llms or (None,)), at)
     else:
         text = {"json": formats.many_to_json, "yaml": formats.many_to_yaml, "markdown": formats.many_to_markdown}[fmt](
             plans

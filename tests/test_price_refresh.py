@@ -56,6 +56,11 @@ FRANKFURT_SERVICES = {
     "cloudwatch_logs_ingest_gb": 0.63,
     "cloudwatch_logs_storage_gb_month": 0.0324,
     "data_transfer_cross_az_gb": 0.01,
+    "alb_hour": 0.0252,
+    "alb_lcu_hour": 0.008,
+    "waf_web_acl_month": 5.0,
+    "waf_rule_month": 1.0,
+    "waf_request_million": 0.6,
 }
 FRANKFURT_CREDITS = {"t3": 0.05, "t3a": 0.05, "t4g": 0.04}
 # Spot there, over the last day: each type at on-demand x (s - 0.05, s, s + 0.2) across three zones (a spike in

@@ -348,4 +348,4 @@ class SizingPlan(_Out):
     llm: LLMPlan | None  # None: sized without an LLM (--llm none)
     warnings: list[str]
     assumptions: Assumptions
-    edge: EdgePlan | None = None  # the public edge (ALB and WAF); always set by calculate()
+    edge: EdgePlan  # the public edge: the ALB in front of the frontend and the WAF web ACL on it

@@ -171,8 +171,7 @@ def edge_cost_items(
             "load_balancer",
             "Load balancer (ALB)",
             load_balancer,
-            f"hourly and LCU list prices; at peak {plan.load_balancer.lcus:g} LCUs, billed on "
-            f"{plan.load_balancer.billed_dimension}",
+            "hourly and LCU list prices",
         ),
         item(
             "waf",

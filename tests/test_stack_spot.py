@@ -86,7 +86,7 @@ def test_an_on_demand_group_holds_the_min_fleet_and_spot_groups_the_burst(case):
 def test_the_autoscaler_prefers_the_spot_groups_for_scale_up(case):
     run, _ = case
     on_demand, spot = groups_by_capacity(run)
-    values = run.one(RELEASE).inputs["values"]
+    values = run.named("autoscaler-release").inputs["values"]
     assert values["extraArgs"]["expander"] == "priority,least-waste"
     priorities = values["expanderPriorities"]
     assert set(priorities) == {"50", "10"} and priorities["10"] == [".*"]
@@ -108,7 +108,7 @@ def test_on_demand_keeps_one_kind_of_group_and_the_least_waste_expander():
     run = run_program({"concurrentUsers": 8000})
     on_demand, spot = groups_by_capacity(run)
     assert on_demand and not spot
-    values = run.one(RELEASE).inputs["values"]
+    values = run.named("autoscaler-release").inputs["values"]
     assert values["extraArgs"]["expander"] == "least-waste" and "expanderPriorities" not in values
 
 

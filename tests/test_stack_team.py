@@ -188,7 +188,7 @@ def test_changing_kubernetes_version_moves_every_node_group_and_addon(load, vers
     # From the default 1.34 (the fixture's runs, checked above) to another minor, down for one load, up for the other.
     run = run_program({**LOADS[load], "kubernetesVersion": version})
     check_everything_runs(run, version)
-    assert run.one("kubernetes:helm.sh/v3:Release").inputs["values"]["image"]["tag"].startswith(f"v{version}.")
+    assert run.named("autoscaler-release").inputs["values"]["image"]["tag"].startswith(f"v{version}.")
 
 
 def test_extended_support_is_a_choice():
@@ -412,7 +412,7 @@ def test_rollouts_and_drains_let_streams_finish(case, app):
     assert 0 < container["lifecycle"]["preStop"]["sleep"]["seconds"] < grace
     assert run.named(f"workloads-{app}-pdb").inputs["spec"]["maxUnavailable"] == "10%"
     # Scale-in waits as long as the pods are given, not the autoscaler's own 600 s default (too short or too long).
-    args = run.one("kubernetes:helm.sh/v3:Release").inputs["values"]["extraArgs"]
+    args = run.named("autoscaler-release").inputs["values"]["extraArgs"]
     assert args["max-graceful-termination-sec"] == grace
 
 

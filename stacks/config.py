@@ -119,7 +119,9 @@ KEYS: dict[str, Key] = {
     # The public edge (stacks/edge_config.py): HTTPS unless allowPlainHttp, and the WAF on the load balancer.
     "domainName": Key("string", "", "The app's DNS name (e.g. chat.example.com); with hostedZoneId, HTTPS on it."),
     "hostedZoneId": Key("string", "", "Route 53 hosted zone of domainName: certificate validation and alias record."),
-    "certificateArn": Key("string", "", "An ACM certificate of the stack's region to serve HTTPS with. Empty = request."),
+    "certificateArn": Key(
+        "string", "", "An ACM certificate of the stack's region to serve HTTPS with. Empty = request."
+    ),
     "allowPlainHttp": Key("boolean", False, "Serve plain HTTP without a certificate: dev stacks only (warns)."),
     "rateLimitPerIp": Key("integer", 0, "WAF limit: requests per client IP per 5 min, 10 or more. 0 = derived."),
     "wafManagedRules": Key("boolean", False, "Add AWS's managed common rule set to the WAF web ACL."),

@@ -377,9 +377,7 @@ class Edge(pulumi.ComponentResource):
         )
         annotations = pulumi.Output.all(
             self.security_group.id, self.web_acl.arn, self.certificate_arn if self.certificate_arn else None
-        ).apply(
-            lambda args: ingress_annotations(settings, timeouts, readiness_path, args[0], args[1], args[2] or None)
-        )
+        ).apply(lambda args: ingress_annotations(settings, timeouts, readiness_path, args[0], args[1], args[2] or None))
         self.ingress = k8s.networking.v1.Ingress(
             f"{name}-ingress",
             metadata={"name": service, "namespace": namespace, "annotations": annotations},

@@ -123,14 +123,16 @@ def controller_policy(partition: str = "aws") -> str:
             "Effect": "Allow",
             "Action": ["ec2:CreateTags", "ec2:DeleteTags"],
             "Resource": f"arn:{partition}:ec2:*:*:security-group/*",
-            "Condition": {
-                "Null": {f"aws:RequestTag/{INGRESS_TAG}": "true", f"aws:ResourceTag/{INGRESS_TAG}": "false"}
-            },
+            "Condition": {"Null": {f"aws:RequestTag/{INGRESS_TAG}": "true", f"aws:ResourceTag/{INGRESS_TAG}": "false"}},
         },
         {
             "Sid": "ChangeOwnSecurityGroups",
             "Effect": "Allow",
-            "Action": ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup"],
+            "Action": [
+                "ec2:AuthorizeSecurityGroupIngress",
+                "ec2:RevokeSecurityGroupIngress",
+                "ec2:DeleteSecurityGroup",
+            ],
             "Resource": "*",
             "Condition": _tagged(INGRESS_TAG),
         },
@@ -161,9 +163,7 @@ def controller_policy(partition: str = "aws") -> str:
                 f"{elb}:loadbalancer/net/*/*",
                 f"{elb}:loadbalancer/app/*/*",
             ],
-            "Condition": {
-                "Null": {f"aws:RequestTag/{INGRESS_TAG}": "true", f"aws:ResourceTag/{INGRESS_TAG}": "false"}
-            },
+            "Condition": {"Null": {f"aws:RequestTag/{INGRESS_TAG}": "true", f"aws:ResourceTag/{INGRESS_TAG}": "false"}},
         },
         {
             "Sid": "TagListenersAndRules",

@@ -14,8 +14,8 @@ import math
 import pytest
 from hand_plans import build, flat_token_prices
 
-from sizing.engine.edge import derived_rate_limit
 from sizing.assumptions import Assumptions
+from sizing.engine.edge import derived_rate_limit
 
 H = 730
 MEAN = 0.1
@@ -104,12 +104,20 @@ def test_the_rate_limit_is_a_users_request_rate_with_headroom_over_the_window(fa
         # Ten minutes with double headroom: 3 x 20 x 10.
         ({"edge": {"rate_limit_window_s": 600, "rate_limit_headroom": 20}}, 600),
         # Below WAF's minimum of 10: 0.1 x 1 x 1 = 0.1 -> 10.
-        ({"requests_per_user_per_minute": 0.1, "llm": {"turns_per_user_per_minute": 0.1},
-          "edge": {"rate_limit_window_s": 60, "rate_limit_headroom": 1}}, 10),
+        (
+            {
+                "requests_per_user_per_minute": 0.1,
+                "llm": {"turns_per_user_per_minute": 0.1},
+                "edge": {"rate_limit_window_s": 60, "rate_limit_headroom": 1},
+            },
+            10,
+        ),
         # Fractions round up: 0.7 x 3 x 2 = 4.2 -> 5, then the floor of 10; 2.5 x 7 x 2 = 35.
         ({"requests_per_user_per_minute": 2.5, "edge": {"rate_limit_window_s": 120, "rate_limit_headroom": 7}}, 35),
-        ({"requests_per_user_per_minute": 2.9, "edge": {"rate_limit_window_s": 120, "rate_limit_headroom": 7}},
-         math.ceil(2.9 * 7 * 2)),
+        (
+            {"requests_per_user_per_minute": 2.9, "edge": {"rate_limit_window_s": 120, "rate_limit_headroom": 7}},
+            math.ceil(2.9 * 7 * 2),
+        ),
     ],
 )
 def test_the_derived_limit(assumptions, limit):

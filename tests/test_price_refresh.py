@@ -404,6 +404,33 @@ def test_a_missing_service_price_stops_the_refresh(endpoint, capsys, tmp_path):
     )
 
 
+def test_a_region_without_a_waf_request_price_stops_the_refresh(endpoint, capsys, tmp_path):
+    endpoint.products = [(code, doc) for code, doc in endpoint.products if "RequestV2" not in json.dumps(doc)]
+    target, before = good_file(tmp_path)
+    code, out, err = refresh(capsys, target)
+    assert_failed_cleanly(
+        code,
+        out,
+        err,
+        tmp_path,
+        target,
+        before,
+        "the Price List API has no RequestV2 price (awswaf) for eu-central-1, needed for waf_request_million",
+    )
+
+
+def test_the_waf_request_price_is_the_smallest_inspection_sizes(endpoint, capsys, tmp_path):
+    # Without the 16 KB product the 32 KB one (twice the price) is the smallest left: $1.20 a million.
+    endpoint.products = [(code, doc) for code, doc in endpoint.products if "RequestV2-16KB" not in json.dumps(doc)]
+    target = tmp_path / "prices.yaml"
+    code, out, err = refresh(capsys, target)
+    assert code == 0, err
+    services = yaml.safe_load(target.read_text())["regions"]["eu-central-1"]["services"]
+    assert services["waf_request_million"] == pytest.approx(0.6 * 2)
+    # The ALB's hour and LCU come from the application family, not the network one listed beside it.
+    assert (services["alb_hour"], services["alb_lcu_hour"]) == (pytest.approx(0.0252), pytest.approx(0.008))
+
+
 def test_an_unknown_region_is_one_line(endpoint, capsys, tmp_path):
     target, before = good_file(tmp_path)
     code, out, err = refresh(capsys, target, region="eu-south-9")

@@ -152,7 +152,11 @@ def test_a_domain_gets_a_dns_validated_certificate_a_current_tls_policy_and_a_re
             "host": "chat.example.com",
             "http": {
                 "paths": [
-                    {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "frontend", "port": {"number": 80}}}}
+                    {
+                        "path": "/",
+                        "pathType": "Prefix",
+                        "backend": {"service": {"name": "frontend", "port": {"number": 80}}},
+                    }
                 ]
             },
         }
@@ -204,9 +208,15 @@ REFUSED = [
         id="no-certificate",
     ),
     pytest.param({"allowPlainHttp": False}, "chat-infra:domainName: the app is public", id="plain-http-false"),
-    pytest.param({"domainName": "chat.example.com"}, "chat-infra:domainName: a certificate for chat.example.com", id="no-zone"),
-    pytest.param({"hostedZoneId": "Z0123456789ABCDEFGHIJ"}, "chat-infra:hostedZoneId: set chat-infra:domainName", id="no-domain"),
-    pytest.param({"domainName": "not a name", "hostedZoneId": "Z1"}, "chat-infra:domainName: must be a DNS name", id="bad-domain"),
+    pytest.param(
+        {"domainName": "chat.example.com"}, "chat-infra:domainName: a certificate for chat.example.com", id="no-zone"
+    ),
+    pytest.param(
+        {"hostedZoneId": "Z0123456789ABCDEFGHIJ"}, "chat-infra:hostedZoneId: set chat-infra:domainName", id="no-domain"
+    ),
+    pytest.param(
+        {"domainName": "not a name", "hostedZoneId": "Z1"}, "chat-infra:domainName: must be a DNS name", id="bad-domain"
+    ),
     pytest.param({**DOMAIN, "hostedZoneId": "zone-1"}, "chat-infra:hostedZoneId: must be a Route 53", id="bad-zone"),
     pytest.param({"certificateArn": "arn:aws:iam::1:x"}, "chat-infra:certificateArn: must be an ACM", id="bad-arn"),
     pytest.param(
@@ -216,16 +226,22 @@ REFUSED = [
     ),
     pytest.param({**DOMAIN, "allowPlainHttp": True}, "chat-infra:allowPlainHttp: true serves plain HTTP", id="both"),
     pytest.param({"allowPlainHttp": "maybe"}, "chat-infra:allowPlainHttp: must be true or false", id="plain-not-bool"),
-    pytest.param({**DOMAIN, "rateLimitPerIp": 9}, "chat-infra:rateLimitPerIp: must be a whole number from 10", id="limit-low"),
-    pytest.param({**DOMAIN, "rateLimitPerIp": "fast"}, "chat-infra:rateLimitPerIp: must be a whole number", id="limit-text"),
-    pytest.param({**DOMAIN, "wafManagedRules": "yes"}, "chat-infra:wafManagedRules: must be true or false", id="waf-bool"),
+    pytest.param(
+        {**DOMAIN, "rateLimitPerIp": 9}, "chat-infra:rateLimitPerIp: must be a whole number from 10", id="limit-low"
+    ),
+    pytest.param(
+        {**DOMAIN, "rateLimitPerIp": "fast"}, "chat-infra:rateLimitPerIp: must be a whole number", id="limit-text"
+    ),
+    pytest.param(
+        {**DOMAIN, "wafManagedRules": "yes"}, "chat-infra:wafManagedRules: must be true or false", id="waf-bool"
+    ),
     pytest.param({**DOMAIN, "readinessPath": "healthz"}, "chat-infra:readinessPath: must be a URL path", id="path"),
 ]
 
 
 @pytest.mark.parametrize(("values", "start"), REFUSED)
 def test_a_public_endpoint_without_https_or_with_bad_edge_config_is_refused_in_one_line(values, start):
-    mocks_config = {**USERS, **{k: "" for k in ("certificateArn", "domainName", "hostedZoneId")}, **values}
+    mocks_config = {**USERS, **dict.fromkeys(("certificateArn", "domainName", "hostedZoneId"), ""), **values}
     with pytest.raises(pulumi.RunError) as raised:
         run_program(mocks_config)
     line = str(raised.value)
@@ -356,7 +372,9 @@ def test_the_controller_is_the_pinned_chart_with_its_own_role_through_pod_identi
     assert (values["ingressClass"], values["createIngressClassResource"]) == ("alb", True)
     assert values["enableServiceMutatorWebhook"] is False
     association = next(
-        a for a in run.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation") if a.name == "lb-controller-identity"
+        a
+        for a in run.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        if a.name == "lb-controller-identity"
     )
     assert (association.inputs["namespace"], association.inputs["serviceAccount"]) == (
         "kube-system",
@@ -369,7 +387,9 @@ def test_the_controller_is_the_pinned_chart_with_its_own_role_through_pod_identi
 
 
 def test_the_controller_policy_grants_waf_association_and_narrows_writes_to_its_own_load_balancers(domain_run):
-    role_policy = next(p for p in domain_run.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == "lb-controller-policy")
+    role_policy = next(
+        p for p in domain_run.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == "lb-controller-policy"
+    )
     statements = {s["Sid"]: s for s in json.loads(role_policy.inputs["policy"])["Statement"]}
     assert "wafv2:AssociateWebACL" in statements["EdgeServices"]["Action"]
     assert "acm:DescribeCertificate" in statements["EdgeServices"]["Action"]
@@ -415,7 +435,9 @@ def test_only_the_public_subnets_where_the_alb_lives_reach_the_frontend_pods(dom
     )
     assert public == sorted(stack_network.subnet_cidrs("10.0.0.0/16", 3)[1])
     policy = next(
-        p for p in run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy") if p.inputs["metadata"]["name"] == "frontend-ingress"
+        p
+        for p in run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        if p.inputs["metadata"]["name"] == "frontend-ingress"
     )
     (rule,) = policy.inputs["spec"]["ingress"]
     assert sorted(peer["ipBlock"]["cidr"] for peer in rule["from"]) == public

@@ -162,6 +162,7 @@ def test_roles_get_exactly_the_managed_policies_they_need(case):
         "cluster-node-role": "ec2.amazonaws.com",
         "workloads-backend-role": "pods.eks.amazonaws.com",
         "autoscaler-role": "pods.eks.amazonaws.com",
+        "lb-controller-role": "pods.eks.amazonaws.com",
     }
 
 
@@ -319,7 +320,7 @@ def test_only_the_clusters_nodes_reach_the_cache_on_6379(case):
     assert rule.inputs["referencedSecurityGroupId"] == "sg-cluster"
     assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (6379, 6379, "tcp")
     assert not {"cidrIpv4", "cidrIpv6", "prefixListId"} & set(rule.inputs)
-    group = run.named("data-cache").inputs
+    (group,) = [g.inputs for g in run.of_type("aws:ec2/securityGroup:SecurityGroup") if g.name == "data-cache"]
     assert not group.get("ingress") and not group.get("egress")
     assert run.one(REPLICATION_GROUP).inputs["securityGroupIds"] == ["data-cache-id"]
 
@@ -588,7 +589,7 @@ def test_without_workloads_the_app_is_left_out_but_the_cluster_still_autoscales(
     # Nothing of the app reaches the cluster: the only things inside it are the autoscaler's release...
     assert kubernetes_objects(run) == []
     # ...and the load balancer controller's, cluster infrastructure too; no Ingress, so no ALB and no WAF.
-    assert [r.name for r in run.resources if r.typ.startswith("kubernetes:")] == [
+    assert sorted(r.name for r in run.resources if r.typ.startswith("kubernetes:")) == [
         "autoscaler-release",
         "lb-controller-release",
     ]

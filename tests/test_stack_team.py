@@ -362,11 +362,13 @@ def test_only_the_intended_traffic_reaches_and_leaves_the_app(case):
     assert all(p.inputs["metadata"]["namespace"] == "chat-app" for p in run.of_type(NETWORK_POLICY))
     # Every pod of the namespace: no ingress unless allowed below.
     assert specs["default-deny-ingress"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
-    # The frontend's HTTP port from anywhere (the load balancer forwards clients from any address), nothing else.
+    # The frontend's HTTP port from the ALB only: the public subnets of 10.0.0.0/16, the last eighth (10.0.224.0/19)
+    # cut in /22s, one a zone. Nothing else.
+    public = ["10.0.224.0/22", "10.0.228.0/22", "10.0.232.0/22"]
     assert specs["frontend-ingress"] == {
         "podSelector": {"matchLabels": labels["frontend"]},
         "policyTypes": ["Ingress"],
-        "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 8080}]}],
+        "ingress": [{"from": [{"ipBlock": {"cidr": c}} for c in public], "ports": [{"protocol": "TCP", "port": 8080}]}],
     }
     # The backend from the frontend's pods only.
     assert specs["backend-ingress"] == {

@@ -123,9 +123,7 @@ def plan_edge(
             max_llm_usd_per_ip_hour=spend,
             managed_rules=edge.waf_managed_rules,
             rules=1 + int(edge.waf_managed_rules),
-            requests_per_month=Range(
-                min=round(monthly_requests * profile.mean), max=round(monthly_requests)
-            ),
+            requests_per_month=Range(min=round(monthly_requests * profile.mean), max=round(monthly_requests)),
         ),
     )
 

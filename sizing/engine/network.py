@@ -11,7 +11,6 @@ from sizing.engine.load_profile import LoadProfile
 from sizing.plan import CostItem, NetworkPlan, NodePlan
 
 
-
 def plan_network(
     tier: Tier, assumptions: Assumptions, app_pods_max: int, nodes: NodePlan, node_type: InstanceType
 ) -> NetworkPlan:

@@ -9,8 +9,6 @@ open streams = turns/s x 3.11); a turn costs (1,155 x $1 + 211 x $5) / 1e6 = $0.
 
 from __future__ import annotations
 
-import math
-
 import pytest
 from hand_plans import build, flat_token_prices
 
@@ -112,11 +110,11 @@ def test_the_rate_limit_is_a_users_request_rate_with_headroom_over_the_window(fa
             },
             10,
         ),
-        # Fractions round up: 0.7 x 3 x 2 = 4.2 -> 5, then the floor of 10; 2.5 x 7 x 2 = 35.
+        # Whole products stay: 2.5 x 7 x 2 = 35; fractions round up, even below a half: 2.6 x 7 x 2 = 36.4 -> 37.
         ({"requests_per_user_per_minute": 2.5, "edge": {"rate_limit_window_s": 120, "rate_limit_headroom": 7}}, 35),
         (
-            {"requests_per_user_per_minute": 2.9, "edge": {"rate_limit_window_s": 120, "rate_limit_headroom": 7}},
-            math.ceil(2.9 * 7 * 2),
+            {"requests_per_user_per_minute": 2.6, "edge": {"rate_limit_window_s": 120, "rate_limit_headroom": 7}},
+            37,
         ),
     ],
 )

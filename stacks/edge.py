@@ -193,7 +193,7 @@ def ingress_annotations(
     return annotations
 
 
-def ingress_spec(service: str, port: int, host: str | None) -> dict[str, Any]:
+def ingress_spec(service: str, port: int, host: str | None) -> Any:
     rule: dict[str, Any] = {
         "http": {
             "paths": [
@@ -210,7 +210,7 @@ def ingress_spec(service: str, port: int, host: str | None) -> dict[str, Any]:
     return {"ingress_class_name": INGRESS_CLASS, "rules": [rule]}
 
 
-def security_group_ingress(https: bool) -> list[dict[str, Any]]:
+def security_group_ingress(https: bool) -> list[Any]:
     """What the internet may reach: 443, and 80 only to be redirected to it; 80 alone on a plain-HTTP dev stack."""
     ports = [HTTPS_PORT, HTTP_PORT] if https else [HTTP_PORT]
     return [
@@ -225,7 +225,7 @@ def security_group_ingress(https: bool) -> list[dict[str, Any]]:
     ]
 
 
-def security_group_egress(vpc_cidr: str, pod_port: int) -> list[dict[str, Any]]:
+def security_group_egress(vpc_cidr: str, pod_port: int) -> list[Any]:
     """Out only to the pods' port inside the VPC: the targets and their health checks."""
     return [
         {
@@ -378,9 +378,10 @@ class Edge(pulumi.ComponentResource):
         annotations = pulumi.Output.all(
             self.security_group.id, self.web_acl.arn, self.certificate_arn if self.certificate_arn else None
         ).apply(lambda args: ingress_annotations(settings, timeouts, readiness_path, args[0], args[1], args[2] or None))
+        metadata: Any = {"name": service, "namespace": namespace, "annotations": annotations}
         self.ingress = k8s.networking.v1.Ingress(
             f"{name}-ingress",
-            metadata={"name": service, "namespace": namespace, "annotations": annotations},
+            metadata=metadata,
             spec=ingress_spec(service, service_port, settings.domain_name),
             opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=depends_on),
         )

@@ -423,7 +423,7 @@ def test_the_waf_request_price_is_the_smallest_inspection_sizes(endpoint, capsys
     # Without the 16 KB product the 32 KB one (twice the price) is the smallest left: $1.20 a million.
     endpoint.products = [(code, doc) for code, doc in endpoint.products if "RequestV2-16KB" not in json.dumps(doc)]
     target = tmp_path / "prices.yaml"
-    code, out, err = refresh(capsys, target)
+    code, _, err = refresh(capsys, target)
     assert code == 0, err
     services = yaml.safe_load(target.read_text())["regions"]["eu-central-1"]["services"]
     assert services["waf_request_million"] == pytest.approx(0.6 * 2)

@@ -495,13 +495,11 @@ class _Config:
     """As pulumi.Config.get answers: the value as a string, None when unset. An edge left unset is a plain-HTTP dev
     stack (allowPlainHttp), so that plans come out and the keys under test decide."""
 
-    DEFAULTS = {"allowPlainHttp": "true"}
-
     def __init__(self, values):
         self.values = values
 
     def get(self, key):
-        return self.values.get(key, self.DEFAULTS.get(key))
+        return self.values.get(key, "true" if key == "allowPlainHttp" else None)
 
 
 _FIELDS = sorted(

@@ -296,6 +296,30 @@ class ClusterAssumptions(_Strict):
     log_retention_days: int = Field(default=90, ge=0, le=3_653, description="0: kept forever")
 
 
+# WAF's rate-based rules count requests over one of these sliding windows (EvaluationWindowSec).
+WafWindow = Literal[60, 120, 300, 600]
+
+
+class EdgeAssumptions(_Strict):
+    """The public edge: the WAF rate limit per client address (the LLM spend guard) and the managed rules. The stack
+    sets ``rate_limit_per_ip`` and ``waf_managed_rules`` from its config keys (rateLimitPerIp, wafManagedRules), so
+    the plan prices and reports what it deploys."""
+
+    rate_limit_window_s: WafWindow = Field(
+        default=300, description="WAF's evaluation window for the rate limit: 60, 120, 300 or 600 seconds"
+    )
+    rate_limit_headroom: float = Field(
+        default=10,
+        ge=1,
+        le=10_000,
+        description="the limit over one user's peak request rate: bursts, retries, several users behind one address",
+    )
+    rate_limit_per_ip: int | None = Field(
+        default=None, ge=10, le=2_000_000_000, description="requests per client IP per window; unset: derived"
+    )
+    waf_managed_rules: bool = Field(default=False, description="add AWS's managed common rule set (one more rule)")
+
+
 class Assumptions(_Strict):
     tiers: TierFloors = TierFloors()
     requests_per_user_per_minute: float = Field(default=3, gt=0, le=600)
@@ -337,3 +361,4 @@ class Assumptions(_Strict):
     availability_zones: int = Field(default=3, ge=2, le=6)
     quotas: QuotaAssumptions = QuotaAssumptions()
     cluster: ClusterAssumptions = ClusterAssumptions()
+    edge: EdgeAssumptions = EdgeAssumptions()

@@ -303,6 +303,37 @@ class LLMPlan(_Out):
     self_hosted: SelfHostedPlan | None = None  # vllm:MODEL: the GPU serving plan; API token lines are zero
 
 
+class LoadBalancerPlan(_Out):
+    """The Application Load Balancer at peak, in AWS's four LCU dimensions; the largest is what an hour bills."""
+
+    kind: Literal["application"] = "application"
+    new_connections_per_second: float
+    active_connections: float  # each user's keep-alive connection, plus one per open answer stream
+    processed_gb_per_hour: float
+    rule_evaluations_per_second: float  # beyond the 10 free rules a request
+    lcus: float  # the largest dimension, in LCUs
+    billed_dimension: str  # which one that is
+
+
+class WafPlan(_Out):
+    """The web ACL on the load balancer: the rate limit per client IP (the LLM spend guard) and what it evaluates."""
+
+    rate_limit_per_ip: int  # requests per client IP per window; above it WAF blocks the address
+    evaluation_window_s: int
+    rate_limit_source: Literal["derived", "override"]
+    derived_rate_limit_per_ip: int  # what the assumptions give (equal to the limit unless overridden)
+    rate_limit_reason: str  # the derivation in one line
+    max_llm_usd_per_ip_hour: float | None  # turns at the limit all hour, at the plan's turn price; None: no LLM
+    managed_rules: bool
+    rules: int  # billed rules: the rate-based rule and, when enabled, the managed rule group
+    requests_per_month: Range
+
+
+class EdgePlan(_Out):
+    load_balancer: LoadBalancerPlan
+    waf: WafPlan
+
+
 class SizingPlan(_Out):
     # Always present in the JSON, so required in its schema; the default only lets a plan saved before a field was
     # added still load (e.g. a deployed plan to compare against).
@@ -321,5 +352,6 @@ class SizingPlan(_Out):
     llm: LLMPlan | None  # None: sized without an LLM (--llm none)
     warnings: list[str]
     assumptions: Assumptions
+    edge: EdgePlan  # the public edge: the ALB in front of the frontend and the WAF web ACL on it
     # Which assumptions were measured rather than defaulted, and from what (`sizing calibrate`): path -> source.
     assumptions_source: dict[str, str] = Field(default_factory=dict)

@@ -9,10 +9,11 @@ import pulumi
 from autoscaler import ClusterAutoscaler, version_for
 from cluster import Cluster, cluster_name_for, endpoint_warnings
 from data import Data, require_table_quota
+from edge import Edge, LoadBalancerController, alb_timeouts
 from images import unpinned_warnings
 from llm_access import grace_seconds
-from network import Network, require_address_space
-from workloads import App, Workloads
+from network import Network, require_address_space, subnet_cidrs
+from workloads import NAMESPACE, PORT, App, Workloads
 
 settings = config.load()
 # Checked before anything is declared: an unpinned Kubernetes minor stops here, not halfway through an update.
@@ -24,7 +25,9 @@ require_address_space(plan.network, settings.vpc_cidr)
 require_table_quota(plan.database, settings.dynamodb_table_quota)
 # And what only the account can tell (Bedrock model access, EC2 vCPU quotas, the live cache's data), at preview.
 preflight.at_preview(plan, settings)
-for warning in plan.warnings + endpoint_warnings(settings.public_access_cidrs):
+edge_settings = settings.edge
+assert edge_settings is not None  # config.load always reads the edge's keys
+for warning in plan.warnings + endpoint_warnings(settings.public_access_cidrs) + edge_settings.warnings():
     pulumi.log.warn(warning)
 
 cluster_name = cluster_name_for(pulumi.get_project(), pulumi.get_stack())
@@ -79,12 +82,20 @@ ClusterAutoscaler(
     # While a type change has old and new groups side by side, scale-up grows the plan's groups only.
     node_group_names=cluster.node_group_names,
 )
+# Also cluster infrastructure: it turns the frontend's Ingress into the ALB (and deletes the ALB on destroy).
+lb_controller = LoadBalancerController(
+    "lb-controller",
+    cluster_name=cluster.cluster_name,
+    region=settings.workload.region,
+    vpc_id=network.vpc_id,
+    provider=cluster.provider,
+)
 if settings.deploy_workloads:
     for warning in unpinned_warnings(
         {"backendImage": settings.backend_image, "frontendImage": settings.frontend_image}
     ):
         pulumi.log.warn(warning)
-    Workloads(
+    workloads = Workloads(
         "workloads",
         backend=App(
             "backend",
@@ -96,7 +107,12 @@ if settings.deploy_workloads:
         ),
         # The frontend relays the answer streams to the browser: it drains them too.
         frontend=App(
-            "frontend", settings.frontend_image, plan.frontend, plan.assumptions.hpa_target_cpu_percent, llm=plan.llm
+            "frontend",
+            settings.frontend_image,
+            plan.frontend,
+            plan.assumptions.hpa_target_cpu_percent,
+            llm=plan.llm,
+            readiness_path=edge_settings.readiness_path,
         ),
         provider=cluster.provider,
         cluster_name=cluster.cluster_name,
@@ -108,7 +124,29 @@ if settings.deploy_workloads:
         cache_cluster_mode=data.cache_cluster_mode,
         vpc_cidr=settings.vpc_cidr,
         llm_api_key=settings.llm_api_key,
+        # Only the ALB, from the public subnets, reaches the frontend pods.
+        load_balancer_cidrs=subnet_cidrs(settings.vpc_cidr, plan.network.availability_zones)[1],
     )
+    edge = Edge(
+        "edge",
+        edge_settings,
+        plan.edge.waf,
+        alb_timeouts(plan.llm),
+        edge_settings.readiness_path,
+        namespace=NAMESPACE,
+        service="frontend",
+        service_port=80,
+        pod_port=PORT,
+        vpc_id=network.vpc_id,
+        vpc_cidr=settings.vpc_cidr,
+        region=settings.workload.region,
+        provider=cluster.provider,
+        depends_on=[lb_controller.release, workloads.services["frontend"]],
+    )
+    pulumi.export("url", edge.url)
+    pulumi.export("certificateArn", edge.certificate_arn or "none (plain HTTP)")
+    pulumi.export("tlsPolicy", edge.tls_policy)
+    pulumi.export("webAclArn", edge.web_acl.arn)
 
 pulumi.export("sizing", plan.model_dump(mode="json"))
 pulumi.export("tier", plan.tier)
@@ -124,3 +162,4 @@ pulumi.export("kubeconfig", cluster.kubeconfig)
 pulumi.export("nodeGroupNames", cluster.node_group_names)
 pulumi.export("tableName", data.table_name)
 pulumi.export("cacheEndpoint", data.cache_endpoint)
+pulumi.export("rateLimitPerIp", plan.edge.waf.rate_limit_per_ip)

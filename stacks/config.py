@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pydantic import ValidationError
@@ -23,6 +23,9 @@ from sizing.data.pricing import MissingRegion
 from sizing.errors import describe
 from sizing.inputs import shape_problem
 from sizing.plan import SizingPlan
+
+if TYPE_CHECKING:
+    from edge_config import EdgeSettings
 
 PROJECT = "chat-infra"
 # Relative pricesFile paths are read from the project directory (where Pulumi.yaml is), not from stacks/.
@@ -135,6 +138,16 @@ KEYS: dict[str, Key] = {
     "preflightChecks": Key(
         "boolean", True, "At preview, check Bedrock model access, EC2 vCPU quotas and the live cache's data with AWS."
     ),
+    # The public edge (stacks/edge_config.py): HTTPS unless allowPlainHttp, and the WAF on the load balancer.
+    "domainName": Key("string", "", "The app's DNS name (e.g. chat.example.com); with hostedZoneId, HTTPS on it."),
+    "hostedZoneId": Key("string", "", "Route 53 hosted zone of domainName: certificate validation and alias record."),
+    "certificateArn": Key(
+        "string", "", "An ACM certificate of the stack's region to serve HTTPS with. Empty = request."
+    ),
+    "allowPlainHttp": Key("boolean", False, "Serve plain HTTP without a certificate: dev stacks only (warns)."),
+    "rateLimitPerIp": Key("integer", 0, "WAF limit: requests per client IP per 5 min, 10 or more. 0 = derived."),
+    "wafManagedRules": Key("boolean", False, "Add AWS's managed common rule set to the WAF web ACL."),
+    "readinessPath": Key("string", "/", "HTTP path the frontend answers 200 on when ready: probe and health check."),
 }
 
 UPGRADE_POLICIES = ("STANDARD", "EXTENDED")
@@ -225,6 +238,7 @@ class Settings:
     cache_auth_token_generation: int = 1
     cache_auth_token_set_generation: int = 1
     preflight_checks: bool = True  # preflightChecks: the account checks at preview (preflight.py)
+    edge: EdgeSettings | None = None  # the public edge (edge_config.py); None only where a test builds Settings
 
 
 def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None = None) -> Settings:
@@ -238,7 +252,13 @@ def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None =
     log_retention_days = _log_retention(raw["controlPlaneLogRetentionDays"])
     upgrade_policy = _upgrade_policy(raw["upgradePolicy"])
     # The plan prices what the stack deploys: the support policy and the log retention come from these keys.
-    workload = _workload(raw, region, {"support": upgrade_policy, "log_retention_days": log_retention_days})
+    # Imported here: edge_config imports this module.
+    from edge_config import edge_assumptions, edge_settings
+
+    edge = edge_settings(raw, region)
+    workload = _workload(
+        raw, region, {"support": upgrade_policy, "log_retention_days": log_retention_days}, edge_assumptions(raw)
+    )
     return Settings(
         workload=workload,
         backend_image=_image(raw, "backendImage"),
@@ -261,6 +281,7 @@ def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None =
         allow_subnet_move=_boolean(raw["allowSubnetMove"], "allowSubnetMove"),
         **_cache_auth_generations(raw["cacheAuthTokenGeneration"], raw["cacheAuthTokenSetGeneration"]),
         preflight_checks=_boolean(raw["preflightChecks"], "preflightChecks"),
+        edge=edge,
     )
 
 
@@ -289,7 +310,9 @@ def _prices(value: Any) -> PriceTable | None:
         raise ConfigError(str(error)) from None
 
 
-def _workload(raw: dict[str, Any], region: str, cluster: dict[str, Any] | None = None) -> Workload:
+def _workload(
+    raw: dict[str, Any], region: str, cluster: dict[str, Any] | None = None, edge: dict[str, Any] | None = None
+) -> Workload:
     if raw["concurrentUsers"] in (None, ""):
         raise ConfigError(
             f"{PROJECT}:concurrentUsers: missing; set the peak simultaneous users with "
@@ -298,6 +321,8 @@ def _workload(raw: dict[str, Any], region: str, cluster: dict[str, Any] | None =
     assumptions = _numbers(_object(raw["assumptions"], "assumptions"))
     if cluster and isinstance(assumptions.get("cluster", {}), dict):
         assumptions = {**assumptions, "cluster": {**assumptions.get("cluster", {}), **cluster}}
+    if edge and isinstance(assumptions.get("edge", {}), dict):
+        assumptions = {**assumptions, "edge": {**assumptions.get("edge", {}), **edge}}
     fields: dict[str, Any] = {
         "concurrent_users": _scalar(raw["concurrentUsers"]),
         "region": region,

@@ -48,6 +48,9 @@ class App:
     # The plan's LLM: its answer streams set how long a stopping pod drains; the app that calls it gets its env.
     llm: LLMPlan | None = None
     calls_llm: bool = False
+    # An HTTP path answering 200 when the pod can serve: the readiness probe (and the ALB's health check) asks it.
+    # None: a TCP check of the port.
+    readiness_path: str | None = None
 
 
 def labels(app: str) -> dict[str, str]:
@@ -87,7 +90,11 @@ def container(app: App, env: dict[str, Any], secret_env: dict[str, tuple[str, st
             "capabilities": {"drop": ["ALL"]},
             "seccomp_profile": {"type": "RuntimeDefault"},
         },
-        "readiness_probe": {"tcp_socket": {"port": "http"}, "period_seconds": 5},
+        "readiness_probe": (
+            {"http_get": {"path": app.readiness_path, "port": "http"}, "period_seconds": 5}
+            if app.readiness_path
+            else {"tcp_socket": {"port": "http"}, "period_seconds": 5}
+        ),
         "liveness_probe": {"tcp_socket": {"port": "http"}, "initial_delay_seconds": 10, "period_seconds": 10},
         # The root filesystem is read-only: scratch space lives here.
         "volume_mounts": [{"name": "tmp", "mount_path": "/tmp"}],
@@ -171,11 +178,13 @@ def service_spec(app: App, public: bool) -> dict[str, Any]:
     }
 
 
-def network_policies(backend: App, frontend: App, vpc_cidr: str, cache: bool) -> dict[str, dict[str, Any]]:
+def network_policies(
+    backend: App, frontend: App, vpc_cidr: str, cache: bool, load_balancer_cidrs: list[str] | None = None
+) -> dict[str, dict[str, Any]]:
     """NetworkPolicy specs by name: nothing reaches a pod of the namespace unless a policy below lets it.
 
-    The frontend is public through the load balancer, whose traffic reaches the pods from node addresses anywhere in
-    the VPC (kube-proxy forwards it) or from the clients themselves: its HTTP port is open to all, nothing else. Only
+    The frontend is public through the load balancer: with ``load_balancer_cidrs`` (the public subnets, where the
+    ALB's nodes live; it targets the pods' own addresses) only they reach its HTTP port; without, anyone may. Only
     the frontend reaches the backend, and the backend reaches only DNS, the cache (inside the VPC), the Pod Identity
     agent for its credentials, and HTTPS (DynamoDB's endpoint through the gateway, the model's API). Kubelet probes
     come from the pod's own node, which the VPC CNI always admits.
@@ -196,7 +205,12 @@ def network_policies(backend: App, frontend: App, vpc_cidr: str, cache: bool) ->
         f"{frontend.name}-ingress": {
             "pod_selector": {"match_labels": labels(frontend.name)},
             "policy_types": ["Ingress"],
-            "ingress": [{"from": [{"ip_block": {"cidr": ANYWHERE}}], "ports": [tcp(PORT)]}],
+            "ingress": [
+                {
+                    "from": [{"ip_block": {"cidr": cidr}} for cidr in (load_balancer_cidrs or [ANYWHERE])],
+                    "ports": [tcp(PORT)],
+                }
+            ],
         },
         f"{backend.name}-ingress": {
             "pod_selector": {"match_labels": labels(backend.name)},
@@ -251,6 +265,7 @@ class Workloads(pulumi.ComponentResource):
         cache_cluster_mode: bool,
         vpc_cidr: str,
         llm_api_key: pulumi.Input[str] | None = None,
+        load_balancer_cidrs: list[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("chat-infra:workloads:Workloads", name, None, opts)
@@ -334,7 +349,7 @@ class Workloads(pulumi.ComponentResource):
             secret_env["backend"]["REDIS_AUTH_TOKEN"] = (CACHE_AUTH_SECRET, CACHE_AUTH_KEY)
             backend_needs.append(auth_secret)
 
-        for policy, spec in network_policies(backend, frontend, vpc_cidr, cache).items():
+        for policy, spec in network_policies(backend, frontend, vpc_cidr, cache, load_balancer_cidrs).items():
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-{policy}",
                 metadata={"name": policy, "namespace": NAMESPACE},
@@ -376,7 +391,9 @@ class Workloads(pulumi.ComponentResource):
                     pulumi.Output.all(salt, value).apply(lambda args: template_digest(args[0], args[1]))
                 )
         self.deployments: dict[str, k8s.apps.v1.Deployment] = {}
-        for app, public in ((backend, False), (frontend, True)):
+        self.services: dict[str, k8s.core.v1.Service] = {}
+        # Both ClusterIP: the public entrance is the Ingress (edge.py), whose ALB sends to the pods' addresses.
+        for app in (backend, frontend):
             metadata = {"name": app.name, "namespace": NAMESPACE, "labels": labels(app.name)}
             k8s.core.v1.ServiceAccount(
                 f"{name}-{app.name}-sa", metadata=metadata, automount_service_account_token=False, opts=in_namespace
@@ -394,12 +411,8 @@ class Workloads(pulumi.ComponentResource):
                 ),
             )
             self.deployments[app.name] = deployment
-            service_metadata = dict(metadata)
-            if public:
-                # A Network Load Balancer from EKS's built-in service controller: no add-on controller needed.
-                service_metadata["annotations"] = {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
-            k8s.core.v1.Service(
-                f"{name}-{app.name}-svc", metadata=service_metadata, spec=service_spec(app, public), opts=in_namespace
+            self.services[app.name] = k8s.core.v1.Service(
+                f"{name}-{app.name}-svc", metadata=metadata, spec=service_spec(app, public=False), opts=in_namespace
             )
             k8s.autoscaling.v2.HorizontalPodAutoscaler(
                 f"{name}-{app.name}-hpa", metadata=metadata, spec=hpa_spec(app), opts=in_namespace

@@ -67,7 +67,8 @@ def _fresh_engine_caches():
 #   cache.f1.medium  4    0.05  36.50
 #   cache.f1.large   16   0.20  146
 #
-#   EKS $0.10/h (extended support $0.60/h); NAT gateway $0.05/h + $0.01/GB; NLB $0.02/h + $0.01/LCU-h; public IPv4
+#   EKS $0.10/h (extended support $0.60/h); NAT gateway $0.05/h + $0.01/GB; NLB $0.02/h + $0.01/LCU-h (unused);
+#   ALB $0.03/h + $0.01/LCU-h; WAF $5/web ACL-month + $1/rule-month + $0.50/million requests; public IPv4
 #   $0.01/h; gp3 $0.10/GB-month; DynamoDB on demand $0.20 / $1.00 per million reads / writes, provisioned $0.0001 /
 #   $0.0005 per RCU-h / WCU-h, storage $0.50/GB-month, point-in-time recovery $0.20/GB-month; KMS key $1/month;
 #   CloudWatch logs $0.50/GB ingested, $0.03/GB-month stored; cross-zone transfer $0.01/GB; internet egress 100 GB
@@ -138,6 +139,11 @@ def fake_prices():
             "cloudwatch_logs_ingest_gb": 0.50,
             "cloudwatch_logs_storage_gb_month": 0.03,
             "data_transfer_cross_az_gb": 0.01,
+            "alb_hour": 0.03,
+            "alb_lcu_hour": 0.01,
+            "waf_web_acl_month": 5.00,
+            "waf_rule_month": 1.00,
+            "waf_request_million": 0.50,
         },
         ec2_hour={"gp1.xlarge": 0.20, "gp1.2xlarge": 0.44, "bt1.large": 0.06, "ar1.xlarge": 0.16},
         elasticache_hour={"cache.f1.medium": 0.05, "cache.f1.large": 0.20},

@@ -333,6 +333,12 @@ def region_products(
         "kms_key_month": ("awskms", "Encryption Key", "KMS-Keys", {}),
         "cloudwatch_logs_ingest_gb": ("AmazonCloudWatch", "Data Payload", "DataProcessing-Bytes", {}),
         "cloudwatch_logs_storage_gb_month": ("AmazonCloudWatch", "Storage Snapshot", "TimedStorage-ByteHrs", {}),
+        "alb_hour": ("AWSELB", "Load Balancer-Application", "LoadBalancerUsage", {}),
+        "alb_lcu_hour": ("AWSELB", "Load Balancer-Application", "LCUUsage", {}),
+        "waf_web_acl_month": ("awswaf", "Web Application Firewall", "WebACLV2", {}),
+        "waf_rule_month": ("awswaf", "Web Application Firewall", "RuleV2", {}),
+        # The default (smallest) body inspection size; larger ones follow below, dearer.
+        "waf_request_million": ("awswaf", "Web Application Firewall", "RequestV2-16KB", {}),
     }
     # Data transfer products name their regions by fromRegionCode / toRegionCode, with no regionCode.
     transfer = {
@@ -382,6 +388,19 @@ def region_products(
             "AWSELB", "Load Balancer-Network", {**where, "usagetype": f"{prefix}-TS-LoadBalancerUsage"}, 9.9, sku="S-ts"
         ),
     )
+    if "waf_request_million" in services:
+        # WAF's larger body inspection sizes cost more per request: the refresh takes the smallest, the default.
+        for size, factor in ((48, 3), (32, 2)):
+            price_list.add(
+                "awswaf",
+                product(
+                    "awswaf",
+                    "Web Application Firewall",
+                    {**where, "usagetype": f"{prefix}-RequestV2-{size}KB"},
+                    services["waf_request_million"] * factor / 1e6,
+                    sku=f"S-waf-{size}",
+                ),
+            )
     price_list.add(
         "AmazonDynamoDB",
         product(

@@ -86,6 +86,13 @@ ASSUMPTIONS = {
     "availability_zones": 3,
     # The control plane's small lines: standard support, 30 GB of logs a month kept 90 days.
     "cluster": {"support": "STANDARD", "log_gb_per_month": 30, "log_retention_days": 90},
+    # The WAF limit derived over 5 minutes with ten times a user's rate; the rate-based rule alone.
+    "edge": {
+        "rate_limit_window_s": 300,
+        "rate_limit_headroom": 10,
+        "rate_limit_per_ip": None,
+        "waf_managed_rules": False,
+    },
 }
 
 

@@ -31,6 +31,18 @@ ACCOUNT = ACCOUNT_ID
 # Who the mocked AWS provider runs as: a role assumed by CI, as `aws sts get-caller-identity` reports it.
 DEPLOYER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/deployer"
 DEPLOYER_SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer/ci-run"
+# What the edge's mocks answer: the ALB the controller made, ELB's zone for aliases to it, a certificate's id.
+ALB_HOSTNAME = "k8s-chatapp-frontend-0123456789-1234567890.us-east-1.elb.amazonaws.com"
+ALB_ZONE_ID = "Z35SXDOTRQ7X7K"
+CERTIFICATE_UUID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+# Every run serves HTTPS with this certificate unless its config says how the edge is served.
+EDGE_KEYS = ("certificateArn", "domainName", "hostedZoneId", "allowPlainHttp")
+
+
+def default_certificate(region: str) -> str:
+    return f"arn:aws:acm:{region}:{ACCOUNT_ID}:certificate/{CERTIFICATE_UUID}"
+
+
 # A generated secret's value, as the random provider would return it.
 MOCK_PASSWORD = "m0ckAuthT0ken" * 5
 
@@ -155,6 +167,10 @@ class StackMocks(pulumi.runtime.Mocks):
                 "sessionName": "ci-run" if ":assumed-role/" in arn else "",
                 "id": arn,
             }
+        if args.token == "aws:lb/getHostedZoneId:getHostedZoneId":
+            # ELB's canonical zone for application load balancers in us-east-1 (docs: "Elastic Load Balancing
+            # endpoints and quotas").
+            return {"id": ALB_ZONE_ID, "loadBalancerType": args.args.get("loadBalancerType"), "region": "us-east-1"}
         if args.token == "aws:eks/getAddonVersion:getAddonVersion":
             addon, minor = args.args["addonName"], args.args["kubernetesVersion"]
             return {"addonName": addon, "kubernetesVersion": minor, "version": addon_version(addon, minor), "id": addon}
@@ -178,6 +194,21 @@ class StackMocks(pulumi.runtime.Mocks):
             state["latestVersion"] = 1
         elif args.typ == "random:index/randomPassword:RandomPassword":
             state["result"] = MOCK_PASSWORD[: int(args.inputs["length"])]
+        elif args.typ == "aws:acm/certificate:Certificate":
+            domain = args.inputs["domainName"]
+            state["domainValidationOptions"] = [
+                {
+                    "domainName": domain,
+                    "resourceRecordName": f"_0123456789abcdef.{domain}.",
+                    "resourceRecordType": "CNAME",
+                    "resourceRecordValue": "_fedcba9876543210.acm-validations.aws.",
+                }
+            ]
+            state["arn"] = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/{CERTIFICATE_UUID}"
+        elif args.typ == "aws:route53/record:Record":
+            state["fqdn"] = str(args.inputs["name"]).rstrip(".")
+        elif args.typ == "kubernetes:networking.k8s.io/v1:Ingress":
+            state["status"] = {"loadBalancer": {"ingress": [{"hostname": ALB_HOSTNAME}]}}
         elif args.typ == "aws:elasticache/replicationGroup:ReplicationGroup":
             state.update(
                 primaryEndpointAddress=f"master.{physical}.cache.example.com",
@@ -275,6 +306,8 @@ def run_program(
     try:
         pulumi.runtime.reset_options(project=PROJECT, stack=STACK, preview=False)
         values = {**({"aws:region": region} if region else {}), **config}
+        if not any(key in values or f"{PROJECT}:{key}" in values for key in EDGE_KEYS):
+            values["certificateArn"] = default_certificate(str(values.get("aws:region") or "us-east-1"))
         pulumi.runtime.set_all_config(
             config_values(values), [key if ":" in key else f"{PROJECT}:{key}" for key in (secret_keys or [])]
         )

@@ -34,7 +34,7 @@ import pytest
 from hand_plans import build, flat_token_prices
 
 from sizing.data.pricing import SavingsPlanDiscount, SpotDiscount
-from sizing.engine.network import load_balancer_lcus
+from sizing.engine.edge import alb_dimensions, alb_lcus
 
 H = 730  # hours in the month: 365 / 12 days x 24
 CENT = 0.01  # the engine rounds every line to the cent
@@ -90,8 +90,11 @@ LOADS: dict[int, dict] = {
             "nat_gateways": (1 * 0.05 * H + 63.072 * 0.01, 1 * 0.05 * H + 63.072 * 0.01, 1 * 0.05 * H + 630.72 * 0.01),
             # The gateway's Elastic IP and the NLB's address in each of 3 zones.
             "public_ipv4": ((1 + 3) * 0.01 * H,) * 3,
-            # NLCUs: max(15 / 10 / 800, 300 / 100,000, 15 x 32 KB x 3,600 / 1e6 = 1.728 GB/h) = 1.728 at peak.
-            "load_balancer": ((0.02 + 0.1728 * 0.01) * H, (0.02 + 0.1728 * 0.01) * H, (0.02 + 1.728 * 0.01) * H),
+            # ALB LCUs: max(15 / 10 = 1.5 new connections/s / 25, 300 active / 3,000, 15 x 32 KB x 3,600 / 1e6 =
+            # 1.728 GB/h / 1, no rule beyond the 10 free) = 1.728 at peak; a tenth at the mean.
+            "load_balancer": ((0.03 + 0.1728 * 0.01) * H, (0.03 + 0.1728 * 0.01) * H, (0.03 + 1.728 * 0.01) * H),
+            # WAF: the ACL and its one rule, $6; 15/s x 3,600 x 730 = 39.42 million requests at peak, at $0.50.
+            "waf": (6 + 3.942 * 0.50, 6 + 3.942 * 0.50, 6 + 39.42 * 0.50),
             # 15/s x 32 KB x 730 x 3,600 s = 1,261.44 GB at peak; 126.144 GB at the mean, mostly in the free 100.
             "data_transfer": (
                 (126.144 - 100) * 0.10 + 126.144 * 2 / 3 * 2 * 0.01,
@@ -155,7 +158,9 @@ LOADS: dict[int, dict] = {
             "nat_gateways": (1 * 0.05 * H + 210.24 * 0.01, 1 * 0.05 * H + 210.24 * 0.01, 1 * 0.05 * H + 2_102.4 * 0.01),
             "public_ipv4": ((1 + 3) * 0.01 * H,) * 3,
             # 50 x 32 KB x 3,600 / 1e6 = 5.76 GB/h: 5.76 NLCU at peak (beats 1,000 / 100,000 and 50 / 10 / 800).
-            "load_balancer": ((0.02 + 0.576 * 0.01) * H, (0.02 + 0.576 * 0.01) * H, (0.02 + 5.76 * 0.01) * H),
+            # ALB: max(5 / 25, 1,000 / 3,000, 5.76 GB/h) = 5.76 LCUs at peak. WAF: 131.4 million requests at peak.
+            "load_balancer": ((0.03 + 0.576 * 0.01) * H, (0.03 + 0.576 * 0.01) * H, (0.03 + 5.76 * 0.01) * H),
+            "waf": (6 + 13.14 * 0.50, 6 + 13.14 * 0.50, 6 + 131.4 * 0.50),
             # 50/s x 32 KB x 730 x 3,600 s = 4,204.8 GB at peak.
             "data_transfer": (
                 (420.48 - 100) * 0.10 + 420.48 * 2 / 3 * 2 * 0.01,
@@ -211,7 +216,9 @@ LOADS: dict[int, dict] = {
             ),
             "public_ipv4": ((3 + 3) * 0.01 * H,) * 3,
             # 250 x 32 KB x 3,600 / 1e6 = 28.8 NLCU at peak.
-            "load_balancer": ((0.02 + 2.88 * 0.01) * H, (0.02 + 2.88 * 0.01) * H, (0.02 + 28.8 * 0.01) * H),
+            # ALB: max(25 / 25, 5,000 / 3,000, 28.8 GB/h) = 28.8 LCUs at peak. WAF: 657 million requests at peak.
+            "load_balancer": ((0.03 + 2.88 * 0.01) * H, (0.03 + 2.88 * 0.01) * H, (0.03 + 28.8 * 0.01) * H),
+            "waf": (6 + 65.7 * 0.50, 6 + 65.7 * 0.50, 6 + 657 * 0.50),
             # 250/s x 32 KB x 730 x 3,600 s = 21,024 GB at peak.
             "data_transfer": (
                 (2_102.4 - 100) * 0.10 + 2_102.4 * 2 / 3 * 2 * 0.01,
@@ -264,7 +271,9 @@ LOADS: dict[int, dict] = {
             "nat_gateways": (3 * 0.05 * H + 21_024 * 0.01, 3 * 0.05 * H + 21_024 * 0.01, 3 * 0.05 * H + 210_240 * 0.01),
             "public_ipv4": ((3 + 3) * 0.01 * H,) * 3,
             # 5,000 x 32 KB x 3,600 / 1e6 = 576 NLCU at peak.
-            "load_balancer": ((0.02 + 57.6 * 0.01) * H, (0.02 + 57.6 * 0.01) * H, (0.02 + 576 * 0.01) * H),
+            # ALB: max(500 / 25, 100,000 / 3,000, 576 GB/h) = 576 LCUs at peak. WAF: 13,140 million requests.
+            "load_balancer": ((0.03 + 57.6 * 0.01) * H, (0.03 + 57.6 * 0.01) * H, (0.03 + 576 * 0.01) * H),
+            "waf": (6 + 1_314 * 0.50, 6 + 1_314 * 0.50, 6 + 13_140 * 0.50),
             # 5,000/s x 32 KB x 730 x 3,600 s = 420,480 GB at peak.
             "data_transfer": (
                 (42_048 - 100) * 0.10 + 42_048 * 2 / 3 * 2 * 0.01,
@@ -308,8 +317,9 @@ ORDER = [
     "eks_extended_support",
     "nat_gateways",
     "public_ipv4",
-    "load_balancer",
     "data_transfer",
+    "load_balancer",
+    "waf",
     "dynamodb",
     "dynamodb_pitr",
     "elasticache",
@@ -323,7 +333,8 @@ LABELS = {
     "kms_key": "KMS key (secrets encryption)",
     "control_plane_logs": "Control-plane logs (30 GB/month, 90 days kept)",
     "public_ipv4": "Public IPv4 addresses ({addresses})",
-    "load_balancer": "Load balancer (NLB)",
+    "load_balancer": "Load balancer (ALB)",
+    "waf": "WAF web ACL (1 rule)",
     "data_transfer": "Data transfer (internet out, between zones)",
     "dynamodb": "DynamoDB (provisioned)",
     "dynamodb_pitr": "DynamoDB point-in-time recovery",
@@ -394,17 +405,17 @@ def test_totals_and_cost_per_user_by_hand(plan, users):
 def test_the_totals_in_figures():
     # The sums above, added up once more from the figures rounded to the cent (hence a few cents of slack), so a
     # wrong expected table cannot agree with itself.
-    # 1,000 users: 73 + 657 + 30 + 0 + 1 + 17.70 + 38.60 + 29.20 + 18.80 + 37.65 + 35.95 + 10 + 36.50 at the min;
-    # 73 + 1,314 + 60 + 110.23 + 1 + 17.70 + 57.52 + 29.20 + 56.65 + 466.54 + 93.44 + 10 + 36.50 at the max;
-    # the min with the expected credits ($2.30) and DynamoDB ($40.74) in place of the min's.
+    # 1,000 users: 73 + 657 + 30 + 0 + 1 + 17.70 + 38.60 + 29.20 + 26.10 + 12.57 + 37.65 + 35.95 + 10 + 36.50 at the
+    # min; 73 + 1,314 + 60 + 110.23 + 1 + 17.70 + 57.52 + 29.20 + 63.95 + 71.70 + 466.54 + 93.44 + 10 + 36.50 at the
+    # max; the min with the expected credits ($2.30) and DynamoDB ($40.74) in place of the min's.
     assert [sum(c[n] for c in LOADS[1_000]["costs"].values()) for n in range(3)] == [
-        pytest.approx(total, abs=0.05) for total in (985.40, 992.49, 2_325.78)
+        pytest.approx(total, abs=0.05) for total in (1_005.27, 1_012.36, 2_404.78)
     ]
-    # 100,000 users: 73 + 73,000 + 1,000 + 1 + 17.70 + 319.74 + 43.80 + 435.08 + 4,755.44 + 3,595 + 1,000 + 1,241
-    # at the min; 73 + 146,000 + 2,000 + 1 + 17.70 + 2,211.90 + 43.80 + 4,219.40 + 47,644.40 + 9,343.75 + 1,000
-    # + 1,241 at the max; the min with DynamoDB's $4,074.06 expected.
+    # 100,000 users: 73 + 73,000 + 1,000 + 1 + 17.70 + 319.74 + 43.80 + 442.38 + 663 + 4,755.44 + 3,595 + 1,000
+    # + 1,241 at the min; 73 + 146,000 + 2,000 + 1 + 17.70 + 2,211.90 + 43.80 + 4,226.70 + 6,576 + 47,644.40
+    # + 9,343.75 + 1,000 + 1,241 at the max; the min with DynamoDB's $4,074.06 expected.
     assert [sum(c[n] for c in LOADS[100_000]["costs"].values()) for n in range(3)] == [
-        pytest.approx(total, abs=0.05) for total in (85_481.76, 85_960.82, 213_795.95)
+        pytest.approx(total, abs=0.05) for total in (86_152.06, 86_631.12, 220_379.25)
     ]
 
 
@@ -536,27 +547,33 @@ def test_nat_hours_and_addresses_are_paid_per_gateway(plan, zones):
     [
         # Bytes: 100,000 users x 3 a minute = 5,000/s x 32 KB x 3,600 = 576 GB/h (the LOADS case).
         ({}, 576, 57.6),
-        # Active connections: no response bytes, and 100,000 / 100,000 = 1 beats 5,000 / 10 / 800 = 0.625.
-        ({"traffic": {"response_kb_per_request": 0}}, 1, 0.1),
-        # New connections: 60 requests a minute = 100,000/s, / 10 per connection / 800 = 12.5 beats 1.
-        ({"traffic": {"response_kb_per_request": 0}, "requests_per_user_per_minute": 60}, 12.5, 1.25),
+        # Active connections: no response bytes, and 100,000 / 3,000 = 33.33 beats 5,000 / 10 / 25 = 20.
+        ({"traffic": {"response_kb_per_request": 0}}, 100_000 / 3_000, 10_000 / 3_000),
+        # New connections: 60 requests a minute = 100,000/s, / 10 per connection / 25 = 400 beats 33.33.
+        ({"traffic": {"response_kb_per_request": 0}, "requests_per_user_per_minute": 60}, 400, 40),
     ],
     ids=["processed-bytes", "active-connections", "new-connections"],
 )
 def test_each_load_balancer_dimension_is_billed_when_it_dominates(plan, overrides, peak, mean):
     got = plan(100_000, 1_024_000, overrides)
     assert lines(got)["load_balancer"] == about(
-        (0.02 + mean * 0.01) * H, (0.02 + mean * 0.01) * H, (0.02 + peak * 0.01) * H
+        (0.03 + mean * 0.01) * H, (0.03 + mean * 0.01) * H, (0.03 + peak * 0.01) * H
     )
 
 
 def test_load_balancer_capacity_units_of_each_dimension():
-    # NLCU: 800 new connections/s, 100,000 active connections, 1 GB/h; a new connection per 10 requests.
-    assert load_balancer_lcus(0, 8_000, 0) == 1  # 8,000 requests/s = 800 new connections/s
-    assert load_balancer_lcus(100_000, 0, 0) == 1
-    assert load_balancer_lcus(0, 1_000, 1_000 / 3_600) == pytest.approx(1)  # 1,000/s x 277.8 KB = 1 GB/h
-    assert load_balancer_lcus(250_000, 16_000, 0) == 2.5
-    assert load_balancer_lcus(50_000, 16_000, 0) == 2
+    # ALB LCU: 25 new connections/s, 3,000 active connections, 1 GB/h, 1,000 rule evaluations/s; a new connection
+    # per 10 requests; an open answer stream holds a connection of its own.
+    assert alb_lcus(alb_dimensions(0, 250, 0, 0)) == (1, "new connections")  # 250/s = 25 new connections/s
+    assert alb_lcus(alb_dimensions(3_000, 0, 0, 0)) == (1, "active connections")
+    assert alb_lcus(alb_dimensions(2_000, 0, 1_000, 0)) == (1, "active connections")
+    lcus, billed = alb_lcus(alb_dimensions(0, 100, 0, 100_000 / 3_600))  # 100/s x 27.78 KB = 10 GB/h; 0.4 new
+    assert (lcus, billed) == (pytest.approx(10), "processed bytes")
+    # The Ingress's one rule is under the 10 free: requests evaluate nothing billable.
+    assert alb_dimensions(0, 1_000_000, 0, 0)["rule evaluations"] == 0
+    dims = {"new connections": 0, "active connections": 0, "processed bytes": 0, "rule evaluations": 2_500}
+    assert alb_lcus(dims) == (2.5, "rule evaluations")
+    assert alb_lcus(alb_dimensions(7_500, 750, 0, 0)) == (3, "new connections")  # 75/25 = 3 beats 7,500/3,000
 
 
 @pytest.mark.parametrize("users", [1_000, 100_000])

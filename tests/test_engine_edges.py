@@ -86,6 +86,7 @@ SOURCES = {
     "nat_gateways": "hourly and per-GB list prices",
     "public_ipv4": "per address-hour list price",
     "load_balancer": "hourly and LCU list prices",
+    "waf": "per web ACL-month, rule-month and million requests list prices",
     "data_transfer": "tiered internet per-GB list price (100 GB free) and the cross-zone per-GB price",
     "dynamodb": "request, capacity-unit and storage list prices",
     "dynamodb_pitr": "per GB-month list price",
@@ -235,21 +236,21 @@ def test_the_nat_and_address_lines_say_how_many(fake_catalog, fake_prices, users
 
 
 @pytest.mark.parametrize(
-    ("overrides", "nlcus_at_peak"),
+    ("overrides", "lcus_at_peak"),
     [
-        # No bytes: 1,000 active connections are 0.01 NLCU, above 50 requests/s / 10 a connection / 800 = 0.00625.
-        ({"traffic": {"response_kb_per_request": 0}}, 1_000 / 100_000),
-        # 600 requests a minute: 10,000/s, 1,000 new connections/s = 1.25 NLCU.
-        ({"traffic": {"response_kb_per_request": 0}, "requests_per_user_per_minute": 600}, 1_000 * 600 / 60 / 10 / 800),
+        # No bytes: 1,000 active connections are 1/3 LCU, above 50 requests/s / 10 a connection / 25 = 0.2.
+        ({"traffic": {"response_kb_per_request": 0}}, 1_000 / 3_000),
+        # 600 requests a minute: 10,000/s, 1,000 new connections/s = 40 LCUs.
+        ({"traffic": {"response_kb_per_request": 0}, "requests_per_user_per_minute": 600}, 1_000 * 600 / 60 / 10 / 25),
     ],
 )
-def test_the_load_balancer_bills_its_largest_dimension(fake_catalog, fake_prices, overrides, nlcus_at_peak):
+def test_the_load_balancer_bills_its_largest_dimension(fake_catalog, fake_prices, overrides, lcus_at_peak):
     lb = cost_line(build(fake_catalog, fake_prices, 1_000, 10_240, overrides), "load_balancer")
-    # Every dimension is linear in the load: the mean load (a tenth of the peak) needs a tenth of the NLCUs.
+    # Every dimension is linear in the load: the mean load (a tenth of the peak) needs a tenth of the LCUs.
     assert (lb.monthly_usd.min, lb.expected_monthly_usd, lb.monthly_usd.max) == (
-        pytest.approx((0.02 + nlcus_at_peak / 10 * 0.01) * HOURS, abs=0.01),
-        pytest.approx((0.02 + nlcus_at_peak / 10 * 0.01) * HOURS, abs=0.01),
-        pytest.approx((0.02 + nlcus_at_peak * 0.01) * HOURS, abs=0.01),
+        pytest.approx((0.03 + lcus_at_peak / 10 * 0.01) * HOURS, abs=0.01),
+        pytest.approx((0.03 + lcus_at_peak / 10 * 0.01) * HOURS, abs=0.01),
+        pytest.approx((0.03 + lcus_at_peak * 0.01) * HOURS, abs=0.01),
     )
 
 

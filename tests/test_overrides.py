@@ -359,10 +359,11 @@ CASES = [
         "traffic.response_kb_per_request",
         64,
         line("load_balancer"),
+        # The ALB's processed bytes, 11.52 GB/h at peak, beat its 1,000 / 3,000 active and 5 / 25 new connections.
         money(
-            (0.02 + 50 * 64 * 3600 / 1e6 * MEAN * 0.01) * HOURS,
-            (0.02 + 50 * 64 * 3600 / 1e6 * MEAN * 0.01) * HOURS,
-            (0.02 + 50 * 64 * 3600 / 1e6 * 0.01) * HOURS,
+            (0.03 + 50 * 64 * 3600 / 1e6 * MEAN * 0.01) * HOURS,
+            (0.03 + 50 * 64 * 3600 / 1e6 * MEAN * 0.01) * HOURS,
+            (0.03 + 50 * 64 * 3600 / 1e6 * 0.01) * HOURS,
         ),
     ),
     # --- the LLM (a stand-in price of $1 / $5 per million, $0.10 for cache reads) ----------------------------------
@@ -451,6 +452,27 @@ CASES = [
         4,
         lambda p: (p.network.nat_gateways, line("public_ipv4")(p)[2], line("data_transfer")(p)[2]),
         (1, *money((1 + 4) * 0.01 * HOURS, (4_204.8 - 100) * 0.10 + 4_204.8 * 3 / 4 * 2 * 0.01)),
+    ),
+    # --- the edge: the WAF rate limit per client IP is 3 requests a minute x 10 x 5 min = 150 unless changed ------
+    Case(
+        "edge.rate_limit_window_s",
+        60,
+        lambda p: (p.edge.waf.rate_limit_per_ip, p.edge.waf.evaluation_window_s),
+        (3 * 10 * 1, 60),
+    ),
+    Case("edge.rate_limit_headroom", 2, lambda p: p.edge.waf.rate_limit_per_ip, 3 * 2 * 5),
+    Case(
+        "edge.rate_limit_per_ip",
+        1_000,
+        lambda p: (p.edge.waf.rate_limit_per_ip, p.edge.waf.rate_limit_source, p.edge.waf.derived_rate_limit_per_ip),
+        (1_000, "override", 150),
+    ),
+    # One more rule ($1): $5 + 2 x $1, and 50/s x 3,600 x 730 = 131.4 million requests at $0.50 at peak.
+    Case(
+        "edge.waf_managed_rules",
+        True,
+        lambda p: (p.edge.waf.rules, line("waf")(p)),
+        (2, money(7 + 13.14 * 0.50, 7 + 13.14 * 0.50, 7 + 131.4 * 0.50)),
     ),
     # --- quotas and the cluster ----------------------------------------------------------------------------------
     # The max fleet's 30 bt1.large run 60 vCPUs.

@@ -56,6 +56,11 @@ FRANKFURT_SERVICES = {
     "cloudwatch_logs_ingest_gb": 0.63,
     "cloudwatch_logs_storage_gb_month": 0.0324,
     "data_transfer_cross_az_gb": 0.01,
+    "alb_hour": 0.0252,
+    "alb_lcu_hour": 0.008,
+    "waf_web_acl_month": 5.0,
+    "waf_rule_month": 1.0,
+    "waf_request_million": 0.6,
 }
 FRANKFURT_CREDITS = {"t3": 0.05, "t3a": 0.05, "t4g": 0.04}
 # Spot there, over the last day: each type at on-demand x (s - 0.05, s, s + 0.2) across three zones (a spike in
@@ -397,6 +402,33 @@ def test_a_missing_service_price_stops_the_refresh(endpoint, capsys, tmp_path):
         before,
         "the Price List API has no NatGateway-Bytes price (AmazonEC2) for eu-central-1, needed for nat_gateway_gb",
     )
+
+
+def test_a_region_without_a_waf_request_price_stops_the_refresh(endpoint, capsys, tmp_path):
+    endpoint.products = [(code, doc) for code, doc in endpoint.products if "RequestV2" not in json.dumps(doc)]
+    target, before = good_file(tmp_path)
+    code, out, err = refresh(capsys, target)
+    assert_failed_cleanly(
+        code,
+        out,
+        err,
+        tmp_path,
+        target,
+        before,
+        "the Price List API has no RequestV2 price (awswaf) for eu-central-1, needed for waf_request_million",
+    )
+
+
+def test_the_waf_request_price_is_the_smallest_inspection_sizes(endpoint, capsys, tmp_path):
+    # Without the 16 KB product the 32 KB one (twice the price) is the smallest left: $1.20 a million.
+    endpoint.products = [(code, doc) for code, doc in endpoint.products if "RequestV2-16KB" not in json.dumps(doc)]
+    target = tmp_path / "prices.yaml"
+    code, _, err = refresh(capsys, target)
+    assert code == 0, err
+    services = yaml.safe_load(target.read_text())["regions"]["eu-central-1"]["services"]
+    assert services["waf_request_million"] == pytest.approx(0.6 * 2)
+    # The ALB's hour and LCU come from the application family, not the network one listed beside it.
+    assert (services["alb_hour"], services["alb_lcu_hour"]) == (pytest.approx(0.0252), pytest.approx(0.008))
 
 
 def test_an_unknown_region_is_one_line(endpoint, capsys, tmp_path):

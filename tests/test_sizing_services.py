@@ -177,8 +177,9 @@ def test_cost_breakdown_by_hand():
         "Control-plane logs (30 GB/month, 90 days kept)",
         "NAT gateway (1)",
         "Public IPv4 addresses (4)",
-        "Load balancer (NLB)",
         "Data transfer (internet out, between zones)",
+        "Load balancer (ALB)",
+        "WAF web ACL (1 rule)",
         "DynamoDB (provisioned)",
         "DynamoDB point-in-time recovery",
         "ElastiCache (Valkey)",
@@ -193,15 +194,16 @@ def test_cost_breakdown_by_hand():
         "control_plane_logs",
         "nat_gateways",
         "public_ipv4",
-        "load_balancer",
         "data_transfer",
+        "load_balancer",
+        "waf",
         "dynamodb",
         "dynamodb_pitr",
         "elasticache",
         "llm_api",
     ]
     # The small lines the stack's resources add: a KMS key; 30 GB of logs ingested at $0.50 and 90 days' worth
-    # (90 GB) stored at $0.03; the NAT gateway's Elastic IP and the NLB's three zonal addresses at $0.005 an hour;
+    # (90 GB) stored at $0.03; the NAT gateway's Elastic IP and the ALB's three zonal addresses at $0.005 an hour;
     # point-in-time recovery of the table's 10,000 x 5 MiB at $0.20 per GB-month.
     assert item(plan, "KMS").monthly_usd.max == 1.0
     assert item(plan, "Control-plane").monthly_usd.max == pytest.approx(30 * 0.50 + 90 * 0.03)
@@ -220,11 +222,14 @@ def test_cost_breakdown_by_hand():
     assert item(plan, "Node EBS").monthly_usd.max == pytest.approx(nodes.max_nodes * 20 * 0.08, abs=0.01)
     gigabytes = 50 * 16 * 730 * 3600 / 1e6  # 50 requests/s x 16 KB at peak, all month
     assert item(plan, "NAT").monthly_usd.max == pytest.approx(0.045 * 730 + gigabytes * 0.045, abs=0.01)
-    # NLCU dimensions: 1,000/100,000 active connections, 5/800 new connections/s and
-    # 50 x 32 KB x 3,600 s = 5.76 GB/h processed, which dominates.
-    lcus = max(1_000 / 100_000, 50 / 10 / 800, 50 * 32 * 3_600 / 1e6)
+    # ALB LCU dimensions: (1,000 users + the open answer streams) / 3,000 active connections, 5 / 25 new
+    # connections/s and 50 x 32 KB x 3,600 s = 5.76 GB/h processed, which dominates.
+    streams = plan.llm.peak.open_streams if plan.llm else 0
+    lcus = max((1_000 + streams) / 3_000, 50 / 10 / 25, 50 * 32 * 3_600 / 1e6)
     assert lcus == pytest.approx(5.76)
-    assert item(plan, "Load").monthly_usd.max == pytest.approx((0.0225 + lcus * 0.006) * 730, abs=0.01)
+    assert item(plan, "Load").monthly_usd.max == pytest.approx((0.0225 + lcus * 0.008) * 730, abs=0.01)
+    # WAF: $5 the web ACL, $1 its rate-based rule, 50/s x 3,600 x 730 = 131.4 million requests at $0.60.
+    assert item(plan, "WAF").monthly_usd.max == pytest.approx(5 + 1 + 131.4 * 0.60, abs=0.01)
     assert item(plan, "ElastiCache").monthly_usd.max == pytest.approx(
         2 * PRICES.elasticache_hour[plan.cache.node_type] * 0.8 * 730, abs=0.01
     )  # a Valkey pair

@@ -11,7 +11,13 @@ import billing
 
 LOADS = {
     # On-demand table, one NAT gateway, a single-shard cache.
-    "1k": {"concurrentUsers": 1000, "totalUsers": 10000},
+    # A domain in the user's zone: the stack requests the certificate, validates it and adds the alias record.
+    "1k": {
+        "concurrentUsers": 1000,
+        "totalUsers": 10000,
+        "domainName": "chat.example.com",
+        "hostedZoneId": "Z0123456789ABCDEFGHIJ",
+    },
     # Provisioned table with auto scaling (targets, policies), a NAT gateway per zone, a cache with a replica.
     "300k": {"concurrentUsers": 300_000, "dynamodbTableQuota": 120_000},
 }
@@ -66,11 +72,16 @@ def test_what_the_free_entries_rely_on_holds(runs, load):
     # No cache snapshots are kept, so ElastiCache bills nodes only.
     for group in run.of_type("aws:elasticache/replicationGroup:ReplicationGroup"):
         assert not group.inputs.get("snapshotRetentionLimit")
-    # Only the frontend's Service is a load balancer; the others cost nothing.
+    # No Service is a load balancer: the one load balancer is the Ingress's ALB.
     services = {
         s.inputs["metadata"]["name"]: s.inputs["spec"]["type"] for s in run.of_type("kubernetes:core/v1:Service")
     }
-    assert services == {"backend": "ClusterIP", "frontend": "LoadBalancer"}
+    assert services == {"backend": "ClusterIP", "frontend": "ClusterIP"}
+    assert len(run.of_type("kubernetes:networking.k8s.io/v1:Ingress")) == 1
+    # No hosted zone is created (the user brings it), and every record is free: validation or an alias to the ALB.
+    assert not run.of_type("aws:route53/zone:Zone")
+    for record in run.of_type("aws:route53/record:Record"):
+        assert record.inputs["type"] == "CNAME" or record.inputs["aliases"], record.name
 
 
 # Lines that exist only in some plans: extended support under upgradePolicy EXTENDED, credits on burstable nodes,

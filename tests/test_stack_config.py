@@ -405,7 +405,8 @@ def test_unset_optional_keys_mean_what_pulumi_yaml_says():
             return self.values.get(key)
 
     settings = stack_config.load(
-        Config({"concurrentUsers": "1000", "totalUsers": "0", "activeRatio": ""}), Config({"region": "us-west-2"})
+        Config({"concurrentUsers": "1000", "totalUsers": "0", "activeRatio": "", "allowPlainHttp": "true"}),
+        Config({"region": "us-west-2"}),
     )
     workload = settings.workload
     assert (workload.total_users, workload.active_ratio, workload.instance_type) == (None, None, None)
@@ -421,8 +422,16 @@ def test_unset_optional_keys_mean_what_pulumi_yaml_says():
     assert (settings.log_retention_days, settings.upgrade_policy) == (90, "STANDARD")
     assert (settings.node_update_max_unavailable_percent, settings.dynamodb_table_quota) == (33, 40_000)
     assert settings.identity == stack_config.AwsIdentity(profile=None, role_arn=None)
+    # The edge: no domain, zone or certificate (plain HTTP asked for here), the readiness probe on /, and the plan's
+    # WAF limit with no managed rules.
+    edge = settings.edge
+    assert (edge.domain_name, edge.hosted_zone_id, edge.certificate_arn) == (None, None, None)
+    assert (edge.allow_plain_http, edge.readiness_path) == (True, "/")
+    assert workload.assumptions.edge.rate_limit_per_ip is None
+    assert workload.assumptions.edge.waf_managed_rules is False
     ratio = stack_config.load(
-        Config({"concurrentUsers": "1000", "activeRatio": "0.25"}), Config({"region": "us-east-1"})
+        Config({"concurrentUsers": "1000", "activeRatio": "0.25", "allowPlainHttp": "true"}),
+        Config({"region": "us-east-1"}),
     )
     assert ratio.workload.effective_total_users == 4000
 
@@ -484,13 +493,14 @@ def test_private_and_shared_address_space_is_accepted(cidr):
 
 
 class _Config:
-    """As pulumi.Config.get answers: the value as a string, None when unset."""
+    """As pulumi.Config.get answers: the value as a string, None when unset. An edge left unset is a plain-HTTP dev
+    stack (allowPlainHttp), so that plans come out and the keys under test decide."""
 
     def __init__(self, values):
         self.values = values
 
     def get(self, key):
-        return self.values.get(key)
+        return self.values.get(key, "true" if key == "allowPlainHttp" else None)
 
 
 _FIELDS = sorted(
@@ -534,6 +544,15 @@ _PLAUSIBLE = {
     "deployWorkloads": st.sampled_from(["true", "false", "yes"]),
     "capacity": st.sampled_from(["on-demand", "spot-burst", "spot"]),
     "savingsPlan": st.sampled_from(["none", "1y", "5y"]),
+    "allowPlainHttp": st.sampled_from(["true", "false", "maybe"]),
+    "domainName": st.sampled_from(["", "chat.example.com", "-bad-"]),
+    "hostedZoneId": st.sampled_from(["", "Z0123456789ABCDEFGHIJ", "zone"]),
+    "certificateArn": st.sampled_from(
+        ["", "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", "arn:bad"]
+    ),
+    "rateLimitPerIp": st.sampled_from(["0", "500", "5"]),
+    "wafManagedRules": st.sampled_from(["true", "false", "no"]),
+    "readinessPath": st.sampled_from(["/", "/healthz", "healthz"]),
 }
 
 
@@ -547,6 +566,8 @@ _GOOD = {
     "vpcCidr": st.sampled_from(["10.0.0.0/16", "192.168.0.0/16"]),
     "deployWorkloads": st.sampled_from(["true", "false"]),
     "capacity": st.sampled_from(["on-demand", "spot-burst"]),
+    "rateLimitPerIp": st.sampled_from(["0", "500"]),
+    "wafManagedRules": st.sampled_from(["true", "false"]),
 }
 _ANY = {key: plausible | st.text(max_size=40) | _JSON_SHAPED.map(json.dumps) for key, plausible in _PLAUSIBLE.items()}
 
@@ -599,7 +620,17 @@ def test_a_relative_prices_file_is_read_from_the_project_directory(tmp_path, mon
     target = frankfurt_prices(tmp_path)
     monkeypatch.setattr(stack_config, "PROJECT_DIR", str(tmp_path))
     settings = stack_config.load(
-        type("C", (), {"get": lambda self, key: {"concurrentUsers": "100", "pricesFile": target.name}.get(key)})(),
+        type(
+            "C",
+            (),
+            {
+                "get": lambda self, key: {
+                    "concurrentUsers": "100",
+                    "pricesFile": target.name,
+                    "allowPlainHttp": "true",
+                }.get(key)
+            },
+        )(),
         type("C", (), {"get": lambda self, key: {"region": "eu-central-1"}.get(key)})(),
     )
     assert list(settings.prices.regions) == ["eu-central-1"]

@@ -164,6 +164,7 @@ def test_roles_get_exactly_the_managed_policies_they_need(case):
         "cluster-node-role": "ec2.amazonaws.com",
         "workloads-backend-role": "pods.eks.amazonaws.com",
         "autoscaler-role": "pods.eks.amazonaws.com",
+        "lb-controller-role": "pods.eks.amazonaws.com",
     }
 
 
@@ -314,13 +315,14 @@ def test_only_the_clusters_nodes_reach_the_cache_on_6379(case):
     run, plan = case
     rules = run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     if not plan.cache.enabled:
-        assert rules == [] and run.of_type("aws:ec2/securityGroup:SecurityGroup") == []
+        # The ALB's own group (edge.py) is the only other security group.
+        assert rules == [] and [g.name for g in run.of_type("aws:ec2/securityGroup:SecurityGroup")] == ["edge-alb-sg"]
         return
     (rule,) = rules
     assert rule.inputs["referencedSecurityGroupId"] == "sg-cluster"
     assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (6379, 6379, "tcp")
     assert not {"cidrIpv4", "cidrIpv6", "prefixListId"} & set(rule.inputs)
-    group = run.one("aws:ec2/securityGroup:SecurityGroup").inputs
+    (group,) = [g.inputs for g in run.of_type("aws:ec2/securityGroup:SecurityGroup") if g.name == "data-cache"]
     assert not group.get("ingress") and not group.get("egress")
     assert run.one(REPLICATION_GROUP).inputs["securityGroupIds"] == ["data-cache-id"]
 
@@ -475,6 +477,7 @@ def test_every_kubernetes_object_validates_strictly_against_the_kubernetes_schem
         "HorizontalPodAutoscaler",
         "PodDisruptionBudget",
         "NetworkPolicy",
+        "Ingress",
         *(["Secret"] if plan.cache.enabled else []),
     }
     version = stack_config.DEFAULT_KUBERNETES_VERSION
@@ -505,13 +508,15 @@ def test_resource_names_are_unique(case):
     assert len(physical) == len(set(physical))
 
 
-def test_every_resource_belongs_to_one_of_the_five_components(case):
+def test_every_resource_belongs_to_one_of_the_components(case):
     run, _ = case
     components = {r.urn: r.typ for r in run.resources if not r.custom}
     assert sorted(components.values()) == [
         "chat-infra:autoscaler:ClusterAutoscaler",
         "chat-infra:cluster:Cluster",
         "chat-infra:data:Data",
+        "chat-infra:edge:Edge",
+        "chat-infra:edge:LoadBalancerController",
         "chat-infra:network:Network",
         "chat-infra:workloads:Workloads",
     ]
@@ -595,7 +600,12 @@ def test_without_workloads_the_app_is_left_out_but_the_cluster_still_autoscales(
     assert not [r.name for r in run.resources if r.name.startswith("workloads-")]
     # Nothing of the app reaches the cluster: the only things inside it are the autoscaler's release...
     assert kubernetes_objects(run) == []
-    assert [r.name for r in run.resources if r.typ.startswith("kubernetes:")] == ["autoscaler-release"]
+    # ...and the load balancer controller's, cluster infrastructure too; no Ingress, so no ALB and no WAF.
+    assert sorted(r.name for r in run.resources if r.typ.startswith("kubernetes:")) == [
+        "autoscaler-release",
+        "lb-controller-release",
+    ]
+    assert not run.of_type("aws:wafv2/webAcl:WebAcl")
     # ...deployed as with the workloads, through the cluster's provider, with its own role.
     check_the_autoscaler(run, expected_plan({"concurrentUsers": 1000, "totalUsers": 10000}))
 
@@ -627,7 +637,7 @@ def check_the_autoscaler(run: Run, plan) -> None:
     ]
     assert not [r.name for r in run.resources if r.name.startswith("autoscaler-") and r.parent != component.urn]
 
-    release = run.one(RELEASE)
+    release = run.named("autoscaler-release")
     values = release.inputs["values"]
     assert (release.inputs["chart"], release.inputs["namespace"]) == ("cluster-autoscaler", "kube-system")
     assert release.inputs["repositoryOpts"] == {"repo": "https://kubernetes.github.io/autoscaler"}
@@ -707,7 +717,7 @@ def test_the_cluster_autoscaler_moves_the_node_groups_between_the_plans_bounds(c
 def test_the_autoscaler_runs_the_clusters_kubernetes_minor():
     version = "1.33"
     run = run_program({"concurrentUsers": 1000, "totalUsers": 10000, "kubernetesVersion": version})
-    release = run.one(RELEASE)
+    release = run.named("autoscaler-release")
     assert run.one("aws:eks/cluster:Cluster").inputs["version"] == version
     assert release.inputs["values"]["image"]["tag"].startswith(f"v{version}.")
     assert release.inputs["version"] == stack_autoscaler.VERSIONS[version].chart

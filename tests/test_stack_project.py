@@ -59,7 +59,12 @@ def test_pulumi_yaml_declares_exactly_the_keys_the_program_reads():
 
 def test_the_dev_stack_is_a_working_sample():
     stack = yaml.safe_load((REPO_ROOT / "Pulumi.dev.yaml").read_text())["config"]
-    assert stack == {"aws:region": "us-east-1", "chat-infra:concurrentUsers": 1000, "chat-infra:totalUsers": 10000}
+    assert stack == {
+        "aws:region": "us-east-1",
+        "chat-infra:concurrentUsers": 1000,
+        "chat-infra:totalUsers": 10000,
+        "chat-infra:allowPlainHttp": True,
+    }
     run = run_program(cli_config(), region=None)
     assert run.outputs["tier"] == "medium"
     assert run.outputs["sizing"]["workload"] == {

@@ -87,7 +87,7 @@ def test_an_on_demand_group_holds_the_min_fleet_and_spot_groups_the_burst(case):
 def test_the_autoscaler_prefers_the_spot_groups_for_scale_up(case):
     run, _ = case
     on_demand, spot = groups_by_capacity(run)
-    values = run.one(RELEASE).inputs["values"]
+    values = run.named("autoscaler-release").inputs["values"]
     assert values["extraArgs"]["expander"] == "priority,least-waste"
     priorities = values["expanderPriorities"]
     # Spot first, then the plan's on-demand group, then any other (a group being replaced).
@@ -110,7 +110,7 @@ def test_on_demand_keeps_one_kind_of_group_and_ranks_the_plans_groups_first():
     run = run_program({"concurrentUsers": 8000})
     on_demand, spot = groups_by_capacity(run)
     assert on_demand and not spot
-    values = run.one(RELEASE).inputs["values"]
+    values = run.named("autoscaler-release").inputs["values"]
     # No Spot tier: the plan's groups above any other (one a type change is replacing), then least-waste.
     assert values["extraArgs"]["expander"] == "priority,least-waste"
     assert set(values["expanderPriorities"]) == {"30", "10"}

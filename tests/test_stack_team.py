@@ -188,7 +188,7 @@ def test_changing_kubernetes_version_moves_every_node_group_and_addon(load, vers
     # From the default 1.34 (the fixture's runs, checked above) to another minor, down for one load, up for the other.
     run = run_program({**LOADS[load], "kubernetesVersion": version})
     check_everything_runs(run, version)
-    assert run.one("kubernetes:helm.sh/v3:Release").inputs["values"]["image"]["tag"].startswith(f"v{version}.")
+    assert run.named("autoscaler-release").inputs["values"]["image"]["tag"].startswith(f"v{version}.")
 
 
 def test_extended_support_is_a_choice():
@@ -362,11 +362,13 @@ def test_only_the_intended_traffic_reaches_and_leaves_the_app(case):
     assert all(p.inputs["metadata"]["namespace"] == "chat-app" for p in run.of_type(NETWORK_POLICY))
     # Every pod of the namespace: no ingress unless allowed below.
     assert specs["default-deny-ingress"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
-    # The frontend's HTTP port from anywhere (the load balancer forwards clients from any address), nothing else.
+    # The frontend's HTTP port from the ALB only: the public subnets of 10.0.0.0/16, the last eighth (10.0.224.0/19)
+    # cut in /22s, one a zone. Nothing else.
+    public = ["10.0.224.0/22", "10.0.228.0/22", "10.0.232.0/22"]
     assert specs["frontend-ingress"] == {
         "podSelector": {"matchLabels": labels["frontend"]},
         "policyTypes": ["Ingress"],
-        "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 8080}]}],
+        "ingress": [{"from": [{"ipBlock": {"cidr": c}} for c in public], "ports": [{"protocol": "TCP", "port": 8080}]}],
     }
     # The backend from the frontend's pods only.
     assert specs["backend-ingress"] == {
@@ -412,7 +414,7 @@ def test_rollouts_and_drains_let_streams_finish(case, app):
     assert 0 < container["lifecycle"]["preStop"]["sleep"]["seconds"] < grace
     assert run.named(f"workloads-{app}-pdb").inputs["spec"]["maxUnavailable"] == "10%"
     # Scale-in waits as long as the pods are given, not the autoscaler's own 600 s default (too short or too long).
-    args = run.one("kubernetes:helm.sh/v3:Release").inputs["values"]["extraArgs"]
+    args = run.named("autoscaler-release").inputs["values"]["extraArgs"]
     assert args["max-graceful-termination-sec"] == grace
 
 

@@ -2,7 +2,7 @@
 
 Every price the plan uses is read: EC2 for each catalog instance type (Linux, shared tenancy, no pre-installed
 software, used capacity), ElastiCache node types (Redis OSS), burstable CPU credits, DynamoDB, EKS, NAT gateway, NLB,
-gp3, public IPv4, KMS, CloudWatch Logs, traffic between the region's zones (``AWSDataTransfer``, ``transferType``
+gp3, public IPv4, KMS, CloudWatch Logs, the ALB and WAF (``waf_price_refresh``), traffic between the region's zones (``AWSDataTransfer``, ``transferType``
 "IntraRegion", by ``fromRegionCode`` like egress) and the region's internet egress tiers. A catalog type the API does not list for the region is
 "not offered there". Anything the API returns that cannot be read as a price stops the refresh with one line: a price
 file is written whole or not at all.
@@ -123,6 +123,11 @@ SERVICE_USAGES = (
         {"transferType": "IntraRegion"},
         region_field="fromRegionCode",
     ),
+    # The frontend's Application Load Balancer and its WAF web ACL (the request price: waf_price_refresh).
+    Usage("alb_hour", "AWSELB", "LoadBalancerUsage", {"productFamily": "Load Balancer-Application"}),
+    Usage("alb_lcu_hour", "AWSELB", "LCUUsage", {"productFamily": "Load Balancer-Application"}),
+    Usage("waf_web_acl_month", "awswaf", "WebACLV2"),
+    Usage("waf_rule_month", "awswaf", "RuleV2"),
 )
 
 
@@ -546,6 +551,8 @@ def fetch_region(
     client = client or pricing_client()
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+    from sizing.data.waf_price_refresh import waf_request_price
+
     endpoint = getattr(getattr(client, "meta", None), "endpoint_url", "the Price List API")
     read_at = datetime.datetime.now(datetime.UTC)
     burstable = {t.family for t in catalog.instance_types.values() if t.burstable}
@@ -556,6 +563,7 @@ def fetch_region(
                 f"--region: the Price List API has no prices for {region!r}; check the region name (e.g. eu-central-1)"
             )
         require(services, SERVICE_USAGES, region)
+        services.update(waf_request_price(client, region))
         egress, egress_note = egress_block(client, region)
         ec2 = ec2_prices(client, region, catalog)
         if not ec2:

@@ -40,6 +40,11 @@ SERVICES = (
     "cloudwatch_logs_ingest_gb",
     "cloudwatch_logs_storage_gb_month",
     "data_transfer_cross_az_gb",
+    "alb_hour",
+    "alb_lcu_hour",
+    "waf_web_acl_month",
+    "waf_rule_month",
+    "waf_request_million",
 )
 HOURS_PER_MONTH = 730
 REGION_NAME = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")

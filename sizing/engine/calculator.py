@@ -14,6 +14,7 @@ from sizing.data.pricing import PriceTable, RegionPrices, resolve
 from sizing.engine.cache import cache_cost_items, plan_cache
 from sizing.engine.cost import summarize_cost
 from sizing.engine.database import database_cost_items, plan_database
+from sizing.engine.edge import edge_cost_items, plan_edge
 from sizing.engine.fleet_cost import cluster_cost_items, control_plane_cost_items
 from sizing.engine.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings, network_warnings, vcpu_warnings
 from sizing.engine.load_profile import load_profile
@@ -110,11 +111,21 @@ def calculate(
     database, db_warnings = plan_database(users, total, a.database, profile, region)
     cache, cache_warnings = plan_cache(users, tier, a.cache, catalog, region)
     network = plan_network(tier, a, app_pods_max, nodes, catalog.instance(nodes.instance_type))
+    edge = plan_edge(users, requests_per_second, a, llm, profile)
     cost = summarize_cost(
         [
             *cluster_cost_items(nodes, node_month, region),
             *control_plane_cost_items(a.cluster, region),
             *network_cost_items(network, users, requests_per_second, a.traffic, profile, region),
+            *edge_cost_items(
+                edge,
+                users,
+                requests_per_second,
+                llm.peak.open_streams if llm is not None else 0.0,
+                a.traffic.response_kb_per_request,
+                profile,
+                region,
+            ),
             *database_cost_items(database, region),
             *cache_cost_items(cache),
         ],
@@ -158,4 +169,5 @@ def calculate(
         ),
         assumptions=a,
         assumptions_source=dict(workload.assumptions_source),
+        edge=edge,
     )

@@ -10,14 +10,6 @@ from sizing.data.pricing import RegionPrices
 from sizing.engine.load_profile import LoadProfile
 from sizing.plan import CostItem, NetworkPlan, NodePlan
 
-# One NLB capacity unit (NLCU, TCP) covers the largest of: 800 new connections/s, 100,000 active connections,
-# 1 GB/h processed. The stack's frontend Service is an internet-facing NLB.
-NLCU_NEW_CONNECTIONS_PER_S = 800
-NLCU_ACTIVE_CONNECTIONS = 100_000
-NLCU_GB_PER_HOUR = 1
-# Clients reuse keep-alive connections: count a new connection per ten requests.
-REQUESTS_PER_CONNECTION = 10
-
 
 def plan_network(
     tier: Tier, assumptions: Assumptions, app_pods_max: int, nodes: NodePlan, node_type: InstanceType
@@ -30,14 +22,6 @@ def plan_network(
     )
 
 
-def load_balancer_lcus(concurrent_users: float, requests_per_second: float, response_kb: float) -> float:
-    return max(
-        requests_per_second / REQUESTS_PER_CONNECTION / NLCU_NEW_CONNECTIONS_PER_S,
-        concurrent_users / NLCU_ACTIVE_CONNECTIONS,
-        requests_per_second * response_kb * 3600 / 1_000_000 / NLCU_GB_PER_HOUR,
-    )
-
-
 def network_cost_items(
     network: NetworkPlan,
     concurrent_users: int,
@@ -46,7 +30,7 @@ def network_cost_items(
     profile: LoadProfile,
     prices: RegionPrices,
 ) -> list[CostItem]:
-    """NAT gateways (hours and GB processed), the NLB (hours and capacity units) and the responses' internet data
+    """NAT gateways (hours and GB processed) and the responses' internet data
     transfer out, at the average load (min, and expected: each is linear in the load hour by hour, or priced on the
     month's volume) and at peak all month (max)."""
     hours, price, gateways = profile.hours_per_month, prices.service, network.nat_gateways
@@ -54,10 +38,6 @@ def network_cost_items(
     def nat(load: float) -> float:
         gigabytes = requests_per_second * load * traffic.egress_kb_per_request * hours * 3600 / 1_000_000
         return gateways * price("nat_gateway_hour") * hours + gigabytes * price("nat_gateway_gb")
-
-    def load_balancer(load: float) -> float:
-        lcus = load_balancer_lcus(concurrent_users * load, requests_per_second * load, traffic.response_kb_per_request)
-        return (price("nlb_hour") + lcus * price("nlb_lcu_hour")) * hours
 
     # With pods spread evenly over the zones, a backend answer reaches a frontend pod in another zone (1 - 1/zones) of
     # the time, billed $0.01 a GB on each side.
@@ -78,7 +58,7 @@ def network_cost_items(
             source=source,
         )
 
-    # An Elastic IP per NAT gateway and the NLB's public address in each zone, billed per in-use address-hour.
+    # An Elastic IP per NAT gateway and the ALB's public address in each zone, billed per in-use address-hour.
     addresses = gateways + network.availability_zones
 
     def public_ipv4(load: float) -> float:
@@ -92,7 +72,6 @@ def network_cost_items(
             "hourly and per-GB list prices",
         ),
         item("public_ipv4", f"Public IPv4 addresses ({addresses})", public_ipv4, "per address-hour list price"),
-        item("load_balancer", "Load balancer (NLB)", load_balancer, "hourly and LCU list prices"),
         item(
             "data_transfer",
             "Data transfer (internet out, between zones)",

@@ -77,6 +77,13 @@ class DatabaseAssumptions(_Strict):
     write_item_kb: float = Field(default=1, gt=0, le=400)
     eventually_consistent_reads: bool = True
     storage_mib_per_user: float = Field(default=5, ge=0, le=100_000, description="per registered (total) user")
+    retention_days: int | None = Field(
+        default=90,
+        ge=1,
+        le=36_500,
+        description="each write is a new item that expires (table TTL) after this many days; null: writes update "
+        "items in place and the table never grows",
+    )
     billing_mode: Literal["auto", "PAY_PER_REQUEST", "PROVISIONED"] = Field(
         default="auto", description="auto: the cheaper on the day's load profile (provisioned with auto scaling or not)"
     )
@@ -148,7 +155,12 @@ class TrafficAssumptions(_Strict):
         default=DEFAULT_HOURLY_PROFILE, description="24 shares of the peak concurrency, one per hour; the peak is 1.0"
     )
     days_per_month: float = Field(default=365 / 12, ge=28, le=31, description="the month the bill covers (730 h)")
-    egress_kb_per_request: float = Field(default=16, ge=0, le=100_000, description="via NAT, e.g. LLM API calls")
+    egress_kb_per_request: float = Field(
+        default=0,
+        ge=0,
+        le=100_000,
+        description="other outbound calls via NAT; the LLM's bytes are derived from its tokens (llm.wire)",
+    )
     response_kb_per_request: float = Field(default=32, ge=0, le=100_000, description="through the load balancer")
 
     @model_validator(mode="before")
@@ -187,23 +199,54 @@ class TrafficAssumptions(_Strict):
 class LLMAssumptions(_Strict):
     """The chat turns the LLM serves: what they cost, how long their streams stay open, what quota they need.
 
-    Token shapes are the means of the Azure LLM inference trace 2023, conversation workload
-    (Azure/AzurePublicDataset, ``AzureLLMInferenceTrace_conv``: 19,366 requests; input includes the re-sent history).
+    Answer lengths are the Azure LLM inference trace 2023's, conversation workload (Azure/AzurePublicDataset,
+    ``AzureLLMInferenceTrace_conv``: 19,366 requests, mean input 1,155 tokens including the re-sent history); the
+    conversation's shape is LMSYS-Chat-1M's, with the system prompt that reproduces the trace's mean input.
     Left unset, the speed and quota fields take the chosen model's values from ``data/llm_models.yaml``.
     """
 
     turns_per_user_per_minute: float = Field(
         default=1.0, gt=0, le=60, description="chat messages a concurrent user sends per minute at peak"
     )
-    input_tokens_per_turn: int = Field(
-        default=1_155, gt=0, le=2_000_000, description="system prompt + re-sent history + message (Azure trace mean)"
+    # The conversation (docs/methodology.md, "Conversations"): turn k of N sends the system prompt, every earlier
+    # turn's message and answer, and its own message, cut at the context budget. Sources: 2.0 turns per conversation
+    # and 69.5 tokens per user message are LMSYS-Chat-1M's means (Zheng et al., ICLR 2024, Table 1); the answer is
+    # the Azure trace's mean (below); the system prompt is what makes the mean turn of such a conversation send the
+    # Azure conversation trace's mean 1,155 input tokens: 1,155 - 70 - (70 + 211) x (2 - 1) / 2 = 944.5, so 945.
+    system_prompt_tokens: int = Field(
+        default=945, ge=0, le=2_000_000, description="instructions re-sent at the start of every turn"
+    )
+    user_tokens_per_turn: int = Field(
+        default=70, gt=0, le=2_000_000, description="the user's message (LMSYS-Chat-1M mean, 69.5)"
+    )
+    turns_per_conversation: int = Field(
+        default=2, ge=1, le=1_000, description="turns before a user starts afresh (LMSYS-Chat-1M mean, 2.0)"
+    )
+    context_budget_tokens: int = Field(
+        default=32_000,
+        gt=0,
+        le=2_000_000,
+        description="input cap: the app drops the oldest turns beyond it (under every listed model's window)",
+    )
+    prompt_caching: Literal["auto", "off"] = Field(
+        default="auto",
+        description="auto: cache the re-sent prefix where the provider and model allow it and it pays (derived)",
+    )
+    input_tokens_per_turn: int | None = Field(
+        default=None,
+        gt=0,
+        le=2_000_000,
+        description="set: the flat model, every turn this many input tokens (replaces the conversation fields)",
     )
     output_tokens_per_turn: int = Field(default=211, gt=0, le=200_000, description="answer length (Azure trace mean)")
     output_tokens_per_turn_p90: int = Field(
         default=424, gt=0, le=200_000, description="90th-percentile answer (Azure trace): sizes the drain period"
     )
-    cached_input_share: float = Field(
-        default=0, ge=0, le=1, description="share of input tokens billed as prompt-cache reads"
+    cached_input_share: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="flat model only: share of input billed as prompt-cache reads; unset: derived (prompt_caching)",
     )
     time_to_first_token_s: float | None = Field(
         default=None, gt=0, le=600, description="unset: the model's measured value (data/llm_models.yaml)"
@@ -220,6 +263,16 @@ class LLMAssumptions(_Strict):
     quota_requests_per_minute: int | None = Field(
         default=None, gt=0, le=10**12, description="your account's RPM quota; unset: the provider's default"
     )
+    guardrails: bool = Field(
+        default=False, description="Bedrock Guardrails on every turn's input and output (ApplyGuardrail or inline)"
+    )
+    guardrails_usd_per_1000_text_units: float = Field(
+        default=0.15,
+        ge=0,
+        le=1_000,
+        description="content filters, $0.15 per 1,000 text units of up to 1,000 characters (Bedrock pricing, since "
+        "December 2024); add $0.15 for denied topics, $0.10 for sensitive-information filters",
+    )
 
     @model_validator(mode="after")
     def _p90_not_below_mean(self) -> LLMAssumptions:
@@ -232,6 +285,13 @@ class LLMAssumptions(_Strict):
             self.__dict__["output_tokens_per_turn_p90"] = p90  # frozen: set once, before anyone reads it
         if self.output_tokens_per_turn_p90 < self.output_tokens_per_turn:
             raise ValueError("output_tokens_per_turn_p90 must be at least output_tokens_per_turn")
+        if self.context_budget_tokens < self.system_prompt_tokens + self.user_tokens_per_turn:
+            raise ValueError("context_budget_tokens must hold the system prompt and one user message")
+        if self.cached_input_share is not None and self.input_tokens_per_turn is None:
+            raise ValueError(
+                "cached_input_share belongs to the flat model: set input_tokens_per_turn too, or leave both unset "
+                "and let prompt_caching derive the cached share"
+            )
         return self
 
     @property
@@ -362,3 +422,6 @@ class Assumptions(_Strict):
     quotas: QuotaAssumptions = QuotaAssumptions()
     cluster: ClusterAssumptions = ClusterAssumptions()
     edge: EdgeAssumptions = EdgeAssumptions()
+    support_plan: Literal["none", "developer", "business"] = Field(
+        default="none", description="AWS Support plan: a share of the month's AWS charges, with a minimum"
+    )

@@ -92,31 +92,57 @@ def _yaml_loader(limits: Limits = ASSUMPTION_FILE) -> type:
     - ``1e3`` is a number (YAML 1.1 insists on ``1.0e+3``, so a plain loader hands the strict assumptions a string
       and the user a puzzling "must be a valid number (got '1e3')");
     - ``1:30`` is a string, as in YAML 1.2, not the base-60 number 90 (which validation then refuses by name);
-    - ``010`` (octal 8 in YAML 1.1, 10 in YAML 1.2), duplicate keys (last one silently wins), anchors and aliases
-      (a few lines can expand to billions of values) and nesting deeper than ``MAX_DEPTH`` are refused with a line.
+    - ``010`` (octal 8 in YAML 1.1, 10 in YAML 1.2), duplicate keys (last one silently wins), and nesting deeper
+      than ``MAX_DEPTH`` or more values than the cap are refused with a line; anchors and aliases are read, each
+      alias counted as the values it repeats (a few lines of aliases could otherwise stand for billions).
     """
     import yaml
 
     class Loader(yaml.SafeLoader):
         depth = 0
         values = 0
+        deepest = 0
+
+        def __init__(self, stream: Any) -> None:
+            super().__init__(stream)
+            # What each finished anchor stands for: (values, levels), charged again wherever an alias repeats it.
+            self.expanded: dict[str, tuple[int, int]] = {}
+
+        def _check(self, line: int) -> None:
+            if self.deepest > limits.max_depth:
+                raise _Refused(f"nested deeper than {limits.max_depth} levels", line)
+            if self.values > limits.max_values:
+                raise _Refused(f"more than {limits.max_values:,} values", line)
 
         def compose_node(self, parent: Any, index: Any) -> Any:
-            line = self.peek_event().start_mark.line + 1
-            if self.check_event(yaml.AliasEvent) or getattr(self.peek_event(), "anchor", None):
-                raise _Refused("anchors and aliases (& and *) are not supported: write each value out", line)
+            event = self.peek_event()
+            line = event.start_mark.line + 1
+            if self.check_event(yaml.AliasEvent):
+                # Anchors and aliases are read (the shipped prices.yaml uses them), but an alias counts as the values
+                # and nesting it repeats: a few lines of aliases cannot stand for billions of values.
+                if event.anchor not in self.expanded:
+                    raise _Refused(f"alias *{event.anchor} refers to itself or to no finished anchor", line)
+                size, levels = self.expanded[event.anchor]
+                self.values += size
+                self.deepest = max(self.deepest, self.depth + levels)
+                self._check(line)
+                return super().compose_node(parent, index)
             # Depth counts mappings and lists, as for JSON: a scalar nests nothing.
             nests = self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent)
+            start_values, start_deepest = self.values, self.deepest
             self.depth += nests
+            self.deepest = self.depth
             self.values += parent is None or index is not None  # the root and every value; keys are not counted
             try:
-                if self.depth > limits.max_depth:
-                    raise _Refused(f"nested deeper than {limits.max_depth} levels", line)
-                if self.values > limits.max_values:
-                    raise _Refused(f"more than {limits.max_values:,} values", line)
-                return super().compose_node(parent, index)
+                self._check(line)
+                node = super().compose_node(parent, index)
+                anchor = getattr(event, "anchor", None)
+                if anchor is not None:
+                    self.expanded[anchor] = (self.values - start_values, self.deepest - self.depth + nests)
+                return node
             finally:
                 self.depth -= nests
+                self.deepest = max(start_deepest, self.deepest)
 
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             seen: set[Any] = set()

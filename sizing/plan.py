@@ -164,12 +164,16 @@ class DatabasePlan(_Out):
     write_capacity_units: int
     read_autoscaling: AutoScalingRange
     write_autoscaling: AutoScalingRange
-    storage_gib: float
+    storage_gib: float  # at the mean load: per-user data and the written items the retention keeps
     monthly_usd_on_demand: Range
     monthly_usd_provisioned: Range
     expected_monthly_usd_on_demand: float  # over the day's load profile
     expected_monthly_usd_provisioned: float  # ditto, auto scaling following the profile an hour late
     mode_reason: str  # why this billing mode, in one line
+    retention_days: int | None = None  # written items expire after this many days (the TTL attribute); None: kept
+    retained_storage_gib: float = 0.0  # of storage_gib: the written items alive at the mean load's steady state
+    storage_gib_max: float | None = None  # at the peak all month (the max bound); None: as storage_gib
+    ttl_attribute: str | None = None  # the table's TTL attribute the app sets on each written item
 
 
 class CachePlan(_Out):
@@ -218,6 +222,7 @@ class TokenPricesPerMillion(_Out):
     input: float
     cached_input: float
     output: float
+    cache_write: float | None = None  # a prompt-cache write (input x the write premium); None: not known
 
 
 class LLMPeak(_Out):
@@ -235,8 +240,54 @@ class LLMPeak(_Out):
 
 class LLMMonthly(_Out):
     turns: Range
-    input_tokens: Range
+    input_tokens: Range  # every input token, cache reads and writes included
     output_tokens: Range
+    cached_input_tokens: Range = Range(min=0, max=0)  # of the input, billed as prompt-cache reads
+    cache_write_tokens: Range = Range(min=0, max=0)  # of the input, billed as prompt-cache writes
+
+
+class ConversationPlan(_Out):
+    """The token model behind the LLM line: a conversation of re-sent turns, or the flat model's one turn."""
+
+    model: Literal["conversation", "flat"]
+    turns_per_conversation: int
+    system_prompt_tokens: int
+    user_tokens_per_turn: int
+    output_tokens_per_turn: int
+    context_budget_tokens: int | None  # None: the flat model has none
+    first_turn_input_tokens: int
+    last_turn_input_tokens: int
+    truncated_turns: int  # turns whose history the context budget cut
+    mean_input_tokens_per_turn: float
+
+
+class LLMWirePlan(_Out):
+    """Bytes between the backend and the provider per turn (sizing/llm/wire_bytes.py), through the NAT gateway."""
+
+    request_bytes_per_turn: float
+    response_bytes_per_turn: float
+    chunk_overhead_bytes: int  # the provider's framing around each streamed token
+    framing: str
+    monthly_gb: Range
+
+
+class PromptCachingPlan(_Out):
+    """What the prompt cache serves, why, and what it saves against the same turns sent uncached."""
+
+    setting: str  # llm.prompt_caching (auto|off), or "flat" when cached_input_share pins the share
+    mode: str  # explicit | automatic | none | off | assumed
+    applied: bool
+    reason: str
+    min_tokens: int  # the model's minimum cacheable prefix
+    ttl_s: float  # the cache entry's lifetime without a hit
+    think_time_s: float  # seconds between one user's turns at peak
+    cache_read_tokens_per_turn: float  # means over the conversation
+    cache_write_tokens_per_turn: float
+    cached_share: float  # cache reads / input tokens
+    uncached_turn_usd: float  # the mean turn with nothing cached
+    saving_monthly_usd: Range
+    saving_expected_monthly_usd: float
+    source: str
 
 
 class LLMQuota(_Out):
@@ -301,6 +352,9 @@ class LLMPlan(_Out):
     expected_monthly_usd: float
     quota: LLMQuota
     self_hosted: SelfHostedPlan | None = None  # vllm:MODEL: the GPU serving plan; API token lines are zero
+    conversation: ConversationPlan | None = None  # the token model (None: a plan made before conversations)
+    caching: PromptCachingPlan | None = None
+    wire: LLMWirePlan | None = None  # None: a self-hosted model (no provider traffic)
 
 
 class LoadBalancerPlan(_Out):

@@ -119,6 +119,7 @@ if settings.deploy_workloads:
         region=settings.workload.region,
         table_name=data.table_name,
         table_arn=data.table_arn,
+        table_retention_days=plan.database.retention_days,
         cache_endpoint=data.cache_endpoint,
         cache_auth_token=data.cache_auth_token,
         cache_cluster_mode=data.cache_cluster_mode,

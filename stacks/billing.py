@@ -29,6 +29,9 @@ BREAKDOWN_KEYS = (
     "llm_api",
     "data_transfer",
     "waf",
+    "cross_zone_hops",
+    "llm_guardrails",
+    "support_plan",
 )
 
 
@@ -51,7 +54,8 @@ BILLING: dict[str, Billed | Free] = {
     # --- network
     "aws:ec2/vpc:Vpc": Free("VPCs have no charge"),
     "aws:ec2/subnet:Subnet": Billed(
-        ("data_transfer",), "free itself; traffic between the zones the subnets span is billed per GB each way"
+        ("data_transfer", "cross_zone_hops"),
+        "free itself; traffic between the zones the subnets span is billed per GB each way",
     ),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": Free("security groups have no charge"),
     "aws:ec2/securityGroup:SecurityGroup": Free("security groups have no charge"),
@@ -135,6 +139,8 @@ BILLING: dict[str, Billed | Free] = {
 # Lines of the plan that no declared resource carries: usage of something outside the stack.
 UNDECLARED = {
     "llm_api": "the model provider's (or Bedrock's) per-token charges for the calls the backend makes",
+    "llm_guardrails": "Bedrock Guardrails' per-text-unit charges on the turns the backend screens (llm.guardrails)",
+    "support_plan": "the account's AWS Support plan (support_plan), a share of the month's AWS charges",
 }
 
 

@@ -11,6 +11,7 @@ import pulumi_random as random
 from config import PROJECT, ConfigError
 from rotation import auth_token_resource_name, auth_token_update_strategy
 
+from sizing.engine.database import TTL_ATTRIBUTE
 from sizing.plan import CachePlan, DatabasePlan
 
 CACHE_PORT = 6379
@@ -106,7 +107,7 @@ class Data(pulumi.ComponentResource):
             point_in_time_recovery={"enabled": True},
             server_side_encryption={"enabled": True},
             deletion_protection_enabled=True,
-            ttl={"attribute_name": "expiresAt", "enabled": True},
+            ttl={"attribute_name": TTL_ATTRIBUTE, "enabled": True},
             opts=pulumi.ResourceOptions(
                 parent=self,
                 protect=True,

@@ -18,6 +18,7 @@ from data import CACHE_PORT
 from llm_access import PRESTOP_SECONDS, SECRET_KEY, SECRET_NAME, bedrock_policy, grace_seconds, llm_env
 from rotation import CACHE_AUTH_ANNOTATION, LLM_API_KEY_ANNOTATION, SALT_LENGTH, template_digest
 
+from sizing.engine.database import TTL_ATTRIBUTE
 from sizing.plan import LLMPlan, PodPlan
 
 NAMESPACE = "chat-app"
@@ -267,6 +268,7 @@ class Workloads(pulumi.ComponentResource):
         llm_api_key: pulumi.Input[str] | None = None,
         load_balancer_cidrs: list[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        table_retention_days: int | None = None,
     ) -> None:
         super().__init__("chat-infra:workloads:Workloads", name, None, opts)
         llm = backend.llm
@@ -320,6 +322,13 @@ class Workloads(pulumi.ComponentResource):
             "backend": {
                 "AWS_REGION": region,
                 "TABLE_NAME": table_name,
+                # The plan prices the table at the storage this retention keeps: the app stamps each item it writes
+                # with the TTL attribute, now + these days, so DynamoDB deletes it then.
+                **(
+                    {"TABLE_TTL_ATTRIBUTE": TTL_ATTRIBUTE, "TABLE_RETENTION_DAYS": str(table_retention_days)}
+                    if table_retention_days is not None
+                    else {}
+                ),
                 "CACHE_ENABLED": "true" if cache else "false",
                 **(
                     {

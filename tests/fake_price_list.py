@@ -357,6 +357,9 @@ def region_products(
     )
     for key, usd in services.items():
         code, family, usagetype, extra = usage[key]
+        if key == "eks_extended_support_hour":
+            # Listed as the surcharge over the standard cluster-hour, billed beside it (the price file holds the sum).
+            usd = round(usd - services["eks_cluster_hour"], 10)
         per_unit = usd / 1e6 if key.endswith("_million") else usd
         free = key.startswith("dynamodb_provisioned") or key == "dynamodb_storage_gb_month"
         scope = {} if code == "AWSDataTransfer" else where
@@ -365,7 +368,8 @@ def region_products(
             product(
                 code,
                 family,
-                {**scope, **extra, "usagetype": f"{prefix}-{usagetype}"},
+                # KMS names the region by its code (eu-central-1-KMS-Keys), not the EC2-style prefix.
+                {**scope, **extra, "usagetype": f"{region if code == 'awskms' else prefix}-{usagetype}"},
                 per_unit,
                 sku=f"S-{key}",
                 free_tier=free,

@@ -45,6 +45,9 @@ ASSUMPTIONS = {
         "write_item_kb": 1,
         "eventually_consistent_reads": True,
         "storage_mib_per_user": 5,
+        # Writes update items in place (the table does not grow): the storage is the per-user data alone.
+        # The retention case of tests/test_overrides.py and tests/test_sizing_services.py price the retention.
+        "retention_days": None,
         "billing_mode": "auto",
         "target_utilization": 0.8,
         "min_capacity_fraction": 0.2,
@@ -124,12 +127,18 @@ def build(
     )
 
 
-def flat_token_prices(input_pm: float = 1.0, output_pm: float = 5.0, cached_pm: float = 0.1):
-    """A stand-in for genai-prices: fixed USD per million input, output and cache-read tokens, no tiers."""
+def flat_token_prices(input_pm: float = 1.0, output_pm: float = 5.0, cached_pm: float = 0.1, write_pm: float = 1.25):
+    """A stand-in for genai-prices: fixed USD per million input, output, cache-read and cache-write tokens, no tiers.
+    As genai-prices does, ``input_tokens`` counts every input token, the cached and written ones included."""
 
     def resolve(choice: LLMChoice, usage: TurnUsage) -> TokenPrices:
-        fresh = usage.input_tokens - usage.cached_input_tokens
-        turn = (fresh * input_pm + usage.cached_input_tokens * cached_pm + usage.output_tokens * output_pm) / 1e6
+        fresh = usage.input_tokens - usage.cached_input_tokens - usage.cache_write_tokens
+        turn = (
+            fresh * input_pm
+            + usage.cached_input_tokens * cached_pm
+            + usage.cache_write_tokens * write_pm
+            + usage.output_tokens * output_pm
+        ) / 1e6
         return TokenPrices(
             provider=choice.provider,
             provider_name="test",
@@ -140,6 +149,7 @@ def flat_token_prices(input_pm: float = 1.0, output_pm: float = 5.0, cached_pm: 
             cached_input_per_million=cached_pm,
             output_per_million=output_pm,
             turn_usd=turn,
+            cache_write_per_million=write_pm,
         )
 
     return resolve

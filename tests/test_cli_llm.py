@@ -21,9 +21,11 @@ def test_report_prices_the_chosen_model(capsys):
     plan = json.loads(out)
     assert (code, err) == (0, "")
     assert (plan["llm"]["provider"], plan["llm"]["model"]) == ("openai", "gpt-4o-mini")
-    # $0.15 / $0.60 per million: (1,155 x 0.15 + 211 x 0.60) / 1e6 a turn, 43,800,000 turns a month at peak.
+    # $0.15 / $0.60 per million; the shipped two-turn conversation sends 1,015 then 1,296 tokens (a mean of
+    # 1,155.5), under gpt-4o-mini's 1,024-token caching minimum for the re-sent part (1,015): (1,155.5 x 0.15 + 211 x
+    # 0.60) / 1e6 a turn, 43,800,000 turns a month at peak.
     assert plan["cost"]["llm_monthly_usd"]["max"] == pytest.approx(
-        43_800_000 * (1_155 * 0.15 + 211 * 0.60) / 1e6, abs=0.01
+        43_800_000 * (1_155.5 * 0.15 + 211 * 0.60) / 1e6, abs=0.01
     )
     assert {i["key"] for i in plan["cost"]["breakdown"]} >= {"llm_api", "ec2_nodes", "eks_control_plane"}
 
@@ -45,7 +47,8 @@ def test_the_table_has_an_llm_panel_and_subtotals(capsys):
         "64 at peak",
         "Infrastructure",
         "LLM API",
-        "$48,399 - $96,798",
+        # 43,800,000 turns x (1,155.5 x $1 + 211 x $5) / 1e6 = $96,819.90 at peak, half at the mean load.
+        "$48,410 - $96,820",
     ):
         assert text in out, text
 

@@ -40,6 +40,11 @@ H = 730  # hours in the month: 365 / 12 days x 24
 CENT = 0.01  # the engine rounds every line to the cent
 
 
+def about_peak(peak: float) -> tuple[float, float, float]:
+    """A line linear in the load: a tenth of its peak at the mean (min and expected), the peak at the max."""
+    return (peak * 0.1, peak * 0.1, peak)
+
+
 @pytest.fixture
 def plan(fake_catalog, fake_prices):
     def make(users, total=None, overrides=None, **workload):
@@ -59,7 +64,7 @@ LOADS: dict[int, dict] = {
     #   (0.1 x (4 x 1,000 + 2 x 500) + 5 x 420) x 0.7 = 1.82 vCPU, under its 5 x 0.8: no credits; the max fleet at
     #   peak (8,000 + 2,000 + 10 x 420) x 0.7 = 9.94 vCPU, 1.94 above 8: $70.81. Score 15 x $45.80 + $70.81 = $757.81,
     #   the cheapest. Expected credits: the min fleet at the peak hour uses (5,000 + 2,100) x 0.7 = 4.97 vCPU, 0.97
-    #   above its baseline, for one hour in 24; the other hours are under it.
+    #   above its baseline, for one hour in 24; over the day it averages 1.82, under it: no surplus is billed.
     300: dict(
         total=3_072,
         tier="small",
@@ -78,9 +83,12 @@ LOADS: dict[int, dict] = {
             "eks_control_plane": (0.10 * H, 0.10 * H, 0.10 * H),
             "ec2_nodes": (5 * 0.06 * H, 5 * 0.06 * H, 10 * 0.06 * H),
             "ebs_volumes": (5 * 20 * 0.10, 5 * 20 * 0.10, 10 * 20 * 0.10),
+            # Expected: AWS nets the surplus against the credits earned over the day, and the min fleet's day
+            # averages the mean load's 1.82 vCPU, under its 4 vCPU baseline: nothing (the peak hour's 0.97 vCPU
+            # above it is paid down by the quiet hours).
             "burstable_credits": (
                 0,
-                ((5_000 + 5 * 420) * 0.7 / 1000 - 5 * 0.8) * 0.05 * H / 24,
+                0,
                 ((8 * 1000 + 4 * 500 + 10 * 420) * 0.7 / 1000 - 10 * 0.8) * 0.05 * H,
             ),
             "kms_key": (1.00, 1.00, 1.00),
@@ -101,6 +109,9 @@ LOADS: dict[int, dict] = {
                 (126.144 - 100) * 0.10 + 126.144 * 2 / 3 * 2 * 0.01,
                 (1_261.44 - 100) * 0.10 + 1_261.44 * 2 / 3 * 2 * 0.01,
             ),
+            # Cross-zone hops: the NLB's node hands a response to a pod in another zone 2/3 of the time, and the pods of
+            # the other two zones reach the one NAT gateway: (1,261.44 + 630.72) GB x 2/3 x $0.01 on each side.
+            "cross_zone_hops": about_peak((1_261.44 + 630.72) * 2 / 3 * 2 * 0.01),
             # Provisioned (cheaper on this day, see test_dynamodb_capacity_and_both_modes_by_hand): 75 RCU / 0.8 =
             # 93.75 and 30 WCU / 0.8 = 37.5 at peak, floors of 15 and 6; 15 GiB of storage at $0.50.
             "dynamodb": (
@@ -146,10 +157,11 @@ LOADS: dict[int, dict] = {
             "eks_control_plane": (0.10 * H,) * 3,
             "ec2_nodes": (15 * 0.06 * H, 15 * 0.06 * H, 30 * 0.06 * H),
             "ebs_volumes": (15 * 20 * 0.10, 15 * 20 * 0.10, 30 * 20 * 0.10),
-            # Expected: the min fleet at the peak hour uses (13,000 + 15 x 420) x 0.7 = 13.51 vCPU, 1.51 above 12.
+            # Expected: the min fleet at the peak hour uses (13,000 + 15 x 420) x 0.7 = 13.51 vCPU, 1.51 above 12, but
+            # the day averages (0.1 x 13,000 + 15 x 420) x 0.7 = 5.32 vCPU, under 12: no surplus left to bill.
             "burstable_credits": (
                 0,
-                ((13_000 + 15 * 420) * 0.7 / 1000 - 15 * 0.8) * 0.05 * H / 24,
+                0,
                 ((24 * 1000 + 4 * 500 + 30 * 420) * 0.7 / 1000 - 30 * 0.8) * 0.05 * H,
             ),
             "kms_key": (1.00,) * 3,
@@ -167,6 +179,8 @@ LOADS: dict[int, dict] = {
                 (420.48 - 100) * 0.10 + 420.48 * 2 / 3 * 2 * 0.01,
                 (4_204.8 - 100) * 0.10 + 4_204.8 * 2 / 3 * 2 * 0.01,
             ),
+            # Cross-zone hops: (4,204.8 response + 2,102.4 NAT) GB x 2/3 x $0.01 on each side; a tenth at the mean.
+            "cross_zone_hops": about_peak((4_204.8 + 2_102.4) * 2 / 3 * 2 * 0.01),
             # 250 RCU / 0.8 = 312.5 and 100 WCU / 0.8 = 125 at peak, floors 50 and 20; 50 GiB.
             "dynamodb": (
                 50 * 0.0001 * H + 20 * 0.0005 * H + 50 * 0.50,
@@ -225,6 +239,8 @@ LOADS: dict[int, dict] = {
                 (2_102.4 - 100) * 0.10 + 2_102.4 * 2 / 3 * 2 * 0.01,
                 (21_024 - 100) * 0.10 + 21_024 * 2 / 3 * 2 * 0.01,
             ),
+            # Cross-zone hops: the responses only (a NAT gateway in every zone): 21,024 GB x 2/3 x $0.01 on each side.
+            "cross_zone_hops": about_peak(21_024 * 2 / 3 * 2 * 0.01),
             # 1,250 RCU / 0.8 = 1,562.5 and 500 WCU / 0.8 = 625 at peak, floors 250 and 100; 250 GiB.
             "dynamodb": (
                 250 * 0.0001 * H + 100 * 0.0005 * H + 250 * 0.50,
@@ -280,6 +296,8 @@ LOADS: dict[int, dict] = {
                 (42_048 - 100) * 0.10 + 42_048 * 2 / 3 * 2 * 0.01,
                 (420_480 - 100) * 0.10 + 420_480 * 2 / 3 * 2 * 0.01,
             ),
+            # Cross-zone hops: the responses only (a NAT gateway in every zone): 420,480 GB x 2/3 x $0.01 each side.
+            "cross_zone_hops": about_peak(420_480 * 2 / 3 * 2 * 0.01),
             # 25,000 RCU / 0.8 = 31,250 and 10,000 WCU / 0.8 = 12,500 at peak, floors 5,000 and 2,000; 5,000 GiB.
             "dynamodb": (
                 5_000 * 0.0001 * H + 2_000 * 0.0005 * H + 5_000 * 0.50,
@@ -318,6 +336,7 @@ ORDER = [
     "nat_gateways",
     "public_ipv4",
     "data_transfer",
+    "cross_zone_hops",
     "load_balancer",
     "waf",
     "dynamodb",
@@ -407,15 +426,17 @@ def test_the_totals_in_figures():
     # wrong expected table cannot agree with itself.
     # 1,000 users: 73 + 657 + 30 + 0 + 1 + 17.70 + 38.60 + 29.20 + 26.10 + 12.57 + 37.65 + 35.95 + 10 + 36.50 at the
     # min; 73 + 1,314 + 60 + 110.23 + 1 + 17.70 + 57.52 + 29.20 + 63.95 + 71.70 + 466.54 + 93.44 + 10 + 36.50 at the
-    # max; the min with the expected credits ($2.30) and DynamoDB ($40.74) in place of the min's.
+    # max; the min with DynamoDB ($40.74) in place of the min's (the day's credits net to nothing); plus the
+    # cross-zone hops, $8.41 at the mean and $84.10 at the max.
     assert [sum(c[n] for c in LOADS[1_000]["costs"].values()) for n in range(3)] == [
-        pytest.approx(total, abs=0.05) for total in (1_005.27, 1_012.36, 2_404.78)
+        pytest.approx(total, abs=0.05) for total in (1_005.27 + 8.41, 1_010.06 + 8.41, 2_404.78 + 84.10)
     ]
     # 100,000 users: 73 + 73,000 + 1,000 + 1 + 17.70 + 319.74 + 43.80 + 442.38 + 663 + 4,755.44 + 3,595 + 1,000
     # + 1,241 at the min; 73 + 146,000 + 2,000 + 1 + 17.70 + 2,211.90 + 43.80 + 4,226.70 + 6,576 + 47,644.40
-    # + 9,343.75 + 1,000 + 1,241 at the max; the min with DynamoDB's $4,074.06 expected.
+    # + 9,343.75 + 1,000 + 1,241 at the max; the min with DynamoDB's $4,074.06 expected; plus the cross-zone hops,
+    # $560.64 at the mean and $5,606.40 at the max.
     assert [sum(c[n] for c in LOADS[100_000]["costs"].values()) for n in range(3)] == [
-        pytest.approx(total, abs=0.05) for total in (86_152.06, 86_631.12, 220_379.25)
+        pytest.approx(total, abs=0.05) for total in (86_152.06 + 560.64, 86_631.12 + 560.64, 220_379.25 + 5_606.40)
     ]
 
 
@@ -588,7 +609,14 @@ def test_the_llm_line_by_hand(plan, users):
     assert (got.cost.llm_monthly_usd.min, got.cost.llm_expected_monthly_usd, got.cost.llm_monthly_usd.max) == about(
         turns * 0.1 * 0.00221, turns * 0.1 * 0.00221, turns * 0.00221
     )
-    infra = [sum(c[n] for c in want["costs"].values()) for n in range(3)]
+    # The turns' bytes go through the NAT gateway: a 1,000-byte envelope + 1,155 x 4 bytes up; 500 bytes of headers
+    # + 211 chunks of 4 bytes of text, 288 of OpenAI's chunk framing (the example chunk of sizing/llm/wire_bytes.py)
+    # and 29 of TLS record down: 5,620 + 68,231 = 73,851 bytes a turn, processed at $0.01 a GB and, with one shared
+    # gateway (1,000 users), crossing a zone 2/3 of the time at $0.01 each side.
+    assert (got.llm.wire.request_bytes_per_turn, got.llm.wire.response_bytes_per_turn) == (5_620, 68_231)
+    gigabytes = turns * 73_851 / 1e9
+    extra = gigabytes * 0.01 + (gigabytes * 2 / 3 * 2 * 0.01 if want["nat_gateways"] == 1 else 0)
+    infra = [sum(c[n] for c in want["costs"].values()) + extra * share for n, share in enumerate((0.1, 0.1, 1))]
     assert (got.cost.monthly_usd.min, got.cost.expected_monthly_usd, got.cost.monthly_usd.max) == (
         pytest.approx(infra[0] + turns * 0.1 * 0.00221, abs=0.05),
         pytest.approx(infra[1] + turns * 0.1 * 0.00221, abs=0.05),

@@ -88,6 +88,7 @@ SOURCES = {
     "load_balancer": "hourly and LCU list prices",
     "waf": "per web ACL-month, rule-month and million requests list prices",
     "data_transfer": "tiered internet per-GB list price (100 GB free) and the cross-zone per-GB price",
+    "cross_zone_hops": "cross-zone per-GB list price, both sides",
     "dynamodb": "request, capacity-unit and storage list prices",
     "dynamodb_pitr": "per GB-month list price",
     "elasticache": "on-demand node list price",

@@ -263,12 +263,43 @@ def test_yaml_numbers_that_mean_one_thing_still_read(tmp_path):
     }
 
 
-def test_yaml_anchors_and_aliases_are_refused(tmp_path):
-    # A few lines of aliases can stand for billions of values (and an alias can point at itself).
+def test_yaml_anchors_and_aliases_count_the_values_they_repeat(tmp_path):
+    # Read (the shipped prices.yaml uses them), but each alias counts as the values it repeats: four levels of ten
+    # aliases stand for 10 + 100 + 1,000 values by the third line, over the 1,000 an assumptions file may hold.
     source = tmp_path / "a.yaml"
-    source.write_text("backend: &pods {buffer: 1.2}\nfrontend: *pods\n")
+    source.write_text(
+        "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+        "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+        "d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+    )
     line = refused(*run("report", "-c", "100", "--assumptions", str(source)))
-    assert "a.yaml line 1: anchors and aliases (& and *) are not supported" in line
+    assert "a.yaml line 3: more than 1,000 values" in line
+    # An alias to an anchor still open (itself) is refused, never followed.
+    source.write_text("backend: &pods [*pods]\n")
+    assert "alias *pods refers to itself or to no finished anchor" in refused(
+        *run("report", "-c", "100", "--assumptions", str(source))
+    )
+    # A repeated block is read as written.
+    source.write_text("backend: &pods {buffer: 1.5}\nfrontend: *pods\n")
+    code, out, _ = run("report", "-c", "100", "--assumptions", str(source), "-f", "json")
+    plan = json.loads(out)
+    assert code == 0 and plan["assumptions"]["backend"]["buffer"] == plan["assumptions"]["frontend"]["buffer"] == 1.5
+
+
+def test_a_copy_of_the_shipped_price_file_is_accepted(tmp_path):
+    # prices.yaml shares its service prices between regions with anchors: a user starts from a copy of it.
+    from importlib.resources import files
+
+    copy = tmp_path / "prices.yaml"
+    copy.write_text(files("sizing.data").joinpath("prices.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert "&services" in copy.read_text() and "*services" in copy.read_text()
+    code, out, err = run("report", "-c", "1000", "--prices", str(copy), "-f", "json")
+    assert (code, err) == (0, "")
+    assert (
+        json.loads(out)["cost"]["monthly_usd"]
+        == json.loads(run("report", "-c", "1000", "-f", "json")[1])["cost"]["monthly_usd"]
+    )
 
 
 def test_non_utf8_assumptions_are_one_line(tmp_path):

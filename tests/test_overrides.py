@@ -63,6 +63,8 @@ TURN = (1_155 * 1 + 211 * 5) / 1e6  # a turn at the stand-in $1 / $5 per million
 PIN = (("instance_type", "gp1.xlarge"),)
 PIN_BURSTABLE = (("instance_type", "bt1.large"),)
 LLM = (("llm", "openai:gpt-test"),)
+# The conversation model instead of the flat one the base pins.
+CONV = {"llm": {"input_tokens_per_turn": None, "cached_input_share": None}}
 
 
 def line(key: str) -> Callable:
@@ -207,9 +209,11 @@ CASES = [
         "hpa_target_cpu_percent",
         90,
         line("burstable_credits"),
+        # Expected: the day's average use, (0.1 x 13,000 + 15 x 420) x 90% = 6.84 vCPU, is under the 12 vCPU
+        # baseline, so the peak hour's surplus is paid down by the day's earned credits: nothing billed.
         money(
             0,
-            ((13_000 + 15 * 420) * 0.9 / 1000 - 15 * 2 * 0.4) * SURPLUS_VCPU_MONTH / 24,
+            0,
             ((24 * 1_000 + 4 * 500 + 30 * 420) * 0.9 / 1000 - 30 * 2 * 0.4) * SURPLUS_VCPU_MONTH,
         ),
         workload=PIN_BURSTABLE,
@@ -250,6 +254,29 @@ CASES = [
         10,
         lambda p: (p.database.storage_gib, line("dynamodb_pitr")(p), line("dynamodb")(p)),
         (10_240 * 10 / 1024, money(100 * 0.2, 100 * 0.2, 100 * 0.2), provisioned(50, 312.5, 20, 125, 100 * 0.5)),
+    ),
+    # Each write a new 1 KB item kept 30 days: 100 writes/s at peak are 100 x 86,400 / 1,024^2 = 8.24 GiB a day,
+    # 247.19 GiB over 30 days at peak, a tenth at the mean load (24.72 GiB), beside the users' 50 GiB. Point-in-time
+    # recovery at $0.20 per GB-month on each.
+    Case(
+        "database.retention_days",
+        30,
+        lambda p: (
+            p.database.storage_gib,
+            p.database.storage_gib_max,
+            p.database.ttl_attribute,
+            line("dynamodb_pitr")(p),
+        ),
+        (
+            pytest.approx(50 + 100 * 86_400 / 1024**2 * 30 * 0.1, abs=0.005),
+            pytest.approx(50 + 100 * 86_400 / 1024**2 * 30, abs=0.005),
+            "expiresAt",
+            money(
+                (50 + 100 * 86_400 / 1024**2 * 30 * 0.1) * 0.2,
+                (50 + 100 * 86_400 / 1024**2 * 30 * 0.1) * 0.2,
+                (50 + 100 * 86_400 / 1024**2 * 30) * 0.2,
+            ),
+        ),
     ),
     # On demand: (250 RCU x $0.20 + 100 WCU x $1) per million x 3,600 s x 730 h at peak, a tenth of it on average.
     Case(
@@ -404,6 +431,73 @@ CASES = [
         pytest.approx((577 * 1 + 578 * 0.1 + 211 * 5) / 1e6),
         workload=LLM,
     ),
+    # Guardrails on every turn: ceil(1,155 x 4 chars / 1,000) = 5 text units in, ceil(211 x 4 / 1,000) = 1 out, at
+    # $0.15 per 1,000: $0.0009 a turn, 43,800,000 turns at peak, a tenth at the mean load.
+    Case(
+        "llm.guardrails",
+        True,
+        line("llm_guardrails"),
+        money(4_380_000 * 6 * 0.15 / 1_000, 4_380_000 * 6 * 0.15 / 1_000, 43_800_000 * 6 * 0.15 / 1_000),
+        workload=LLM,
+    ),
+    # Content filters and denied topics: $0.30 per 1,000 text units.
+    Case(
+        "llm.guardrails_usd_per_1000_text_units",
+        0.30,
+        line("llm_guardrails"),
+        money(4_380_000 * 6 * 0.30 / 1_000, 4_380_000 * 6 * 0.30 / 1_000, 43_800_000 * 6 * 0.30 / 1_000),
+        workload=LLM,
+        also={"llm": {"guardrails": True}},
+    ),
+    # --- the conversation (the base pins the flat model; CONV turns it back on) ------------------------------------
+    # Shipped shape otherwise: 70-token messages, 211-token answers, two turns, a 32,000-token budget; "gpt-test"
+    # has no caching rule. Turn 1 sends S + 70, turn 2 S + 70 + 281: a mean of S + 210.5.
+    Case(
+        "llm.system_prompt_tokens",
+        3_000,
+        lambda p: (p.llm.conversation.mean_input_tokens_per_turn, p.llm.turn_usd),
+        (3_210.5, pytest.approx((3_210.5 * 1 + 211 * 5) / 1e6)),
+        workload=LLM,
+        also=CONV,
+    ),
+    # 945 + 170 = 1,115, then 1,115 + 211 + 170 = 1,496: a mean of 1,305.5 (and 1,305,500 input tokens a minute).
+    Case(
+        "llm.user_tokens_per_turn",
+        170,
+        lambda p: (p.llm.conversation.mean_input_tokens_per_turn, p.llm.peak.input_tokens_per_minute),
+        (1_305.5, pytest.approx(1_000 * 1_305.5)),
+        workload=LLM,
+        also=CONV,
+    ),
+    # Four turns: 1,015, 1,296, 1,577, 1,858 tokens, a mean of 1,436.5.
+    Case(
+        "llm.turns_per_conversation",
+        4,
+        lambda p: (p.llm.conversation.last_turn_input_tokens, p.llm.conversation.mean_input_tokens_per_turn),
+        (1_858, 1_436.5),
+        workload=LLM,
+        also=CONV,
+    ),
+    # A 1,200-token budget cuts turn 2's 1,296 to 1,200: a mean of (1,015 + 1,200) / 2 = 1,107.5.
+    Case(
+        "llm.context_budget_tokens",
+        1_200,
+        lambda p: (p.llm.conversation.truncated_turns, p.llm.conversation.mean_input_tokens_per_turn),
+        (1, 1_107.5),
+        workload=LLM,
+        also=CONV,
+    ),
+    # gpt-4o-mini caches automatically from 1,024 tokens in 128-token steps. With a 3,000-token system prompt, auto
+    # would read 1,024 + 15 x 128 = 2,944 tokens a turn at $0.10; off, the turns (3,070 and 3,351) bill in full:
+    # (3,210.5 x $1 + 211 x $5) / 1e6.
+    Case(
+        "llm.prompt_caching",
+        "off",
+        lambda p: (p.llm.caching.mode, p.llm.turn_usd),
+        ("off", pytest.approx((3_210.5 * 1 + 211 * 5) / 1e6)),
+        workload=(("llm", "openai:gpt-4o-mini"),),
+        also={"llm": {**CONV["llm"], "system_prompt_tokens": 3_000}},
+    ),
     Case(
         "llm.time_to_first_token_s",
         3,
@@ -502,6 +596,10 @@ CASES = [
         lambda p: [(i.item, i.monthly_usd.max) for i in p.cost.breakdown if i.key == "control_plane_logs"],
         [("Control-plane logs (30 GB/month, 365 days kept)", pytest.approx(30 * 0.50 + 30 * 365 / 30 * 0.03))],
     ),
+    # Business support on the month's AWS charges, tests/test_costs_by_hand.py's 1,000-user bill: $1,013.68 at the
+    # min, $1,018.47 expected, $2,488.88 at the max. 10% of the first $10,000: $101.37, $101.85 and $248.89, each above
+    # the $100 minimum.
+    Case("support_plan", "business", line("support_plan"), money(1_013.68 * 0.10, 1_018.47 * 0.10, 2_488.88 * 0.10)),
 ]
 
 

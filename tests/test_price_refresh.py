@@ -297,8 +297,10 @@ def test_prices_land_in_the_plan_for_a_new_region(refreshed, capsys, monkeypatch
     assert items["EKS control plane"]["max"] == pytest.approx(0.10 * 730)
     assert items["EC2 nodes"]["max"] == pytest.approx(nodes["max_nodes"] * nodes["hourly_usd"] * 730, abs=0.01)
     assert items["Node EBS volumes (gp3)"]["max"] == pytest.approx(nodes["max_nodes"] * 20 * 0.0952, abs=0.01)
-    # 8,000 users is the large tier: a NAT gateway per AZ (3), and 400 requests/s x 16 KB through them all month.
-    gigabytes = 8000 * 3 / 60 * 16 * 730 * 3600 / 1e6
+    # 8,000 users is the large tier: a NAT gateway per AZ (3), and the LLM's bytes through them all month: 8,000
+    # turns a minute of the default conversation's mean turn, 5,622 bytes up (a 1,000-byte envelope + 1,155.5
+    # tokens x 4) and 43,966 down (500 bytes of headers + 211 x (4 + 173 Bedrock event-stream framing + 29 TLS)).
+    gigabytes = 8000 * 60 * 730 * (5_622 + 43_966) / 1e9
     assert items["NAT gateways (3)"]["max"] == pytest.approx(3 * 0.052 * 730 + gigabytes * 0.052, abs=0.01)
     # SIZING_PRICES does what --prices does.
     monkeypatch.setenv("SIZING_PRICES", str(target))
@@ -1030,3 +1032,15 @@ def test_no_egress_anywhere_is_no_block(small_endpoint):
     _, client = small_endpoint
     block, note = egress_block(client, "ap-northeast-1")
     assert block is None and note.startswith("internet egress: none in the Price List")
+
+
+def test_kms_usage_types_carry_the_region_code_not_the_ec2_prefix():
+    # The Price List names KMS usage types eu-central-1-KMS-Keys; the EC2-style prefixes still match elsewhere and
+    # look-alikes without a region still do not.
+    from sizing.data.price_refresh import usagetype_pattern
+
+    kms = usagetype_pattern("KMS-Keys")
+    assert kms.fullmatch("eu-central-1-KMS-Keys") and kms.fullmatch("us-gov-west-1-KMS-Keys")
+    assert kms.fullmatch("KMS-Keys") and not kms.fullmatch("IA-KMS-Keys")
+    assert usagetype_pattern("ReadRequestUnits").fullmatch("EUC1-ReadRequestUnits")
+    assert not usagetype_pattern("ReadRequestUnits").fullmatch("IA-ReadRequestUnits")

@@ -1,8 +1,8 @@
 """The LLM in the plan: token volume, cost, quotas and open streams, each derived by hand from the issue's formulas.
 
 Peak turns/s = users x turns/user/min / 60; monthly max = peak all month (730 h), min = max x duty cycle (0.5);
-streams = turns/s x (TTFT + output tokens / tokens per s). Token shapes default to the Azure trace's 1,155 in / 211
-out. Unit prices come from a stand-in resolver with round numbers where the test is about arithmetic, and from the
+streams = turns/s x (TTFT + output tokens / tokens per s). Most tests pin the flat model at the Azure trace's 1,155
+in / 211 out (``FLAT``); those about the shipped defaults say so. Unit prices come from a stand-in resolver with round numbers where the test is about arithmetic, and from the
 real genai-prices snapshot where the test is about the prices themselves (checked against the providers' lists).
 """
 
@@ -46,9 +46,15 @@ def flat_prices(input_pm: float, output_pm: float, cached_pm: float | None = Non
     return resolve
 
 
-def plan(users: int, llm: str | None = HAIKU, prices=flat_prices(1.0, 5.0), **assumptions):
+# The Azure trace's mean turn pinned as the flat model: most tests here are about the arithmetic on one turn, not
+# about the conversation that makes it (tests/test_conversation_by_hand.py is).
+FLAT = {"input_tokens_per_turn": 1_155}
+
+
+def plan(users: int, llm: str | None = HAIKU, prices=flat_prices(1.0, 5.0), conversation=False, **assumptions):
+    llm_assumptions = assumptions if conversation else {**FLAT, **assumptions}
     return calculate(
-        Workload(concurrent_users=users, llm=llm, assumptions={"llm": assumptions} if assumptions else {}),
+        Workload(concurrent_users=users, llm=llm, assumptions={"llm": llm_assumptions}),
         token_prices=prices,
     )
 
@@ -71,11 +77,14 @@ def test_token_volume_and_cost_by_hand(users):
 
 
 def test_one_thousand_users_cost_what_the_issue_says():
-    # The issue's own figures: ~17 turns/s, ~1,400 tokens a turn, $96,798 a month at peak with Haiku 4.5.
-    cost = plan(1_000).cost
-    assert cost.llm_monthly_usd.max == pytest.approx(43_800_000 * 0.00221, abs=0.01) == 96_798
-    assert cost.monthly_usd.max == pytest.approx(cost.infrastructure_monthly_usd.max + 96_798, abs=0.01)
-    assert cost.monthly_usd.min == pytest.approx(cost.infrastructure_monthly_usd.min + 48_399, abs=0.01)
+    # The shipped conversation: a 945-token system prompt, 70-token messages, 211-token answers, two turns. Turn 1
+    # sends 945 + 70 = 1,015 tokens, turn 2 1,015 + 211 + 70 = 1,296: a mean of 1,155.5. Haiku 4.5 caches nothing
+    # under 4,096 tokens, so a turn costs (1,155.5 x $1 + 211 x $5) / 1e6 = $0.0022105; 43,800,000 turns a month at
+    # peak: $96,819.90 (the flat 1,155-token turn gave $96,798), half of it at the 0.5 mean load.
+    cost = plan(1_000, conversation=True).cost
+    assert cost.llm_monthly_usd.max == pytest.approx(43_800_000 * 0.0022105, abs=0.01) == 96_819.90
+    assert cost.monthly_usd.max == pytest.approx(cost.infrastructure_monthly_usd.max + 96_819.90, abs=0.01)
+    assert cost.monthly_usd.min == pytest.approx(cost.infrastructure_monthly_usd.min + 48_409.95, abs=0.01)
     llm_items = [i for i in cost.breakdown if i.key == "llm_api"]
     assert len(llm_items) == 1 and llm_items[0].monthly_usd == cost.llm_monthly_usd
     infra = [i for i in cost.breakdown if i.key != "llm_api"]
@@ -177,21 +186,26 @@ def test_no_llm_means_no_llm_section_and_no_llm_cost():
 
 
 # The real genai-prices snapshot, against the providers' price lists (../shared/llm-facts.md, section 1).
+# Cache writes: 1.25x input on Claude (the 5-minute write), no premium on OpenAI's automatic caching.
 @pytest.mark.parametrize(
-    ("llm", "input_pm", "output_pm", "cached_pm"),
+    ("llm", "input_pm", "output_pm", "cached_pm", "write_pm"),
     [
-        (HAIKU, 1.00, 5.00, 0.10),  # Bedrock global profile
-        ("aws:us.anthropic.claude-haiku-4-5-20251001-v1:0", 1.10, 5.50, 0.11),  # geographic profile: +10%
-        (MINI, 0.15, 0.60, 0.075),
-        ("anthropic:claude-sonnet-4-5", 3.00, 15.00, 0.30),
+        (HAIKU, 1.00, 5.00, 0.10, 1.25),  # Bedrock global profile
+        ("aws:us.anthropic.claude-haiku-4-5-20251001-v1:0", 1.10, 5.50, 0.11, 1.375),  # geographic profile: +10%
+        (MINI, 0.15, 0.60, 0.075, 0.15),
+        ("anthropic:claude-sonnet-4-5", 3.00, 15.00, 0.30, 3.75),
     ],
 )
-def test_genai_prices_gives_the_providers_list_prices(llm, input_pm, output_pm, cached_pm):
+def test_genai_prices_gives_the_providers_list_prices(llm, input_pm, output_pm, cached_pm, write_pm):
     got = calculate(Workload(concurrent_users=1_000, llm=llm)).llm
     assert got.price_per_million.input == pytest.approx(input_pm)
     assert got.price_per_million.output == pytest.approx(output_pm)
     assert got.price_per_million.cached_input == pytest.approx(cached_pm)
-    assert got.turn_usd == pytest.approx((1_155 * input_pm + 211 * output_pm) / 1e6)
+    assert got.price_per_million.cache_write == pytest.approx(write_pm)
+    # The shipped conversation's turns (1,015 and 1,296 tokens in) re-send at most 1,015 tokens, under every one of
+    # these models' minimum cacheable prefix (1,024 or 4,096): nothing cached, a mean of 1,155.5 tokens in.
+    assert got.caching is not None and not got.caching.applied
+    assert got.turn_usd == pytest.approx((1_155.5 * input_pm + 211 * output_pm) / 1e6)
     assert got.prices_as_of.startswith("genai-prices ")
 
 
@@ -242,14 +256,14 @@ def test_resolved_prices_are_kept_on_disk_and_read_back(fresh_cache):
     assert stored[key]["turn_usd"] == pytest.approx(first.turn_usd)
     # A planted answer under the same key is what the next cold start uses: the package is not consulted.
     stored[key]["turn_usd"] = 123.0
-    (fresh_cache / CACHE_FILE).write_text(json.dumps({"format": 1, "entries": stored}))
+    (fresh_cache / CACHE_FILE).write_text(json.dumps({"format": 2, "entries": stored}))
     resolve_token_prices.cache_clear()
     assert resolve_token_prices(choice, usage).turn_usd == 123.0
     # A damaged file is ignored and rewritten, never trusted.
     (fresh_cache / CACHE_FILE).write_text("{not json")
     resolve_token_prices.cache_clear()
     assert resolve_token_prices(choice, usage).turn_usd == pytest.approx(first.turn_usd)
-    assert json.loads((fresh_cache / CACHE_FILE).read_text())["format"] == 1
+    assert json.loads((fresh_cache / CACHE_FILE).read_text())["format"] == 2
 
 
 def test_an_unwritable_cache_costs_nothing_but_time(fresh_cache, monkeypatch):

@@ -57,10 +57,17 @@ def test_billing_mode_is_tunable_and_both_costs_are_shown():
 def test_dynamodb_prices_by_hand():
     db = calculate(Workload(concurrent_users=1_000, total_users=10_000)).database
     seconds = 730 * 3600
-    storage = 10_000 * 5 / 1024 * 0.25
-    on_demand_peak = (250 * seconds * 0.125 + 100 * seconds * 0.625) / 1e6 + storage
+    # 10,000 users x 5 MiB of their own data, and the messages the 90-day retention keeps: 100 writes/s of 1 KB at
+    # peak are 100 x 86,400 / 1,024^2 = 8.24 GiB a day, 741.58 GiB over 90 days at peak, half at the 0.5 mean load.
+    users_gib = 10_000 * 5 / 1024
+    retained_peak = 100 * 86_400 * 1 / 1024**2 * 90
+    storage, storage_mean = (users_gib + retained_peak) * 0.25, (users_gib + retained_peak * 0.5) * 0.25
+    assert db.storage_gib == pytest.approx(users_gib + retained_peak * 0.5, abs=0.01)
+    assert (db.retention_days, db.ttl_attribute) == (90, "expiresAt")
+    requests_peak = (250 * seconds * 0.125 + 100 * seconds * 0.625) / 1e6
+    on_demand_peak = requests_peak + storage
     assert db.monthly_usd_on_demand.max == pytest.approx(on_demand_peak, abs=0.01)
-    assert db.monthly_usd_on_demand.min == pytest.approx((on_demand_peak - storage) * 0.5 + storage, abs=0.01)
+    assert db.monthly_usd_on_demand.min == pytest.approx(requests_peak * 0.5 + storage_mean, abs=0.01)
     provisioned_peak = (250 / 0.7 * 0.00013 + 100 / 0.7 * 0.00065) * 730 + storage
     assert db.monthly_usd_provisioned.max == pytest.approx(provisioned_peak, abs=0.01)
 
@@ -178,6 +185,7 @@ def test_cost_breakdown_by_hand():
         "NAT gateway (1)",
         "Public IPv4 addresses (4)",
         "Data transfer (internet out, between zones)",
+        "Cross-zone hops (load balancer to pod, pods to the NAT gateway)",
         "Load balancer (ALB)",
         "WAF web ACL (1 rule)",
         "DynamoDB (provisioned)",
@@ -195,6 +203,7 @@ def test_cost_breakdown_by_hand():
         "nat_gateways",
         "public_ipv4",
         "data_transfer",
+        "cross_zone_hops",
         "load_balancer",
         "waf",
         "dynamodb",
@@ -202,13 +211,21 @@ def test_cost_breakdown_by_hand():
         "elasticache",
         "llm_api",
     ]
+    # One NAT gateway (medium tier) for 3 zones: the 4,204.8 GB of responses at peak cross a zone from the NLB's node
+    # to a pod 2/3 of the time, and so do the LLM's bytes the other zones' pods send through the gateway (below);
+    # $0.01 a GB on each side.
+    llm_gb = 43_800_000 * (5_622 + 43_966) / 1e9
+    assert item(plan, "Cross-zone").monthly_usd.max == pytest.approx((4_204.8 + llm_gb) * 2 / 3 * 2 * 0.01, abs=0.01)
     # The small lines the stack's resources add: a KMS key; 30 GB of logs ingested at $0.50 and 90 days' worth
     # (90 GB) stored at $0.03; the NAT gateway's Elastic IP and the ALB's three zonal addresses at $0.005 an hour;
-    # point-in-time recovery of the table's 10,000 x 5 MiB at $0.20 per GB-month.
+    # point-in-time recovery of the table (10,000 x 5 MiB and, at peak, 90 days of 100 writes/s of 1 KB) at $0.20
+    # per GB-month.
     assert item(plan, "KMS").monthly_usd.max == 1.0
     assert item(plan, "Control-plane").monthly_usd.max == pytest.approx(30 * 0.50 + 90 * 0.03)
     assert item(plan, "Public IPv4").monthly_usd.max == pytest.approx(4 * 0.005 * 730)
-    assert item(plan, "DynamoDB point").monthly_usd.max == pytest.approx(10_000 * 5 / 1024 * 0.20, abs=0.01)
+    assert item(plan, "DynamoDB point").monthly_usd.max == pytest.approx(
+        (10_000 * 5 / 1024 + 100 * 86_400 / 1024**2 * 90) * 0.20, abs=0.01
+    )
     assert not any(i.key == "eks_extended_support" for i in cost.breakdown)
     extended = calculate(Workload(concurrent_users=1_000, assumptions={"cluster": {"support": "EXTENDED"}}))
     assert next(i for i in extended.cost.breakdown if i.key == "eks_extended_support").monthly_usd.max == (
@@ -220,7 +237,12 @@ def test_cost_breakdown_by_hand():
     assert item(plan, "EC2").monthly_usd.max == pytest.approx(nodes.max_nodes * nodes.hourly_usd * 730, abs=0.01)
     assert item(plan, "EC2").monthly_usd.min == pytest.approx(nodes.min_nodes * nodes.hourly_usd * 730, abs=0.01)
     assert item(plan, "Node EBS").monthly_usd.max == pytest.approx(nodes.max_nodes * 20 * 0.08, abs=0.01)
-    gigabytes = 50 * 16 * 730 * 3600 / 1e6  # 50 requests/s x 16 KB at peak, all month
+    # The NAT gateway processes the LLM's bytes (no other outbound calls by default). The default conversation's
+    # mean turn sends a 1,000-byte envelope + 1,155.5 tokens x 4 bytes = 5,622 bytes; the answer streams back in
+    # 500 bytes of headers and 211 Bedrock event-stream messages, each 4 bytes of text + 173 of framing (12 prelude +
+    # 32 + 33 + 22 of headers + 70 of JSON around the text + 4 CRC) + 29 of TLS record: 43,966 bytes. 43,800,000
+    # turns a month at peak.
+    gigabytes = 43_800_000 * (5_622 + 500 + 211 * (4 + 12 + 32 + 33 + 22 + 70 + 4 + 29)) / 1e9
     assert item(plan, "NAT").monthly_usd.max == pytest.approx(0.045 * 730 + gigabytes * 0.045, abs=0.01)
     # ALB LCU dimensions: (1,000 users + the open answer streams) / 3,000 active connections, 5 / 25 new
     # connections/s and 50 x 32 KB x 3,600 s = 5.76 GB/h processed, which dominates.

@@ -33,7 +33,6 @@ NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 SUBNET = "aws:ec2/subnet:Subnet"
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
-RELEASE = "kubernetes:helm.sh/v3:Release"
 # The private subnets' CIDRs in the default 10.0.0.0/16: the first three eighths, by index.
 PRIVATE_CIDRS = ["10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"]
 MOVE = "node group {old} is replaced by {new}; pods move once the new nodes are Ready"
@@ -143,7 +142,7 @@ def test_a_new_type_is_a_new_group_beside_the_old_one_starting_from_its_capacity
     assert MOVE.format(old=live[0].name, new=new["nodeGroupName"]) in warnings(run)
     assert group(run).delete_before_replace is False
     # While both exist, scale-up grows the plan's group (priority 30), never the one about to go (10).
-    priorities = run.one(RELEASE).inputs["values"]["expanderPriorities"]
+    priorities = run.named("autoscaler-release").inputs["values"]["expanderPriorities"]
     assert priorities == {"30": [f"^eks-{re.escape(new['nodeGroupName'])}-[0-9a-f-]+$"], "10": [".*"]}
     # Both carry the auto-discovery tags, so the autoscaler still sees (and may shrink) the old one.
     assert new["tags"][f"k8s.io/cluster-autoscaler/{CLUSTER}"] == "owned"
@@ -155,7 +154,7 @@ def test_the_pods_move_under_their_budgets_and_grace_periods(first_up):
     assert sorted(b.inputs["metadata"]["name"] for b in budgets) == ["backend", "frontend"]
     assert all(b.inputs["spec"]["maxUnavailable"] == "10%" for b in budgets)
     graces = {d.inputs["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] for d in run.of_type(DEPLOYMENT)}
-    extra = run.one(RELEASE).inputs["values"]["extraArgs"]
+    extra = run.named("autoscaler-release").inputs["values"]["extraArgs"]
     # The autoscaler's drain waits as long as the pods may take to finish their streams.
     assert graces == {extra["max-graceful-termination-sec"]} and min(graces) >= 30
 

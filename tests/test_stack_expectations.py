@@ -215,6 +215,9 @@ def test_the_backend_env_points_at_the_table_and_the_cache_on_6379(deployed):
     assert env == [
         {"name": "AWS_REGION", "value": "us-east-1"},
         {"name": "TABLE_NAME", "value": "data-conversations-1a2b3c"},
+        # The table's TTL attribute and the default 90-day retention the plan prices the storage for.
+        {"name": "TABLE_TTL_ATTRIBUTE", "value": "expiresAt"},
+        {"name": "TABLE_RETENTION_DAYS", "value": "90"},
         {"name": "CACHE_ENABLED", "value": "true"},
         {"name": "CACHE_HOST", "value": "clustercfg.data-cache-1a2b3c.cache.example.com"},
         {"name": "CACHE_PORT", "value": "6379"},

@@ -168,11 +168,13 @@ def test_no_llm_means_no_grant_and_no_model_env():
 
 def test_outputs_carry_the_llm_cost_and_peak(bedrock):
     assert bedrock.outputs["llmModel"] == f"aws:{HAIKU}"
-    # 1,000 turns/min at peak, 43,800,000 a month, (1,155 x $1 + 211 x $5) / 1e6 = $0.00221 a turn.
-    assert bedrock.outputs["llmMonthlyCostMaxUsd"] == pytest.approx(96_798)
-    assert bedrock.outputs["llmMonthlyCostMinUsd"] == pytest.approx(48_399)
-    assert bedrock.outputs["llmPeakTokensPerMinute"] == 1_000 * (1_155 + 211)
+    # 1,000 turns/min at peak, 43,800,000 a month. The shipped two-turn conversation sends 945 + 70 = 1,015 then
+    # 1,015 + 211 + 70 = 1,296 tokens, a mean of 1,155.5, nothing cached (under Haiku 4.5's 4,096-token minimum):
+    # (1,155.5 x $1 + 211 x $5) / 1e6 = $0.0022105 a turn.
+    assert bedrock.outputs["llmMonthlyCostMaxUsd"] == pytest.approx(96_819.90)
+    assert bedrock.outputs["llmMonthlyCostMinUsd"] == pytest.approx(48_409.95)
+    assert bedrock.outputs["llmPeakTokensPerMinute"] == 1_000 * (1_155.5 + 211)
     assert bedrock.outputs["monthlyCostExpectedUsd"] == bedrock.outputs["sizing"]["cost"]["expected_monthly_usd"]
     assert bedrock.outputs["monthlyCostMaxUsd"] == pytest.approx(
-        bedrock.outputs["sizing"]["cost"]["infrastructure_monthly_usd"]["max"] + 96_798, abs=0.01
+        bedrock.outputs["sizing"]["cost"]["infrastructure_monthly_usd"]["max"] + 96_819.90, abs=0.01
     )

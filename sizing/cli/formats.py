@@ -67,7 +67,34 @@ def llm_rows(plan: LLMPlan) -> list[tuple[str, str]]:
             f"{money_range(plan.monthly_usd.min, plan.monthly_usd.max)} / month "
             f"(${plan.turn_usd * 1000:,.2f} per 1,000 turns)",
         ),
+        *_conversation_rows(plan),
     ]
+
+
+def _conversation_rows(plan: LLMPlan) -> list[tuple[str, str]]:
+    rows = []
+    if plan.conversation is not None:
+        c = plan.conversation
+        rows.append(
+            (
+                "Conversation",
+                f"{c.model}: {c.turns_per_conversation:,} turn{'s' if c.turns_per_conversation > 1 else ''}, "
+                f"{c.mean_input_tokens_per_turn:,.0f} tokens in per turn on average "
+                f"({c.first_turn_input_tokens:,} first, {c.last_turn_input_tokens:,} last)",
+            )
+        )
+    if plan.caching is not None:
+        k = plan.caching
+        saving = k.saving_monthly_usd
+        rows.append(
+            (
+                "Prompt Caching",
+                f"{k.cached_share:.0%} of input cached, saves {money_range(saving.min, saving.max)} / month; {k.reason}"
+                if k.applied
+                else k.reason,
+            )
+        )
+    return rows
 
 
 def group_text(group: NodeGroupPlan) -> str:

@@ -145,8 +145,9 @@ class Malformed(SizingError):
 
 def usagetype_pattern(suffix: str) -> re.Pattern[str]:
     # Region prefixes end in a digit (USE1-, APN1-, EUC2-) except eu-west-1's EU-; requiring that keeps out the
-    # look-alike variants IA-ReadRequestUnits (Standard-IA tables) and TS-LoadBalancerUsage (trust stores).
-    return re.compile(rf"(?:[A-Z]{{2,4}}[0-9]+-|EU-)?{re.escape(suffix)}")
+    # look-alike variants IA-ReadRequestUnits (Standard-IA tables) and TS-LoadBalancerUsage (trust stores). KMS names
+    # the region by its code instead (eu-central-1-KMS-Keys).
+    return re.compile(rf"(?:[A-Z]{{2,4}}[0-9]+-|EU-|[a-z]{{2}}(?:-[a-z]+)+-[0-9]+-)?{re.escape(suffix)}")
 
 
 # --- reading GetProducts items ------------------------------------------------------------------------------------
@@ -564,6 +565,11 @@ def fetch_region(
             )
         require(services, SERVICE_USAGES, region)
         services.update(waf_request_price(client, region))
+        # The Price List lists EKS extended support as the surcharge billed beside the standard cluster-hour; the
+        # price file's field is the whole hour a cluster in extended support pays.
+        services["eks_extended_support_hour"] = round(
+            services["eks_extended_support_hour"] + services["eks_cluster_hour"], 10
+        )
         egress, egress_note = egress_block(client, region)
         ec2 = ec2_prices(client, region, catalog)
         if not ec2:

@@ -21,11 +21,14 @@ from sizing.engine.load_profile import load_profile
 from sizing.engine.network import network_cost_items, plan_network
 from sizing.engine.pods import pod_plan
 from sizing.engine.selection import plan_nodes
+from sizing.engine.support import support_cost_items
 from sizing.engine.tiers import LATENCY_MS, tier_for
 from sizing.llm.choice import LLMChoice
+from sizing.llm.conversation_prices import price_conversation
+from sizing.llm.guardrails import guardrails_cost_items
 from sizing.llm.profiles import LLMProfiles, load_llm_profiles
 from sizing.llm.token_prices import TokenPrices, TurnUsage, resolve_token_prices
-from sizing.llm.traffic import backend_stream_floor, llm_cost_items, plan_llm, turn_usage
+from sizing.llm.traffic import backend_stream_floor, llm_cost_items, plan_llm
 from sizing.plan import IntRange, LLMPlan, Performance, PodPlan, SizingPlan, WorkloadSummary
 from sizing.workload import Workload
 
@@ -72,14 +75,19 @@ def calculate(
     choice = workload.llm_choice
     if choice is not None:
         token_resolver = token_prices or resolve_token_prices
+        profiles = llm_profiles or load_llm_profiles()
+        priced = price_conversation(
+            choice, a.llm, profiles, token_resolver, users * a.llm.turns_per_user_per_minute / 60
+        )
         llm, llm_warnings = plan_llm(
             users,
             a.llm,
             profile.mean,
             profile.hours_per_month,
             choice,
-            token_resolver(choice, turn_usage(a.llm)),
-            llm_profiles or load_llm_profiles(),
+            priced.prices,
+            profiles,
+            priced,
         )
         llm_warnings = [*a.llm.notes, *llm_warnings]
 
@@ -112,24 +120,36 @@ def calculate(
     cache, cache_warnings = plan_cache(users, tier, a.cache, catalog, region)
     network = plan_network(tier, a, app_pods_max, nodes, catalog.instance(nodes.instance_type))
     edge = plan_edge(users, requests_per_second, a, llm, profile)
+    infrastructure = [
+        *cluster_cost_items(nodes, node_month, region),
+        *control_plane_cost_items(a.cluster, region),
+        *network_cost_items(
+            network,
+            users,
+            requests_per_second,
+            a.traffic,
+            profile,
+            region,
+            llm.wire.monthly_gb.max if llm is not None and llm.wire is not None else 0.0,
+        ),
+        *edge_cost_items(
+            edge,
+            users,
+            requests_per_second,
+            llm.peak.open_streams if llm is not None else 0.0,
+            a.traffic.response_kb_per_request,
+            profile,
+            region,
+        ),
+        *database_cost_items(database, region),
+        *cache_cost_items(cache),
+    ]
+    llm_items = [*llm_cost_items(llm), *guardrails_cost_items(llm, a.llm)]
+    # The support plan is a share of the AWS charges: Bedrock's tokens and Guardrails are, other providers' are not.
+    aws_llm = [i for i in llm_items if i.key != "llm_api" or (choice is not None and choice.bedrock)]
     cost = summarize_cost(
-        [
-            *cluster_cost_items(nodes, node_month, region),
-            *control_plane_cost_items(a.cluster, region),
-            *network_cost_items(network, users, requests_per_second, a.traffic, profile, region),
-            *edge_cost_items(
-                edge,
-                users,
-                requests_per_second,
-                llm.peak.open_streams if llm is not None else 0.0,
-                a.traffic.response_kb_per_request,
-                profile,
-                region,
-            ),
-            *database_cost_items(database, region),
-            *cache_cost_items(cache),
-        ],
-        llm_cost_items(llm),
+        [*infrastructure, *support_cost_items(a.support_plan, [*infrastructure, *aws_llm])],
+        llm_items,
         total_users=total,
         prices_as_of=region.as_of,
         currency=region.currency,

@@ -16,6 +16,8 @@ from sizing.engine.load_profile import LoadProfile
 from sizing.plan import AutoScalingRange, CostItem, DatabasePlan, Range
 
 BillingMode = Literal["PAY_PER_REQUEST", "PROVISIONED"]
+# The table's TTL attribute (stacks/data.py declares it): epoch seconds after which DynamoDB deletes the item, free.
+TTL_ATTRIBUTE = "expiresAt"
 
 
 def _billing_mode(setting: str, on_demand: float, provisioned: float) -> tuple[BillingMode, str]:
@@ -68,10 +70,18 @@ def plan_database(
         )
 
     read_scaling, write_scaling = autoscaling(rcu), autoscaling(wcu)
-    storage_gib = total_users * db.storage_mib_per_user / 1024
+    # Every write is a new item (a message) kept ``retention_days`` by the table's TTL: in the steady state the table
+    # holds the days of writes the retention keeps, at the load's average write rate, beside the per-user data.
+    per_day_gib = writes * 86_400 * db.write_item_kb / 1024**2 if db.retention_days is not None else 0.0
+
+    def storage_at(load: float) -> float:
+        return total_users * db.storage_mib_per_user / 1024 + per_day_gib * load * (db.retention_days or 0)
+
+    storage_gib, storage_gib_max = storage_at(profile.mean), storage_at(1.0)
     # Money is float (rounded to cents); only the capacity units above need exact arithmetic before ceil().
     price, hours = prices.service, profile.hours_per_month
-    storage = storage_gib * price("dynamodb_storage_gb_month")
+    gb_month = price("dynamodb_storage_gb_month")
+    storage = storage_gib * gb_month
     read_units, write_units = reads * float(per_read), writes * per_write
     reads_hourly, writes_hourly, target = read_units * 3600, write_units * 3600, db.target_utilization
     requests_at_peak = (
@@ -85,13 +95,13 @@ def plan_database(
     rcu_hour, wcu_hour = price("dynamodb_provisioned_rcu_hour") * hours, price("dynamodb_provisioned_wcu_hour") * hours
 
     def on_demand(load: float) -> float:
-        return requests_at_peak * load + storage
+        return requests_at_peak * load + storage_at(load) * gb_month
 
     def provisioned(load: float) -> float:
         # Target tracking keeps consumed/provisioned near the target, never below the scaling floor.
         rcu_held = max(read_scaling.min, read_units * load / target)
         wcu_held = max(write_scaling.min, write_units * load / target)
-        return rcu_held * rcu_hour + wcu_held * wcu_hour + storage
+        return rcu_held * rcu_hour + wcu_held * wcu_hour + storage_at(load) * gb_month
 
     def monthly(cost: Callable[[float], float]) -> Range:
         return Range(min=round(cost(profile.mean), 2), max=round(cost(1.0), 2))
@@ -126,6 +136,10 @@ def plan_database(
         expected_monthly_usd_on_demand=expected_on_demand,
         expected_monthly_usd_provisioned=expected_provisioned,
         mode_reason=reason,
+        retention_days=db.retention_days,
+        retained_storage_gib=round(storage_gib - storage_at(0.0), 2),
+        storage_gib_max=round(storage_gib_max, 2),
+        ttl_attribute=TTL_ATTRIBUTE if db.retention_days is not None else None,
     )
     return plan, warnings
 
@@ -133,7 +147,9 @@ def plan_database(
 def database_cost_items(plan: DatabasePlan, prices: RegionPrices) -> list[CostItem]:
     """The table in its mode, and its point-in-time recovery (the stack turns it on), billed on the table's size."""
     on_demand = plan.billing_mode == "PAY_PER_REQUEST"
-    pitr = round(plan.storage_gib * prices.service("dynamodb_pitr_gb_month"), 2)
+    pitr_gb = prices.service("dynamodb_pitr_gb_month")
+    pitr = round(plan.storage_gib * pitr_gb, 2)
+    pitr_max = round((plan.storage_gib_max if plan.storage_gib_max is not None else plan.storage_gib) * pitr_gb, 2)
     return [
         CostItem(
             key="dynamodb",
@@ -147,7 +163,7 @@ def database_cost_items(plan: DatabasePlan, prices: RegionPrices) -> list[CostIt
         CostItem(
             key="dynamodb_pitr",
             item="DynamoDB point-in-time recovery",
-            monthly_usd={"min": pitr, "max": pitr},
+            monthly_usd={"min": pitr, "max": pitr_max},
             expected_monthly_usd=pitr,
             source="per GB-month list price",
         ),

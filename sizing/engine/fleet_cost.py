@@ -61,9 +61,12 @@ def credits(b: Burst, nodes: int, fleet: FleetLoad, load: float) -> float:
 
 
 def expected_credits(b: Burst | None, nodes: int, fleet: FleetLoad, shares: Sequence[float]) -> float:
+    """Surplus credits over the day: AWS bills only the surplus left after the credits the instances earn over 24
+    hours, so a busy evening is paid for by a quiet night, and a day whose average use is under the baseline costs
+    nothing. The use is linear in the load, so the day's average use is the use at the day's mean load."""
     if b is None:
         return 0.0
-    return sum(credits(b, nodes, fleet, share) for share in shares) / len(shares)
+    return credits(b, nodes, fleet, sum(shares) / len(shares))
 
 
 def _per_node(nodes: NodePlan, monthly: float) -> tuple[Range, float]:

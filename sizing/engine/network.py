@@ -29,14 +29,18 @@ def network_cost_items(
     traffic: TrafficAssumptions,
     profile: LoadProfile,
     prices: RegionPrices,
+    llm_gb_at_peak: float = 0.0,
 ) -> list[CostItem]:
-    """NAT gateways (hours and GB processed) and the responses' internet data
-    transfer out, at the average load (min, and expected: each is linear in the load hour by hour, or priced on the
+    """NAT gateways (hours and GB processed: ``egress_kb_per_request`` and the LLM's bytes, ``llm_gb_at_peak`` a month
+    at peak) and the responses' internet data transfer out, at the average load (min, and expected: each is linear in the load hour by hour, or priced on the
     month's volume) and at peak all month (max)."""
     hours, price, gateways = profile.hours_per_month, prices.service, network.nat_gateways
 
+    def nat_gb(load: float) -> float:
+        return (requests_per_second * traffic.egress_kb_per_request * hours * 3600 / 1_000_000 + llm_gb_at_peak) * load
+
     def nat(load: float) -> float:
-        gigabytes = requests_per_second * load * traffic.egress_kb_per_request * hours * 3600 / 1_000_000
+        gigabytes = nat_gb(load)
         return gateways * price("nat_gateway_hour") * hours + gigabytes * price("nat_gateway_gb")
 
     # With pods spread evenly over the zones, a backend answer reaches a frontend pod in another zone (1 - 1/zones) of
@@ -64,6 +68,19 @@ def network_cost_items(
     def public_ipv4(load: float) -> float:
         return addresses * price("public_ipv4_hour") * hours
 
+    # Two more zone crossings (docs/methodology.md, "Cost"): the NLB hands each connection to a node in its own zone
+    # and the frontend Service (externalTrafficPolicy: Cluster) forwards it to any pod, in another zone 1 - 1/zones
+    # of the time, for the response bytes; and with one shared NAT gateway, the pods of the other zones reach it
+    # across a zone for every byte it processes. Each crossing is billed on both sides.
+    shared_nat = gateways == 1 and network.availability_zones > 1
+
+    def cross_zone_hops(load: float) -> float:
+        seconds = requests_per_second * load * hours * 3600
+        gigabytes = seconds * traffic.response_kb_per_request / 1_000_000
+        if shared_nat:
+            gigabytes += nat_gb(load)
+        return gigabytes * crossing * 2 * price("data_transfer_cross_az_gb")
+
     return [
         item(
             "nat_gateways",
@@ -78,5 +95,11 @@ def network_cost_items(
             data_transfer,
             f"tiered internet per-GB list price ({prices.internet_egress.free_gb:,g} GB free) and the cross-zone "
             "per-GB price",
+        ),
+        item(
+            "cross_zone_hops",
+            "Cross-zone hops (load balancer to pod" + (", pods to the NAT gateway)" if shared_nat else ")"),
+            cross_zone_hops,
+            "cross-zone per-GB list price, both sides",
         ),
     ]

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sizing.llm.choice import LLMChoice
 
 Counting = Literal["bedrock", "total", "input_output"]
+CacheMode = Literal["explicit", "automatic", "none"]
 
 
 class _Data(BaseModel):
@@ -70,11 +71,29 @@ class QuotaEntry(_Data):
         )
 
 
+class CacheRule(_Data):
+    """How a provider caches a model's prompt prefix: ``explicit`` (the app marks a breakpoint; writes may cost a
+    premium), ``automatic`` (every long prompt; no write fee) or ``none``. Prices are not here: they come from
+    genai-prices (cache read and write per million)."""
+
+    provider: str
+    match: str
+    mode: CacheMode
+    min_tokens: int = Field(default=0, ge=0)  # the shortest prefix the provider caches
+    increment_tokens: int = Field(default=1, ge=1)  # hits above the minimum come in steps of this many tokens
+    ttl_s: float = Field(default=0, ge=0)  # how long an unused entry lives (each hit refreshes it)
+    source: str
+
+
+NO_CACHING = CacheRule(provider="*", match="", mode="none", source="no prompt-caching rule known for this model")
+
+
 class LLMProfiles(_Data):
     as_of: str
     providers: dict[str, ProviderRules]
     speeds: tuple[Speed, ...]
     quotas: tuple[QuotaEntry, ...]
+    caching: tuple[CacheRule, ...] = ()
 
     @model_validator(mode="after")
     def _fallback_speed(self) -> LLMProfiles:
@@ -96,6 +115,9 @@ class LLMProfiles(_Data):
 
     def quota(self, choice: LLMChoice) -> QuotaEntry | None:
         return next((q for q in self.quotas if _matches(q.provider, q.match, choice)), None)
+
+    def cache_rule(self, choice: LLMChoice) -> CacheRule:
+        return next((c for c in self.caching if _matches(c.provider, c.match, choice)), NO_CACHING)
 
 
 def _matches(provider: str, pattern: str, choice: LLMChoice) -> bool:

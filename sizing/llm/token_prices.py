@@ -28,15 +28,18 @@ from sizing.llm.choice import LLMChoice
 
 PACKAGE = "genai-prices"
 CACHE_FILE = "llm-prices.json"
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 
 
 class TurnUsage(NamedTuple):
-    """One chat turn's tokens; ``cached_input_tokens`` is the part of the input billed as prompt-cache reads."""
+    """One chat turn's tokens. ``input_tokens`` counts every input token; of them ``cached_input_tokens`` are billed
+    as prompt-cache reads and ``cache_write_tokens`` as cache writes (as providers report usage, and genai-prices
+    prices it)."""
 
     input_tokens: int
     cached_input_tokens: int
     output_tokens: int
+    cache_write_tokens: int = 0
 
 
 class TokenPrices(BaseModel):
@@ -53,6 +56,7 @@ class TokenPrices(BaseModel):
     cached_input_per_million: float
     output_per_million: float
     turn_usd: float
+    cache_write_per_million: float | None = None  # None: the resolver did not say (stand-ins); else the write price
 
 
 def _package_stamp() -> str:
@@ -144,8 +148,8 @@ def _price_with_package(choice: LLMChoice, usage: TurnUsage, stamp: str) -> Toke
                 f"unknown {provider.name} model {choice.model!r}{_suggestions(choice.model, names)}", field="llm"
             ) from None
 
-    n, cached, m = usage
-    turn = price(input_tokens=n, cache_read_tokens=cached, output_tokens=m)
+    n, cached, m, written = usage
+    turn = price(input_tokens=n, cache_read_tokens=cached, cache_write_tokens=written, output_tokens=m)
     per_million = 1_000_000
     return TokenPrices(
         provider=choice.provider,
@@ -158,6 +162,8 @@ def _price_with_package(choice: LLMChoice, usage: TurnUsage, stamp: str) -> Toke
         cached_input_per_million=float(price(input_tokens=n, cache_read_tokens=n).input_price) * per_million / n,
         output_per_million=float(price(input_tokens=n, output_tokens=m).output_price) * per_million / m,
         turn_usd=float(turn.total_price),
+        # A model without a cache-write price bills writes as input (genai-prices does the same).
+        cache_write_per_million=float(price(input_tokens=n, cache_write_tokens=n).input_price) * per_million / n,
     )
 
 

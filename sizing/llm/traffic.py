@@ -14,8 +14,11 @@ from typing import NamedTuple
 
 from sizing.assumptions import LLMAssumptions
 from sizing.llm.choice import LLMChoice
+from sizing.llm.conversation import conversation_inputs, mean_input_tokens
+from sizing.llm.conversation_prices import MeanTurn, PricedConversation
 from sizing.llm.profiles import LLMProfiles, ProviderRules, QuotaEntry, Tier
 from sizing.llm.token_prices import TokenPrices, TurnUsage
+from sizing.llm.wire_bytes import turn_bytes
 from sizing.plan import (
     CostItem,
     LLMMonthly,
@@ -23,15 +26,17 @@ from sizing.plan import (
     LLMPlan,
     LLMQuota,
     LLMSpeed,
+    LLMWirePlan,
+    PromptCachingPlan,
     Range,
     TokenPricesPerMillion,
 )
 
 
 def turn_usage(llm: LLMAssumptions) -> TurnUsage:
-    return TurnUsage(
-        llm.input_tokens_per_turn, round(llm.input_tokens_per_turn * llm.cached_input_share), llm.output_tokens_per_turn
-    )
+    """The mean turn, rounded, as one usage (the flat model's turn exactly)."""
+    tokens = round(mean_input_tokens(conversation_inputs(llm)))
+    return TurnUsage(tokens, round(tokens * (llm.cached_input_share or 0)), llm.output_tokens_per_turn)
 
 
 def _range(low: float, high: float) -> Range:
@@ -136,6 +141,7 @@ def _model(profiles: LLMProfiles, choice: LLMChoice, prices: TokenPrices, llm: L
             input=prices.input_per_million,
             cached_input=prices.cached_input_per_million,
             output=prices.output_per_million,
+            cache_write=prices.cache_write_per_million,
         ),
         quota=_quota(entry, llm),
     )
@@ -149,9 +155,16 @@ def plan_llm(
     choice: LLMChoice,
     prices: TokenPrices,
     profiles: LLMProfiles,
+    priced: PricedConversation | None = None,
 ) -> tuple[LLMPlan, list[str]]:
+    """``priced``: the conversation priced turn by turn (engine/calculator.py); None prices ``prices`` as one turn of
+    ``turn_usage``."""
     rules, entry, burndown, ttft, tps, speed, unit_prices, quota = _model(profiles, choice, prices, llm)
-    usage = turn_usage(llm)
+    if priced is not None:
+        usage = priced.mean
+    else:
+        flat = turn_usage(llm)
+        usage = MeanTurn(flat.input_tokens, flat.cached_input_tokens, flat.cache_write_tokens, flat.output_tokens)
 
     # Requests per minute first: 1,000 users at 1 turn a minute is 1,000.0 exactly, and the token counts that
     # multiply it stay exact in floating point; dividing by 60 first would leave 1000.0000000000001.
@@ -195,12 +208,52 @@ def plan_llm(
             turns=turns,
             input_tokens=_range(turns.min * usage.input_tokens, turns.max * usage.input_tokens),
             output_tokens=_range(turns.min * usage.output_tokens, turns.max * usage.output_tokens),
+            cached_input_tokens=_range(turns.min * usage.cached_input_tokens, turns.max * usage.cached_input_tokens),
+            cache_write_tokens=_range(turns.min * usage.cache_write_tokens, turns.max * usage.cache_write_tokens),
         ),
         monthly_usd=_range(round(turns.min * prices.turn_usd, 2), round(turns.max * prices.turn_usd, 2)),
         expected_monthly_usd=round(turns.min * prices.turn_usd, 2),
         quota=quota,
+        wire=_wire(choice, usage, turns),
+        conversation=priced.conversation if priced is not None else None,
+        caching=_caching_plan(priced, turns, llm) if priced is not None else None,
     )
     return plan, quota_warnings(plan, entry, rules.enforces_rpm, rules.raise_with)
+
+
+def _wire(choice: LLMChoice, usage: MeanTurn, turns: Range) -> LLMWirePlan:
+    wire = turn_bytes(choice.provider, usage.input_tokens, usage.output_tokens)
+    per_turn_gb = (wire.request + wire.response) / 1e9
+    return LLMWirePlan(
+        request_bytes_per_turn=wire.request,
+        response_bytes_per_turn=wire.response,
+        chunk_overhead_bytes=wire.framing.chunk_overhead_bytes,
+        framing=wire.framing.source,
+        monthly_gb=_range(turns.min * per_turn_gb, turns.max * per_turn_gb),
+    )
+
+
+def _caching_plan(priced: PricedConversation, turns: Range, llm: LLMAssumptions) -> PromptCachingPlan:
+    """What caching saves: the same turns priced uncached, less what they cost, over the month's turns."""
+    mean, decision, rule = priced.mean, priced.decision, priced.rule
+    per_turn = priced.uncached_turn_usd - priced.prices.turn_usd
+    low, high = round(turns.min * per_turn, 2), round(turns.max * per_turn, 2)
+    return PromptCachingPlan(
+        setting="flat" if decision.mode == "assumed" else llm.prompt_caching,
+        mode=decision.mode,
+        applied=mean.cached_input_tokens > 0 or mean.cache_write_tokens > 0,
+        reason=decision.reason,
+        min_tokens=rule.min_tokens,
+        ttl_s=rule.ttl_s,
+        think_time_s=priced.think_time_s,
+        cache_read_tokens_per_turn=mean.cached_input_tokens,
+        cache_write_tokens_per_turn=mean.cache_write_tokens,
+        cached_share=mean.cached_input_tokens / mean.input_tokens,
+        uncached_turn_usd=priced.uncached_turn_usd,
+        saving_monthly_usd=Range(min=low, max=high),
+        saving_expected_monthly_usd=low,
+        source=rule.source,
+    )
 
 
 def backend_stream_floor(plan: LLMPlan | None, llm: LLMAssumptions, duty_cycle: float) -> tuple[int, int]:

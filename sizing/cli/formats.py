@@ -41,6 +41,10 @@ def _quota_text(plan: LLMPlan) -> str:
 
 def llm_rows(plan: LLMPlan) -> list[tuple[str, str]]:
     """The LLM panel's rows, shared by the terminal report and Markdown."""
+    if plan.self_hosted is not None:
+        from sizing.cli.selfhosted_rows import self_hosted_rows
+
+        return self_hosted_rows(plan)
     prices = plan.price_per_million
     burndown = f", output x{plan.output_burndown:g}" if plan.output_burndown != 1 else ""
     return [

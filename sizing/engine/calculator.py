@@ -26,6 +26,7 @@ from sizing.llm.profiles import LLMProfiles, load_llm_profiles
 from sizing.llm.token_prices import TokenPrices, TurnUsage, resolve_token_prices
 from sizing.llm.traffic import backend_stream_floor, llm_cost_items, plan_llm, turn_usage
 from sizing.plan import IntRange, LLMPlan, Performance, PodPlan, SizingPlan, WorkloadSummary
+from sizing.selfhosted.serving import is_self_hosted, self_hosted_llm
 from sizing.workload import Workload
 
 TokenPriceResolver = Callable[[LLMChoice, TurnUsage], TokenPrices]
@@ -69,7 +70,13 @@ def calculate(
     llm: LLMPlan | None = None
     llm_warnings: list[str] = []
     choice = workload.llm_choice
-    if choice is not None:
+    self_hosted_items = None
+    if is_self_hosted(choice):
+        # vllm:MODEL: GPU nodes, weight storage and transfer replace the token line (sizing/selfhosted/).
+        llm, self_hosted_items, llm_warnings = self_hosted_llm(
+            workload, profile, region, token_prices or resolve_token_prices, llm_profiles or load_llm_profiles()
+        )
+    elif choice is not None:
         token_resolver = token_prices or resolve_token_prices
         llm, llm_warnings = plan_llm(
             users,
@@ -117,7 +124,7 @@ def calculate(
             *database_cost_items(database, region),
             *cache_cost_items(cache),
         ],
-        llm_cost_items(llm),
+        llm_cost_items(llm) if self_hosted_items is None else self_hosted_items,
         total_users=total,
         prices_as_of=region.as_of,
         currency=region.currency,

@@ -1,0 +1,99 @@
+"""Bad self-hosted input: one clear line, exit status 2, no traceback."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from sizing.cli.command import main
+from sizing.data.pricing import region_entry, region_prices
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line(capsys, *args) -> str:
+    code, out, err = run(capsys, *args)
+    assert (code, out) == (2, ""), err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+def test_an_unknown_model_names_the_known_ones(capsys):
+    err = one_line(capsys, "report", "-c", "100", "--llm", "vllm:meta-llama/Llama-9-1T")
+    assert err.startswith("sizing: error: --llm: unknown self-hosted model 'meta-llama/Llama-9-1T'; known: ")
+    assert "meta-llama/Llama-3.1-8B-Instruct" in err
+
+
+def test_a_model_that_fits_no_gpu_offered_in_the_region(capsys, tmp_path):
+    entry = region_entry(region_prices("us-east-1"))
+    entry["gpu_hour"] = {"g5.xlarge": 1.006, "g6.xlarge": 0.8048}  # only 24 GB GPUs, one a node
+    path = tmp_path / "prices.yaml"
+    path.write_text(yaml.safe_dump({"regions": {"us-east-1": entry}}))
+    err = one_line(
+        capsys, "report", "-c", "100", "--llm", "vllm:meta-llama/Llama-3.3-70B-Instruct", "--prices", str(path)
+    )
+    assert "fits no GPU instance offered in us-east-1" in err and "(the largest holds 22 GiB)" in err
+
+
+def test_targets_no_gpu_can_meet(capsys, tmp_path):
+    path = tmp_path / "a.yaml"
+    path.write_text("llm: {self_hosted: {target_inter_token_latency_s: 0.001}}\n")
+    err = one_line(
+        capsys, "report", "-c", "100", "--llm", "vllm:meta-llama/Llama-3.1-8B-Instruct", "--assumptions", str(path)
+    )
+    assert "within the targets" in err and "inter-token latency 0.001 s" in err
+
+
+@pytest.mark.parametrize(
+    ("assumptions", "message"),
+    [
+        ("llm: {self_hosted: {instance_type: m5.large}}", "'m5.large' is not a GPU instance type"),
+        ("llm: {self_hosted: {weight_format: fp4}}", "weight_format"),
+        ("llm: {self_hosted: {measured_tokens_per_s: 400}}", "give measured_tokens_per_s and measured_concurrency"),
+        (
+            "llm: {self_hosted: {measured_tokens_per_s: 400, measured_concurrency: 8}}",
+            "a measurement is of one deployment",
+        ),
+        ("llm: {self_hosted: {max_model_len: 200000}}", "above meta-llama/Llama-3.1-8B-Instruct's context"),
+    ],
+)
+def test_bad_self_hosted_assumptions(capsys, tmp_path, assumptions, message):
+    path = tmp_path / "a.yaml"
+    path.write_text(assumptions + "\n")
+    err = one_line(
+        capsys, "report", "-c", "100", "--llm", "vllm:meta-llama/Llama-3.1-8B-Instruct", "--assumptions", str(path)
+    )
+    assert message in err
+
+
+def test_llm_compare_must_be_an_api_model(capsys):
+    err = one_line(
+        capsys,
+        "report",
+        "-c",
+        "100",
+        "--llm",
+        "vllm:meta-llama/Llama-3.1-8B-Instruct",
+        "--llm-compare",
+        "vllm:Qwen/Qwen2.5-32B-Instruct",
+    )
+    assert err.startswith("sizing: error: --llm-compare: expected an API model")
+
+
+def test_report_and_compare_take_a_self_hosted_model(capsys):
+    code, out, err = run(
+        capsys, "report", "-c", "500", "--llm", "vllm:Qwen/Qwen2.5-32B-Instruct", "--llm-compare", "openai:gpt-4o-mini"
+    )
+    assert code == 0, err
+    assert "vLLM (self-hosted) Qwen/Qwen2.5-32B-Instruct" in out and "openai:gpt-4o-mini" in out
+    assert "predicted, not measured" in out and "vllm bench serve" in out
+    code, out, err = run(capsys, "compare", "300", "3000", "--llm", "vllm:openai/gpt-oss-120b", "--format", "json")
+    assert code == 0, err
+    import json
+
+    plans = json.loads(out)
+    assert [p["llm"]["self_hosted"]["model"] for p in plans] == ["openai/gpt-oss-120b"] * 2

@@ -115,9 +115,7 @@ def test_llama_8b_bf16_on_one_a10g():
     assert lines["llm_weights_storage"].expected_monthly_usd == pytest.approx(weights / 1e9 * 0.023, abs=0.01)
     assert lines["llm_weights_transfer"].expected_monthly_usd == 0  # a flat day starts no node
     assert sh.load_seconds == round(60 + weights_gib / 0.125)  # engine start + weights at 0.125 GiB/s
-    assert plan.cost.llm_expected_monthly_usd == pytest.approx(
-        replicas * node_month + weights / 1e9 * 0.023, abs=0.02
-    )
+    assert plan.cost.llm_expected_monthly_usd == pytest.approx(replicas * node_month + weights / 1e9 * 0.023, abs=0.02)
 
 
 def test_llama_70b_bf16_needs_tensor_parallel_4_on_l40s():
@@ -160,7 +158,9 @@ def test_llama_70b_bf16_needs_tensor_parallel_4_on_l40s():
 def test_the_hpa_follows_the_day_and_new_nodes_pull_image_and_weights():
     """Half the day at the peak, half at a quarter: the floor is the trough's, a node starts once a day."""
     profile = [0.25] * 12 + [1.0] * 12
-    plan = _plan(300, "meta-llama/Llama-3.1-8B-Instruct", profile=profile, instance_type="g5.2xlarge", weight_format="bf16")
+    plan = _plan(
+        300, "meta-llama/Llama-3.1-8B-Instruct", profile=profile, instance_type="g5.2xlarge", weight_format="bf16"
+    )
     sh = plan.llm.self_hosted
     rate = sh.output_tokens_per_s / OUT
     low, high = max(2, math.ceil(5 * 0.25 / rate - 1e-9)), math.ceil(5 / rate)

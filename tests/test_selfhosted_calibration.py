@@ -33,7 +33,7 @@ def test_the_table_has_sourced_points_for_two_gpus_and_tensor_parallelism():
     assert len(CASES) >= 7
     assert {b.instance_type for b in CALIBRATION.benchmarks} >= {"g5.2xlarge", "p5.48xlarge"}
     assert any(b.tensor_parallel_size > 1 for b in CALIBRATION.benchmarks)
-    assert all(b.source and "@" in b.source or "docs.nvidia.com" in b.source for b in CALIBRATION.benchmarks)
+    assert all((b.source and "@" in b.source) or "docs.nvidia.com" in b.source for b in CALIBRATION.benchmarks)
 
 
 @pytest.mark.parametrize(("bench", "point"), CASES, ids=[f"{b.instance_type}-c{p.streams}" for b, p in CASES])

@@ -147,6 +147,7 @@ def test_llama_70b_bf16_needs_tensor_parallel_4_on_l40s():
     assert (sh.kv_cache_tokens, sh.max_num_seqs) == (kv_tokens, c)
     assert sh.output_tokens_per_s == pytest.approx(rate * OUT, abs=0.05)
     assert sh.inter_token_latency_s == pytest.approx(itl, abs=1e-4)
+    assert sh.time_to_first_token_s == pytest.approx(ttft, abs=1e-3)
     replicas = max(2, math.ceil(users / 60 / rate))
     assert (sh.replicas.max, sh.nodes.max) == (replicas, replicas)
     disk = math.ceil(2 * 12 + weights / GIB + 20)

@@ -97,3 +97,40 @@ def test_report_and_compare_take_a_self_hosted_model(capsys):
 
     plans = json.loads(out)
     assert [p["llm"]["self_hosted"]["model"] for p in plans] == ["openai/gpt-oss-120b"] * 2
+
+
+def test_the_python_api_and_the_json_contract_carry_the_self_hosted_plan():
+    from sizing import SizingPlan, Workload, calculate
+
+    plan = calculate(Workload(concurrent_users=2000, llm="vllm:meta-llama/Llama-3.3-70B-Instruct"))
+    data = plan.model_dump(mode="json")
+    sh, even = data["llm"]["self_hosted"], data["llm"]["break_even"]
+    # every field of the stack's contract is filled
+    for field in (
+        "model",
+        "weight_format",
+        "instance_type",
+        "gpus_per_replica",
+        "tensor_parallel_size",
+        "max_model_len",
+        "gpu_memory_utilization",
+        "max_num_seqs",
+        "kv_cache_tokens",
+        "output_tokens_per_s",
+        "time_to_first_token_s",
+        "inter_token_latency_s",
+        "weights_gib",
+        "load_seconds",
+        "expected_monthly_usd",
+        "source",
+    ):
+        assert sh[field] not in (None, "", 0), field
+    assert sh["replicas"]["min"] >= 2 and sh["nodes"]["max"] >= sh["nodes"]["min"] >= 1
+    assert sh["tensor_parallel_size"] > 1  # 141 GB of bf16 or 73 GB of fp8 weights: never one GPU
+    assert even["api_model"] == "aws:global.anthropic.claude-haiku-4-5-20251001-v1:0"
+    keys = [i["key"] for i in data["cost"]["breakdown"]]
+    assert "llm_api" not in keys and {"llm_gpu_nodes", "llm_weights_storage", "llm_weights_transfer"} <= set(keys)
+    assert data["cost"]["llm_expected_monthly_usd"] == pytest.approx(
+        sum(i["expected_monthly_usd"] for i in data["cost"]["breakdown"] if i["key"].startswith("llm_")), abs=0.02
+    )
+    assert SizingPlan.model_validate(data) == plan  # the contract reads back

@@ -4,8 +4,9 @@ the cost lines that replace the token line (GPU nodes, weight storage, weight an
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
-from sizing.assumptions import Assumptions
+from sizing.assumptions import Assumptions, SelfHostedAssumptions
 from sizing.data.pricing import RegionPrices
 from sizing.engine.load_profile import LoadProfile
 from sizing.errors import SizingError
@@ -118,6 +119,36 @@ def _total(items: list[CostItem]) -> tuple[Range, float]:
     )
 
 
+def _api_month(users: int, turns_per_user_per_minute: float, profile: LoadProfile, turn_usd: float) -> float:
+    return users * turns_per_user_per_minute / 60 * 3600 * profile.hours_per_month * profile.mean * turn_usd
+
+
+@cache
+def _crossover(
+    found: tuple[Candidate, ...],
+    profile: LoadProfile,
+    prices: RegionPrices,
+    sh: SelfHostedAssumptions,
+    s3: float,
+    days: float,
+    out: int,
+    turns_per_user_per_minute: float,
+    turn_usd: float,
+    most_users: int,
+) -> int | None:
+    """Where the cheapest deployment, re-planned at each load, meets the API: the same for every load of a plan's
+    inputs, so worked out once."""
+
+    def self_cost(count: int) -> float:
+        peak = count * turns_per_user_per_minute / 60
+        return float(ranked(found, peak, profile.shares, prices, sh, s3, days, out, keep=1)[0][0])
+
+    def api_cost(count: int) -> float:
+        return _api_month(count, turns_per_user_per_minute, profile, turn_usd)
+
+    return crossover(self_cost, api_cost, most_users)
+
+
 def plan_self_hosted(
     users: int,
     a: Assumptions,
@@ -221,14 +252,10 @@ def plan_self_hosted(
         limits=LIMITS,
     )
 
-    def self_cost(count: int) -> float:
-        return ranked(found, peak(count), profile.shares, prices, sh, s3, days, out, keep=1)[0][0]
-
-    def api_cost(count: int) -> float:
-        return peak(count) * 3600 * profile.hours_per_month * profile.mean * compare_prices.turn_usd
-
-    api_here = _round(api_cost(users))
-    cross = crossover(self_cost, api_cost, most_users)
+    api_here = _round(_api_month(users, llm.turns_per_user_per_minute, profile, compare_prices.turn_usd))
+    cross = _crossover(
+        found, profile, prices, sh, s3, days, out, llm.turns_per_user_per_minute, compare_prices.turn_usd, most_users
+    )
     cheaper = "self-hosted" if expected <= api_here else "api"
     where = (
         f"self-hosting costs no more from {cross:,} concurrent users up"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sizing.cli.command import main
 from sizing.data.pricing import region_entry, region_prices
@@ -134,3 +136,24 @@ def test_the_python_api_and_the_json_contract_carry_the_self_hosted_plan():
         sum(i["expected_monthly_usd"] for i in data["cost"]["breakdown"] if i["key"].startswith("llm_")), abs=0.02
     )
     assert SizingPlan.model_validate(data) == plan  # the contract reads back
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    model=st.sampled_from(["meta-llama/Llama-3.1-8B-Instruct", "openai/gpt-oss-120b"])
+    | st.text(st.characters(exclude_characters="\x00"), max_size=30),
+    compare=st.sampled_from(["openai:gpt-4o-mini", "vllm:x", "none", ""])
+    | st.text(st.characters(exclude_characters="\x00"), max_size=30),
+)
+def test_any_text_as_a_self_hosted_model_or_its_comparison_is_a_plan_or_one_line(model, compare):
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["report", "-c", "100", "--llm", f"vllm:{model}", "--llm-compare", compare, "--format", "json"])
+    assert "Traceback" not in err.getvalue()
+    if code == 0:
+        assert out.getvalue().startswith("{")
+    else:
+        assert (code, out.getvalue()) == (2, "") and err.getvalue().count("\n") == 1, err.getvalue()

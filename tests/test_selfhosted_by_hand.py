@@ -218,3 +218,13 @@ def test_a_measurement_replaces_the_prediction():
     assert sh.measured and "your measurement" in sh.source
     assert (sh.max_num_seqs, sh.output_tokens_per_s) == (20, 422.0)
     assert sh.replicas.max == math.ceil(10 / (422 / OUT))  # 10 turns/s over 2 turns/s a replica = 5
+
+
+def test_two_replicas_never_share_one_node():
+    """gpt-oss-120b's 65 GB fit two L40S: a g6e.12xlarge holds two replicas, but the zone floor takes two nodes."""
+    plan = _plan(100, "openai/gpt-oss-120b", instance_type="g6e.12xlarge")
+    sh = plan.llm.self_hosted
+    assert (sh.tensor_parallel_size, sh.replicas_per_node) == (2, 2)  # TP2 and TP4 cost alike: fewer GPUs win
+    assert (sh.replicas.min, sh.nodes.min, sh.nodes.max) == (2, 2, 2)
+    gpu = next(i for i in plan.cost.breakdown if i.key == "llm_gpu_nodes")
+    assert gpu.expected_monthly_usd == pytest.approx(2 * (10.49264 * HOURS + sh.node_disk_gib * GP3), abs=0.01)

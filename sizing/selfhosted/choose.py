@@ -159,10 +159,11 @@ def fleet(
     floor: int = 2,
 ) -> Fleet:
     """Replicas at peak (never fewer than ``floor``, one per zone of two), and hour by hour: each hour's load plus
-    what the next hour adds while a new replica starts (``lag_s``); the HPA floor is the trough's."""
+    what the next hour adds while a new replica starts (``lag_s``); the HPA floor is the trough's. Nodes hold
+    ``replicas_per_node`` each, and are never fewer than ``floor`` either: two replicas on one node share its zone."""
 
     def nodes(replicas: int) -> int:
-        return -(-replicas // c.replicas_per_node)
+        return max(floor, -(-replicas // c.replicas_per_node))
 
     top = max(floor, replicas_needed(peak_turns_per_s, c.point, output_tokens))
     hours = len(profile)

@@ -42,6 +42,8 @@ from sizing.selfhosted.choose import (
 from sizing.workload import MAX_USERS, Workload
 
 PROVIDER = "vllm"
+# The cost lines a self-hosted plan bills in place of ``llm_api`` (the stack's billing map names them).
+COST_KEYS = ("llm_gpu_nodes", "llm_weights_storage", "llm_weights_transfer")
 # S3 Standard in us-east-1 (aws.amazon.com/s3/pricing/, 2026-12-07), for a price file without s3_standard_gb_month.
 S3_FALLBACK_GB_MONTH = 0.023
 LIMITS = (

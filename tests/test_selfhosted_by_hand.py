@@ -221,10 +221,14 @@ def test_a_measurement_replaces_the_prediction():
 
 
 def test_two_replicas_never_share_one_node():
-    """gpt-oss-120b's 65 GB fit two L40S: a g6e.12xlarge holds two replicas, but the zone floor takes two nodes."""
-    plan = _plan(100, "openai/gpt-oss-120b", instance_type="g6e.12xlarge")
-    sh = plan.llm.self_hosted
-    assert (sh.tensor_parallel_size, sh.replicas_per_node) == (2, 2)  # TP2 and TP4 cost alike: fewer GPUs win
-    assert (sh.replicas.min, sh.nodes.min, sh.nodes.max) == (2, 2, 2)
-    gpu = next(i for i in plan.cost.breakdown if i.key == "llm_gpu_nodes")
-    assert gpu.expected_monthly_usd == pytest.approx(2 * (10.49264 * HOURS + sh.node_disk_gib * GP3), abs=0.01)
+    """A node that holds four replicas still comes twice: the two replicas of the zone floor go to two zones."""
+    from sizing.selfhosted.choose import Candidate, fleet
+    from sizing.selfhosted.memory import Memory
+    from sizing.selfhosted.speed import Point
+
+    point = Point(streams=10, turns_per_s=1.0, output_tokens_per_s=211.0, ttft_s=0.5, itl_s=0.045)
+    four = Candidate("x", "bf16", 2, 4, 1.0, Memory(0, 0, 0, 0), point, 1.0, 60.0, 100)
+    low = fleet(four, 0.5, tuple([1.0] * 24), 0, OUT)  # half a replica's turns: the floor of 2
+    assert (low.replicas_min, low.replicas_max, low.nodes_min, low.nodes_max) == (2, 2, 2, 2)
+    high = fleet(four, 9.5, tuple([1.0] * 24), 0, OUT)  # 10 replicas at 4 a node: 3 nodes
+    assert (high.replicas_max, high.nodes_max) == (10, 3)

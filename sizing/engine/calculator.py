@@ -25,7 +25,7 @@ from sizing.llm.choice import LLMChoice
 from sizing.llm.profiles import LLMProfiles, load_llm_profiles
 from sizing.llm.token_prices import TokenPrices, TurnUsage, resolve_token_prices
 from sizing.llm.traffic import backend_stream_floor, llm_cost_items, plan_llm, turn_usage
-from sizing.plan import IntRange, LLMPlan, Performance, PodPlan, SizingPlan, WorkloadSummary
+from sizing.plan import CostItem, IntRange, LLMPlan, Performance, PodPlan, SizingPlan, WorkloadSummary
 from sizing.selfhosted.serving import is_self_hosted, self_hosted_llm
 from sizing.workload import Workload
 
@@ -70,7 +70,7 @@ def calculate(
     llm: LLMPlan | None = None
     llm_warnings: list[str] = []
     choice = workload.llm_choice
-    self_hosted_items = None
+    self_hosted_items: list[CostItem] | None = None
     if is_self_hosted(choice):
         # vllm:MODEL: GPU nodes, weight storage and transfer replace the token line (sizing/selfhosted/).
         llm, self_hosted_items, llm_warnings = self_hosted_llm(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import Literal
 
 from sizing.assumptions import Assumptions, SelfHostedAssumptions
 from sizing.data.pricing import RegionPrices
@@ -258,7 +259,7 @@ def plan_self_hosted(
     cross = _crossover(
         found, profile, prices, sh, s3, days, out, llm.turns_per_user_per_minute, compare_prices.turn_usd, most_users
     )
-    cheaper = "self-hosted" if expected <= api_here else "api"
+    cheaper: Literal["self-hosted", "api"] = "self-hosted" if expected <= api_here else "api"
     where = (
         f"self-hosting costs no more from {cross:,} concurrent users up"
         if cross is not None

@@ -99,6 +99,13 @@ def test_report_and_compare_take_a_self_hosted_model(capsys):
 
     plans = json.loads(out)
     assert [p["llm"]["self_hosted"]["model"] for p in plans] == ["openai/gpt-oss-120b"] * 2
+    code, out, err = run(
+        capsys, "compare", "300", "--llm", "vllm:openai/gpt-oss-120b", "--llm", "none", "--format", "markdown"
+    )
+    assert code == 0, err
+    gpu_row = next(line for line in out.splitlines() if line.startswith("| LLM GPU nodes"))
+    sh = plans[0]["llm"]["self_hosted"]
+    assert f"{sh['nodes']['min']}-{sh['nodes']['max']} x {sh['instance_type']}" in gpu_row and gpu_row.endswith("| - |")
 
 
 def test_the_python_api_and_the_json_contract_carry_the_self_hosted_plan():

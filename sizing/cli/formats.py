@@ -165,8 +165,17 @@ def comparison_rows(plans: Sequence[SizingPlan]) -> list[list[str]]:
         ("Monthly range", lambda p: money_range(p.cost.monthly_usd.min, p.cost.monthly_usd.max)),
         ("Per user", lambda p: f"${p.cost.per_user_usd.min:.4f}-${p.cost.per_user_usd.max:.4f}"),
     ]
+    if any(p.llm is not None and p.llm.self_hosted is not None for p in plans):
+        metrics.append(("LLM GPU nodes", _gpu_nodes))
     rows += [[label, *(value(p) for p in plans)] for label, value in metrics]
     return rows
+
+
+def _gpu_nodes(plan: SizingPlan) -> str:
+    sh = plan.llm.self_hosted if plan.llm is not None else None
+    return (
+        "-" if sh is None else f"{sh.nodes.min:,}-{sh.nodes.max:,} x {sh.instance_type} (TP{sh.tensor_parallel_size})"
+    )
 
 
 def to_json(plan: SizingPlan) -> str:

@@ -164,3 +164,12 @@ def test_any_text_as_a_self_hosted_model_or_its_comparison_is_a_plan_or_one_line
         assert out.getvalue().startswith("{")
     else:
         assert (code, out.getvalue()) == (2, "") and err.getvalue().count("\n") == 1, err.getvalue()
+
+
+def test_a_price_file_with_an_unknown_gpu_type_is_one_line(capsys, tmp_path):
+    entry = region_entry(region_prices("us-east-1"))
+    entry["gpu_hour"] = {"g9.huge": 1.0}
+    path = tmp_path / "prices.yaml"
+    path.write_text(yaml.safe_dump({"regions": {"us-east-1": entry}}))
+    err = one_line(capsys, "report", "-c", "100", "--prices", str(path))
+    assert "gpu_hour: 'g9.huge' is not a GPU instance type (see sizing/data/gpu_instances.yaml)" in err

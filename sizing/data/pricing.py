@@ -254,9 +254,8 @@ class _RegionFile(_Strict):
 
     @model_validator(mode="after")
     def _gpu_types_known(self) -> _RegionFile:
-        from sizing.selfhosted.catalog import load_gpu_catalog
-
-        known = load_gpu_catalog().instance_types
+        # The catalog's names only (its models are built when a self-hosted plan needs them, not on every start).
+        known = read_data("gpu_instances.yaml")["instance_types"] if self.gpu_hour else {}
         for name in self.gpu_hour:
             if name not in known:
                 raise ValueError(f"gpu_hour: {name!r} is not a GPU instance type (see sizing/data/gpu_instances.yaml)")

@@ -26,10 +26,10 @@ from sizing.llm.profiles import LLMProfiles, load_llm_profiles
 from sizing.llm.token_prices import TokenPrices, TurnUsage, resolve_token_prices
 from sizing.llm.traffic import backend_stream_floor, llm_cost_items, plan_llm, turn_usage
 from sizing.plan import CostItem, IntRange, LLMPlan, Performance, PodPlan, SizingPlan, WorkloadSummary
-from sizing.selfhosted.serving import is_self_hosted, self_hosted_llm
 from sizing.workload import Workload
 
 TokenPriceResolver = Callable[[LLMChoice, TurnUsage], TokenPrices]
+SELF_HOSTED = "vllm"  # the provider of a self-hosted model (sizing/selfhosted/serving.PROVIDER)
 
 
 @cache
@@ -71,8 +71,11 @@ def calculate(
     llm_warnings: list[str] = []
     choice = workload.llm_choice
     self_hosted_items: list[CostItem] | None = None
-    if is_self_hosted(choice):
-        # vllm:MODEL: GPU nodes, weight storage and transfer replace the token line (sizing/selfhosted/).
+    if choice is not None and choice.provider == SELF_HOSTED:
+        # vllm:MODEL: GPU nodes, weight storage and transfer replace the token line (sizing/selfhosted/), imported
+        # only then: a plan with an API model does not pay for its import on a cold start.
+        from sizing.selfhosted.serving import self_hosted_llm
+
         llm, self_hosted_items, llm_warnings = self_hosted_llm(
             workload, profile, region, token_prices or resolve_token_prices, llm_profiles or load_llm_profiles()
         )

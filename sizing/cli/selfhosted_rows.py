@@ -27,7 +27,12 @@ def self_hosted_rows(plan: LLMPlan) -> list[tuple[str, str]]:
         (
             "Latency at Peak",
             f"time to first token {sh.time_to_first_token_s:.2f} s, inter-token {sh.inter_token_latency_s * 1000:.0f} "
-            f"ms ({a_targets}; predicted by the same model)",
+            f"ms ({a_targets}; "
+            + (
+                "the first token predicted, the rest what your measurement leaves by Little's law)"
+                if sh.measured
+                else "predicted by the same model)"
+            ),
         ),
         (
             "Weights and Start",

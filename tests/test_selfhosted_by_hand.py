@@ -194,6 +194,13 @@ def test_break_even_on_both_sides_of_the_crossing():
     assert at.self_hosted_expected_monthly_usd <= at.api_expected_monthly_usd + 0.01
     assert below.self_hosted_expected_monthly_usd > below.api_expected_monthly_usd - 0.01
     assert below.cheaper == "api" and at.crossover_concurrent_users == cross
+    below_plan = _plan(cross - 1, model, turn)
+    more = below.self_hosted_expected_monthly_usd - below.api_expected_monthly_usd
+    assert any(
+        w.startswith(f"self-hosting {model} costs ${more:,.2f} a month more") and f"pays from {cross:,}" in w
+        for w in below_plan.warnings
+    )
+    assert not any(w.startswith("self-hosting") for w in _plan(cross, model, turn).warnings)
     # The floor is two replicas of the cheapest single-GPU node that meets the targets at that load.
     assert at.self_hosted_expected_monthly_usd >= 2 * 0.8048 * HOURS  # never below two g6.xlarge (the cheapest GPU)
 

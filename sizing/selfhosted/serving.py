@@ -315,6 +315,16 @@ def plan_self_hosted(
         "Quotas before deploying",
         f"self-hosted LLM figures are {LIMITS}",
     ]
+    if cheaper == "api":
+        warnings.append(
+            f"self-hosting {name} costs ${expected - api_here:,.2f} a month more than {compare} at this load "
+            f"(${expected:,.2f} against ${api_here:,.2f}); "
+            + (
+                f"it pays from {cross:,} concurrent users"
+                if cross is not None
+                else f"it never pays below {most_users:,} concurrent users"
+            )
+        )
     return plan, items, warnings
 
 

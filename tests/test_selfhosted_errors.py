@@ -41,6 +41,13 @@ def test_a_model_that_fits_no_gpu_offered_in_the_region(capsys, tmp_path):
     assert "fits no GPU instance offered in us-east-1" in err and "(the largest holds 22 GiB)" in err
 
 
+def test_a_model_that_fits_no_pinned_gpu(capsys, tmp_path):
+    path = tmp_path / "a.yaml"
+    path.write_text("llm: {self_hosted: {instance_type: g6.xlarge}}\n")
+    err = one_line(capsys, "report", "-c", "100", "--llm", "vllm:openai/gpt-oss-120b", "--assumptions", str(path))
+    assert "fits no g6.xlarge (pinned) offered in us-east-1 (the largest holds 22 GiB)" in err
+
+
 def test_targets_no_gpu_can_meet(capsys, tmp_path):
     path = tmp_path / "a.yaml"
     path.write_text("llm: {self_hosted: {target_inter_token_latency_s: 0.001}}\n")

@@ -280,8 +280,9 @@ def no_deployment(
         largest = max(gpus.instance_types[t].gpus * gpus.instance_types[t].gpu_memory_mib for t in offered) / 1024
         return SizingError(
             f"{model_name} ({model.weights_bytes(next(iter(model.weight_formats))) / GIB:.0f} GiB of weights at "
-            f"{next(iter(model.weight_formats))}) with a {sh.max_model_len:,}-token context fits no GPU instance "
-            f"offered in {prices.region} (the largest holds {largest:,.0f} GiB); pick a smaller model or weight "
+            f"{next(iter(model.weight_formats))}) with a {sh.max_model_len:,}-token context fits no "
+            + (f"{sh.instance_type} (pinned)" if sh.instance_type else "GPU instance")
+            + f" offered in {prices.region} (the largest holds {largest:,.0f} GiB); pick a smaller model or weight "
             "format, or lower llm.self_hosted.max_model_len",
             field="llm",
         )

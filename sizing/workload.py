@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sizing.assumption_sources import split_sources
 from sizing.assumptions import Assumptions
 from sizing.engine.exact import ceil_scaled
 from sizing.errors import SizingError
@@ -70,6 +71,10 @@ class Workload(BaseModel):
         description="with a self-hosted llm (vllm:MODEL): the API model (PROVIDER:MODEL) its break-even is priced "
         "against; None: the default API model",
     )
+    # A tuple, not a dict, so a Workload stays hashable (a cache key).
+    assumptions_source: tuple[tuple[str, str], ...] = Field(
+        default=(), strict=False, description="(assumption path, where its value came from), from sizing calibrate"
+    )
 
     @field_validator("region")
     @classmethod
@@ -116,7 +121,10 @@ class Workload(BaseModel):
     def _assumption_overrides(cls, data: Any) -> Any:
         # Accept a partial dict of assumptions (as read from a file or Pulumi config) and fill in the defaults.
         if isinstance(data, dict) and isinstance(data.get("assumptions"), dict):
-            data = {**data, "assumptions": merge_overrides(_DEFAULTS, data["assumptions"])}
+            overrides, sources = split_sources(data["assumptions"])
+            data = {**data, "assumptions": merge_overrides(_DEFAULTS, overrides)}
+            if sources:
+                data["assumptions_source"] = tuple(sources.items())
         return data
 
     @model_validator(mode="after")

@@ -530,6 +530,11 @@ def refresh(region: str, output: Path | None) -> None:
     sys.stderr.write(f"sizing: {summary}\n")
 
 
+from sizing.cli.calibrate import calibrate  # noqa: E402  (its module imports this one's helpers lazily)
+
+cli.add_command(calibrate)
+
+
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
     # One line whatever the input echoed in it held (a file name or a value with a newline in it).
     one_line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)

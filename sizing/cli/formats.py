@@ -324,6 +324,11 @@ def to_markdown(plan: SizingPlan) -> str:
     extra = saving_rows(plan) + ([("Architecture", other_arch_text(nodes.other_arch))] if nodes.other_arch else [])
     if extra:
         sections += ["\n## Savings\n", _md_table(extra, ("Item", "Value")) + "\n"]
+    if plan.assumptions_source:
+        from sizing.cli.calibrated_view import calibrated_rows
+
+        rows = [(path, value, source.replace("|", "\\|")) for path, value, source in calibrated_rows(plan)]
+        sections += ["\n## Calibrated assumptions\n", _md_table(rows, ("Assumption", "Value", "Measured from")) + "\n"]
     if plan.warnings:
         sections += ["\n## Warnings\n", "\n".join(f"- {w}" for w in plan.warnings) + "\n"]
     return "\n".join(sections)

@@ -173,6 +173,11 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
         _panel(style, "💰", "Cost Estimate", cost_body),
         _panel(style, "🧭", "Why These Choices", _grid(choice_rows(plan))),
     ]
+    if plan.assumptions_source:
+        from sizing.cli.calibrated_view import calibrated_rows
+
+        rows = [(path, f"{value}  (measured: {source})") for path, value, source in calibrated_rows(plan)]
+        panels.append(_panel(style, "📏", "Calibrated Assumptions", _grid(rows)))
     if plan.warnings:
         panels.append(_panel(style, "⚠️", "Warnings", Text("\n".join(f"- {w}" for w in plan.warnings))))
     return panels

@@ -166,4 +166,5 @@ def calculate(
             else []
         ),
         assumptions=a,
+        assumptions_source=dict(workload.assumptions_source),
     )

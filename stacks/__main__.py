@@ -8,6 +8,7 @@ import pulumi
 from autoscaler import ClusterAutoscaler, version_for
 from cluster import Cluster, cluster_name_for, endpoint_warnings
 from data import Data, require_table_quota
+from images import unpinned_warnings
 from llm_access import grace_seconds
 from network import Network, require_address_space
 from workloads import App, Workloads
@@ -24,7 +25,15 @@ for warning in plan.warnings + endpoint_warnings(settings.public_access_cidrs):
     pulumi.log.warn(warning)
 
 cluster_name = cluster_name_for(pulumi.get_project(), pulumi.get_stack())
-network = Network("network", plan.network, settings.vpc_cidr, cluster_name, region=settings.workload.region)
+network = Network(
+    "network",
+    plan.network,
+    settings.vpc_cidr,
+    cluster_name,
+    region=settings.workload.region,
+    pinned_zone_ids=settings.availability_zone_ids,
+    allow_subnet_move=settings.allow_subnet_move,
+)
 cluster = Cluster(
     "cluster",
     plan.nodes,
@@ -39,6 +48,7 @@ cluster = Cluster(
     upgrade_policy=settings.upgrade_policy,
     node_update_max_unavailable_percent=settings.node_update_max_unavailable_percent,
     identity=settings.identity,
+    zone_ids=network.zone_ids,
 )
 data = Data(
     "data",
@@ -48,6 +58,8 @@ data = Data(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     node_security_group_id=cluster.node_security_group_id,
+    auth_token_generation=settings.cache_auth_token_generation,
+    auth_token_set_generation=settings.cache_auth_token_set_generation,
 )
 # Cluster infrastructure, deployed with or without the app: it is what moves the node groups between the plan's
 # minimum and maximum.
@@ -61,8 +73,14 @@ ClusterAutoscaler(
     pod_grace_seconds=grace_seconds(plan.llm),
     # Under spot-burst the burst prefers the Spot groups.
     spot_node_group_names=cluster.spot_node_group_names,
+    # While a type change has old and new groups side by side, scale-up grows the plan's groups only.
+    node_group_names=cluster.node_group_names,
 )
 if settings.deploy_workloads:
+    for warning in unpinned_warnings(
+        {"backendImage": settings.backend_image, "frontendImage": settings.frontend_image}
+    ):
+        pulumi.log.warn(warning)
     Workloads(
         "workloads",
         backend=App(

@@ -196,6 +196,57 @@ class TrafficAssumptions(_Strict):
         return round(self.days_per_month * 24, 6)
 
 
+class SelfHostedAssumptions(_Strict):
+    """A self-hosted model (``--llm vllm:MODEL``): the latency it must keep, how vLLM is set up, what a node costs to
+    start. Defaults: docs/methodology.md, "Self-hosted models" (sources in /work/shared/selfhosted-facts.md 4a-4b, 2f)."""
+
+    target_time_to_first_token_s: float = Field(
+        default=1.5, gt=0, le=60, description="at peak: a replica takes no more open streams than keeps this"
+    )
+    target_inter_token_latency_s: float = Field(
+        default=0.06, gt=0, le=5, description="at peak: 0.06 s is about 17 tokens/s per stream, faster than reading"
+    )
+    weight_format: Literal["auto", "bf16", "fp8", "int4"] = Field(
+        default="auto", description="auto: the cheapest format the model ships that meets the targets"
+    )
+    instance_type: str | None = Field(default=None, description="pin the GPU instance type; unset: the cheapest")
+    gpu_memory_utilization: float = Field(default=0.9, ge=0.5, le=0.98, description="vLLM's default 0.9")
+    runtime_overhead_gib: float = Field(
+        default=1.5, ge=0, le=64, description="per GPU: activations and CUDA graphs beside weights and KV cache"
+    )
+    max_model_len: int = Field(
+        default=8192, ge=256, le=2_000_000, description="vLLM --max-model-len: above the p99 chat context (4,743)"
+    )
+    host_memory_per_weight: float = Field(
+        default=1.0, ge=0, le=8, description="node memory per byte of the weights its replicas load (read through RAM)"
+    )
+    node_start_s: float = Field(
+        default=360, ge=0, le=7_200, description="a GPU node joining plus the vLLM image pull, before weights load"
+    )
+    engine_start_s: float = Field(default=60, ge=0, le=3_600, description="vLLM's own start (profile, CUDA graphs)")
+    weight_load_gib_per_s: float = Field(
+        default=0.125, gt=0, le=100, description="weights streamed from S3 (same region) into the GPUs"
+    )
+    image_gib: float = Field(default=12, ge=0, le=200, description="the vLLM image a new node pulls")
+    weights_in_s3: bool = Field(default=True, description="weights kept in the stack's bucket (false: Hugging Face)")
+    measured_tokens_per_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=10_000_000,
+        description="one replica's output tokens/s at your latency targets, measured (vllm bench serve): replaces "
+        "the prediction",
+    )
+    measured_concurrency: int | None = Field(
+        default=None, ge=1, le=100_000, description="the open streams of that measurement (max_num_seqs)"
+    )
+
+    @model_validator(mode="after")
+    def _measured_together(self) -> SelfHostedAssumptions:
+        if (self.measured_tokens_per_s is None) != (self.measured_concurrency is None):
+            raise ValueError("give measured_tokens_per_s and measured_concurrency together (one benchmark's result)")
+        return self
+
+
 class LLMAssumptions(_Strict):
     """The chat turns the LLM serves: what they cost, how long their streams stay open, what quota they need.
 
@@ -273,6 +324,7 @@ class LLMAssumptions(_Strict):
         description="content filters, $0.15 per 1,000 text units of up to 1,000 characters (Bedrock pricing, since "
         "December 2024); add $0.15 for denied topics, $0.10 for sensitive-information filters",
     )
+    self_hosted: SelfHostedAssumptions = SelfHostedAssumptions()
 
     @model_validator(mode="after")
     def _p90_not_below_mean(self) -> LLMAssumptions:

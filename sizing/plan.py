@@ -307,6 +307,34 @@ class LLMSpeed(_Out):
     source: str
 
 
+class SelfHostedOption(_Out):
+    """A runner-up deployment of the self-hosted model at this load."""
+
+    instance_type: str
+    weight_format: Literal["bf16", "fp8", "int4"]
+    tensor_parallel_size: int
+    replicas: IntRange
+    nodes: IntRange
+    max_num_seqs: int
+    output_tokens_per_s: float  # per replica
+    monthly_usd: Range  # all its lines (GPU nodes, weight storage, transfer)
+    expected_monthly_usd: float
+
+
+class BreakEvenPlan(_Out):
+    """The self-hosted model against an API model at this load, and where their monthly costs cross."""
+
+    api_model: str  # PROVIDER:MODEL (--llm-compare, or the default API model)
+    api_turn_usd: float
+    api_expected_monthly_usd: float  # the API's tokens at this load, over the daily profile
+    self_hosted_expected_monthly_usd: float  # the self-hosted lines at this load (GPU nodes, storage, transfer)
+    crossover_concurrent_users: int | None  # the fewest concurrent users at which self-hosting costs no more
+    never_below_users: int | None  # set when they never cross up to this many users
+    cheaper: Literal["self-hosted", "api"]  # at this load
+    summary: str
+    source: str
+
+
 class SelfHostedPlan(_Out):
     """An open-weight model served with vLLM on the cluster's own GPU nodes (``--llm vllm:MODEL``).
 
@@ -333,6 +361,19 @@ class SelfHostedPlan(_Out):
     monthly_usd: Range  # GPU nodes (instances + volumes) min/max
     expected_monthly_usd: float
     source: str  # where the capacity figures come from (calibration table, or a measured assumption)
+    # Added beside the contract above (defaults keep it whole):
+    gpu: str = ""  # the GPU model, e.g. A10G, H100
+    quantization: str | None = (
+        None  # vLLM --quantization (fp8: dynamic from the bf16 checkpoint); None: the checkpoint's
+    )
+    checkpoint: str = ""  # the Hugging Face repository vLLM loads for this format (the model's own, or a quantized one)
+    replicas_per_node: int = 1
+    node_disk_gib: int = 0  # each GPU node's root volume: the image and its replicas' weights
+    scale_up_lag_s: float = 0  # node start + image pull + load_seconds: how late a new replica serves
+    measured: bool = False  # the throughput is the user's measurement (llm.self_hosted.measured_*)
+    selection_rule: str = ""
+    alternatives: list[SelfHostedOption] = []
+    limits: str = ""  # what the figures are not
 
 
 class LLMPlan(_Out):
@@ -355,6 +396,7 @@ class LLMPlan(_Out):
     conversation: ConversationPlan | None = None  # the token model (None: a plan made before conversations)
     caching: PromptCachingPlan | None = None
     wire: LLMWirePlan | None = None  # None: a self-hosted model (no provider traffic)
+    break_even: BreakEvenPlan | None = None  # vllm:MODEL: against the API model it replaces
 
 
 class LoadBalancerPlan(_Out):

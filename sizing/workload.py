@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sizing.assumption_sources import split_sources
 from sizing.assumptions import Assumptions
 from sizing.engine.exact import ceil_scaled
+from sizing.errors import SizingError
 from sizing.llm.choice import DEFAULT_LLM, LLMChoice, parse_llm
 
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
@@ -67,6 +68,11 @@ class Workload(BaseModel):
         default=DEFAULT_LLM, description="PROVIDER:MODEL of the chat model; None (or 'none'): size without an LLM"
     )
     assumptions: Assumptions = Assumptions()
+    llm_compare: str | None = Field(
+        default=None,
+        description="with a self-hosted llm (vllm:MODEL): the API model (PROVIDER:MODEL) its break-even is priced "
+        "against; None: the default API model",
+    )
     # A tuple, not a dict, so a Workload stays hashable (a cache key).
     assumptions_source: tuple[tuple[str, str], ...] = Field(
         default=(), strict=False, description="(assumption path, where its value came from), from sizing calibrate"
@@ -91,6 +97,26 @@ class Workload(BaseModel):
     @property
     def llm_choice(self) -> LLMChoice | None:
         return None if self.llm is None else parse_llm(self.llm)
+
+    @field_validator("llm_compare", mode="before")
+    @classmethod
+    def _compare_choice(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            choice = parse_llm(value)
+            if choice is None or choice.provider == "vllm":
+                raise SizingError(
+                    "expected an API model to compare with as PROVIDER:MODEL (e.g. openai:gpt-4o-mini)",
+                    field="llm_compare",
+                )
+            return str(choice)
+        return value
+
+    @property
+    def compare_choice(self) -> LLMChoice:
+        """The API model a self-hosted one is priced against."""
+        choice = parse_llm(self.llm_compare or DEFAULT_LLM)
+        assert choice is not None
+        return choice
 
     @model_validator(mode="before")
     @classmethod

@@ -35,6 +35,8 @@ _ENGINE_MODULES = (
     "sizing.engine.spot",
     "sizing.engine.calculator",
     "sizing.llm.traffic",
+    "sizing.selfhosted.choose",
+    "sizing.selfhosted.serving",
 )
 
 
@@ -149,4 +151,7 @@ def fake_prices():
         elasticache_hour={"cache.f1.medium": 0.05, "cache.f1.large": 0.20},
         burstable_surplus_vcpu_hour={"bt1": 0.05},
         internet_egress=Egress(free_gb=100, tiers=((None, 0.10),)),
+        # GPU types for a self-hosted model (vllm:MODEL): two A10G sizes and an L40S priced out of reach.
+        gpu_hour={"g5.xlarge": 0.50, "g5.2xlarge": 1.00, "g6e.xlarge": 50.0},
+        s3_standard_gb_month=0.02,
     )

@@ -60,6 +60,22 @@ NAT_HOUR, NAT_GB = 0.05 * HOURS, 50 * 16 * 3600 * HOURS / 1e6 * 0.01  # one gate
 CACHE_F1_MEDIUM = 0.05 * HOURS
 TURN = (1_155 * 1 + 211 * 5) / 1e6  # a turn at the stand-in $1 / $5 per million tokens
 
+# A self-hosted Llama-3.1-8B on the fake GPU prices (tests/conftest.py: g5.xlarge $0.50, g5.2xlarge $1, an L40S at
+# $50 never chosen). Pinned to bf16 where a case measures a size: 8.03e9 x 2 bytes of weights, 14.957 GiB.
+VLLM = (("llm", "vllm:meta-llama/Llama-3.1-8B-Instruct"),)
+BF16 = {"llm": {"self_hosted": {"weight_format": "bf16"}}}
+BF16_GIB = 8.03e9 * 2 / 2**30
+
+
+def _sh(field: str) -> Callable:
+    return lambda p: getattr(p.llm.self_hosted, field)
+
+
+def _kv_tokens(utilization: float, overhead_gib: float) -> int:
+    """One A10G (22,888 MiB usable) x utilization - overhead - the bf16 weights, over 128 KiB a token."""
+    return int((22888 * 2**20 * utilization - overhead_gib * 2**30 - 8.03e9 * 2) // (2 * 32 * 8 * 128 * 2))
+
+
 PIN = (("instance_type", "gp1.xlarge"),)
 PIN_BURSTABLE = (("instance_type", "bt1.large"),)
 LLM = (("llm", "openai:gpt-test"),)
@@ -567,6 +583,101 @@ CASES = [
         True,
         lambda p: (p.edge.waf.rules, line("waf")(p)),
         (2, money(7 + 13.14 * 0.50, 7 + 13.14 * 0.50, 7 + 131.4 * 0.50)),
+    ),
+    # --- a self-hosted model (vllm:MODEL) ---------------------------------------------------------------------------
+    # Prefill of a 1,155-token prompt on an A10G: 2 x 8.03e9 x 1,155 / (125e12 x 0.5) = 0.297 s; a tighter target than
+    # the default 1.5 s takes fewer streams, so the time to first token at peak falls within it.
+    Case(
+        "llm.self_hosted.target_time_to_first_token_s",
+        0.31,
+        lambda p: _sh("time_to_first_token_s")(p) <= 0.31,
+        True,
+        workload=VLLM,
+    ),
+    Case(
+        "llm.self_hosted.target_inter_token_latency_s",
+        0.04,
+        lambda p: _sh("inter_token_latency_s")(p) <= 0.04,
+        True,
+        workload=VLLM,
+    ),
+    Case(
+        "llm.self_hosted.weight_format",
+        "bf16",
+        lambda p: (_sh("weight_format")(p), _sh("weights_gib")(p)),
+        ("bf16", round(BF16_GIB, 2)),
+        workload=VLLM,
+    ),
+    Case(
+        "llm.self_hosted.instance_type",
+        "g6e.xlarge",
+        lambda p: (_sh("instance_type")(p), _sh("gpu")(p)),
+        ("g6e.xlarge", "L40S"),
+        workload=VLLM,
+    ),
+    Case(
+        "llm.self_hosted.gpu_memory_utilization",
+        0.8,
+        _sh("kv_cache_tokens"),
+        _kv_tokens(0.8, 1.5),
+        workload=VLLM,
+        also=BF16,
+    ),
+    Case(
+        "llm.self_hosted.runtime_overhead_gib", 3, _sh("kv_cache_tokens"), _kv_tokens(0.9, 3), workload=VLLM, also=BF16
+    ),
+    Case("llm.self_hosted.max_model_len", 4096, _sh("max_model_len"), 4096, workload=VLLM),
+    # Twice the bf16 weights (29.9 GiB) in host memory: not the 16 GiB g5.xlarge, the 32 GiB g5.2xlarge.
+    Case("llm.self_hosted.host_memory_per_weight", 2.0, _sh("instance_type"), "g5.2xlarge", workload=VLLM, also=BF16),
+    # The scale-up lag: node start + engine start + 14.957 GiB at 0.125 GiB/s.
+    Case(
+        "llm.self_hosted.node_start_s",
+        1000,
+        _sh("scale_up_lag_s"),
+        round(1000 + 60 + BF16_GIB / 0.125),
+        workload=VLLM,
+        also=BF16,
+    ),
+    Case(
+        "llm.self_hosted.engine_start_s",
+        30,
+        _sh("load_seconds"),
+        round(30 + BF16_GIB / 0.125),
+        workload=VLLM,
+        also=BF16,
+    ),
+    Case(
+        "llm.self_hosted.weight_load_gib_per_s",
+        1.0,
+        _sh("load_seconds"),
+        round(60 + BF16_GIB / 1.0),
+        workload=VLLM,
+        also=BF16,
+    ),
+    # The node's volume: the image twice, one replica's weights, 20 GiB.
+    Case("llm.self_hosted.image_gib", 20, _sh("node_disk_gib"), ceil(2 * 20 + BF16_GIB + 20), workload=VLLM, also=BF16),
+    Case("llm.self_hosted.weights_in_s3", False, line("llm_weights_storage"), (0, 0, 0), workload=VLLM),
+    Case(
+        "llm.self_hosted.measured_tokens_per_s",
+        422.0,
+        lambda p: (_sh("max_num_seqs")(p), _sh("output_tokens_per_s")(p), _sh("measured")(p)),
+        (20, 422.0, True),
+        workload=VLLM,
+        also={
+            "llm": {"self_hosted": {"measured_concurrency": 20, "instance_type": "g5.2xlarge", "weight_format": "bf16"}}
+        },
+    ),
+    Case(
+        "llm.self_hosted.measured_concurrency",
+        10,
+        lambda p: (_sh("max_num_seqs")(p), _sh("output_tokens_per_s")(p)),
+        (10, 300.0),
+        workload=VLLM,
+        also={
+            "llm": {
+                "self_hosted": {"measured_tokens_per_s": 300.0, "instance_type": "g5.2xlarge", "weight_format": "bf16"}
+            }
+        },
     ),
     # --- quotas and the cluster ----------------------------------------------------------------------------------
     # The max fleet's 30 bt1.large run 60 vCPUs.

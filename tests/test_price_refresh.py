@@ -26,6 +26,7 @@ from sizing import SizingError, Workload, calculate
 from sizing.cli.command import main
 from sizing.data.catalog import load_catalog
 from sizing.data.pricing import Egress, dump_price_file, load_price_file, load_prices, region_entry
+from sizing.selfhosted.catalog import load_gpu_catalog
 
 # The stand-in's Frankfurt: every EC2 and ElastiCache price 20% above the shipped us-east-1 one, and neither the
 # 8th-generation AMD families nor r8i-flex nor cache.m7g offered there.
@@ -34,6 +35,8 @@ EAST = load_prices().regions["us-east-1"]
 FRANKFURT_EC2 = {
     name: round(usd * 1.2, 6) for name, usd in EAST.ec2_hour.items() if name.split(".")[0] not in MISSING_FAMILIES
 }
+# GPU types a self-hosted model may use, queried as EC2 types; the p5 family is not listed here (not offered).
+FRANKFURT_GPU = {name: round(usd * 1.2, 6) for name, usd in EAST.gpu_hour.items() if not name.startswith("p5")}
 FRANKFURT_CACHE = {
     name: round(usd * 1.2, 6) for name, usd in EAST.elasticache_hour.items() if not name.startswith("cache.m7g.")
 }
@@ -152,7 +155,7 @@ def frankfurt_endpoint():
         price_list,
         "eu-central-1",
         "EUC1",
-        ec2=FRANKFURT_EC2,
+        ec2={**FRANKFURT_EC2, **FRANKFURT_GPU},
         cache=FRANKFURT_CACHE,
         services=FRANKFURT_SERVICES,
         credits=FRANKFURT_CREDITS,
@@ -234,7 +237,8 @@ def test_refresh_writes_a_dated_price_file_of_what_the_api_lists(refreshed):
     assert refreshed.err == (
         f"sizing: eu-central-1: {offered} of {len(load_catalog().instance_types)} catalog "
         f"instance types offered, prices as of {today()}; internet egress: none in the Price List (the plan prices "
-        "AWS's standard US/EU tiers and says so); Spot discounts for "
+        f"AWS's standard US/EU tiers and says so); {len(FRANKFURT_GPU)} of {len(load_gpu_catalog().instance_types)} "
+        "GPU instance types offered; Spot discounts for "
         f"{len(families - NO_SPOT_HISTORY)} families from the EC2 Spot price history, 1 kept as "
         f"of 2026-11-29; Savings Plan rates from the Savings Plans API\n"
     )
@@ -244,6 +248,8 @@ def test_refresh_writes_a_dated_price_file_of_what_the_api_lists(refreshed):
     assert frankfurt.ec2_hour == FRANKFURT_EC2  # the Windows and reserved-capacity twins were not taken
     assert not any(name.split(".")[0] in MISSING_FAMILIES for name in frankfurt.ec2_hour)
     assert frankfurt.elasticache_hour == FRANKFURT_CACHE  # Redis OSS, not the cheaper Valkey rows
+    assert frankfurt.gpu_hour == FRANKFURT_GPU  # read like the other EC2 types, kept apart from node selection's
+    assert not any(name in frankfurt.ec2_hour for name in FRANKFURT_GPU)
     # Per-request DynamoDB prices are listed per unit: 0.1525 per million arrives as 1.525e-7 per request. Free tiers
     # and look-alikes (Standard-IA, trust stores, EKS extended support) were skipped.
     assert frankfurt.services == pytest.approx(FRANKFURT_SERVICES, rel=1e-9)
@@ -264,10 +270,10 @@ def test_refresh_queries_as_the_brief_says_and_pages(refreshed):
         ("capacitystatus", "Used"),
         ("locationType", "AWS Region"),
     }
-    # One query per catalog type, offered or not.
+    # One query per catalog type and per GPU type, offered or not.
     assert sum(c["ServiceCode"] == "AmazonEC2" and "instanceType" in str(c["Filters"]) for c in calls) == len(
         load_catalog().instance_types
-    )
+    ) + len(load_gpu_catalog().instance_types)
     # ElastiCache is one query over the region: 19 Redis nodes, 3 to a page here, is 7 pages.
     cache_calls = [c for c in calls if c["ServiceCode"] == "AmazonElastiCache"]
     assert len(cache_calls) == -(-len(FRANKFURT_CACHE) // 3) == 7

@@ -37,6 +37,7 @@ FLAG_NAMES = {
     "arch": "--arch",
     "instance_type": "--instance-type",
     "llm": "--llm",
+    "llm_compare": "--llm-compare",
     "capacity": "--capacity",
     "savings_plan": "--savings-plan",
     "assumptions": "--assumptions",
@@ -306,7 +307,14 @@ def cli() -> None:
     "--llm",
     metavar="PROVIDER:MODEL",
     help="The chat model to size and price, e.g. openai:gpt-4o-mini; `none` leaves the LLM out. "
-    "Default: Bedrock's Claude Haiku 4.5 (global profile).",
+    "Default: Bedrock's Claude Haiku 4.5 (global profile); vllm:MODEL self-hosts an open-weight model on GPU "
+    "nodes (e.g. vllm:meta-llama/Llama-3.1-8B-Instruct).",
+)
+@click.option(
+    "--llm-compare",
+    metavar="PROVIDER:MODEL",
+    help="With a self-hosted --llm vllm:MODEL: the API model its break-even is priced against (default: the default "
+    "API model).",
 )
 @_common_options
 def report(
@@ -318,6 +326,7 @@ def report(
     fmt,
     app,
     llm,
+    llm_compare,
     region,
     arch,
     capacity,
@@ -341,6 +350,7 @@ def report(
             "arch": arch,
             "instance_type": instance_type,
             "llm": llm,
+            "llm_compare": llm_compare,
             "capacity": capacity,
             "savings_plan": savings_plan,
             "assumptions": overrides,
@@ -362,6 +372,7 @@ def report(
         "capacity": capacity,
         "savings_plan": savings_plan,
         "assumptions": overrides,
+        "llm_compare": llm_compare,
     }
     plan = _plan(prices, True, concurrent_users=users, total_users=total, active_ratio=ratio, llm=llm, **fields)
     if fmt == "html":
@@ -407,7 +418,14 @@ def _render(plan, fmt: str, fancy: bool, app: str | None) -> str:
     "llms",
     metavar="PROVIDER:MODEL",
     multiple=True,
-    help="A chat model to price; repeat it to compare models on the same loads (`none`: no LLM).",
+    help="A chat model to price; repeat it to compare models on the same loads (`none`: no LLM; vllm:MODEL: "
+    "self-hosted).",
+)
+@click.option(
+    "--llm-compare",
+    metavar="PROVIDER:MODEL",
+    help="With a self-hosted --llm vllm:MODEL: the API model its break-even is priced against (default: the default "
+    "API model).",
 )
 @_common_options
 def compare(
@@ -415,6 +433,7 @@ def compare(
     active_ratio,
     fmt,
     llms,
+    llm_compare,
     region,
     arch,
     capacity,
@@ -437,6 +456,7 @@ def compare(
             region=region,
             arch=arch,
             llm=llm,
+            llm_compare=llm_compare,
             capacity=capacity,
             savings_plan=savings_plan,
             assumptions=overrides,

@@ -41,6 +41,10 @@ def _quota_text(plan: LLMPlan) -> str:
 
 def llm_rows(plan: LLMPlan) -> list[tuple[str, str]]:
     """The LLM panel's rows, shared by the terminal report and Markdown."""
+    if plan.self_hosted is not None:
+        from sizing.cli.selfhosted_rows import self_hosted_rows
+
+        return self_hosted_rows(plan)
     prices = plan.price_per_million
     burndown = f", output x{plan.output_burndown:g}" if plan.output_burndown != 1 else ""
     return [
@@ -155,7 +159,7 @@ def cost_summary_rows(plan: SizingPlan) -> list[tuple[str, str]]:
             f"({money_range(cost.infrastructure_monthly_usd.min, cost.infrastructure_monthly_usd.max)})",
         ),
         (
-            "LLM API",
+            "LLM (self-hosted)" if plan.llm is not None and plan.llm.self_hosted is not None else "LLM API",
             f"{money(cost.llm_expected_monthly_usd)} expected "
             f"({money_range(cost.llm_monthly_usd.min, cost.llm_monthly_usd.max)})",
         ),
@@ -212,8 +216,17 @@ def comparison_rows(plans: Sequence[SizingPlan]) -> list[list[str]]:
         ("Monthly range", lambda p: money_range(p.cost.monthly_usd.min, p.cost.monthly_usd.max)),
         ("Per user", lambda p: f"${p.cost.per_user_usd.min:.4f}-${p.cost.per_user_usd.max:.4f}"),
     ]
+    if any(p.llm is not None and p.llm.self_hosted is not None for p in plans):
+        metrics.append(("LLM GPU nodes", _gpu_nodes))
     rows += [[label, *(value(p) for p in plans)] for label, value in metrics]
     return rows
+
+
+def _gpu_nodes(plan: SizingPlan) -> str:
+    sh = plan.llm.self_hosted if plan.llm is not None else None
+    return (
+        "-" if sh is None else f"{sh.nodes.min:,}-{sh.nodes.max:,} x {sh.instance_type} (TP{sh.tensor_parallel_size})"
+    )
 
 
 def to_json(plan: SizingPlan) -> str:

@@ -141,7 +141,9 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
             item.item, money(item.expected_monthly_usd), money_range(item.monthly_usd.min, item.monthly_usd.max)
         )
     sources = f"Infrastructure: on-demand list prices ({cost.currency}), {w.region}, as of {cost.prices_as_of}"
-    if plan.llm is not None:
+    if plan.llm is not None and plan.llm.self_hosted is not None:
+        sources += f"; LLM: self-hosted GPU nodes at the same prices, speed from {plan.llm.speed.source}"
+    elif plan.llm is not None:
         sources += f"; LLM tokens: {plan.llm.prices_as_of}"
     cost_body = Group(
         _grid(cost_summary_rows(plan)),

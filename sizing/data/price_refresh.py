@@ -302,7 +302,17 @@ def cache_prices(client: Any, region: str, catalog: Catalog) -> dict[str, float]
 
 
 def ec2_prices(client: Any, region: str, catalog: Catalog) -> dict[str, float]:
-    names = list(catalog.instance_types)
+    return instance_prices(client, region, list(catalog.instance_types))
+
+
+def gpu_prices(client: Any, region: str) -> dict[str, float]:
+    """The GPU instance types a self-hosted model may run on (``data/gpu_instances.yaml``), queried as EC2 types."""
+    from sizing.selfhosted.catalog import load_gpu_catalog
+
+    return instance_prices(client, region, list(load_gpu_catalog().instance_types))
+
+
+def instance_prices(client: Any, region: str, names: list[str]) -> dict[str, float]:
     pool = ThreadPoolExecutor(max_workers=WORKERS)
     try:
         prices = list(pool.map(lambda name: instance_price(client, region, name), names))
@@ -580,6 +590,7 @@ def fetch_region(
         offered_burstable = credit_usages({catalog.instance_types[name].family for name in ec2} & burstable)
         credits = require(usage_prices(client, region, offered_burstable), offered_burstable, region)
         cache = cache_prices(client, region, catalog)
+        gpu = gpu_prices(client, region)
         if not cache:
             raise SizingError(
                 f"the Price List API lists no ElastiCache (Redis OSS) node type of the catalog in "
@@ -605,6 +616,13 @@ def fetch_region(
         "ec2_hour": ec2,
         "elasticache_hour": cache,
         **({"internet_egress": egress} if egress is not None else {}),
+        **({"gpu_hour": gpu} if gpu else {}),
+        # Not read from the Price List (yet): the S3 price the file being refreshed had, if any.
+        **(
+            {"s3_standard_gb_month": existing["s3_standard_gb_month"]}
+            if existing and "s3_standard_gb_month" in existing
+            else {}
+        ),
     }
     spot, spot_note = spot_block(
         ec2_client or (lambda: aws_client("ec2", region)), region, ec2, catalog, existing, read_at
@@ -619,7 +637,10 @@ def fetch_region(
             if value is not None
         }
     )
-    return entry, [egress_note, spot_note, savings_note]
+    from sizing.selfhosted.catalog import load_gpu_catalog
+
+    gpu_note = f"{len(gpu)} of {len(load_gpu_catalog().instance_types)} GPU instance types offered"
+    return entry, [egress_note, gpu_note, spot_note, savings_note]
 
 
 def refreshed_file(region: str, existing: PriceTable | None = None, client: Any | None = None) -> tuple[str, str]:

@@ -2,7 +2,8 @@
 
 A price file is keyed region -> {as_of, currency, source, services, ec2_hour, elasticache_hour,
 burstable_surplus_vcpu_hour}, and optionally spot_discount and savings_plan_discount (each dated and sourced: they
-are estimates of a different kind than list prices). A type missing from a region's ``ec2_hour`` (or
+are estimates of a different kind than list prices), gpu_hour (GPU instance types for a self-hosted model, apart
+from the types node selection ranks) and s3_standard_gb_month. A type missing from a region's ``ec2_hour`` (or
 ``elasticache_hour``) is not offered there, so selection skips it; every other hole is refused at load, since a
 missing price would make a plan look free.
 """
@@ -142,6 +143,8 @@ class RegionPrices(BaseModel):
     elasticache_valkey_discount: float = VALKEY_DISCOUNT
     spot_discount: SpotDiscount | None = None  # None: the price data has no Spot estimate for the region
     savings_plan_discount: SavingsPlanDiscount | None = None  # None: no Savings Plan rates for the region
+    gpu_hour: dict[str, float] = {}  # GPU instance types (data/gpu_instances.yaml) for a self-hosted model
+    s3_standard_gb_month: float | None = None  # None: the file has no S3 price (the weights line says so)
 
     def __hash__(self) -> int:
         # The engine caches per-region work keyed by this object; equal prices hash equally, and the dicts (which
@@ -251,6 +254,17 @@ class _RegionFile(_Strict):
     elasticache_valkey_discount: float = Field(default=VALKEY_DISCOUNT, ge=0, lt=1)
     spot_discount: _SpotFile | None = None
     savings_plan_discount: _SavingsPlanFile | None = None
+    gpu_hour: dict[str, Price] = {}
+    s3_standard_gb_month: Price | None = None
+
+    @model_validator(mode="after")
+    def _gpu_types_known(self) -> _RegionFile:
+        # The catalog's names only (its models are built when a self-hosted plan needs them, not on every start).
+        known = read_data("gpu_instances.yaml")["instance_types"] if self.gpu_hour else {}
+        for name in self.gpu_hour:
+            if name not in known:
+                raise ValueError(f"gpu_hour: {name!r} is not a GPU instance type (see sizing/data/gpu_instances.yaml)")
+        return self
 
     @model_validator(mode="after")
     def _complete(self) -> _RegionFile:
@@ -364,4 +378,6 @@ def region_entry(prices: RegionPrices) -> dict[str, Any]:
         exclude={"region", "hours_per_month", "internet_egress_assumed"}
         | ({"internet_egress"} if prices.internet_egress_assumed else set())
         | {name for name in ("spot_discount", "savings_plan_discount") if getattr(prices, name) is None}
+        | ({"gpu_hour"} if not prices.gpu_hour else set())
+        | ({"s3_standard_gb_month"} if prices.s3_standard_gb_month is None else set())
     )

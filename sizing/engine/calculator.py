@@ -29,10 +29,11 @@ from sizing.llm.guardrails import guardrails_cost_items
 from sizing.llm.profiles import LLMProfiles, load_llm_profiles
 from sizing.llm.token_prices import TokenPrices, TurnUsage, resolve_token_prices
 from sizing.llm.traffic import backend_stream_floor, llm_cost_items, plan_llm
-from sizing.plan import IntRange, LLMPlan, Performance, PodPlan, SizingPlan, WorkloadSummary
+from sizing.plan import CostItem, IntRange, LLMPlan, Performance, PodPlan, SizingPlan, WorkloadSummary
 from sizing.workload import Workload
 
 TokenPriceResolver = Callable[[LLMChoice, TurnUsage], TokenPrices]
+SELF_HOSTED = "vllm"  # the provider of a self-hosted model (sizing/selfhosted/serving.PROVIDER)
 
 
 @cache
@@ -73,7 +74,16 @@ def calculate(
     llm: LLMPlan | None = None
     llm_warnings: list[str] = []
     choice = workload.llm_choice
-    if choice is not None:
+    self_hosted_items: list[CostItem] | None = None
+    if choice is not None and choice.provider == SELF_HOSTED:
+        # vllm:MODEL: GPU nodes, weight storage and transfer replace the token line (sizing/selfhosted/), imported
+        # only then: a plan with an API model does not pay for its import on a cold start.
+        from sizing.selfhosted.serving import self_hosted_llm
+
+        llm, self_hosted_items, llm_warnings = self_hosted_llm(
+            workload, profile, region, token_prices or resolve_token_prices, llm_profiles or load_llm_profiles()
+        )
+    elif choice is not None:
         token_resolver = token_prices or resolve_token_prices
         profiles = llm_profiles or load_llm_profiles()
         priced = price_conversation(
@@ -144,7 +154,10 @@ def calculate(
         *database_cost_items(database, region),
         *cache_cost_items(cache),
     ]
-    llm_items = [*llm_cost_items(llm), *guardrails_cost_items(llm, a.llm)]
+    if self_hosted_items is not None:
+        llm_items = self_hosted_items  # GPU nodes, weight storage and transfer: AWS charges, all of them
+    else:
+        llm_items = [*llm_cost_items(llm), *guardrails_cost_items(llm, a.llm)]
     # The support plan is a share of the AWS charges: Bedrock's tokens and Guardrails are, other providers' are not.
     aws_llm = [i for i in llm_items if i.key != "llm_api" or (choice is not None and choice.bedrock)]
     cost = summarize_cost(

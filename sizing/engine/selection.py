@@ -21,6 +21,7 @@ from sizing.engine.exact import exact
 from sizing.engine.fleet_cost import Burst, FleetLoad, NodeMonth, burst, credits, expected_credits, node_month
 from sizing.engine.limits import MAX_NODES_PER_GROUP, MAX_PLANNED_NODES, check_plannable
 from sizing.engine.nodes import Allocatable, Packing, allocatable, pack, packing, workload_capacity
+from sizing.engine.ranking import Ranking
 from sizing.engine.spot import SPOT_POOL_MIN, SpotBurst, spot_burst, spot_pool
 from sizing.errors import SizingError
 from sizing.plan import (
@@ -199,8 +200,7 @@ def _fleets(
     totals = [(cpu_lo + cpu_hi) * scale, (mem_lo + mem_hi) * scale, (pods_lo + pods_hi) * scale]
     dimension = max(range(3), key=lambda d: totals[d] * orders[d][0][0] if orders[d] else 0.0)
     total = totals[dimension] * (1 - 1e-9)
-    fleets: list[tuple] = []
-    worst = math.inf  # the costliest fleet kept, once ``keep`` are kept
+    ranking = Ranking(keep)  # ranking.worst: the costliest fleet kept, once ``keep`` are kept
     # Classes are packed in the order of their lower bounds, but a class's bound is computed only once the walk says
     # it could come next: ``waiting`` holds the bounds computed and not yet packed, cheapest first.
     walk = iter(orders[dimension])
@@ -230,7 +230,7 @@ def _fleets(
         if not waiting:
             break
         bound, index = heappop(waiting)
-        if bound > worst:
+        if bound > ranking.worst:
             break
         plan, members, _ = entries[index]
         for_min = pack(plan, *at_min_counts)
@@ -240,18 +240,15 @@ def _fleets(
         low, high = buffered(for_min), buffered(for_max)
         for name, newer_first in members:
             base = bases[name]
-            if low * base + high * base > worst:
+            if low * base + high * base > ranking.worst:
                 break
             b = bursts.get(name)
             credits_min = credits(b, low, load_min, mean) if b else 0.0
             credits_max = credits(b, high, load_max, 1.0) if b else 0.0
             at_min, at_max = low * base + credits_min, high * base + credits_max
-            fleets.append((at_min + at_max, at_max, newer_first, name, low, high, at_min, credits_min, credits_max))
-        fleets.sort()
-        if keep is not None and len(fleets) >= keep:
-            del fleets[keep:]
-            worst = fleets[-1][0]
-    return fleets
+            ranking.add((at_min + at_max, at_max, newer_first, name, low, high, at_min, credits_min, credits_max))
+        ranking.settle()
+    return ranking.items
 
 
 def _ranked(

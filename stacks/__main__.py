@@ -8,9 +8,14 @@ import pulumi
 from autoscaler import ClusterAutoscaler, version_for
 from cluster import Cluster, cluster_name_for, endpoint_warnings
 from data import Data, require_table_quota
+from gpu_autoscaling import GpuAutoscaling
+from gpu_autoscaling import prometheus_labels as scraper_labels
+from gpu_serving import GpuServing
 from llm_access import grace_seconds
 from network import Network, require_address_space
+from workloads import NAMESPACE as WORKLOADS_NAMESPACE
 from workloads import App, Workloads
+from workloads import labels as workload_labels
 
 settings = config.load()
 # Checked before anything is declared: an unpinned Kubernetes minor stops here, not halfway through an update.
@@ -20,7 +25,9 @@ plan = config.plan_for(settings.workload, settings.prices)
 require_address_space(plan.network, settings.vpc_cidr)
 # And a table that would need more than the per-table quota: CreateTable would refuse it only at `pulumi up`.
 require_table_quota(plan.database, settings.dynamodb_table_quota)
-for warning in plan.warnings + endpoint_warnings(settings.public_access_cidrs):
+# A self-hosted model's image and weight source: checked here too, before anything is declared.
+serving, serving_warnings = config.serving_for(plan.llm)
+for warning in plan.warnings + endpoint_warnings(settings.public_access_cidrs) + serving_warnings:
     pulumi.log.warn(warning)
 
 cluster_name = cluster_name_for(pulumi.get_project(), pulumi.get_stack())
@@ -62,6 +69,31 @@ ClusterAutoscaler(
     # Under spot-burst the burst prefers the Spot groups.
     spot_node_group_names=cluster.spot_node_group_names,
 )
+if serving is not None and plan.llm is not None and plan.llm.self_hosted is not None:
+    # The model itself, like an API model, is there with or without the app: the plan bills it either way.
+    gpu = GpuServing(
+        "gpu",
+        plan.llm,
+        serving,
+        cluster_name=cluster.cluster_name,
+        kubernetes_version=settings.kubernetes_version,
+        node_role_arn=cluster.node_role_arn,
+        subnet_ids=network.private_subnet_ids,
+        provider=cluster.provider,
+        client_namespace=WORKLOADS_NAMESPACE,
+        client_labels=workload_labels("backend"),
+        scraper_labels=scraper_labels(),
+        node_update_max_unavailable_percent=settings.node_update_max_unavailable_percent,
+        depends_on=cluster.node_prerequisites,
+    )
+    GpuAutoscaling(
+        "gpu-autoscaling",
+        plan.llm.self_hosted,
+        provider=cluster.provider,
+        namespace=gpu.namespace,
+        deployment=gpu.deployment,
+    )
+    pulumi.export("gpuNodeGroupName", gpu.node_group_name)
 if settings.deploy_workloads:
     Workloads(
         "workloads",

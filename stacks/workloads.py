@@ -14,7 +14,17 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from cluster import assume_role_policy
 from data import CACHE_PORT
-from llm_access import PRESTOP_SECONDS, SECRET_KEY, SECRET_NAME, bedrock_policy, grace_seconds, llm_env
+from llm_access import (
+    PRESTOP_SECONDS,
+    SECRET_KEY,
+    SECRET_NAME,
+    SERVING_NAMESPACE,
+    SERVING_PORT,
+    bedrock_policy,
+    grace_seconds,
+    llm_env,
+    serving_labels,
+)
 
 from sizing.plan import LLMPlan, PodPlan
 
@@ -185,6 +195,13 @@ def network_policies(backend: App, frontend: App, vpc_cidr: str, cache: bool) ->
     ]
     if cache:
         egress.insert(1, {"to": [{"ip_block": {"cidr": vpc_cidr}}], "ports": [tcp(CACHE_PORT)]})
+    if backend.llm is not None and backend.llm.self_hosted is not None:
+        # The self-hosted model's vLLM pods (stacks/gpu_serving.py), in their own namespace.
+        serving = {
+            "namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": SERVING_NAMESPACE}},
+            "pod_selector": {"match_labels": serving_labels()},
+        }
+        egress.append({"to": [serving], "ports": [tcp(SERVING_PORT)]})
     return {
         "default-deny-ingress": {"pod_selector": {}, "policy_types": ["Ingress"]},
         f"{frontend.name}-ingress": {
@@ -340,7 +357,7 @@ class Workloads(pulumi.ComponentResource):
                 opts=in_namespace,
             )
         needs_key: list[pulumi.Resource] = []
-        if llm is not None and llm.provider != "aws":
+        if llm is not None and llm.provider != "aws" and llm.self_hosted is None:
             # Another provider's API key: a secret in config, a Secret in the cluster, an env var by reference only.
             if llm_api_key is None:
                 raise ValueError("a non-Bedrock model needs its API key (config.load checks chat-infra:llmApiKey)")

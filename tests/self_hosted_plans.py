@@ -76,7 +76,9 @@ def self_hosting(served: SelfHostedPlan) -> Iterator[None]:
     """While open, the program's plan serves ``served`` on its own GPUs."""
     engine = stack_config.plan_for
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(stack_config, "plan_for", lambda *args, **kwargs: with_self_hosted(engine(*args, **kwargs), served))
+        patch.setattr(
+            stack_config, "plan_for", lambda *args, **kwargs: with_self_hosted(engine(*args, **kwargs), served)
+        )
         yield
 
 

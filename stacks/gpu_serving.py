@@ -87,14 +87,24 @@ STARTUP_MARGIN = 2.0
 # startup budget even begins (ai-on-eks llm-d: ~10 min model loading; an image pull measured at 5 min 38 s).
 NODE_AND_PULL_SECONDS = 900
 
-# Weight formats: what vLLM is told. bf16 runs the checkpoint as is; fp8 quantizes a bf16 checkpoint on load (or
-# runs an FP8 checkpoint): W8A8 on Ada/Hopper, weight-only FP8 Marlin on Ampere (docs.vllm.ai quantization/fp8);
-# int4 needs a pre-quantized (AWQ/GPTQ) checkpoint, whose own quantization config vLLM reads, so no flag.
-FORMAT_ARGS: dict[str, list[str]] = {
-    "bf16": ["--dtype", "bfloat16"],
-    "fp8": ["--quantization", "fp8"],
-    "int4": [],
-}
+# Weight formats: what vLLM is told when the plan does not say. bf16 runs the checkpoint as is; fp8 quantizes a bf16
+# checkpoint on load: W8A8 on Ada/Hopper, weight-only FP8 Marlin on Ampere (docs.vllm.ai quantization/fp8); int4
+# needs a pre-quantized (AWQ/GPTQ) checkpoint, whose own quantization config vLLM reads, so no flag. The capacity model
+# may name the checkpoint and its --quantization itself (SelfHostedPlan.checkpoint / .quantization, added beside the
+# contract): then the plan's word wins, since vLLM refuses a flag that contradicts the checkpoint's own config.
+DTYPE_BY_FORMAT = {"bf16": "bfloat16"}
+QUANTIZATION_BY_FORMAT = {"fp8": "fp8"}
+
+
+def format_args(plan: SelfHostedPlan) -> list[str]:
+    dtype = DTYPE_BY_FORMAT.get(plan.weight_format)
+    quantization = getattr(plan, "quantization", QUANTIZATION_BY_FORMAT.get(plan.weight_format))
+    return [*(["--dtype", dtype] if dtype else []), *(["--quantization", quantization] if quantization else [])]
+
+
+def checkpoint(plan: SelfHostedPlan) -> str:
+    """The Hugging Face repository vLLM loads: the plan's checkpoint for its format when it names one."""
+    return getattr(plan, "checkpoint", "") or plan.model
 
 
 def instance_family(instance_type: str) -> str:
@@ -111,7 +121,11 @@ def weights_cache_gib(plan: SelfHostedPlan) -> int:
 
 
 def node_disk_gib(plan: SelfHostedPlan) -> int:
-    """The GPU node's root volume: system, image, every replica's weights, and the eviction margin kept free."""
+    """The GPU node's root volume: the plan's, when the capacity model sized (and priced) it; otherwise system,
+    image, every replica's weights, and the eviction margin kept free."""
+    planned = getattr(plan, "node_disk_gib", 0)
+    if planned:
+        return int(planned)
     used = SYSTEM_DISK_GIB + IMAGE_DISK_GIB + replicas_per_node(plan) * weights_cache_gib(plan)
     return math.ceil(used / (1 - EVICTION_FREE_SHARE))
 
@@ -158,7 +172,7 @@ def vllm_args(plan: SelfHostedPlan, model_path: str) -> list[str]:
         f"{plan.gpu_memory_utilization:g}",
         "--max-num-seqs",
         str(plan.max_num_seqs),
-        *FORMAT_ARGS[plan.weight_format],
+        *format_args(plan),
     ]
 
 
@@ -213,7 +227,7 @@ def pod_spec(plan: SelfHostedPlan, serving: Serving, llm: LLMPlan | None = None)
         # Nothing reaches out to the Hub when the weights are local.
         env.append({"name": "HF_HUB_OFFLINE", "value": "1"})
     else:
-        model_path = plan.model
+        model_path = checkpoint(plan)
         env.append({"name": "HF_TOKEN", "value_from": {"secret_key_ref": {"name": HF_SECRET, "key": HF_SECRET_KEY}}})
     container = {
         "name": SERVING_NAME,

@@ -191,6 +191,10 @@ def test_an_int4_plan_runs_its_checkpoints_own_quantization():
     plan = LLAMA_70B_TP4.model_copy(update={"weight_format": "int4"})
     args = gpu_serving.vllm_args(plan, plan.model)
     assert "--quantization" not in args and "--dtype" not in args
+    # A plan naming its checkpoint's own quantization (AWQ here) is followed, and that checkpoint is loaded.
+    named = plan.model_copy(update={"quantization": "awq_marlin", "checkpoint": "acme/Llama-3.3-70B-AWQ"})
+    assert gpu_serving.format_args(named) == ["--quantization", "awq_marlin"]
+    assert gpu_serving.checkpoint(named) == "acme/Llama-3.3-70B-AWQ"
     assert gpu_serving.pod_spec(plan, Serving(image="x@sha256:" + "0" * 64, s3=("b-1", "p")))
 
 

@@ -213,7 +213,7 @@ class GpuAutoscaling(pulumi.ComponentResource):
     ) -> None:
         super().__init__("chat-infra:gpu:GpuAutoscaling", name, None, opts)
         in_namespace = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespace])
-        metadata = {"name": PROMETHEUS, "namespace": SERVING_NAMESPACE, "labels": prometheus_labels()}
+        metadata: dict[str, Any] = {"name": PROMETHEUS, "namespace": SERVING_NAMESPACE, "labels": prometheus_labels()}
         config = k8s.core.v1.ConfigMap(
             f"{name}-prometheus-config",
             metadata=metadata,

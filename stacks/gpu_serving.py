@@ -314,7 +314,9 @@ def pdb_spec() -> dict[str, Any]:
     return {"max_unavailable": 1, "selector": {"match_labels": serving_labels()}}
 
 
-def network_policy_spec(client_namespace: str, client_labels: dict[str, str], scraper_labels: dict[str, str]) -> dict:
+def network_policy_spec(
+    client_namespace: str, client_labels: dict[str, str], scraper_labels: dict[str, str]
+) -> dict[str, Any]:
     """Only the backend (for answers) and Prometheus (for the queue metric) reach the vLLM pods."""
     port = [{"protocol": "TCP", "port": SERVING_PORT}]
     return {
@@ -469,7 +471,7 @@ class GpuServing(pulumi.ComponentResource):
             opts=in_cluster,
         )
         in_namespace = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[self.namespace])
-        metadata = {"name": SERVING_NAME, "namespace": SERVING_NAMESPACE, "labels": serving_labels()}
+        metadata: dict[str, Any] = {"name": SERVING_NAME, "namespace": SERVING_NAMESPACE, "labels": serving_labels()}
         account = k8s.core.v1.ServiceAccount(
             f"{name}-sa", metadata=metadata, automount_service_account_token=False, opts=in_namespace
         )
@@ -506,7 +508,7 @@ class GpuServing(pulumi.ComponentResource):
                     f"{name}-hf-token",
                     metadata={"name": HF_SECRET, "namespace": SERVING_NAMESPACE, "labels": serving_labels()},
                     type="Opaque",
-                    string_data={HF_SECRET_KEY: pulumi.Output.secret(serving.hf_token)},
+                    string_data={HF_SECRET_KEY: serving.hf_token},  # a secret Output (config.serving_for)
                     opts=in_namespace,
                 )
             )

@@ -223,9 +223,35 @@ class LLMAssumptions(_Strict):
 
     @model_validator(mode="after")
     def _p90_not_below_mean(self) -> LLMAssumptions:
+        if self.p90_derived:
+            # A file that sets only the mean answer keeps the trace's shape rather than failing on a p90 it never
+            # mentioned; ``notes`` says so in the plan's warnings.
+            fields = type(self).model_fields
+            ratio = fields["output_tokens_per_turn_p90"].default / fields["output_tokens_per_turn"].default
+            p90 = min(max(round(self.output_tokens_per_turn * ratio), self.output_tokens_per_turn), 200_000)
+            self.__dict__["output_tokens_per_turn_p90"] = p90  # frozen: set once, before anyone reads it
         if self.output_tokens_per_turn_p90 < self.output_tokens_per_turn:
             raise ValueError("output_tokens_per_turn_p90 must be at least output_tokens_per_turn")
         return self
+
+    @property
+    def p90_derived(self) -> bool:
+        """The mean answer was overridden and its p90 was not: the p90 follows at the default ratio."""
+        default = type(self).model_fields["output_tokens_per_turn"].default
+        return "output_tokens_per_turn_p90" not in self.model_fields_set and self.output_tokens_per_turn != default
+
+    @property
+    def notes(self) -> list[str]:
+        """What the assumptions filled in for the user, said in the plan's warnings."""
+        if not self.p90_derived:
+            return []
+        fields = type(self).model_fields
+        mean, p90 = fields["output_tokens_per_turn"].default, fields["output_tokens_per_turn_p90"].default
+        return [
+            f"llm.output_tokens_per_turn_p90 not set: taken as {self.output_tokens_per_turn_p90:,} tokens, "
+            f"{p90 / mean:.2f} x the {self.output_tokens_per_turn:,}-token mean as in the defaults ({p90} / {mean}); "
+            "set it to your own 90th-percentile answer"
+        ]
 
 
 class QuotaAssumptions(_Strict):

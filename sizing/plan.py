@@ -304,6 +304,10 @@ class LLMPlan(_Out):
 
 
 class SizingPlan(_Out):
+    # Always present in the JSON, so required in its schema; the default only lets a plan saved before a field was
+    # added still load (e.g. a deployed plan to compare against).
+    model_config = ConfigDict(frozen=True, json_schema_serialization_defaults_required=True)
+
     tier: Tier
     workload: WorkloadSummary
     performance: Performance
@@ -317,3 +321,5 @@ class SizingPlan(_Out):
     llm: LLMPlan | None  # None: sized without an LLM (--llm none)
     warnings: list[str]
     assumptions: Assumptions
+    # Which assumptions were measured rather than defaulted, and from what (`sizing calibrate`): path -> source.
+    assumptions_source: dict[str, str] = Field(default_factory=dict)

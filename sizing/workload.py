@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sizing.assumption_sources import split_sources
 from sizing.assumptions import Assumptions
 from sizing.engine.exact import ceil_scaled
 from sizing.llm.choice import DEFAULT_LLM, LLMChoice, parse_llm
@@ -31,6 +32,8 @@ def merge_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str
 
 # The inputs only: a derived value (traffic.duty_cycle) must follow an overridden profile, not pin the default's.
 _DEFAULTS = Assumptions().model_dump(exclude_computed_fields=True)
+# Likewise the p90 answer follows an overridden mean at the defaults' ratio unless it is set too (LLMAssumptions).
+del _DEFAULTS["llm"]["output_tokens_per_turn_p90"]
 
 
 def _approx(count: int) -> str:
@@ -64,6 +67,10 @@ class Workload(BaseModel):
         default=DEFAULT_LLM, description="PROVIDER:MODEL of the chat model; None (or 'none'): size without an LLM"
     )
     assumptions: Assumptions = Assumptions()
+    # A tuple, not a dict, so a Workload stays hashable (a cache key).
+    assumptions_source: tuple[tuple[str, str], ...] = Field(
+        default=(), strict=False, description="(assumption path, where its value came from), from sizing calibrate"
+    )
 
     @field_validator("region")
     @classmethod
@@ -90,7 +97,10 @@ class Workload(BaseModel):
     def _assumption_overrides(cls, data: Any) -> Any:
         # Accept a partial dict of assumptions (as read from a file or Pulumi config) and fill in the defaults.
         if isinstance(data, dict) and isinstance(data.get("assumptions"), dict):
-            data = {**data, "assumptions": merge_overrides(_DEFAULTS, data["assumptions"])}
+            overrides, sources = split_sources(data["assumptions"])
+            data = {**data, "assumptions": merge_overrides(_DEFAULTS, overrides)}
+            if sources:
+                data["assumptions_source"] = tuple(sources.items())
         return data
 
     @model_validator(mode="after")

@@ -4,6 +4,7 @@ Every number below comes from the plan; nothing here sizes anything.
 """
 
 import config
+import preflight
 import pulumi
 from autoscaler import ClusterAutoscaler, version_for
 from cluster import Cluster, cluster_name_for, endpoint_warnings
@@ -11,6 +12,7 @@ from data import Data, require_table_quota
 from gpu_autoscaling import GpuAutoscaling
 from gpu_autoscaling import prometheus_labels as scraper_labels
 from gpu_serving import GpuServing
+from images import unpinned_warnings
 from llm_access import grace_seconds
 from network import Network, require_address_space
 from workloads import NAMESPACE as WORKLOADS_NAMESPACE
@@ -27,11 +29,21 @@ require_address_space(plan.network, settings.vpc_cidr)
 require_table_quota(plan.database, settings.dynamodb_table_quota)
 # A self-hosted model's image and weight source: checked here too, before anything is declared.
 serving, serving_warnings = config.serving_for(plan.llm)
+# And what only the account can tell (Bedrock model access, EC2 vCPU quotas, the live cache's data), at preview.
+preflight.at_preview(plan, settings)
 for warning in plan.warnings + endpoint_warnings(settings.public_access_cidrs) + serving_warnings:
     pulumi.log.warn(warning)
 
 cluster_name = cluster_name_for(pulumi.get_project(), pulumi.get_stack())
-network = Network("network", plan.network, settings.vpc_cidr, cluster_name, region=settings.workload.region)
+network = Network(
+    "network",
+    plan.network,
+    settings.vpc_cidr,
+    cluster_name,
+    region=settings.workload.region,
+    pinned_zone_ids=settings.availability_zone_ids,
+    allow_subnet_move=settings.allow_subnet_move,
+)
 cluster = Cluster(
     "cluster",
     plan.nodes,
@@ -46,6 +58,7 @@ cluster = Cluster(
     upgrade_policy=settings.upgrade_policy,
     node_update_max_unavailable_percent=settings.node_update_max_unavailable_percent,
     identity=settings.identity,
+    zone_ids=network.zone_ids,
 )
 data = Data(
     "data",
@@ -55,6 +68,8 @@ data = Data(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
     node_security_group_id=cluster.node_security_group_id,
+    auth_token_generation=settings.cache_auth_token_generation,
+    auth_token_set_generation=settings.cache_auth_token_set_generation,
 )
 # Cluster infrastructure, deployed with or without the app: it is what moves the node groups between the plan's
 # minimum and maximum.
@@ -68,6 +83,8 @@ ClusterAutoscaler(
     pod_grace_seconds=grace_seconds(plan.llm),
     # Under spot-burst the burst prefers the Spot groups.
     spot_node_group_names=cluster.spot_node_group_names,
+    # While a type change has old and new groups side by side, scale-up grows the plan's groups only.
+    node_group_names=cluster.node_group_names,
 )
 if serving is not None and plan.llm is not None and plan.llm.self_hosted is not None:
     # The model itself, like an API model, is there with or without the app: the plan bills it either way.
@@ -95,6 +112,10 @@ if serving is not None and plan.llm is not None and plan.llm.self_hosted is not 
     )
     pulumi.export("gpuNodeGroupName", gpu.node_group_name)
 if settings.deploy_workloads:
+    for warning in unpinned_warnings(
+        {"backendImage": settings.backend_image, "frontendImage": settings.frontend_image}
+    ):
+        pulumi.log.warn(warning)
     Workloads(
         "workloads",
         backend=App(

@@ -1,7 +1,7 @@
 """The Kubernetes Cluster Autoscaler: the piece that lets the node groups actually move between the plan's bounds.
 
-Without it the managed node groups sit at their minimum forever (Pulumi sets only min/max and, through
-``ignore_changes``, leaves the desired size alone), so neither the plan's max nodes nor the HPAs' max replicas could
+Without it the managed node groups sit where Pulumi put them (Pulumi only keeps the live desired size inside the
+plan's bounds, node_groups.py), so neither the plan's max nodes nor the HPAs' max replicas could
 ever be reached: pods beyond the first nodes' capacity would stay Pending.
 
 The spec builders are pure functions so they can be checked without any Pulumi machinery.
@@ -18,7 +18,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-from cluster import NODE_GROUP_LABEL, assume_role_policy
+from cluster import NODE_GROUP_LABEL, pod_identity_role
 from config import PROJECT, ConfigError
 
 NAMESPACE = "kube-system"
@@ -59,8 +59,9 @@ READ_ACTIONS = (
     "ec2:DescribeInstanceTypes",
     "ec2:DescribeLaunchTemplateVersions",
     "ec2:GetInstanceTypesFromInstanceRequirements",
-    "eks:DescribeNodegroup",
 )
+# The managed node group API, for groups scaled to zero: only this cluster's groups.
+DESCRIBE_NODE_GROUP = "eks:DescribeNodegroup"
 # What changes capacity: allowed only on groups tagged as this cluster's (EKS tags every managed node group's ASG
 # this way), so the role cannot resize any other cluster's or team's groups in the account.
 SCALE_ACTIONS = ("autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup")
@@ -86,12 +87,23 @@ def ownership_condition(cluster_name: str) -> dict[str, dict[str, str]]:
     return {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}}
 
 
-def scaling_policy(cluster_name: str) -> str:
+def node_groups_arn(partition: str, region: str, account_id: str, cluster_name: str) -> str:
+    """Every node group of the cluster: EKS names them nodegroup/CLUSTER/GROUP/ID."""
+    return f"arn:{partition}:eks:{region}:{account_id}:nodegroup/{cluster_name}/*/*"
+
+
+def scaling_policy(cluster_name: str, cluster_node_groups_arn: str) -> str:
     return json.dumps(
         {
             "Version": "2012-10-17",
             "Statement": [
                 {"Sid": "Discover", "Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": "*"},
+                {
+                    "Sid": "DescribeOwnNodeGroups",
+                    "Effect": "Allow",
+                    "Action": [DESCRIBE_NODE_GROUP],
+                    "Resource": cluster_node_groups_arn,
+                },
                 {
                     "Sid": "ScaleOwnGroups",
                     "Effect": "Allow",
@@ -104,8 +116,9 @@ def scaling_policy(cluster_name: str) -> str:
     )
 
 
-# Priorities of the priority expander: higher wins. The Spot groups first, every other group after them.
-SPOT_PRIORITY, OTHER_PRIORITY = 50, 10
+# Priorities of the priority expander: higher wins. The Spot groups first, then the plan's other groups, then any
+# other group (one being replaced, until Pulumi deletes it after its successor is ACTIVE).
+SPOT_PRIORITY, PLAN_PRIORITY, OTHER_PRIORITY = 50, 30, 10
 
 
 def spot_priorities(spot_node_group_names: Sequence[str]) -> dict[str, list[str]]:
@@ -117,6 +130,21 @@ def spot_priorities(spot_node_group_names: Sequence[str]) -> dict[str, list[str]
         str(SPOT_PRIORITY): [f"^eks-{re.escape(name)}-[0-9a-f-]+$" for name in spot_node_group_names],
         str(OTHER_PRIORITY): [".*"],
     }
+
+
+def group_priorities(plan_names: Sequence[str], spot_names: Sequence[str] = ()) -> dict[str, list[str]]:
+    """The priority expander's configuration while old and new groups coexist: scale-up grows the plan's groups
+    (Spot first under spot-burst), never the group a type change is about to delete. Both stay discovered (both
+    carry the auto-discovery tags), so the old one can still shrink while its pods move."""
+
+    def pattern(name: str) -> str:
+        return f"^eks-{re.escape(name)}-[0-9a-f-]+$"
+
+    priorities = {str(PLAN_PRIORITY): [pattern(n) for n in plan_names if n not in spot_names]}
+    if spot_names:
+        priorities[str(SPOT_PRIORITY)] = [pattern(n) for n in spot_names]
+    priorities[str(OTHER_PRIORITY)] = [".*"]
+    return {key: value for key, value in priorities.items() if value}
 
 
 def chart_values(
@@ -183,6 +211,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         provider: k8s.Provider,
         pod_grace_seconds: int,
         spot_node_group_names: Sequence[pulumi.Input[str]] = (),
+        node_group_names: Sequence[pulumi.Input[str]] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("chat-infra:autoscaler:ClusterAutoscaler", name, None, opts)
@@ -190,15 +219,16 @@ class ClusterAutoscaler(pulumi.ComponentResource):
 
         # Its own role, not the node role: pods cannot reach the node's credentials (IMDS hop limit 1, cluster.py),
         # and only this one pod may resize groups.
-        self.role = aws.iam.Role(
-            f"{name}-role",
-            assume_role_policy=assume_role_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),
-            opts=child,
-        )
+        self.role = pod_identity_role(f"{name}-role", cluster_name, region, parent=self)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account_id = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
         policy = aws.iam.RolePolicy(
             f"{name}-scaling",
             role=self.role.id,
-            policy=pulumi.Output.from_input(cluster_name).apply(scaling_policy),
+            policy=pulumi.Output.all(cluster_name, partition, account_id).apply(
+                lambda args: scaling_policy(args[0], node_groups_arn(args[1], region, args[2], args[0]))
+            ),
             opts=child,
         )
         association = aws.eks.PodIdentityAssociation(
@@ -225,7 +255,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
                 region,
                 version,
                 pod_grace_seconds,
-                pulumi.Output.all(*spot_node_group_names).apply(spot_priorities) if spot_node_group_names else None,
+                self._priorities(node_group_names, spot_node_group_names),
             ),
             opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[association, policy]),
         )
@@ -238,3 +268,16 @@ class ClusterAutoscaler(pulumi.ComponentResource):
                 "image": f"{IMAGE_REPOSITORY}:{version.image_tag}",
             }
         )
+
+    @staticmethod
+    def _priorities(
+        plan_names: Sequence[pulumi.Input[str]], spot_names: Sequence[pulumi.Input[str]]
+    ) -> pulumi.Output[dict[str, list[str]]] | None:
+        if plan_names:
+            count = len(plan_names)
+            return pulumi.Output.all(*plan_names, *spot_names).apply(
+                lambda names: group_priorities(names[:count], names[count:])
+            )
+        if spot_names:
+            return pulumi.Output.all(*spot_names).apply(spot_priorities)
+        return None

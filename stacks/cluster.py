@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from config import PROJECT, AwsIdentity
+from node_groups import desired_size, live_node_groups, move_warning, physical_name, removal_warnings
 
 from sizing.plan import NodePlan
 
@@ -94,6 +95,48 @@ def assume_role_policy(service: str, actions: tuple[str, ...] = ("sts:AssumeRole
     )
 
 
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+POD_IDENTITY_ACTIONS = ("sts:AssumeRole", "sts:TagSession")
+
+
+def cluster_arn(partition: str, region: str, account_id: str, cluster_name: str) -> str:
+    return f"arn:{partition}:eks:{region}:{account_id}:cluster/{cluster_name}"
+
+
+def pod_identity_trust_policy(account_id: str, source_cluster_arn: str) -> str:
+    """EKS Pod Identity may assume the role only for this account's cluster: without the aws:SourceAccount and
+    aws:SourceArn conditions, any cluster in any account could associate the role (the confused deputy)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": POD_IDENTITY_SERVICE},
+                    "Action": list(POD_IDENTITY_ACTIONS),
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account_id},
+                        "ArnEquals": {"aws:SourceArn": source_cluster_arn},
+                    },
+                }
+            ],
+        }
+    )
+
+
+def pod_identity_role(
+    resource_name: str, cluster_name: pulumi.Input[str], region: str, parent: pulumi.Resource
+) -> aws.iam.Role:
+    """An IAM role for one service account through EKS Pod Identity, trusted only from this stack's cluster."""
+    invoke = pulumi.InvokeOutputOptions(parent=parent)
+    caller = aws.get_caller_identity_output(opts=invoke)
+    partition = aws.get_partition_output(opts=invoke).partition
+    policy = pulumi.Output.all(caller.account_id, partition, cluster_name).apply(
+        lambda args: pod_identity_trust_policy(args[0], cluster_arn(args[1], region, args[0], args[2]))
+    )
+    return aws.iam.Role(resource_name, assume_role_policy=policy, opts=pulumi.ResourceOptions(parent=parent))
+
+
 def autoscaler_tags(cluster_name: str) -> dict[str, str]:
     """Cluster Autoscaler's auto-discovery finds the node groups it may scale by these tags."""
     return {"k8s.io/cluster-autoscaler/enabled": "true", f"k8s.io/cluster-autoscaler/{cluster_name}": "owned"}
@@ -137,8 +180,9 @@ def kubeconfig(
 class Cluster(pulumi.ComponentResource):
     """EKS with secrets envelope-encrypted, managed add-ons, and one managed node group per group of the plan.
 
-    The node groups start at the plan's minimum and may grow to its maximum; the Cluster Autoscaler, not Pulumi,
-    owns the desired size in between, so later ``pulumi up`` runs must not reset it. Everything versioned (node
+    The node groups start at the plan's minimum and may grow to its maximum; the Cluster Autoscaler owns the desired
+    size in between, so later ``pulumi up`` runs declare the live desired size clamped to the new bounds
+    (node_groups.py). Everything versioned (node
     groups, add-ons) follows ``kubernetes_version``, so one config change upgrades the whole cluster in order:
     control plane, then the add-ons the nodes need, then the nodes, then the rest.
     """
@@ -158,6 +202,7 @@ class Cluster(pulumi.ComponentResource):
         upgrade_policy: str = "STANDARD",
         node_update_max_unavailable_percent: int = 33,
         identity: AwsIdentity = AwsIdentity(),
+        zone_ids: Sequence[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("chat-infra:cluster:Cluster", name, None, opts)
@@ -226,7 +271,13 @@ class Cluster(pulumi.ComponentResource):
             # extended support; EXTENDED keeps the version, at the extended rate the plan then charges.
             upgrade_policy={"support_type": upgrade_policy},
             enabled_cluster_log_types=CLUSTER_LOG_TYPES,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*cluster_attachments, self.log_group]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[*cluster_attachments, self.log_group],
+                # The name is fixed, so a change EKS can only make by replacing the cluster (its role, encryption,
+                # bootstrap settings) could never create the new one beside the old: delete first, then create.
+                delete_before_replace=True,
+            ),
         )
 
         caller = aws.get_caller_identity(opts=invoke)
@@ -302,11 +353,22 @@ class Cluster(pulumi.ComponentResource):
         )
 
         self.node_groups: list[aws.eks.NodeGroup] = []
+        # What EKS runs now (nothing on the first `up`): the desired sizes to keep, the groups a new type replaces.
+        live = live_node_groups(cluster_name, opts=invoke)
+        for warning in removal_warnings([g.name for g in plan.groups], live):
+            pulumi.log.warn(warning, resource=self)
         for group in plan.groups:
+            group_name = physical_name(group, AMI_TYPES[plan.arch], zone_ids)
+            sizing = desired_size(group, group_name, live)
+            for replaced in sizing.replaces:
+                pulumi.log.warn(move_warning(replaced, group_name), resource=self)
             self.node_groups.append(
                 aws.eks.NodeGroup(
                     f"{name}-{group.name}",
                     cluster_name=self.cluster.name,
+                    # Named for what cannot change in place (node_groups.py): a new type is a new name, created and
+                    # ACTIVE before Pulumi deletes the old group, which EKS drains under the PodDisruptionBudgets.
+                    node_group_name=group_name,
                     # The cluster's version: a control-plane upgrade carries the nodes with it (EKS refuses the next
                     # upgrade while nodes lag a minor behind), after the control plane, which the name ties it to.
                     version=kubernetes_version,
@@ -318,10 +380,12 @@ class Cluster(pulumi.ComponentResource):
                     instance_types=list(group.instance_types),
                     ami_type=AMI_TYPES[plan.arch],
                     capacity_type=group.capacity_type,
+                    # The live desired size (what the autoscaler set), clamped to the new bounds: never below the
+                    # new minimum (EKS would refuse the update), never above the maximum, never reset lower.
                     scaling_config={
                         "min_size": group.min_nodes,
                         "max_size": group.max_nodes,
-                        "desired_size": group.min_nodes,
+                        "desired_size": sizing.desired,
                     },
                     # A share, not one node at a time: a group of hundreds of nodes must finish within the update's
                     # timeout. The PodDisruptionBudgets still bound how many pods each drain takes out.
@@ -334,7 +398,8 @@ class Cluster(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(
                         parent=self,
                         depends_on=[*node_attachments, *self.addons.values()],
-                        ignore_changes=["scalingConfig.desiredSize"],
+                        # The default, said out loud: the replacement exists before the group it replaces goes.
+                        delete_before_replace=False,
                     ),
                 )
             )

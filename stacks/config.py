@@ -29,8 +29,12 @@ PROJECT = "chat-infra"
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Placeholder images that run as a non-root user, listen on 8080 and tolerate a read-only root filesystem with a
-# writable /tmp: the contract any real image must meet.
-DEFAULT_IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine"
+# writable /tmp: the contract any real image must meet. Pinned by digest, so every node pulls the same bytes however
+# the tag moves: the multi-arch index digest of Docker Hub's nginxinc/nginx-unprivileged:1.27-alpine, as recorded
+# (with `docker inspect --format '{{index .RepoDigests 0}}'`, verified 2026-07-09) in public Dockerfiles that pin it.
+DEFAULT_IMAGE = (
+    "nginxinc/nginx-unprivileged:1.27-alpine@sha256:65e3e85dbaed8ba248841d9d58a899b6197106c23cb0ff1a132b7bfe0547e4c0"
+)
 # Kubernetes minor version for EKS and for the schema the tests validate every object against.
 DEFAULT_KUBERNETES_VERSION = "1.34"
 # vLLM's OpenAI-compatible server for a self-hosted (vllm:) model, pinned by digest: a tag can be re-pushed, a digest
@@ -126,6 +130,24 @@ KEYS: dict[str, Key] = {
         "",
         "vllm: model weights in S3 (s3://BUCKET/PREFIX), read by the pods' own role. Empty = from Hugging Face.",
     ),
+    "availabilityZoneIds": Key(
+        "array",
+        [],
+        "Pin the subnets' zones by zone ID (e.g. use1-az1). Empty = keep the live subnets' zones, else choose.",
+        items="string",
+    ),
+    "allowSubnetMove": Key(
+        "boolean", False, "Allow a zone change that moves (replaces) existing subnets and everything in them."
+    ),
+    "cacheAuthTokenGeneration": Key(
+        "integer", 1, "Bump to rotate the cache AUTH token: the new token is added beside the old (ROTATE)."
+    ),
+    "cacheAuthTokenSetGeneration": Key(
+        "integer", 1, "Set to cacheAuthTokenGeneration once pods use the new token: older tokens are revoked (SET)."
+    ),
+    "preflightChecks": Key(
+        "boolean", True, "At preview, check Bedrock model access, EC2 vCPU quotas and the live cache's data with AWS."
+    ),
 }
 
 UPGRADE_POLICIES = ("STANDARD", "EXTENDED")
@@ -210,6 +232,12 @@ class Settings:
     # A provider other than Bedrock: its API key, a secret Output (never a plain value, never exported).
     llm_api_key: pulumi.Output[str] | None = None
     prices: PriceTable | None = None  # from pricesFile; None: the prices shipped with sizing
+    # Day 2: pinned zone IDs, whether a zone change may move subnets, and the cache AUTH token's rotation state.
+    availability_zone_ids: tuple[str, ...] = ()
+    allow_subnet_move: bool = False
+    cache_auth_token_generation: int = 1
+    cache_auth_token_set_generation: int = 1
+    preflight_checks: bool = True  # preflightChecks: the account checks at preview (preflight.py)
 
 
 def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None = None) -> Settings:
@@ -242,6 +270,10 @@ def load(config: pulumi.Config | None = None, aws_config: pulumi.Config | None =
         identity=aws_identity(aws_config),
         llm_api_key=_llm_api_key(config, workload),
         prices=_prices(raw["pricesFile"]),
+        availability_zone_ids=_zone_ids(raw["availabilityZoneIds"]),
+        allow_subnet_move=_boolean(raw["allowSubnetMove"], "allowSubnetMove"),
+        **_cache_auth_generations(raw["cacheAuthTokenGeneration"], raw["cacheAuthTokenSetGeneration"]),
+        preflight_checks=_boolean(raw["preflightChecks"], "preflightChecks"),
     )
 
 
@@ -614,3 +646,37 @@ def _upgrade_policy(value: Any) -> str:
     if value not in UPGRADE_POLICIES:
         raise ConfigError(f"{PROJECT}:upgradePolicy: must be STANDARD or EXTENDED (got {_shown(value)})")
     return value
+
+
+ZONE_ID = re.compile(r"[a-z]{2,5}\d-az\d{1,2}")
+MAX_AUTH_TOKEN_GENERATION = 10_000
+
+
+def _zone_ids(value: Any) -> tuple[str, ...]:
+    zone_ids = _strings(value, "availabilityZoneIds")
+    for zone_id in zone_ids:
+        if not ZONE_ID.fullmatch(zone_id):
+            raise ConfigError(
+                f"{PROJECT}:availabilityZoneIds: {_shown(zone_id)} is not a zone ID like use1-az1 (zone names such "
+                "as us-east-1a differ per account; `aws ec2 describe-availability-zones` lists both)"
+            )
+    return tuple(zone_ids)
+
+
+def _cache_auth_generations(generation: Any, set_generation: Any) -> dict[str, int]:
+    """The token in use and the one alone accepted: equal, older tokens are revoked; one below, both are accepted."""
+    current = _integer(generation, "cacheAuthTokenGeneration", 1, MAX_AUTH_TOKEN_GENERATION)
+    settled = _integer(set_generation, "cacheAuthTokenSetGeneration", 1, MAX_AUTH_TOKEN_GENERATION)
+    if settled > current:
+        raise ConfigError(
+            f"{PROJECT}:cacheAuthTokenSetGeneration: {settled} is ahead of {PROJECT}:cacheAuthTokenGeneration "
+            f"{current}; set it to {current} once the backend runs with the new token"
+        )
+    if current - settled > 1:
+        # ElastiCache holds two tokens at most: a second ROTATE would drop the one the running pods still use.
+        raise ConfigError(
+            f"{PROJECT}:cacheAuthTokenGeneration: {current} is more than one rotation past "
+            f"{PROJECT}:cacheAuthTokenSetGeneration {settled}; finish the rotation under way first "
+            f"(`pulumi config set {PROJECT}:cacheAuthTokenSetGeneration {current - 1}` and `pulumi up`)"
+        )
+    return {"cache_auth_token_generation": current, "cache_auth_token_set_generation": settled}

@@ -9,10 +9,13 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 from config import PROJECT, ConfigError
+from rotation import auth_token_resource_name, auth_token_update_strategy
 
 from sizing.plan import CachePlan, DatabasePlan
 
 CACHE_PORT = 6379
+# The tag a preview finds the stack's live replication group by (preflight.py reads it).
+STACK_TAG = f"{PROJECT}:stack"
 # The engine the plan chose and priced (Valkey by default: Redis-compatible on the wire, 20% cheaper per node), its
 # version and the family of its default parameter groups.
 ENGINES = {"valkey": ("8.0", "valkey8"), "redis": ("7.1", "redis7")}
@@ -81,6 +84,8 @@ class Data(pulumi.ComponentResource):
         vpc_id: pulumi.Input[str],
         subnet_ids: Sequence[pulumi.Input[str]],
         node_security_group_id: pulumi.Input[str],
+        auth_token_generation: int = 1,
+        auth_token_set_generation: int = 1,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("chat-infra:data:Data", name, None, opts)
@@ -143,8 +148,12 @@ class Data(pulumi.ComponentResource):
         self.cache_cluster_mode = CACHE_CLUSTER_MODE
         if cache.enabled:
             # A Pulumi secret: encrypted in the state, handed to the backend only through a Kubernetes Secret.
+            # One token per generation (rotation.py): bumping the generation makes a new one.
             auth_token = random.RandomPassword(
-                f"{name}-cache-auth", length=CACHE_AUTH_TOKEN_LENGTH, special=False, opts=child
+                auth_token_resource_name(f"{name}-cache-auth", auth_token_generation),
+                length=CACHE_AUTH_TOKEN_LENGTH,
+                special=False,
+                opts=child,
             )
             subnet_group = aws.elasticache.SubnetGroup(
                 f"{name}-cache", description="chat-infra session cache", subnet_ids=subnet_ids, opts=child
@@ -178,6 +187,13 @@ class Data(pulumi.ComponentResource):
                 # AUTH needs TLS: the token never crosses the network in clear.
                 transit_encryption_enabled=True,
                 auth_token=auth_token.result,
+                # ROTATE while the backend moves to a new token (old and new both accepted), SET once it has.
+                auth_token_update_strategy=auth_token_update_strategy(auth_token_generation, auth_token_set_generation),
+                # A node type change (vertical scaling, online) happens in this `up`, not in the next maintenance
+                # window days later, while the plan's bill already counts the new type.
+                apply_immediately=True,
+                # How a preview finds the live group to check a scale-in against its data (preflight.py).
+                tags={STACK_TAG: f"{pulumi.get_project()}/{pulumi.get_stack()}"},
                 **cache_layout(cache),
                 opts=child,
             )

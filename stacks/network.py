@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
 from config import PROJECT, ConfigError
+from zones import choose_zone_ids, live_subnet_zones
 
 from sizing.plan import NetworkPlan
 
@@ -75,24 +77,38 @@ class Network(pulumi.ComponentResource):
         cidr: str,
         cluster_name: str,
         region: str,
+        pinned_zone_ids: Sequence[str] = (),
+        allow_subnet_move: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("chat-infra:network:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        zones = aws.get_availability_zones(
-            state="available",
-            # Local and Wavelength zones are opt-in and lack EKS/ElastiCache: keep to the region's regular zones.
-            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
-            opts=pulumi.InvokeOptions(parent=self),
-        ).names
-        if len(zones) < plan.availability_zones:
+        invoke = pulumi.InvokeOptions(parent=self)
+        # Local and Wavelength zones are opt-in and lack EKS/ElastiCache: keep to the region's regular zones.
+        regular: list[aws.GetAvailabilityZonesFilterArgsDict] = [
+            {"name": "opt-in-status", "values": ["opt-in-not-required"]}
+        ]
+        every = aws.get_availability_zones(filters=regular, opts=invoke)
+        available = aws.get_availability_zones(state="available", filters=regular, opts=invoke).zone_ids
+        if len(every.zone_ids) < plan.availability_zones:
             raise pulumi.RunError(
                 f"chat-infra:assumptions: availability_zones: the plan spreads over {plan.availability_zones} "
-                f"zones but the region offers {len(zones)}"
+                f"zones but the region offers {len(every.zone_ids)}"
             )
-        zones = sorted(zones)[: plan.availability_zones]
-        private_cidrs, public_cidrs = subnet_cidrs(cidr, len(zones))
+        private_cidrs, public_cidrs = subnet_cidrs(cidr, plan.availability_zones)
+        # By zone ID, keeping the live subnets' zones (zones.py): names differ per account, IDs do not.
+        self.zone_ids = choose_zone_ids(
+            plan.availability_zones,
+            region,
+            available=available,
+            known=every.zone_ids,
+            live=live_subnet_zones(cluster_name, private_cidrs, opts=invoke),
+            pinned=pinned_zone_ids,
+            allow_move=allow_subnet_move,
+        )
+        name_of = dict(zip(every.zone_ids, every.names, strict=True))
+        zones = [name_of[zone_id] for zone_id in self.zone_ids]
         cluster_tag = {f"kubernetes.io/cluster/{cluster_name}": "shared"}
 
         self.vpc = aws.ec2.Vpc(
@@ -193,5 +209,6 @@ class Network(pulumi.ComponentResource):
                 "privateSubnetIds": self.private_subnet_ids,
                 "publicSubnetIds": self.public_subnet_ids,
                 "dynamodbEndpointId": self.dynamodb_endpoint.id,
+                "zoneIds": self.zone_ids,
             }
         )

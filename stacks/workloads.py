@@ -12,7 +12,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-from cluster import assume_role_policy
+import pulumi_random as random
+from cluster import pod_identity_role
 from data import CACHE_PORT
 from llm_access import (
     PRESTOP_SECONDS,
@@ -25,6 +26,7 @@ from llm_access import (
     llm_env,
     serving_labels,
 )
+from rotation import CACHE_AUTH_ANNOTATION, LLM_API_KEY_ANNOTATION, SALT_LENGTH, template_digest
 
 from sizing.plan import LLMPlan, PodPlan
 
@@ -103,8 +105,12 @@ def container(app: App, env: dict[str, Any], secret_env: dict[str, tuple[str, st
 
 
 def deployment_spec(
-    app: App, env: dict[str, Any], secret_env: dict[str, tuple[str, str]] | None = None
+    app: App,
+    env: dict[str, Any],
+    secret_env: dict[str, tuple[str, str]] | None = None,
+    annotations: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """``annotations``: salted digests of the secrets the pods read (rotation.py), so a rotation rolls them."""
     selector = labels(app.name)
     return {
         # The starting point only: the HPA owns replicas from here on (ignore_changes in Workloads).
@@ -114,7 +120,7 @@ def deployment_spec(
         # pod gets its grace period to finish its streams.
         "strategy": {"type": "RollingUpdate", "rolling_update": {"max_unavailable": 0, "max_surge": "25%"}},
         "template": {
-            "metadata": {"labels": selector},
+            "metadata": {"labels": selector, **({"annotations": annotations} if annotations else {})},
             "spec": {
                 # Scale-in and rollouts wait for the answers in flight instead of cutting them off.
                 "termination_grace_period_seconds": grace_seconds(app.llm),
@@ -283,11 +289,7 @@ class Workloads(pulumi.ComponentResource):
         in_namespace = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespace])
 
         # The backend reads and writes the table with its own role through EKS Pod Identity.
-        backend_role = aws.iam.Role(
-            f"{name}-backend-role",
-            assume_role_policy=assume_role_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        backend_role = pod_identity_role(f"{name}-backend-role", cluster_name, region, parent=self)
         aws.iam.RolePolicy(
             f"{name}-backend-table-access",
             role=backend_role.id,
@@ -370,6 +372,26 @@ class Workloads(pulumi.ComponentResource):
                     opts=in_namespace,
                 )
             )
+        # A rotated secret rolls the backend (rotation.py): its salted digest is on the pod template.
+        secrets = {
+            annotation: value
+            for annotation, value in (
+                (LLM_API_KEY_ANNOTATION, llm_api_key if needs_key else None),
+                (CACHE_AUTH_ANNOTATION, cache_auth_token if cache else None),
+            )
+            if value is not None
+        }
+        annotations: dict[str, dict[str, Any]] = {"backend": {}, "frontend": {}}
+        if secrets:
+            salt = random.RandomPassword(
+                f"{name}-template-salt", length=SALT_LENGTH, special=False, opts=pulumi.ResourceOptions(parent=self)
+            ).result
+            for annotation, value in secrets.items():
+                # Not secret: a keyed digest of a random salt tells nothing of the value, and the preview shows
+                # that the pods roll.
+                annotations["backend"][annotation] = pulumi.Output.unsecret(
+                    pulumi.Output.all(salt, value).apply(lambda args: template_digest(args[0], args[1]))
+                )
         self.deployments: dict[str, k8s.apps.v1.Deployment] = {}
         for app, public in ((backend, False), (frontend, True)):
             metadata = {"name": app.name, "namespace": NAMESPACE, "labels": labels(app.name)}
@@ -383,7 +405,7 @@ class Workloads(pulumi.ComponentResource):
             deployment = k8s.apps.v1.Deployment(
                 f"{name}-{app.name}",
                 metadata=metadata,
-                spec=deployment_spec(app, env[app.name], secret_env[app.name]),
+                spec=deployment_spec(app, env[app.name], secret_env[app.name], annotations[app.name]),
                 opts=pulumi.ResourceOptions.merge(
                     in_namespace, pulumi.ResourceOptions(ignore_changes=["spec.replicas"], depends_on=needs)
                 ),

@@ -30,6 +30,7 @@ from sizing.engine.fleet_cost import FleetLoad, burst, credits, node_month
 from sizing.engine.nodes import pack, packing, workload_capacity
 
 PLANS_TARGET, COLD_START_TARGET_S, MAX_FLEET_MEDIAN_TARGET = 5_000, 0.35, 1.03
+YAML_PLANS, YAML_TARGET_S = 1_000, 3.0
 
 
 def random_workloads(count: int) -> list[Workload]:
@@ -119,12 +120,27 @@ def cold_start_seconds(runs: int = 15) -> float:
     return statistics.median(times)
 
 
+def yaml_seconds(count: int = YAML_PLANS) -> tuple[float, str]:
+    """What `compare` spends writing `count` plans as YAML (the plans computed beforehand): the renderer alone."""
+    from sizing.cli.formats import many_to_yaml
+
+    plans = [calculate(workload) for workload in random_workloads(count)]
+    start = time.perf_counter()
+    many_to_yaml(plans)
+    elapsed = time.perf_counter() - start
+    from sizing.cli.yaml_text import DUMPER
+
+    return elapsed, DUMPER.__name__
+
+
 def main() -> int:
     rate = plans_per_second()
     cold = cold_start_seconds()
+    yaml_s, dumper = yaml_seconds()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"plans per second (in-process): {rate:,.0f}   target >= {PLANS_TARGET:,}")
     print(f"cold start, report --format json (median): {cold:.3f} s   target <= {COLD_START_TARGET_S} s")
+    print(f"{YAML_PLANS:,} plans as YAML ({dumper}): {yaml_s:.2f} s   target <= {YAML_TARGET_S} s")
     print(f"peak memory of this process: {peak_mib:.0f} MiB")
     # The target is on the types the rule may choose; every type (burstable ones beyond assumptions.burstable_tiers
     # too, node counts beyond the cluster limits) is shown for what that assumption costs.
@@ -142,7 +158,8 @@ def main() -> int:
                 f"{worst[1]:.4f} at {worst[0]:,} users ({worst[2]} vs {worst[3]})"
                 + (f"   target median <= {MAX_FLEET_MEDIAN_TARGET}" if eligible_only else "")
             )
-    return 0 if rate >= PLANS_TARGET and cold <= COLD_START_TARGET_S and max(medians) <= MAX_FLEET_MEDIAN_TARGET else 1
+    fast = rate >= PLANS_TARGET and cold <= COLD_START_TARGET_S and yaml_s <= YAML_TARGET_S
+    return 0 if fast and max(medians) <= MAX_FLEET_MEDIAN_TARGET else 1
 
 
 def plan_only(count: int) -> int:
@@ -154,4 +171,8 @@ def plan_only(count: int) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["yaml"]:  # `benchmark.py yaml`: only the YAML case
+        seconds, how = yaml_seconds()
+        print(f"{YAML_PLANS:,} plans as YAML ({how}): {seconds:.2f} s   target <= {YAML_TARGET_S} s")
+        sys.exit(0 if seconds <= YAML_TARGET_S else 1)
     sys.exit(plan_only(int(sys.argv[2])) if sys.argv[1:2] == ["plans"] else main())

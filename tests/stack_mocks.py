@@ -49,6 +49,24 @@ def use_stack_modules() -> None:
         sys.path.append(str(STACKS_DIR))
 
 
+@dataclass(frozen=True)
+class LiveNodeGroup:
+    """A node group as DescribeNodegroup reports it."""
+
+    name: str
+    instance_types: tuple[str, ...]
+    desired: int
+    min_size: int
+    max_size: int
+
+
+@dataclass(frozen=True)
+class LiveSubnet:
+    id: str
+    cidr_block: str
+    zone_id: str
+
+
 class UnmockedCall(AssertionError):
     """The program made a provider call these mocks do not answer: mock it deliberately, do not let it pass."""
 
@@ -65,25 +83,62 @@ class Recorded:
     protect: bool = False
     ignore_changes: list[str] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
 
 
 class StackMocks(pulumi.runtime.Mocks):
     """Answers the provider calls the program makes and invents the outputs AWS would compute."""
 
-    def __init__(self, zones: list[str] = ZONES, deployer: str = DEPLOYER_ROLE) -> None:
+    def __init__(
+        self,
+        zones: list[str] = ZONES,
+        deployer: str = DEPLOYER_ROLE,
+        zone_ids: list[str] | None = None,
+        impaired: tuple[str, ...] = (),
+        node_groups: dict[str, list[LiveNodeGroup]] | None = None,
+        subnets: list[LiveSubnet] | None = None,
+    ) -> None:
         self.zones = zones
         self.deployer = deployer
+        # By default each name maps to the ID of the same letter; real accounts shuffle them (zone_ids=...).
+        self.zone_ids = zone_ids or [f"use1-az{i}" for i in range(1, len(zones) + 1)]
+        # Zone IDs the region reports impaired: absent from the state=available list only.
+        self.impaired = impaired
+        # What already exists in the account: clusters by name with their node groups, and this stack's subnets.
+        self.node_groups = node_groups or {}
+        self.subnets = subnets or []
         self.resources: list[Recorded] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         self.calls.append((args.token, args.args))
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            pairs = list(zip(self.zones, self.zone_ids, strict=True))
+            if args.args.get("state") == "available":
+                pairs = [(name, zone_id) for name, zone_id in pairs if zone_id not in self.impaired]
+            return {"names": [n for n, _ in pairs], "zoneIds": [z for _, z in pairs], "id": "us-east-1"}
+        if args.token == "aws:eks/getClusters:getClusters":
+            return {"names": list(self.node_groups), "id": "us-east-1"}
+        if args.token == "aws:eks/getNodeGroups:getNodeGroups":
+            groups = self.node_groups[args.args["clusterName"]]
+            return {"clusterName": args.args["clusterName"], "names": [g.name for g in groups], "id": "x"}
+        if args.token == "aws:eks/getNodeGroup:getNodeGroup":
+            group = next(g for g in self.node_groups[args.args["clusterName"]] if g.name == args.args["nodeGroupName"])
             return {
-                "names": self.zones,
-                "zoneIds": [f"use1-az{i}" for i in range(1, len(self.zones) + 1)],
-                "id": "us-east-1",
+                "clusterName": args.args["clusterName"],
+                "nodeGroupName": group.name,
+                "instanceTypes": list(group.instance_types),
+                "scalingConfigs": [
+                    {"desiredSize": group.desired, "minSize": group.min_size, "maxSize": group.max_size}
+                ],
+                "status": "ACTIVE",
+                "id": group.name,
             }
+        if args.token == "aws:ec2/getSubnets:getSubnets":
+            return {"ids": [s.id for s in self.subnets], "id": "us-east-1"}
+        if args.token == "aws:ec2/getSubnet:getSubnet":
+            subnet = next(s for s in self.subnets if s.id == args.args["id"])
+            return {"id": subnet.id, "cidrBlock": subnet.cidr_block, "availabilityZoneId": subnet.zone_id}
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
@@ -118,7 +173,7 @@ class StackMocks(pulumi.runtime.Mocks):
                 vpcConfig={**args.inputs.get("vpcConfig", {}), "clusterSecurityGroupId": "sg-cluster"},
             )
         elif args.typ == "aws:eks/nodeGroup:NodeGroup":
-            state["nodeGroupName"] = physical
+            state["nodeGroupName"] = args.inputs.get("nodeGroupName") or physical
         elif args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
             state["latestVersion"] = 1
         elif args.typ == "random:index/randomPassword:RandomPassword":
@@ -147,6 +202,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             "protect": request.protect,
             "ignore_changes": list(request.ignoreChanges),
             "dependencies": list(request.dependencies),
+            "delete_before_replace": request.deleteBeforeReplace,
         }
         return super().RegisterResource(request)
 
@@ -257,6 +313,7 @@ def run_program(
             record.protect = opts.get("protect", False)
             record.ignore_changes = opts.get("ignore_changes", [])
             record.dependencies = opts.get("dependencies", [])
+            record.delete_before_replace = opts.get("delete_before_replace", False)
         if not resources or not collected:
             raise AssertionError("the program ran but nothing was recorded: the checks would have checked nothing")
         return Run(resources, collected, secret, list(mocks.calls), list(monitor.urns), list(engine_log.records))

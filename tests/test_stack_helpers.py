@@ -217,8 +217,12 @@ def test_an_unpinned_kubernetes_minor_is_refused_naming_the_key():
 
 
 def test_the_scaling_policy_reads_anywhere_but_resizes_only_owned_groups():
-    policy = json.loads(autoscaler.scaling_policy("c1"))
-    read, scale = policy["Statement"]
+    arn = autoscaler.node_groups_arn("aws", "eu-west-1", "123456789012", "c1")
+    assert arn == "arn:aws:eks:eu-west-1:123456789012:nodegroup/c1/*/*"
+    policy = json.loads(autoscaler.scaling_policy("c1", arn))
+    read, describe, scale = policy["Statement"]
+    # DescribeNodegroup: this cluster's groups only.
+    assert (describe["Action"], describe["Resource"]) == (["eks:DescribeNodegroup"], arn)
     assert "Condition" not in read and set(read["Action"]) == set(autoscaler.READ_ACTIONS)
     assert scale["Condition"] == {"StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/c1": "owned"}}
     assert set(scale["Action"]) == {"autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections import Counter
 
 import kubernetes_validate
@@ -114,8 +115,9 @@ def test_one_node_group_per_plan_group_with_the_plans_type_and_bounds(case):
             "maxSize": planned.max_nodes,
             "desiredSize": planned.min_nodes,
         }
-        # The Cluster Autoscaler owns the desired size once the group exists.
-        assert group.ignore_changes == ["scalingConfig.desiredSize"]
+        # Nothing ignored: each `up` declares the live desired size clamped to the bounds (test_stack_day2.py), and
+        # on this first `up` (no cluster yet) that is the minimum.
+        assert group.ignore_changes == []
         assert (
             group.inputs["amiType"]
             == {"x86_64": "AL2023_x86_64_STANDARD", "arm64": "AL2023_ARM_64_STANDARD"}[plan.nodes.arch]
@@ -525,7 +527,13 @@ def test_the_outputs_carry_the_whole_plan_its_cost_and_what_was_created(case):
     assert run.outputs["monthlyCostMinUsd"] == plan.cost.monthly_usd.min
     assert run.outputs["monthlyCostMaxUsd"] == plan.cost.monthly_usd.max
     assert run.outputs["clusterName"] == "chat-infra-test"
-    assert run.outputs["nodeGroupNames"] == [f"cluster-{g.name}-1a2b3c" for g in plan.nodes.groups]
+    # The names the program gives the groups (slot, type, digest: test_stack_day2.py), in the plan's order.
+    assert run.outputs["nodeGroupNames"] == [
+        run.named(f"cluster-{g.name}").inputs["nodeGroupName"] for g in plan.nodes.groups
+    ]
+    assert all(
+        name.startswith(f"{g.name}-") for name, g in zip(run.outputs["nodeGroupNames"], plan.nodes.groups, strict=True)
+    )
     assert run.outputs["tableName"] == "data-conversations-1a2b3c"
     assert run.secret_outputs == {"kubeconfig"}
     assert json.loads(run.outputs["kubeconfig"])["clusters"][0]["cluster"]["server"].startswith("https://")
@@ -534,7 +542,11 @@ def test_the_outputs_carry_the_whole_plan_its_cost_and_what_was_created(case):
 def test_every_provider_call_is_one_the_mocks_answer_on_purpose(case):
     run, _ = case
     assert sorted({token for token, _ in run.calls}) == [
+        # The live subnets' zones (none on a first `up`), kept across runs: zones.py.
+        "aws:ec2/getSubnets:getSubnets",
         "aws:eks/getAddonVersion:getAddonVersion",
+        # Whether the cluster exists yet, before its node groups are read: node_groups.py.
+        "aws:eks/getClusters:getClusters",
         "aws:iam/getSessionContext:getSessionContext",
         "aws:index/getAvailabilityZones:getAvailabilityZones",
         # Who deploys (the default admin), and the account id in the Bedrock inference profile's ARN.
@@ -629,7 +641,12 @@ def check_the_autoscaler(run: Run, plan) -> None:
     args = values["extraArgs"]
     assert args["balance-similar-node-groups"] is True
     assert args["skip-nodes-with-system-pods"] is False
-    assert args["expander"] == "least-waste"
+    # The priority expander ranks the plan's groups above any other (a group being replaced), then least-waste.
+    assert args["expander"] == "priority,least-waste"
+    assert values["expanderPriorities"] == {
+        "30": [f"^eks-{re.escape(name)}-[0-9a-f-]+$" for name in run.outputs["nodeGroupNames"]],
+        "10": [".*"],
+    }
     # Balancing compares node labels: every label the node groups set must be ignored, or no two are "similar".
     ignored = {v for k, v in args.items() if k.split("_")[0] == "balancing-ignore-label"}
     for group in run.of_type(NODE_GROUP):
@@ -642,6 +659,11 @@ def check_the_autoscaler(run: Run, plan) -> None:
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert trust["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+    # Only this account's cluster may hand the role out (the confused deputy guard of the EKS docs).
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnEquals": {"aws:SourceArn": "arn:aws:eks:us-east-1:123456789012:cluster/chat-infra-test"},
+    }
     association = run.named("autoscaler-identity").inputs
     assert association == {
         "clusterName": "chat-infra-test",
@@ -670,6 +692,11 @@ def check_the_autoscaler(run: Run, plan) -> None:
             assert "Condition" not in statement
     for group in run.of_type(NODE_GROUP):
         assert group.inputs["tags"]["k8s.io/cluster-autoscaler/chat-infra-test"] == "owned"
+    # DescribeNodegroup reaches this cluster's node groups only, not every cluster's in the account.
+    (describe,) = [s for s in statements if "eks:DescribeNodegroup" in s["Action"]]
+    assert describe["Action"] == ["eks:DescribeNodegroup"]
+    assert describe["Resource"] == "arn:aws:eks:us-east-1:123456789012:nodegroup/chat-infra-test/*/*"
+    assert all(s["Resource"] != "*" for s in statements if s["Action"] == ["eks:DescribeNodegroup"])
 
 
 def test_the_cluster_autoscaler_moves_the_node_groups_between_the_plans_bounds(case):

@@ -80,7 +80,8 @@ def test_an_on_demand_group_holds_the_min_fleet_and_spot_groups_the_burst(case):
             assert (other.arch, other.vcpu, other.memory_gib) == (like.arch, like.vcpu, like.memory_gib), name
             assert not other.burstable
         assert group.inputs["amiType"] == on_demand[0].inputs["amiType"]
-        assert group.ignore_changes == ["scalingConfig.desiredSize"]
+        # The live desired size is declared, clamped to the bounds (test_stack_day2.py): nothing ignored.
+        assert group.ignore_changes == []
 
 
 def test_the_autoscaler_prefers_the_spot_groups_for_scale_up(case):
@@ -89,27 +90,30 @@ def test_the_autoscaler_prefers_the_spot_groups_for_scale_up(case):
     values = run.one(RELEASE).inputs["values"]
     assert values["extraArgs"]["expander"] == "priority,least-waste"
     priorities = values["expanderPriorities"]
-    assert set(priorities) == {"50", "10"} and priorities["10"] == [".*"]
-    assert len(priorities["50"]) == len(spot)
+    # Spot first, then the plan's on-demand group, then any other (a group being replaced).
+    assert set(priorities) == {"50", "30", "10"} and priorities["10"] == [".*"]
+    assert len(priorities["50"]) == len(spot) and len(priorities["30"]) == len(on_demand)
 
     # EKS names a managed node group's Auto Scaling group eks-<node group name>-<uuid>: the Spot groups' ASGs match
     # the higher priority, the on-demand group's only the catch-all.
     def asg(group):
-        name = group.name + "-1a2b3c"  # the mocks' physical name of the node group
-        return f"eks-{name}-9ac6a5ea-2b1f-4c1e-8d6f-0123456789ab"
+        return f"eks-{group.inputs['nodeGroupName']}-9ac6a5ea-2b1f-4c1e-8d6f-0123456789ab"
 
     for group in spot:
         assert sum(bool(re.fullmatch(pattern, asg(group))) for pattern in priorities["50"]) == 1, group.name
     for group in on_demand:
         assert not any(re.fullmatch(pattern, asg(group)) for pattern in priorities["50"]), group.name
+        assert sum(bool(re.fullmatch(pattern, asg(group))) for pattern in priorities["30"]) == 1, group.name
 
 
-def test_on_demand_keeps_one_kind_of_group_and_the_least_waste_expander():
+def test_on_demand_keeps_one_kind_of_group_and_ranks_the_plans_groups_first():
     run = run_program({"concurrentUsers": 8000})
     on_demand, spot = groups_by_capacity(run)
     assert on_demand and not spot
     values = run.one(RELEASE).inputs["values"]
-    assert values["extraArgs"]["expander"] == "least-waste" and "expanderPriorities" not in values
+    # No Spot tier: the plan's groups above any other (one a type change is replacing), then least-waste.
+    assert values["extraArgs"]["expander"] == "priority,least-waste"
+    assert set(values["expanderPriorities"]) == {"30", "10"}
 
 
 def test_spot_priorities_escape_the_names():

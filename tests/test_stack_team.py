@@ -315,7 +315,7 @@ def backend_env(run: Run) -> list[dict]:
 
 def test_redis_requires_a_generated_token_the_backend_reads_from_a_secret(case):
     run, _, _ = case
-    password = run.one("random:index/randomPassword:RandomPassword")
+    password = run.named("data-cache-auth")
     assert (password.inputs["length"], password.inputs["special"]) == (64, False)
     group = run.one(REPLICATION_GROUP).inputs
     token = MOCK_PASSWORD[:64]

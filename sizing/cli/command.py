@@ -26,8 +26,9 @@ from sizing.inputs import load_assumptions, parse_ratio, parse_users
 
 EXIT_BAD_INPUT = 2
 EXIT_CANCELLED = 130
-FORMATS = ("table", "json", "yaml", "markdown", "helm-values")
-COMPARE_FORMATS = ("table", "json", "yaml", "markdown")
+FORMATS = ("table", "json", "yaml", "markdown", "helm-values", "html")
+COMPARE_FORMATS = ("table", "json", "yaml", "markdown", "html")
+DIFF_FORMATS = ("table", "json", "markdown")
 FLAG_NAMES = {
     "concurrent_users": "--concurrent-users",
     "total_users": "--total-users",
@@ -354,21 +355,35 @@ def report(
     else:
         users = parse_users(concurrent_users, "--concurrent-users")
         total = parse_users(total_users, "--total-users") if total_users is not None else None
-    plan = _plan(
-        prices,
-        True,
-        concurrent_users=users,
-        total_users=total,
-        active_ratio=ratio,
-        region=region,
-        arch=arch,
-        instance_type=instance_type,
-        llm=llm,
-        capacity=capacity,
-        savings_plan=savings_plan,
-        assumptions=overrides,
-    )
+    fields = {
+        "region": region,
+        "arch": arch,
+        "instance_type": instance_type,
+        "capacity": capacity,
+        "savings_plan": savings_plan,
+        "assumptions": overrides,
+    }
+    plan = _plan(prices, True, concurrent_users=users, total_users=total, active_ratio=ratio, llm=llm, **fields)
+    if fmt == "html":
+        from sizing.cli.html_page import report_html
+
+        ratio_held = {"active_ratio": plan.workload.active_ratio}
+        _write(report_html(plan, _plan_at(prices, **fields, **ratio_held)), output)
+        return
     _write(_render(plan, fmt, _fancy(output), app), output)
+
+
+def _plan_at(prices: Any, **fields: Any) -> Callable[[int, str | None], Any]:
+    """The same settings at another load and model, for the HTML page's charts; None where that cannot be planned
+    (a pinned type too small, a limit passed): the chart leaves that load out."""
+
+    def plan_at(users: int, llm: str | None):
+        try:
+            return _plan(prices, concurrent_users=users, llm=llm, **fields)
+        except (SizingError, ValidationError):
+            return None
+
+    return plan_at
 
 
 def _render(plan, fmt: str, fancy: bool, app: str | None) -> str:
@@ -430,10 +445,17 @@ def compare(
         for llm in (llms or (None,))
     ]
     if fmt == "table":
-        from sizing.cli.report import comparison_table, render_text
+        from sizing.cli.compare_table import compare_width, comparison_tables
+        from sizing.cli.report import render_text
 
-        fancy = _fancy(output)
-        text = render_text([comparison_table(plans, _style(fancy))], fancy)
+        fancy, width = _fancy(output), compare_width()
+        text = render_text(comparison_tables(plans, _style(fancy), width), fancy, width)
+    elif fmt == "html":
+        from sizing.cli.html_page import compare_html
+
+        common = {"region": region, "arch": arch, "capacity": capacity, "savings_plan": savings_plan}
+        at = _plan_at(prices, active_ratio=ratio, assumptions=overrides, **common)
+        text = compare_html(plans, list(llms or (None,)), at)
     else:
         text = {"json": formats.many_to_json, "yaml": formats.many_to_yaml, "markdown": formats.many_to_markdown}[fmt](
             plans
@@ -448,6 +470,24 @@ def _scenario(text: str, prices: Any, **fields: Any):
         return _plan(prices, concurrent_users=users, **fields)
     except (SizingError, ValidationError) as error:
         raise SizingError(describe(error, {**FLAG_NAMES, "concurrent_users": "USERS"})) from None
+
+
+@cli.command()
+@click.argument("deployed", required=False, metavar="[DEPLOYED.json]")
+@click.option("--defaults", is_flag=True, help="Compare with the same load under default assumptions instead.")
+@click.option("--concurrent-users", "-c", metavar="N", help="Peak simultaneous users (default: the deployed plan's).")
+@click.option("--total-users", "-t", metavar="N", help="Registered users (default: concurrent / active ratio).")
+@click.option("--active-ratio", metavar="R", help="Concurrent / total users at peak, in (0, 1]; default 0.10.")
+@click.option("--instance-type", metavar="TYPE", help="Pin the node instance type instead of choosing the cheapest.")
+@click.option("--llm", metavar="PROVIDER:MODEL", help="The chat model (default: the deployed plan's).")
+@click.option("--format", "-f", "fmt", type=click.Choice(DIFF_FORMATS), default="table", show_default=True)
+@_common_options
+def diff(**options: Any) -> None:
+    """What a new load or assumptions change against a deployed plan (`pulumi stack output sizing --json`, or any
+    plan JSON; - reads stdin), or, with --defaults, against default assumptions."""
+    from sizing.cli.diff_command import run_diff
+
+    run_diff(**options)
 
 
 @cli.command()
@@ -510,6 +550,11 @@ def refresh(region: str, output: Path | None) -> None:
     sys.stderr.write(f"sizing: {summary}\n")
 
 
+from sizing.cli.calibrate import calibrate  # noqa: E402  (its module imports this one's helpers lazily)
+
+cli.add_command(calibrate)
+
+
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
     # One line whatever the input echoed in it held (a file name or a value with a newline in it).
     one_line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
@@ -533,7 +578,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(argv) if argv is not None else sys.argv[1:]
     if not args:
         return _fail(
-            "missing command: use `sizing report`, `sizing compare`, `sizing assumptions`, `sizing schema` "
+            "missing command: use `sizing report`, `sizing compare`, `sizing diff`, `sizing assumptions`, `sizing schema` "
             "or `sizing prices refresh` (see --help)"
         )
     try:

@@ -113,6 +113,30 @@ def saving_rows(plan: SizingPlan) -> list[tuple[str, str]]:
     return rows
 
 
+def cost_summary_rows(plan: SizingPlan) -> list[tuple[str, str]]:
+    """The cost panel's summary rows, shared by the terminal report and the HTML page."""
+    cost = plan.cost
+    return [
+        ("Expected (Monthly)", f"{money(cost.expected_monthly_usd)} on the day's load profile"),
+        (
+            "Range (Monthly)",
+            f"{money_range(cost.monthly_usd.min, cost.monthly_usd.max)} (all at minimum - all at the HPA ceiling)",
+        ),
+        (
+            "Infrastructure",
+            f"{money(cost.infrastructure_expected_monthly_usd)} expected "
+            f"({money_range(cost.infrastructure_monthly_usd.min, cost.infrastructure_monthly_usd.max)})",
+        ),
+        (
+            "LLM API",
+            f"{money(cost.llm_expected_monthly_usd)} expected "
+            f"({money_range(cost.llm_monthly_usd.min, cost.llm_monthly_usd.max)})",
+        ),
+        ("Cost per User", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}"),
+        *saving_rows(plan),
+    ]
+
+
 def choice_rows(plan: SizingPlan) -> list[tuple[str, str]]:
     """One line per service choice: what was chosen and what it was weighed against."""
     nodes = plan.nodes
@@ -174,9 +198,9 @@ def many_to_json(plans: Sequence[SizingPlan]) -> str:
 
 
 def to_yaml_text(data: object) -> str:
-    import yaml
+    from sizing.cli.yaml_text import yaml_text
 
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+    return yaml_text(data)
 
 
 def to_yaml(plan: SizingPlan) -> str:
@@ -311,6 +335,11 @@ def to_markdown(plan: SizingPlan) -> str:
     extra = saving_rows(plan) + ([("Architecture", other_arch_text(nodes.other_arch))] if nodes.other_arch else [])
     if extra:
         sections += ["\n## Savings\n", _md_table(extra, ("Item", "Value")) + "\n"]
+    if plan.assumptions_source:
+        from sizing.cli.calibrated_view import calibrated_rows
+
+        rows = [(path, value, source.replace("|", "\\|")) for path, value, source in calibrated_rows(plan)]
+        sections += ["\n## Calibrated assumptions\n", _md_table(rows, ("Assumption", "Value", "Measured from")) + "\n"]
     if plan.warnings:
         sections += ["\n## Warnings\n", "\n".join(f"- {w}" for w in plan.warnings) + "\n"]
     return "\n".join(sections)

@@ -13,7 +13,15 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from sizing.cli.formats import choice_rows, comparison_rows, group_text, llm_rows, money, money_range, saving_rows
+from sizing.cli.formats import (
+    choice_rows,
+    comparison_rows,
+    cost_summary_rows,
+    group_text,
+    llm_rows,
+    money,
+    money_range,
+)
 from sizing.plan import PodPlan, SizingPlan
 
 TIER_BADGE = {"small": "🟢", "medium": "🟡", "large": "🟠", "enterprise": "🔴"}
@@ -121,28 +129,7 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
     if plan.llm is not None:
         sources += f"; LLM tokens: {plan.llm.prices_as_of}"
     cost_body = Group(
-        _grid(
-            [
-                ("Expected (Monthly)", f"{money(cost.expected_monthly_usd)} on the day's load profile"),
-                (
-                    "Range (Monthly)",
-                    f"{money_range(cost.monthly_usd.min, cost.monthly_usd.max)} (all at minimum - all "
-                    "at the HPA ceiling)",
-                ),
-                (
-                    "Infrastructure",
-                    f"{money(cost.infrastructure_expected_monthly_usd)} expected "
-                    f"({money_range(cost.infrastructure_monthly_usd.min, cost.infrastructure_monthly_usd.max)})",
-                ),
-                (
-                    "LLM API",
-                    f"{money(cost.llm_expected_monthly_usd)} expected "
-                    f"({money_range(cost.llm_monthly_usd.min, cost.llm_monthly_usd.max)})",
-                ),
-                ("Cost per User", f"${cost.per_user_usd.min:.4f} - ${cost.per_user_usd.max:.4f}"),
-                *saving_rows(plan),
-            ]
-        ),
+        _grid(cost_summary_rows(plan)),
         Text(""),
         breakdown,
         Text(sources, style="dim"),
@@ -171,6 +158,11 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
         _panel(style, "💰", "Cost Estimate", cost_body),
         _panel(style, "🧭", "Why These Choices", _grid(choice_rows(plan))),
     ]
+    if plan.assumptions_source:
+        from sizing.cli.calibrated_view import calibrated_rows
+
+        rows = [(path, f"{value}  (measured: {source})") for path, value, source in calibrated_rows(plan)]
+        panels.append(_panel(style, "📏", "Calibrated Assumptions", _grid(rows)))
     if plan.warnings:
         panels.append(_panel(style, "⚠️", "Warnings", Text("\n".join(f"- {w}" for w in plan.warnings))))
     return panels

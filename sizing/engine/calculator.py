@@ -80,6 +80,7 @@ def calculate(
             token_resolver(choice, turn_usage(a.llm)),
             llm_profiles or load_llm_profiles(),
         )
+        llm_warnings = [*a.llm.notes, *llm_warnings]
 
     backend = _with_stream_floor(
         pod_plan(users, a.backend, a.min_replicas), backend_stream_floor(llm, a.llm, profile.mean)
@@ -156,4 +157,5 @@ def calculate(
             else []
         ),
         assumptions=a,
+        assumptions_source=dict(workload.assumptions_source),
     )

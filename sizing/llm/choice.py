@@ -14,6 +14,8 @@ from sizing.errors import SizingError
 DEFAULT_LLM = "aws:global.anthropic.claude-haiku-4-5-20251001-v1:0"
 NONE = "none"
 # Provider ids as genai-prices names them: lowercase letters, digits, - and _. Model ids may hold . : / @ too.
+# Bedrock is what AWS calls the service and what its console and docs say; genai-prices files its models under aws.
+PROVIDER_SYNONYMS = {"bedrock": "aws"}
 _CHOICE = re.compile(r"(?P<provider>[a-z0-9][a-z0-9_-]{0,63}):(?P<model>[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199})")
 
 
@@ -40,4 +42,5 @@ def parse_llm(text: str) -> LLMChoice | None:
     candidate = f"{provider.lower()}{sep}{model}"
     if not _CHOICE.fullmatch(candidate):
         raise SizingError(f"expected PROVIDER:MODEL (e.g. {DEFAULT_LLM} or openai:gpt-4o-mini) or none", field="llm")
-    return LLMChoice(provider.lower(), model)
+    provider = provider.lower()
+    return LLMChoice(PROVIDER_SYNONYMS.get(provider, provider), model)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from datetime import date
 from functools import cache
 from importlib.util import find_spec
@@ -86,11 +87,38 @@ def _write_cache(path: Path, entries: dict[str, Any]) -> None:
     write_atomic(path, json.dumps({"format": _CACHE_FORMAT, "entries": entries}).encode("utf-8"))
 
 
+# Bedrock's inference-profile prefixes: `anthropic.claude-haiku-4-5` and `global.anthropic.claude-haiku-4-5-…`
+# name one model, the second through a cross-Region profile.
+_PROFILE_PREFIX = re.compile(r"^(?:global|regional|us|eu|apac|jp|au|ca|us-gov)\.")
+# A model's family is its id without the version: `anthropic.claude-haiku-4-5-20251001-v1:0` -> `anthropic.claude-haiku`.
+_VERSION = re.compile(r"(?:[-.:@][0-9][0-9a-z.]*|-v[0-9]+(?::[0-9]+)?|-latest)+$")
+
+
+def _family(name: str) -> str:
+    return _VERSION.sub("", _PROFILE_PREFIX.sub("", name))
+
+
+def _bare_matches(name: str, start: str) -> bool:
+    """`name`, less its profile prefix, starts with `start`, with or without its vendor (`anthropic.`)."""
+    bare = _PROFILE_PREFIX.sub("", name)
+    return bare.startswith(start) or bare.partition(".")[2].startswith(start)
+
+
 def _suggestions(wanted: str, names: list[str]) -> str:
-    """Ids that extend what was typed first (a missing version suffix is the usual slip), then similar spellings."""
+    """Ids that extend what was typed first (a missing version suffix or Bedrock profile prefix is the usual slip),
+    then the same family's other versions (a Haiku typo gets Haikus, not an Opus that spells closer), then similar
+    spellings; the global profile (the default's) first among equals."""
     wanted = wanted.lower()
-    extended = sorted((n for n in names if n.startswith(wanted)), key=len)
-    close = list(dict.fromkeys([*extended, *difflib.get_close_matches(wanted, names, n=3, cutoff=0.5)]))[:3]
+
+    def order(name: str) -> tuple[bool, int, str]:
+        return (not name.startswith("global."), len(name), name)
+
+    bare = _PROFILE_PREFIX.sub("", wanted)
+    extended = sorted((n for n in names if _bare_matches(n.lower(), bare)), key=order)
+    family = _family(wanted)
+    kin = sorted((n for n in names if family and _bare_matches(_family(n.lower()), family)), key=order)
+    similar = difflib.get_close_matches(wanted, names, n=3, cutoff=0.5)
+    close = list(dict.fromkeys([*extended, *kin, *similar]))[:3]
     return f"; did you mean {', '.join(close)}?" if close else ""
 
 

@@ -10,10 +10,14 @@ from autoscaler import ClusterAutoscaler, version_for
 from cluster import Cluster, cluster_name_for, endpoint_warnings
 from data import Data, require_table_quota
 from edge import Edge, LoadBalancerController, alb_timeouts
+from gpu_autoscaling import GpuAutoscaling
+from gpu_autoscaling import prometheus_labels as scraper_labels
+from gpu_serving import GpuServing
 from images import unpinned_warnings
 from llm_access import grace_seconds
 from network import Network, require_address_space, subnet_cidrs
 from workloads import NAMESPACE, PORT, App, Workloads
+from workloads import labels as workload_labels
 
 settings = config.load()
 # Checked before anything is declared: an unpinned Kubernetes minor stops here, not halfway through an update.
@@ -23,11 +27,15 @@ plan = config.plan_for(settings.workload, settings.prices)
 require_address_space(plan.network, settings.vpc_cidr)
 # And a table that would need more than the per-table quota: CreateTable would refuse it only at `pulumi up`.
 require_table_quota(plan.database, settings.dynamodb_table_quota)
+# A self-hosted model's image and weight source: checked here too, before anything is declared.
+serving, serving_warnings = config.serving_for(plan.llm)
 # And what only the account can tell (Bedrock model access, EC2 vCPU quotas, the live cache's data), at preview.
 preflight.at_preview(plan, settings)
 edge_settings = settings.edge
 assert edge_settings is not None  # config.load always reads the edge's keys
-for warning in plan.warnings + endpoint_warnings(settings.public_access_cidrs) + edge_settings.warnings():
+for warning in (
+    plan.warnings + endpoint_warnings(settings.public_access_cidrs) + edge_settings.warnings() + serving_warnings
+):
     pulumi.log.warn(warning)
 
 cluster_name = cluster_name_for(pulumi.get_project(), pulumi.get_stack())
@@ -90,6 +98,31 @@ lb_controller = LoadBalancerController(
     vpc_id=network.vpc_id,
     provider=cluster.provider,
 )
+if serving is not None and plan.llm is not None and plan.llm.self_hosted is not None:
+    # The model itself, like an API model, is there with or without the app: the plan bills it either way.
+    gpu = GpuServing(
+        "gpu",
+        plan.llm,
+        serving,
+        cluster_name=cluster.cluster_name,
+        kubernetes_version=settings.kubernetes_version,
+        node_role_arn=cluster.node_role_arn,
+        subnet_ids=network.private_subnet_ids,
+        provider=cluster.provider,
+        client_namespace=NAMESPACE,
+        client_labels=workload_labels("backend"),
+        scraper_labels=scraper_labels(),
+        node_update_max_unavailable_percent=settings.node_update_max_unavailable_percent,
+        depends_on=cluster.node_prerequisites,
+    )
+    GpuAutoscaling(
+        "gpu-autoscaling",
+        plan.llm.self_hosted,
+        provider=cluster.provider,
+        namespace=gpu.namespace,
+        deployment=gpu.deployment,
+    )
+    pulumi.export("gpuNodeGroupName", gpu.node_group_name)
 if settings.deploy_workloads:
     for warning in unpinned_warnings(
         {"backendImage": settings.backend_image, "frontendImage": settings.frontend_image}

@@ -32,6 +32,10 @@ BREAKDOWN_KEYS = (
     "cross_zone_hops",
     "llm_guardrails",
     "support_plan",
+    # A self-hosted model (vllm:MODEL): sizing/selfhosted/serving.py COST_KEYS.
+    "llm_gpu_nodes",
+    "llm_weights_storage",
+    "llm_weights_transfer",
 )
 
 
@@ -91,9 +95,9 @@ BILLING: dict[str, Billed | Free] = {
         "launch templates have no charge; the instances and volumes launched from it are the node groups'"
     ),
     "aws:eks/nodeGroup:NodeGroup": Billed(
-        ("ec2_nodes", "ec2_spot_nodes", "ebs_volumes", "burstable_credits"),
+        ("ec2_nodes", "ec2_spot_nodes", "ebs_volumes", "burstable_credits", "llm_gpu_nodes"),
         "its instances (a Spot group's at the Spot estimate), their gp3 root volumes, and surplus CPU credits when "
-        "the type is burstable",
+        "the type is burstable; the GPU group's instances and volumes on llm_gpu_nodes",
     ),
     # --- data
     "aws:dynamodb/table:Table": Billed(
@@ -111,11 +115,14 @@ BILLING: dict[str, Billed | Free] = {
     # --- in the cluster
     "pulumi:providers:kubernetes": Free("a provider configuration, not a cloud resource"),
     "kubernetes:helm.sh/v3:Release": Free(
-        "the Cluster Autoscaler's and the AWS Load Balancer Controller's pods run on the nodes (ec2_nodes)"
+        "the Cluster Autoscaler's, the AWS Load Balancer Controller's, KEDA's (3 pods) and the NVIDIA device plugin's "
+        "pods run on the nodes (ec2_nodes)"
     ),
     "kubernetes:core/v1:Namespace": Free(KUBERNETES_OBJECT),
     "kubernetes:core/v1:ServiceAccount": Free(KUBERNETES_OBJECT),
     "kubernetes:core/v1:Secret": Free(KUBERNETES_OBJECT),
+    "kubernetes:core/v1:ConfigMap": Free(KUBERNETES_OBJECT),
+    "kubernetes:keda.sh/v1alpha1:ScaledObject": Free(KUBERNETES_OBJECT + "; KEDA turns it into an HPA"),
     "kubernetes:apps/v1:Deployment": Free("its pods run on the nodes (ec2_nodes)"),
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": Free(KUBERNETES_OBJECT),
     "kubernetes:policy/v1:PodDisruptionBudget": Free(KUBERNETES_OBJECT),
@@ -141,6 +148,8 @@ UNDECLARED = {
     "llm_api": "the model provider's (or Bedrock's) per-token charges for the calls the backend makes",
     "llm_guardrails": "Bedrock Guardrails' per-text-unit charges on the turns the backend screens (llm.guardrails)",
     "support_plan": "the account's AWS Support plan (support_plan), a share of the month's AWS charges",
+    "llm_weights_storage": "a self-hosted model's checkpoint in the user's S3 bucket (modelWeightsUri), outside the stack",
+    "llm_weights_transfer": "new GPU nodes pulling the vLLM image and the weights through the NAT gateways, per GB",
 }
 
 

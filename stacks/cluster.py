@@ -413,6 +413,13 @@ class Cluster(pulumi.ComponentResource):
         # reaches the API before the access entries exist.
         self.ready: list[pulumi.Resource] = [*self.node_groups, *self.addons.values(), *self.admin_access]
         self.cluster_name = self.cluster.name
+        # For node groups declared outside this component (the GPU group of a self-hosted model, gpu_serving.py), and
+        # what they must wait for, as the groups above do.
+        self.node_role_arn = node_role.arn
+        self.node_prerequisites: list[pulumi.Resource] = [
+            *node_attachments,
+            *(self.addons[a] for a in ADDONS_BEFORE_NODES),
+        ]
         # Managed nodes without custom security groups carry the cluster security group: admit it to reach nodes.
         self.node_security_group_id = self.cluster.vpc_config.cluster_security_group_id
         self.node_group_names = [g.node_group_name for g in self.node_groups]

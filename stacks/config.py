@@ -22,7 +22,7 @@ from sizing import PriceTable, SizingError, Workload, calculate, load_price_file
 from sizing.data.pricing import MissingRegion
 from sizing.errors import describe
 from sizing.inputs import shape_problem
-from sizing.plan import SizingPlan
+from sizing.plan import LLMPlan, SizingPlan
 
 if TYPE_CHECKING:
     from edge_config import EdgeSettings
@@ -40,6 +40,11 @@ DEFAULT_IMAGE = (
 )
 # Kubernetes minor version for EKS and for the schema the tests validate every object against.
 DEFAULT_KUBERNETES_VERSION = "1.34"
+# vLLM's OpenAI-compatible server for a self-hosted (vllm:) model, pinned by digest: a tag can be re-pushed, a digest
+# names one build. v0.14.0's multi-platform index digest, as pinned in tinfoilsh/vllm-openai-audio's Dockerfile
+# (commit 1080c51cb6ec81facf73b8e0f495291a78eee08e) and recorded with its linux/amd64 image digest
+# (sha256:48a03c91...) in other public build notes; checked 2026-12-07.
+DEFAULT_VLLM_IMAGE = "vllm/vllm-openai:v0.14.0@sha256:1d6866b87630d94f5e0cdae55ab5abb4ce0b03fcb84d9d10612f9d518d19d4fd"
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,14 @@ KEYS: dict[str, Key] = {
     ),
     "dynamodbTableQuota": Key(
         "integer", 40000, "Your DynamoDB per-table read/write throughput quota; raise it once AWS has raised yours."
+    ),
+    "vllmImage": Key(
+        "string", DEFAULT_VLLM_IMAGE, "vLLM server image for a vllm: model, pinned by digest (NAME[:TAG]@sha256:...)."
+    ),
+    "modelWeightsUri": Key(
+        "string",
+        "",
+        "vllm: model weights in S3 (s3://BUCKET/PREFIX), read by the pods' own role. Empty = from Hugging Face.",
     ),
     "availabilityZoneIds": Key(
         "array",
@@ -361,7 +374,7 @@ def _llm_api_key(config: pulumi.Config, workload: Workload) -> pulumi.Output[str
     """Required for a model outside Bedrock (which uses the backend's IAM role), and only ever as a secret."""
     choice = workload.llm_choice
     key = f"{PROJECT}:{API_KEY}"
-    if choice is None or choice.bedrock:
+    if choice is None or choice.bedrock or choice.provider == SELF_HOSTED_PROVIDER:
         return None
     if config.get(API_KEY) in (None, ""):
         raise ConfigError(
@@ -371,6 +384,84 @@ def _llm_api_key(config: pulumi.Config, workload: Workload) -> pulumi.Output[str
     if not pulumi.runtime.is_config_secret(key):
         raise ConfigError(f"{key}: stored in plain text; set it again with `pulumi config set --secret {key} <key>`")
     return config.require_secret(API_KEY)
+
+
+SELF_HOSTED_PROVIDER = "vllm"
+HF_TOKEN = "hfToken"
+# S3's bucket naming rules (3-63 characters: lowercase letters, digits, dots, hyphens; a letter or digit at each end),
+# then a key prefix of S3's "safe" key characters (no IAM wildcard, no shell or JSON metacharacter): the folder that
+# holds the model's config, tokenizer and safetensors.
+_S3_URI = re.compile(
+    r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<prefix>[A-Za-z0-9!_.'()-]+(?:/[A-Za-z0-9!_.'()-]+)*)/?"
+)
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class Serving:
+    """How a self-hosted model is deployed besides the plan's numbers: the server image and where its weights are."""
+
+    image: str
+    # Exactly one of the two: weights under an S3 prefix (bucket, prefix), or downloaded from Hugging Face with the
+    # token (a secret Output, never a plain value).
+    s3: tuple[str, str] | None = None
+    hf_token: pulumi.Output[str] | None = None
+
+
+def serving_for(llm: LLMPlan | None, config: Any = None) -> tuple[Serving | None, list[str]]:
+    """The serving settings when the plan self-hosts its model, with warnings for keys set to no effect.
+
+    Read after the plan (whether the model is self-hosted is the plan's to say) and before anything is declared."""
+    config = config or pulumi.Config(PROJECT)
+    image = config.get("vllmImage") or KEYS["vllmImage"].default
+    uri = (config.get("modelWeightsUri") or "").strip()
+    token_set = config.get(HF_TOKEN) not in (None, "")
+    if llm is None or llm.self_hosted is None:
+        ignored = [
+            f"{PROJECT}:{key}"
+            for key, is_set in (
+                ("vllmImage", image != KEYS["vllmImage"].default),
+                ("modelWeightsUri", bool(uri)),
+                (HF_TOKEN, token_set),
+            )
+            if is_set
+        ]
+        if not ignored:
+            return None, []
+        return None, [
+            f"{', '.join(ignored)} set, but {PROJECT}:llm is not a {SELF_HOSTED_PROVIDER}: model: ignored "
+            f"(they configure a self-hosted model only)"
+        ]
+    model = llm.self_hosted.model
+    image = _image({"vllmImage": image}, "vllmImage")
+    if not _DIGEST.search(image):
+        raise ConfigError(
+            f"{PROJECT}:vllmImage: {_shown(image)} is not pinned by digest; a tag can be moved to another build: "
+            "give NAME[:TAG]@sha256:<64 hex> (`docker buildx imagetools inspect NAME:TAG` prints it)"
+        )
+    uri_key, token_key = f"{PROJECT}:modelWeightsUri", f"{PROJECT}:{HF_TOKEN}"
+    if uri and token_set:
+        raise ConfigError(
+            f"{uri_key} and {token_key}: give one source of the weights of {model}: S3 or Hugging Face, not both"
+        )
+    if uri:
+        match = _S3_URI.fullmatch(uri) if len(uri) <= 1024 else None
+        if match is None or ".." in match["bucket"]:
+            raise ConfigError(
+                f"{uri_key}: must be s3://BUCKET/PREFIX, the folder holding {model}'s config and safetensors "
+                f"(got {_shown(uri)})"
+            )
+        return Serving(image=image, s3=(match["bucket"], match["prefix"])), []
+    if not token_set:
+        raise ConfigError(
+            f"{uri_key}: missing; the self-hosted model {model} needs its weights: set it to s3://BUCKET/PREFIX, "
+            f"or download them from Hugging Face with `pulumi config set --secret {token_key} hf_...`"
+        )
+    if not pulumi.runtime.is_config_secret(token_key):
+        raise ConfigError(
+            f"{token_key}: stored in plain text; set it again with `pulumi config set --secret {token_key} hf_...`"
+        )
+    return Serving(image=image, hf_token=config.require_secret(HF_TOKEN)), []
 
 
 def _scalar(value: Any) -> Any:

@@ -1,4 +1,5 @@
-"""How the backend reaches the plan's model: an IAM grant on exactly that Bedrock model, or an API key Secret.
+"""How the backend reaches the plan's model: an IAM grant on exactly that Bedrock model, an API key Secret, or
+(a self-hosted ``vllm:`` model) the in-cluster vLLM Service, which needs neither.
 
 Pure functions of the plan, so the policy and the env are checked without any Pulumi machinery.
 """
@@ -25,6 +26,20 @@ TAIL_FACTOR = 2
 CLOSE_SECONDS = 10
 # Kubernetes' own default; never grant less.
 MIN_GRACE_SECONDS = 30
+# Where a self-hosted model is served (stacks/gpu_serving.py): a namespace of its own, a ClusterIP Service in front
+# of the vLLM pods, on vLLM's default port. Fixed names, so the backend's URL is known before anything exists.
+SERVING_NAMESPACE = "llm-serving"
+SERVING_NAME = "vllm"
+SERVING_PORT = 8000
+
+
+def serving_labels() -> dict[str, str]:
+    return {"app.kubernetes.io/name": SERVING_NAME, "app.kubernetes.io/part-of": "chat-app"}
+
+
+def self_hosted_base_url() -> str:
+    """The OpenAI-compatible API of the vLLM Service, as an OpenAI client's ``base_url``."""
+    return f"http://{SERVING_NAME}.{SERVING_NAMESPACE}.svc.cluster.local:{SERVING_PORT}/v1"
 
 
 def profile_and_model(model: str) -> tuple[str | None, str]:
@@ -69,14 +84,19 @@ def bedrock_policy(model: str, region: str, account_id: str, partition: str = "a
 
 
 def llm_env(plan: LLMPlan | None) -> list[dict[str, Any]]:
-    """The backend's env entries for its model; a provider other than Bedrock gets its key from the Secret."""
+    """The backend's env entries for its model; a provider other than Bedrock gets its key from the Secret, and a
+    self-hosted model the in-cluster URL instead (vLLM is reached inside the cluster, with no key)."""
     if plan is None:
         return [{"name": "LLM_PROVIDER", "value": "none"}]
     env: list[dict[str, Any]] = [
         {"name": "LLM_PROVIDER", "value": plan.provider},
         {"name": "LLM_MODEL", "value": plan.model},
     ]
-    if plan.provider != "aws":
+    if plan.self_hosted is not None:
+        # The name vLLM serves the model under (--served-model-name), whatever path it loaded the weights from.
+        env[1] = {"name": "LLM_MODEL", "value": plan.self_hosted.model}
+        env.append({"name": "LLM_BASE_URL", "value": self_hosted_base_url()})
+    elif plan.provider != "aws":
         env.append({"name": "LLM_API_KEY", "value_from": {"secret_key_ref": {"name": SECRET_NAME, "key": SECRET_KEY}}})
     return env
 

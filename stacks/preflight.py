@@ -29,7 +29,7 @@ from config import PROJECT, AwsIdentity, ConfigError
 from data import STACK_TAG
 from llm_access import profile_and_model
 
-from sizing.plan import CachePlan, LLMPlan, NodePlan
+from sizing.plan import CachePlan, LLMPlan, NodePlan, SelfHostedPlan
 
 # EC2 vCPU quotas (Service Quotas, service code ec2), by the letters that open an instance family's name.
 # Names and codes as Service Quotas lists them (read with `aws service-quotas list-service-quotas --service-code
@@ -92,6 +92,12 @@ def quota_for(instance_type: str, spot: bool = False) -> tuple[str, str] | None:
     return None if quotas is None else quotas[1 if spot else 0]
 
 
+def _gpu_vcpus(instance_type: str) -> int:
+    from sizing.selfhosted.catalog import load_gpu_catalog
+
+    return load_gpu_catalog().instance_types[instance_type].vcpu
+
+
 def plan_fleets(nodes: NodePlan, vcpus_of: Callable[[str], int]) -> list[Fleet]:
     """The plan's node groups as fleets. A Spot group's pool shares one vCPU count (its shape), so its first type
     stands for all of them."""
@@ -101,6 +107,14 @@ def plan_fleets(nodes: NodePlan, vcpus_of: Callable[[str], int]) -> list[Fleet]:
         spot = group.capacity_type == "SPOT"
         fleets.append(Fleet(group.instance_type, group.min_nodes * vcpus, group.max_nodes * vcpus, spot))
     return fleets
+
+
+def self_hosted_fleets(plan: SelfHostedPlan | None, vcpus_of: Callable[[str], int]) -> list[Fleet]:
+    """A self-hosted model's GPU node group, against its family's quota (G and VT, or P): often 0 on a new account."""
+    if plan is None:
+        return []
+    vcpus = vcpus_of(plan.instance_type)
+    return [Fleet(plan.instance_type, plan.nodes.min * vcpus, plan.nodes.max * vcpus)]
 
 
 def _error_code(error: Exception) -> str:
@@ -434,7 +448,8 @@ def at_preview(plan: Any, settings: Any) -> None:
         region,
         f"{pulumi.get_project()}/{pulumi.get_stack()}",
         plan.llm,
-        plan_fleets(plan.nodes, lambda name: catalog.instance(name).vcpu),
+        plan_fleets(plan.nodes, lambda name: catalog.instance(name).vcpu)
+        + self_hosted_fleets(plan.llm.self_hosted if plan.llm else None, _gpu_vcpus),
         plan.cache,
     )
     for warning in findings.warnings:

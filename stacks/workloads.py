@@ -15,7 +15,17 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 from cluster import pod_identity_role
 from data import CACHE_PORT
-from llm_access import PRESTOP_SECONDS, SECRET_KEY, SECRET_NAME, bedrock_policy, grace_seconds, llm_env
+from llm_access import (
+    PRESTOP_SECONDS,
+    SECRET_KEY,
+    SECRET_NAME,
+    SERVING_NAMESPACE,
+    SERVING_PORT,
+    bedrock_policy,
+    grace_seconds,
+    llm_env,
+    serving_labels,
+)
 from rotation import CACHE_AUTH_ANNOTATION, LLM_API_KEY_ANNOTATION, SALT_LENGTH, template_digest
 
 from sizing.engine.database import TTL_ATTRIBUTE
@@ -201,6 +211,13 @@ def network_policies(
     ]
     if cache:
         egress.insert(1, {"to": [{"ip_block": {"cidr": vpc_cidr}}], "ports": [tcp(CACHE_PORT)]})
+    if backend.llm is not None and backend.llm.self_hosted is not None:
+        # The self-hosted model's vLLM pods (stacks/gpu_serving.py), in their own namespace.
+        serving = {
+            "namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": SERVING_NAMESPACE}},
+            "pod_selector": {"match_labels": serving_labels()},
+        }
+        egress.append({"to": [serving], "ports": [tcp(SERVING_PORT)]})
     return {
         "default-deny-ingress": {"pod_selector": {}, "policy_types": ["Ingress"]},
         f"{frontend.name}-ingress": {
@@ -366,7 +383,7 @@ class Workloads(pulumi.ComponentResource):
                 opts=in_namespace,
             )
         needs_key: list[pulumi.Resource] = []
-        if llm is not None and llm.provider != "aws":
+        if llm is not None and llm.provider != "aws" and llm.self_hosted is None:
             # Another provider's API key: a secret in config, a Secret in the cluster, an env var by reference only.
             if llm_api_key is None:
                 raise ValueError("a non-Bedrock model needs its API key (config.load checks chat-infra:llmApiKey)")

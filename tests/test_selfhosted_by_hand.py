@@ -46,7 +46,10 @@ def _plan(users: int, model: str, turn_usd: float = 0.002, profile=FLAT, **self_
         concurrent_users=users,
         llm=f"vllm:{model}",
         llm_compare="openai:fake-model",
-        assumptions={"traffic": {"hourly_profile": profile}, "llm": {"input_tokens_per_turn": IN, "self_hosted": self_hosted}},
+        assumptions={
+            "traffic": {"hourly_profile": profile},
+            "llm": {"input_tokens_per_turn": IN, "self_hosted": self_hosted},
+        },
     )
     return calculate(workload, token_prices=_fake_api(turn_usd))
 

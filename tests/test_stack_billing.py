@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from self_hosted_plans import LLAMA_8B_L40S, run_self_hosted
 from stack_mocks import Run, run_program, use_stack_modules
 
 use_stack_modules()
@@ -25,7 +26,10 @@ LOADS = {
 
 @pytest.fixture(scope="module")
 def runs() -> dict[str, Run]:
-    return {name: run_program(load) for name, load in LOADS.items()}
+    runs = {name: run_program(load) for name, load in LOADS.items()}
+    # A self-hosted model (vllm:): GPU nodes, the device plugin, vLLM, Prometheus and KEDA.
+    runs["1k-vllm"] = run_self_hosted(LLAMA_8B_L40S, {**LOADS["1k"], "modelWeightsUri": "s3://acme-models/llama"})
+    return runs
 
 
 def declared(run: Run) -> set[str]:
@@ -33,7 +37,7 @@ def declared(run: Run) -> set[str]:
     return {r.typ for r in run.resources if r.custom}
 
 
-@pytest.mark.parametrize("load", list(LOADS))
+@pytest.mark.parametrize("load", [*LOADS, "1k-vllm"])
 def test_every_declared_resource_type_is_priced_or_explicitly_free(runs, load):
     types = declared(runs[load])
     assert len(types) > 30
@@ -84,9 +88,24 @@ def test_what_the_free_entries_rely_on_holds(runs, load):
         assert record.inputs["type"] == "CNAME" or record.inputs["aliases"], record.name
 
 
+def test_the_self_hosted_models_services_cost_nothing(runs):
+    # vLLM, its headless twin for Prometheus, and Prometheus itself are ClusterIP: no load balancer, no address.
+    services = {
+        s.inputs["metadata"]["name"]: s.inputs["spec"]["type"]
+        for s in runs["1k-vllm"].of_type("kubernetes:core/v1:Service")
+    }
+    assert services == {
+        "backend": "ClusterIP",
+        "frontend": "ClusterIP",
+        "vllm": "ClusterIP",
+        "vllm-pods": "ClusterIP",
+        "prometheus": "ClusterIP",
+    }
+
+
 # Lines that exist only in some plans: extended support under upgradePolicy EXTENDED, credits on burstable nodes,
-# Spot nodes under spot-burst.
-CONDITIONAL = {"eks_extended_support", "burstable_credits", "ec2_spot_nodes"}
+# Spot nodes under spot-burst, GPU nodes with a self-hosted model.
+CONDITIONAL = {"eks_extended_support", "burstable_credits", "ec2_spot_nodes", "llm_gpu_nodes"}
 
 
 @pytest.mark.parametrize("load", list(LOADS))

@@ -375,3 +375,14 @@ def test_the_cache_carries_the_tag_a_preview_finds_it_by():
     run = run_program({"concurrentUsers": 1000})
     group = run.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs
     assert group["tags"] == {"chat-infra:stack": "chat-infra/test"}
+
+
+def test_a_self_hosted_models_gpu_group_is_a_fleet_of_its_family():
+    from self_hosted_plans import LLAMA_70B_TP4
+
+    # g6e.12xlarge: 48 vCPUs (sizing/data/gpu_instances.yaml); the plan's 2 to 4 GPU nodes are 96 to 192 vCPUs of the
+    # "Running On-Demand G and VT instances" quota.
+    (fleet,) = preflight.self_hosted_fleets(LLAMA_70B_TP4, preflight._gpu_vcpus)
+    assert fleet == preflight.Fleet("g6e.12xlarge", 96, 192, False)
+    assert preflight.quota_for(fleet.instance_type)[0] == "L-DB2E81BA"
+    assert preflight.self_hosted_fleets(None, preflight._gpu_vcpus) == []

@@ -105,6 +105,7 @@ if serving is not None and plan.llm is not None and plan.llm.self_hosted is not 
         plan.llm,
         serving,
         cluster_name=cluster.cluster_name,
+        region=settings.workload.region,
         kubernetes_version=settings.kubernetes_version,
         node_role_arn=cluster.node_role_arn,
         subnet_ids=network.private_subnet_ids,

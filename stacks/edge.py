@@ -18,7 +18,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-from cluster import assume_role_policy
+from cluster import pod_identity_role
 from edge_config import EdgeSettings
 from lb_controller_policy import controller_policy
 from llm_access import CLOSE_SECONDS, TAIL_FACTOR, grace_seconds
@@ -267,11 +267,8 @@ class LoadBalancerController(pulumi.ComponentResource):
     ) -> None:
         super().__init__("chat-infra:edge:LoadBalancerController", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.role = aws.iam.Role(
-            f"{name}-role",
-            assume_role_policy=assume_role_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),
-            opts=child,
-        )
+        # Trusted only from this stack's cluster (aws:SourceAccount, aws:SourceArn), like every Pod Identity role.
+        self.role = pod_identity_role(f"{name}-role", cluster_name, region, parent=self)
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
         policy = aws.iam.RolePolicy(
             f"{name}-policy", role=self.role.id, policy=partition.apply(controller_policy), opts=child

@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-from cluster import IMDS_HOP_LIMIT, NODE_GROUP_LABEL, assume_role_policy, autoscaler_tags
+from cluster import IMDS_HOP_LIMIT, NODE_GROUP_LABEL, autoscaler_tags, pod_identity_role
 from config import Serving
 from llm_access import (
     PRESTOP_SECONDS,
@@ -402,6 +402,7 @@ class GpuServing(pulumi.ComponentResource):
         llm: LLMPlan,
         serving: Serving,
         cluster_name: pulumi.Input[str],
+        region: str,
         kubernetes_version: str,
         node_role_arn: pulumi.Input[str],
         subnet_ids: Sequence[pulumi.Input[str]],
@@ -477,11 +478,8 @@ class GpuServing(pulumi.ComponentResource):
         needs: list[pulumi.Resource] = [account, self.device_plugin]
         if serving.s3 is not None:
             bucket, prefix = serving.s3
-            role = aws.iam.Role(
-                f"{name}-role",
-                assume_role_policy=assume_role_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),
-                opts=child,
-            )
+            # Trusted only from this stack's cluster (aws:SourceAccount, aws:SourceArn), like every Pod Identity role.
+            role = pod_identity_role(f"{name}-role", cluster_name, region, parent=self)
             partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
             policy = aws.iam.RolePolicy(
                 f"{name}-weights-access",

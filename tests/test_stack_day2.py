@@ -440,3 +440,18 @@ def test_default_images_are_pinned_and_an_unpinned_one_is_named(first_up):
         "chat-infra:backendImage: nginx:1.27 is not pinned by digest; nodes may pull different images as the tag "
         "moves: use nginx:1.27@sha256:<digest> (`docker buildx imagetools inspect nginx:1.27` prints it)"
     ]
+
+
+def test_every_pod_identity_role_is_trusted_only_from_this_accounts_cluster(first_up):
+    """The autoscaler's, the backend's and the load balancer controller's alike: a role any cluster could assume
+    would hand its policy to pods of another account's cluster."""
+    roles = [
+        r for r in first_up.of_type("aws:iam/role:Role") if "pods.eks.amazonaws.com" in r.inputs["assumeRolePolicy"]
+    ]
+    assert {r.name for r in roles} >= {"workloads-backend-role", "autoscaler-role", "lb-controller-role"}
+    for role in roles:
+        (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        assert statement["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+            "ArnEquals": {"aws:SourceArn": f"arn:aws:eks:us-east-1:{ACCOUNT}:cluster/{CLUSTER}"},
+        }, role.name

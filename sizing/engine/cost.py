@@ -6,9 +6,22 @@ with a stable ``key``; this module only adds them up, so a new line of the bill 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sizing.plan import CostItem, CostPlan, Range
+
+
+def linear_item(key: str, label: str, monthly: Callable[[float], float], source: str, mean_load: float) -> CostItem:
+    """A line whose month is linear in the load hour by hour: the day's mean load gives both its min and its expected
+    figure (the hour-by-hour sum is the mean's), peak load all month its max."""
+    low = round(monthly(mean_load), 2)
+    return CostItem(
+        key=key,
+        item=label,
+        monthly_usd=Range(min=low, max=round(monthly(1.0), 2)),
+        expected_monthly_usd=low,
+        source=source,
+    )
 
 
 def _total(items: Sequence[CostItem]) -> Range:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from sizing.assumptions import Assumptions
 from sizing.data.pricing import RegionPrices
+from sizing.engine.cost import linear_item
 from sizing.engine.load_profile import LoadProfile
 from sizing.plan import CostItem, EdgePlan, LLMPlan, LoadBalancerPlan, Range, WafPlan
 
@@ -154,14 +155,7 @@ def edge_cost_items(
         return fixed + requests / 1_000_000 * price("waf_request_million")
 
     def item(key: str, label: str, monthly: Callable[[float], float], source: str) -> CostItem:
-        low = round(monthly(profile.mean), 2)
-        return CostItem(
-            key=key,
-            item=label,
-            monthly_usd={"min": low, "max": round(monthly(1.0), 2)},
-            expected_monthly_usd=low,
-            source=source,
-        )
+        return linear_item(key, label, monthly, source, profile.mean)
 
     rules = plan.waf.rules
     return [

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from sizing.assumptions import Assumptions, Tier, TrafficAssumptions
 from sizing.data.catalog import InstanceType
 from sizing.data.pricing import RegionPrices
+from sizing.engine.cost import linear_item
 from sizing.engine.load_profile import LoadProfile
 from sizing.plan import CostItem, NetworkPlan, NodePlan
 
@@ -53,14 +54,7 @@ def network_cost_items(
         return prices.internet_egress.monthly_usd(gigabytes) + cross_az
 
     def item(key: str, label: str, monthly: Callable[[float], float], source: str) -> CostItem:
-        low = round(monthly(profile.mean), 2)
-        return CostItem(
-            key=key,
-            item=label,
-            monthly_usd={"min": low, "max": round(monthly(1.0), 2)},
-            expected_monthly_usd=low,
-            source=source,
-        )
+        return linear_item(key, label, monthly, source, profile.mean)
 
     # An Elastic IP per NAT gateway and the ALB's public address in each zone, billed per in-use address-hour.
     addresses = gateways + network.availability_zones

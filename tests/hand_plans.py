@@ -87,6 +87,8 @@ ASSUMPTIONS = {
     },
     "single_nat_gateway_tiers": ["small", "medium"],
     "availability_zones": 3,
+    # A Bedrock model's bytes through the interface endpoint only when that costs less (engine/llm_route.py).
+    "bedrock_vpc_endpoint": "auto",
     # The control plane's small lines: standard support, 30 GB of logs a month kept 90 days.
     "cluster": {"support": "STANDARD", "log_gb_per_month": 30, "log_retention_days": 90},
     # The WAF limit derived over 5 minutes with ten times a user's rate; the rate-based rule alone.

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 from llm_access import endpoint_policy
+from security_groups import from_the_nodes_only
 
 from sizing.plan import LLMRoutePlan
 
@@ -41,23 +42,16 @@ class BedrockEndpoint(pulumi.ComponentResource):
         if route.via != "interface_endpoint" or route.endpoint_service is None:
             raise ValueError("BedrockEndpoint: the plan routes the model's calls through NAT, not an endpoint")
         child = pulumi.ResourceOptions(parent=self)
-        # No egress rule: the endpoint's interfaces answer, they never open connections.
-        self.security_group = aws.ec2.SecurityGroup(
+        self.security_group = from_the_nodes_only(
             f"{name}-sg",
-            description="chat-infra Bedrock endpoint: HTTPS from the EKS nodes only",
-            vpc_id=vpc_id,
-            tags={"Name": f"{name}-sg"},
-            opts=child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
             f"{name}-from-nodes",
-            security_group_id=self.security_group.id,
-            referenced_security_group_id=node_security_group_id,
-            ip_protocol="tcp",
-            from_port=HTTPS_PORT,
-            to_port=HTTPS_PORT,
-            description="HTTPS from the EKS nodes",
-            opts=child,
+            "chat-infra Bedrock endpoint: HTTPS from the EKS nodes only",
+            "HTTPS from the EKS nodes",
+            HTTPS_PORT,
+            vpc_id,
+            node_security_group_id,
+            child,
+            tags={"Name": f"{name}-sg"},
         )
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=invoke).account_id

@@ -542,6 +542,11 @@ class Assumptions(_Strict):
         default=("small", "medium"), description="one shared NAT gateway; one per AZ for the other tiers"
     )
     availability_zones: int = Field(default=3, ge=2, le=6)
+    bedrock_vpc_endpoint: Annotated[Literal["auto"] | bool, BeforeValidator(_auto_or_bool)] = Field(
+        default="auto",
+        description="a Bedrock model's calls through an interface VPC endpoint (bedrock-runtime) instead of the NAT "
+        "gateways; auto: when that costs less at the plan's load",
+    )
     quotas: QuotaAssumptions = QuotaAssumptions()
     cluster: ClusterAssumptions = ClusterAssumptions()
     edge: EdgeAssumptions = EdgeAssumptions()

@@ -87,6 +87,8 @@ ASSUMPTIONS = {
     },
     "single_nat_gateway_tiers": ["small", "medium"],
     "availability_zones": 3,
+    # A Bedrock model's bytes through the interface endpoint only when that costs less (engine/llm_route.py).
+    "bedrock_vpc_endpoint": "auto",
     # The control plane's small lines: standard support, and its logs kept 90 days, their volume derived from the
     # API server's activity (log_gb_per_month unset) on the shipped estimates, spelt out.
     "cluster": {

@@ -132,9 +132,9 @@ LOADS: dict[int, dict] = {
                 (126.144 - 100) * 0.10 + 126.144 * 2 / 3 * 2 * 0.01,
                 (1_261.44 - 100) * 0.10 + 1_261.44 * 2 / 3 * 2 * 0.01,
             ),
-            # Cross-zone hops: the NLB's node hands a response to a pod in another zone 2/3 of the time, and the pods of
-            # the other two zones reach the one NAT gateway: (1,261.44 + 630.72) GB x 2/3 x $0.01 on each side.
-            "cross_zone_hops": about_peak((1_261.44 + 630.72) * 2 / 3 * 2 * 0.01),
+            # Cross-zone hops: the pods of the other two zones reach the one NAT gateway: 630.72 GB x 2/3 x $0.01 on
+            # each side. (The ALB sends each request straight to a pod, and its cross-zone traffic is not billed.)
+            "cross_zone_hops": about_peak(630.72 * 2 / 3 * 2 * 0.01),
             # Provisioned (cheaper on this day, see test_dynamodb_capacity_and_both_modes_by_hand): 75 RCU / 0.8 =
             # 93.75 and 30 WCU / 0.8 = 37.5 at peak, floors of 15 and 6; 15 GiB of storage at $0.50.
             "dynamodb": (
@@ -203,8 +203,9 @@ LOADS: dict[int, dict] = {
                 (420.48 - 100) * 0.10 + 420.48 * 2 / 3 * 2 * 0.01,
                 (4_204.8 - 100) * 0.10 + 4_204.8 * 2 / 3 * 2 * 0.01,
             ),
-            # Cross-zone hops: (4,204.8 response + 2,102.4 NAT) GB x 2/3 x $0.01 on each side; a tenth at the mean.
-            "cross_zone_hops": about_peak((4_204.8 + 2_102.4) * 2 / 3 * 2 * 0.01),
+            # Cross-zone hops: the 2,102.4 GB the shared NAT gateway processes, x 2/3 x $0.01 on each side; a tenth at
+            # the mean.
+            "cross_zone_hops": about_peak(2_102.4 * 2 / 3 * 2 * 0.01),
             # 250 RCU / 0.8 = 312.5 and 100 WCU / 0.8 = 125 at peak, floors 50 and 20; 50 GiB.
             "dynamodb": (
                 50 * 0.0001 * H + 20 * 0.0005 * H + 50 * 0.50,
@@ -264,8 +265,8 @@ LOADS: dict[int, dict] = {
                 (2_102.4 - 100) * 0.10 + 2_102.4 * 2 / 3 * 2 * 0.01,
                 (21_024 - 100) * 0.10 + 21_024 * 2 / 3 * 2 * 0.01,
             ),
-            # Cross-zone hops: the responses only (a NAT gateway in every zone): 21,024 GB x 2/3 x $0.01 on each side.
-            "cross_zone_hops": about_peak(21_024 * 2 / 3 * 2 * 0.01),
+            # Cross-zone hops: none (a NAT gateway in every zone, no API model).
+            "cross_zone_hops": (0, 0, 0),
             # 1,250 RCU / 0.8 = 1,562.5 and 500 WCU / 0.8 = 625 at peak, floors 250 and 100; 250 GiB.
             "dynamodb": (
                 250 * 0.0001 * H + 100 * 0.0005 * H + 250 * 0.50,
@@ -322,8 +323,8 @@ LOADS: dict[int, dict] = {
                 (42_048 - 100) * 0.10 + 42_048 * 2 / 3 * 2 * 0.01,
                 (420_480 - 100) * 0.10 + 420_480 * 2 / 3 * 2 * 0.01,
             ),
-            # Cross-zone hops: the responses only (a NAT gateway in every zone): 420,480 GB x 2/3 x $0.01 each side.
-            "cross_zone_hops": about_peak(420_480 * 2 / 3 * 2 * 0.01),
+            # Cross-zone hops: none (a NAT gateway in every zone, no API model).
+            "cross_zone_hops": (0, 0, 0),
             # 25,000 RCU / 0.8 = 31,250 and 10,000 WCU / 0.8 = 12,500 at peak, floors 5,000 and 2,000; 5,000 GiB.
             "dynamodb": (
                 5_000 * 0.0001 * H + 2_000 * 0.0005 * H + 5_000 * 0.50,
@@ -363,6 +364,7 @@ ORDER = [
     "public_ipv4",
     "data_transfer",
     "cross_zone_hops",
+    "llm_endpoint",
     "load_balancer",
     "waf",
     "dynamodb",
@@ -461,29 +463,29 @@ def test_the_totals_in_figures():
     # 1,000 users: 73 + 657 + 30 + 0 + 1 + 17.70 + 38.60 + 29.20 + 26.10 + 12.57 + 37.65 + 35.95 + 10 + 36.50 at the
     # min; 73 + 1,314 + 60 + 110.23 + 1 + 17.70 + 57.52 + 29.20 + 63.95 + 71.70 + 466.54 + 93.44 + 10 + 36.50 at the
     # max; the min with DynamoDB ($40.74) in place of the min's (the day's credits net to nothing); plus the
-    # cross-zone hops, $8.41 at the mean and $84.10 at the max.
+    # cross-zone hops to the shared NAT gateway, 2,102.4 x 2/3 x 2 x $0.01 = $28.03 at the max, $2.80 at the mean.
     # Control-plane logs derived from the cluster's activity: 23.67 GB x $0.5133 = $12.15 at the min and expected,
     # 32.02 GB = $16.44 at the max, in place of the flat 30 GB's $17.70 counted above (the last term of each total).
     assert [sum(c[n] for c in LOADS[1_000]["costs"].values()) for n in range(3)] == [
         pytest.approx(total, abs=0.05)
         for total in (
-            1_005.27 + 8.41 + (12.15 - 17.70),
-            1_010.06 + 8.41 + (12.15 - 17.70),
-            2_404.78 + 84.10 + (16.44 - 17.70),
+            1_005.27 + 2.80 + (12.15 - 17.70),
+            1_010.06 + 2.80 + (12.15 - 17.70),
+            2_404.78 + 28.03 + (16.44 - 17.70),
         )
     ]
     # 100,000 users: 73 + 73,000 + 1,000 + 1 + 17.70 + 319.74 + 43.80 + 442.38 + 663 + 4,755.44 + 3,595 + 1,000
     # + 1,241 at the min; 73 + 146,000 + 2,000 + 1 + 17.70 + 2,211.90 + 43.80 + 4,226.70 + 6,576 + 47,644.40
-    # + 9,343.75 + 1,000 + 1,241 at the max; the min with DynamoDB's $4,074.06 expected; plus the cross-zone hops,
-    # $560.64 at the mean and $5,606.40 at the max.
+    # + 9,343.75 + 1,000 + 1,241 at the max; the min with DynamoDB's $4,074.06 expected; no cross-zone hops (a NAT
+    # gateway in every zone).
     # Control-plane logs derived: 294.29 GB x $0.5133 = $151.07 at the min and expected, 574.75 GB = $295.03 at the
     # max, in place of the flat $17.70 counted above (the last term of each total).
     assert [sum(c[n] for c in LOADS[100_000]["costs"].values()) for n in range(3)] == [
         pytest.approx(total, abs=0.05)
         for total in (
-            86_152.06 + 560.64 + (151.07 - 17.70),
-            86_631.12 + 560.64 + (151.07 - 17.70),
-            220_379.25 + 5_606.40 + (295.03 - 17.70),
+            86_152.06 + (151.07 - 17.70),
+            86_631.12 + (151.07 - 17.70),
+            220_379.25 + (295.03 - 17.70),
         )
     ]
 
@@ -660,10 +662,16 @@ def test_the_llm_line_by_hand(plan, users):
     # The turns' bytes go through the NAT gateway: a 1,000-byte envelope + 1,155 x 4 bytes up; 500 bytes of headers
     # + 211 chunks of 4 bytes of text, 288 of OpenAI's chunk framing (the example chunk of sizing/llm/wire_bytes.py)
     # and 29 of TLS record down: 5,620 + 68,231 = 73,851 bytes a turn, processed at $0.01 a GB and, with one shared
-    # gateway (1,000 users), crossing a zone 2/3 of the time at $0.01 each side.
+    # gateway (1,000 users), crossing a zone 2/3 of the time at $0.01 each side. The prompts leave AWS for OpenAI:
+    # 5,620 bytes a turn of internet data out at the fake table's one tier, $0.10 a GB (the users' answers already
+    # use the free 100 GB, even at the mean).
     assert (got.llm.wire.request_bytes_per_turn, got.llm.wire.response_bytes_per_turn) == (5_620, 68_231)
     gigabytes = turns * 73_851 / 1e9
     extra = gigabytes * 0.01 + (gigabytes * 2 / 3 * 2 * 0.01 if want["nat_gateways"] == 1 else 0)
+    extra += turns * 5_620 / 1e9 * 0.10
+    assert lines(got)["data_transfer"][2] == pytest.approx(
+        want["costs"]["data_transfer"][2] + turns * 5_620 / 1e9 * 0.10, abs=0.01
+    )
     infra = [sum(c[n] for c in want["costs"].values()) + extra * share for n, share in enumerate((0.1, 0.1, 1))]
     assert (got.cost.monthly_usd.min, got.cost.expected_monthly_usd, got.cost.monthly_usd.max) == (
         pytest.approx(infra[0] + turns * 0.1 * 0.00221, abs=0.05),

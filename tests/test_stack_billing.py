@@ -71,8 +71,17 @@ def test_a_typo_in_a_key_is_caught(monkeypatch):
 @pytest.mark.parametrize("load", list(LOADS))
 def test_what_the_free_entries_rely_on_holds(runs, load):
     run = runs[load]
-    # A gateway endpoint is free; an interface endpoint would bill hours and GB.
-    assert {e.inputs["vpcEndpointType"] for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")} == {"Gateway"}
+    # The DynamoDB gateway endpoint is free; the one interface endpoint is Bedrock's, there only when the plan bills
+    # it, and for as many zones' hours as the plan counts.
+    endpoints = run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert [e.name for e in endpoints if e.inputs["vpcEndpointType"] == "Gateway"] == ["network-dynamodb"]
+    interfaces = [e for e in endpoints if e.inputs["vpcEndpointType"] == "Interface"]
+    sizing = run.outputs["sizing"]
+    billed = [i for i in sizing["cost"]["breakdown"] if i["key"] == "llm_endpoint"]
+    assert len(interfaces) == len(billed) == (sizing["network"]["llm_route"]["via"] == "interface_endpoint")
+    for interface, line in zip(interfaces, billed, strict=True):
+        zones = sizing["network"]["availability_zones"]
+        assert len(interface.inputs["subnetIds"]) == zones and line["item"] == f"Bedrock VPC endpoint ({zones} zones)"
     # No cache snapshots are kept, so ElastiCache bills nodes only.
     for group in run.of_type("aws:elasticache/replicationGroup:ReplicationGroup"):
         assert not group.inputs.get("snapshotRetentionLimit")
@@ -104,8 +113,8 @@ def test_the_self_hosted_models_services_cost_nothing(runs):
 
 
 # Lines that exist only in some plans: extended support under upgradePolicy EXTENDED, credits on burstable nodes,
-# Spot nodes under spot-burst, GPU nodes with a self-hosted model.
-CONDITIONAL = {"eks_extended_support", "burstable_credits", "ec2_spot_nodes", "llm_gpu_nodes"}
+# Spot nodes under spot-burst, GPU nodes with a self-hosted model, the Bedrock endpoint when the plan routes through it.
+CONDITIONAL = {"eks_extended_support", "burstable_credits", "ec2_spot_nodes", "llm_gpu_nodes", "llm_endpoint"}
 
 
 @pytest.mark.parametrize("load", list(LOADS))

@@ -45,6 +45,29 @@ def about_peak(peak: float) -> tuple[float, float, float]:
     return (peak * 0.1, peak * 0.1, peak)
 
 
+# Control-plane logs (docs/methodology.md, "Control-plane logs"), on hand_plans' explicit ``cluster.logs``. Every
+# hour, whatever the cluster's size, 16,000 steady audit events: (3 of the stack's + 4 other) leader-election
+# candidates x 3,600 / 2 s = 12,600, the Cluster Autoscaler's status 3,600 / 10 s = 360, 100 cluster watches x 2
+# events x 3,600 / 450 s = 1,600, and 2 HPAs x 3 requests x 3,600 / 15 s = 1,440; at 1,300 bytes, 20.8 MB, and the
+# API server's 0.2 MB: 21,000,000 bytes. Per node: 3,600 / 10 s Lease renewals + 3,600 / 300 s status patches + 12
+# watches x 16 = 564 events x 1,300 bytes, and 60 sign-ins x 450 bytes: 760,200 bytes. Per pod started: 14 events
+# x 2,500 bytes = 35,000. Ingested at $0.50 a GB (10^9 bytes); 15% of it stored 90 days, a stock of 90 / (365 / 12)
+# months of it, at $0.03.
+def log_gb(nodes: int, pods_a_day: float) -> float:
+    return ((21_000_000 + nodes * 760_200) * H + pods_a_day * 35_000 * H / 24) / 1e9
+
+
+def log_usd(gigabytes: float) -> float:
+    return gigabytes * 0.50 + gigabytes * 0.15 * 90 / (365 / 12) * 0.03
+
+
+def logs_line(nodes: tuple[int, int], floor: int, ceiling: int) -> tuple[float, float, float]:
+    """Min and expected: the min fleet, a rollout a day of the HPA's floor (no hour of this profile needs more pods
+    than the floor); max: the max fleet, a rollout of the ceiling and the HPA's rise from floor to ceiling a day."""
+    low = log_usd(log_gb(nodes[0], floor))
+    return (low, low, log_usd(log_gb(nodes[1], ceiling + ceiling - floor)))
+
+
 @pytest.fixture
 def plan(fake_catalog, fake_prices):
     def make(users, total=None, overrides=None, **workload):
@@ -92,8 +115,8 @@ LOADS: dict[int, dict] = {
                 ((8 * 1000 + 4 * 500 + 10 * 420) * 0.7 / 1000 - 10 * 0.8) * 0.05 * H,
             ),
             "kms_key": (1.00, 1.00, 1.00),
-            # 30 GB ingested at $0.50, and 90 days' stock (90 GB) stored at $0.03.
-            "control_plane_logs": (30 * 0.50 + 90 * 0.03,) * 3,
+            # 5 .. 10 nodes; 4 + 2 pods rolled out a day, 8 + 4 and the 6 the HPA adds at the max: 18.11 and 20.90 GB.
+            "control_plane_logs": logs_line((5, 10), 4 + 2, 8 + 4),
             # One gateway. Processed at peak: 15/s x 16 KB x 730 x 3,600 s = 630.72 GB; at the mean a tenth.
             "nat_gateways": (1 * 0.05 * H + 63.072 * 0.01, 1 * 0.05 * H + 63.072 * 0.01, 1 * 0.05 * H + 630.72 * 0.01),
             # The gateway's Elastic IP and the NLB's address in each of 3 zones.
@@ -165,7 +188,8 @@ LOADS: dict[int, dict] = {
                 ((24 * 1000 + 4 * 500 + 30 * 420) * 0.7 / 1000 - 30 * 0.8) * 0.05 * H,
             ),
             "kms_key": (1.00,) * 3,
-            "control_plane_logs": (30 * 0.50 + 90 * 0.03,) * 3,
+            # 15 .. 30 nodes; 12 + 2 pods rolled out a day, 24 + 4 and 14 more at the max: 23.67 and 32.02 GB.
+            "control_plane_logs": logs_line((15, 30), 12 + 2, 24 + 4),
             # 50/s x 16 KB x 730 x 3,600 s = 2,102.4 GB at peak.
             "nat_gateways": (1 * 0.05 * H + 210.24 * 0.01, 1 * 0.05 * H + 210.24 * 0.01, 1 * 0.05 * H + 2_102.4 * 0.01),
             "public_ipv4": ((1 + 3) * 0.01 * H,) * 3,
@@ -222,7 +246,8 @@ LOADS: dict[int, dict] = {
             "ec2_nodes": (25 * 0.20 * H, 25 * 0.20 * H, 50 * 0.20 * H),
             "ebs_volumes": (25 * 20 * 0.10, 25 * 20 * 0.10, 50 * 20 * 0.10),
             "kms_key": (1.00,) * 3,
-            "control_plane_logs": (30 * 0.50 + 90 * 0.03,) * 3,
+            # 25 .. 50 nodes; 60 + 10 pods rolled out a day, 120 + 20 and 70 more at the max: 29.28 and 43.30 GB.
+            "control_plane_logs": logs_line((25, 50), 60 + 10, 120 + 20),
             # Three gateways (one per zone from large). 250/s x 16 KB x 730 x 3,600 s = 10,512 GB at peak.
             "nat_gateways": (
                 3 * 0.05 * H + 1_051.2 * 0.01,
@@ -283,7 +308,8 @@ LOADS: dict[int, dict] = {
             "ec2_nodes": (500 * 0.20 * H, 500 * 0.20 * H, 1_000 * 0.20 * H),
             "ebs_volumes": (500 * 20 * 0.10, 500 * 20 * 0.10, 1_000 * 20 * 0.10),
             "kms_key": (1.00,) * 3,
-            "control_plane_logs": (30 * 0.50 + 90 * 0.03,) * 3,
+            # 500 .. 1,000 nodes; 1,400 pods rolled out a day, 2,800 and 1,400 more at the max: 294.29 and 574.75 GB.
+            "control_plane_logs": logs_line((500, 1_000), 1_200 + 200, 2_400 + 400),
             # 5,000/s x 16 KB x 730 x 3,600 s = 210,240 GB at peak.
             "nat_gateways": (3 * 0.05 * H + 21_024 * 0.01, 3 * 0.05 * H + 21_024 * 0.01, 3 * 0.05 * H + 210_240 * 0.01),
             "public_ipv4": ((3 + 3) * 0.01 * H,) * 3,
@@ -352,13 +378,20 @@ LABELS = {
     "ebs_volumes": "Node EBS volumes (gp3)",
     "burstable_credits": "Burstable CPU credits",
     "kms_key": "KMS key (secrets encryption)",
-    "control_plane_logs": "Control-plane logs (30 GB/month, 90 days kept)",
     "public_ipv4": "Public IPv4 addresses ({addresses})",
     "load_balancer": "Load balancer (ALB)",
     "waf": "WAF web ACL (1 rule)",
     "data_transfer": "Data transfer (internet out, between zones)",
     "dynamodb": "DynamoDB (provisioned)",
     "dynamodb_pitr": "DynamoDB point-in-time recovery",
+}
+
+# The logs' label: the expected GB and the max's, to a tenth (LOADS' comments have them to the hundredth).
+LOG_LABELS = {
+    300: "Control-plane logs (18.1 GB/month, up to 20.9; 90 days kept)",
+    1_000: "Control-plane logs (23.7 GB/month, up to 32.0; 90 days kept)",
+    5_000: "Control-plane logs (29.3 GB/month, up to 43.3; 90 days kept)",
+    100_000: "Control-plane logs (294.3 GB/month, up to 574.7; 90 days kept)",
 }
 
 
@@ -402,6 +435,7 @@ def test_every_cost_line_by_hand(plan, users):
     assert {k: labels[k] for k in LABELS if k in labels} == {
         k: v.format(addresses=gateways + 3) for k, v in LABELS.items() if k in expected
     }
+    assert labels["control_plane_logs"] == LOG_LABELS[users]
 
 
 @pytest.mark.parametrize("users", list(LOADS))
@@ -430,15 +464,29 @@ def test_the_totals_in_figures():
     # min; 73 + 1,314 + 60 + 110.23 + 1 + 17.70 + 57.52 + 29.20 + 63.95 + 71.70 + 466.54 + 93.44 + 10 + 36.50 at the
     # max; the min with DynamoDB ($40.74) in place of the min's (the day's credits net to nothing); plus the
     # cross-zone hops to the shared NAT gateway, 2,102.4 x 2/3 x 2 x $0.01 = $28.03 at the max, $2.80 at the mean.
+    # Control-plane logs derived from the cluster's activity: 23.67 GB x $0.5133 = $12.15 at the min and expected,
+    # 32.02 GB = $16.44 at the max, in place of the flat 30 GB's $17.70 counted above (the last term of each total).
     assert [sum(c[n] for c in LOADS[1_000]["costs"].values()) for n in range(3)] == [
-        pytest.approx(total, abs=0.05) for total in (1_005.27 + 2.80, 1_010.06 + 2.80, 2_404.78 + 28.03)
+        pytest.approx(total, abs=0.05)
+        for total in (
+            1_005.27 + 2.80 + (12.15 - 17.70),
+            1_010.06 + 2.80 + (12.15 - 17.70),
+            2_404.78 + 28.03 + (16.44 - 17.70),
+        )
     ]
     # 100,000 users: 73 + 73,000 + 1,000 + 1 + 17.70 + 319.74 + 43.80 + 442.38 + 663 + 4,755.44 + 3,595 + 1,000
     # + 1,241 at the min; 73 + 146,000 + 2,000 + 1 + 17.70 + 2,211.90 + 43.80 + 4,226.70 + 6,576 + 47,644.40
     # + 9,343.75 + 1,000 + 1,241 at the max; the min with DynamoDB's $4,074.06 expected; no cross-zone hops (a NAT
     # gateway in every zone).
+    # Control-plane logs derived: 294.29 GB x $0.5133 = $151.07 at the min and expected, 574.75 GB = $295.03 at the
+    # max, in place of the flat $17.70 counted above (the last term of each total).
     assert [sum(c[n] for c in LOADS[100_000]["costs"].values()) for n in range(3)] == [
-        pytest.approx(total, abs=0.05) for total in (86_152.06, 86_631.12, 220_379.25)
+        pytest.approx(total, abs=0.05)
+        for total in (
+            86_152.06 + (151.07 - 17.70),
+            86_631.12 + (151.07 - 17.70),
+            220_379.25 + (295.03 - 17.70),
+        )
     ]
 
 
@@ -643,16 +691,23 @@ def test_the_llm_line_by_hand(plan, users):
 @pytest.mark.parametrize("users", [1_000, 100_000])
 def test_extended_support_and_logs_kept_forever(plan, users):
     # Extended support: $0.60 an hour instead of $0.10, the $0.50 surcharge a line of its own. Logs kept forever are
-    # priced as a year's stock: 30 GB x 365 / 30 = 365 GB at $0.03, plus the 30 GB ingested at $0.50. Neither
-    # depends on the load.
+    # priced as a year's stock: 365 days of the month's GB, 15% of them stored at $0.03, beside the GB ingested at
+    # $0.50 (LOADS: 23.67 and 32.02 GB at 1,000 users, 294.29 and 574.75 at 100,000). Neither depends on the load.
     got = plan(users, LOADS[users]["total"], {"cluster": {"support": "EXTENDED", "log_retention_days": 0}})
     rows = lines(got)
     assert rows["eks_control_plane"] == about(*(0.10 * H,) * 3)
     assert rows["eks_extended_support"] == about(*((0.60 - 0.10) * H,) * 3)
-    assert rows["control_plane_logs"] == about(*(30 * 0.50 + 365 * 0.03,) * 3)
+    fleets = {1_000: ((15, 30), 14, 28), 100_000: ((500, 1_000), 1_400, 2_800)}
+    nodes, floor, ceiling = fleets[users]
+    low, high = log_gb(nodes[0], floor), log_gb(nodes[1], ceiling + ceiling - floor)
+
+    def forever(gigabytes: float) -> float:
+        return gigabytes * 0.50 + gigabytes * 0.15 * 365 / (365 / 12) * 0.03
+
+    assert rows["control_plane_logs"] == about(forever(low), forever(low), forever(high))
     labels = {i.key: i.item for i in got.cost.breakdown}
     assert labels["eks_extended_support"] == "EKS extended support"
-    assert labels["control_plane_logs"] == "Control-plane logs (30 GB/month, 365 days kept)"
+    assert labels["control_plane_logs"] == LOG_LABELS[users].replace("90 days", "365 days")
     keys = [i.key for i in got.cost.breakdown]
     assert keys[keys.index("kms_key") :][:4] == [
         "kms_key",
@@ -662,8 +717,19 @@ def test_extended_support_and_logs_kept_forever(plan, users):
     ]
     standard = LOADS[users]["costs"]
     assert got.cost.monthly_usd.max == pytest.approx(
-        sum(c[2] for c in standard.values()) + (0.60 - 0.10) * H + 365 * 0.03 - 90 * 0.03, abs=0.05
+        sum(c[2] for c in standard.values()) + (0.60 - 0.10) * H + forever(high) - log_usd(high), abs=0.05
     )
+
+
+def test_a_set_log_volume_is_priced_as_set(plan):
+    # cluster.log_gb_per_month still overrides the derived volume, at every bound and whatever the cluster's size:
+    # 30 GB ingested at $0.50, 15% of them kept 90 days (a stock of 30 x 0.15 x 90 / (365 / 12) = 13.32 GB) at $0.03.
+    for users in (1_000, 100_000):
+        got = plan(users, LOADS[users]["total"], {"cluster": {"log_gb_per_month": 30}})
+        assert lines(got)["control_plane_logs"] == about(*(30 * 0.50 + 30 * 0.15 * 90 / (365 / 12) * 0.03,) * 3)
+        row = next(i for i in got.cost.breakdown if i.key == "control_plane_logs")
+        assert row.item == "Control-plane logs (30 GB/month, 90 days kept)"
+        assert row.source.startswith("cluster.log_gb_per_month as set; ")
 
 
 def test_the_month_is_the_assumptions_days_not_the_tables_hours(plan):

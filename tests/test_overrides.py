@@ -58,7 +58,11 @@ LOW = 1.4 / 23  # the share of the peak in the 23 hours after the peak hour
 MEAN = 0.1
 NAT_HOUR, NAT_GB = 0.05 * HOURS, 50 * 16 * 3600 * HOURS / 1e6 * 0.01  # one gateway; its data at peak all month
 CACHE_F1_MEDIUM = 0.05 * HOURS
-TURN = (1_155 * 1 + 211 * 5) / 1e6  # a turn at the stand-in $1 / $5 per million tokens
+TURN = (1_155 * 1 + 211 * 5) / 1e6
+# The control-plane logs of the max fleet (30 nodes, 42 pods started a day; ``logs`` below): 32.02 GB a month.
+MAX_LOG_GB = (
+    (16_000 * 1_300 + 200_000 + 30 * (564 * 1_300 + 60 * 450)) * HOURS + 42 * 35_000 * HOURS / 24
+) / 1e9  # a turn at the stand-in $1 / $5 per million tokens
 
 # A self-hosted Llama-3.1-8B on the fake GPU prices (tests/conftest.py: g5.xlarge $0.50, g5.2xlarge $1, an L40S at
 # $50 never chosen). Pinned to bf16 where a case measures a size: 8.03e9 x 2 bytes of weights, 14.957 GiB.
@@ -103,6 +107,31 @@ def nodes(p):
 
 def money(*values: float) -> tuple:
     return tuple(pytest.approx(v, abs=0.01) for v in values)
+
+
+def logs(
+    steady: float = 16_000,
+    event_bytes: float = 1_300,
+    node_events: float = 564,
+    sign_ins: float = 60 * 450,
+    api: float = 200_000,
+    pod: float = 14 * 2_500,
+    share: float = 0.15,
+    pods: tuple[float, float] = (14, 42),
+) -> tuple:
+    """The control-plane logs line by hand (docs/methodology.md, "Control-plane logs") on the base plan. An hour:
+    16,000 steady audit events ((3 + 4) leader candidates x 1,800 + 360 autoscaler writes + 100 watches x 16 + 2 HPAs x
+    720) of 1,300 bytes, the API server's 200,000 bytes, and per node 564 events (360 Lease renewals, 12 status
+    patches, 12 watches x 16) and 60 sign-ins of 450 bytes; a day, 35,000 bytes a pod started: 14 (a rollout of the
+    floor's 12 + 2) at the min and expected, 42 at the max (28 rolled out, 14 the HPA adds). 15 nodes, 30 at the
+    max. GB ingested at $0.50; ``share`` of them stored 90 days, a stock of 90 / (365 / 12) months, at $0.03."""
+
+    def usd(nodes: int, pods_a_day: float) -> float:
+        hourly = steady * event_bytes + api + nodes * (node_events * event_bytes + sign_ins)
+        gb = (hourly * HOURS + pods_a_day * pod * HOURS / 24) / 1e9
+        return gb * 0.50 + gb * share * 90 / (365 / 12) * 0.03
+
+    return money(usd(15, pods[0]), usd(15, pods[0]), usd(30, pods[1]))
 
 
 def provisioned(rcu_floor: float, rcu_top: float, wcu_floor: float, wcu_top: float, storage: float) -> tuple:
@@ -707,24 +736,49 @@ CASES = [
         line("eks_extended_support"),
         money((0.60 - 0.10) * HOURS, (0.60 - 0.10) * HOURS, (0.60 - 0.10) * HOURS),
     ),
-    # 60 GB ingested at $0.50, and 90 days of it kept: 60 x 90 / 30 = 180 GB stored at $0.03.
+    # 60 GB set: ingested at $0.50, 15% of it kept 90 days, a stock of 60 x 0.15 x 90 / (365 / 12) GB at $0.03.
     Case(
         "cluster.log_gb_per_month",
         60,
         line("control_plane_logs"),
-        money(60 * 0.50 + 60 * 90 / 30 * 0.03, 60 * 0.50 + 60 * 90 / 30 * 0.03, 60 * 0.50 + 60 * 90 / 30 * 0.03),
+        money(*(60 * 0.50 + 60 * 0.15 * 90 / (365 / 12) * 0.03,) * 3),
     ),
-    # Kept forever: priced as a year's stock.
+    # Kept forever: priced as a year's stock, 365 days of the derived 23.67 GB (``logs``), 32.02 at the max.
     Case(
         "cluster.log_retention_days",
         0,
         lambda p: [(i.item, i.monthly_usd.max) for i in p.cost.breakdown if i.key == "control_plane_logs"],
-        [("Control-plane logs (30 GB/month, 365 days kept)", pytest.approx(30 * 0.50 + 30 * 365 / 30 * 0.03))],
+        [
+            (
+                "Control-plane logs (23.7 GB/month, up to 32.0; 365 days kept)",
+                pytest.approx(MAX_LOG_GB * 0.50 + MAX_LOG_GB * 0.15 * 365 / (365 / 12) * 0.03, abs=0.01),
+            )
+        ],
     ),
+    # The logs' estimates, each moving its term of the formula (``logs``). Six more leader candidates: 6 x 1,800
+    # more events an hour.
+    Case("cluster.logs.other_leader_candidates", 10, line("control_plane_logs"), logs(steady=16_000 + 6 * 1_800)),
+    Case("cluster.logs.cluster_watches", 200, line("control_plane_logs"), logs(steady=16_000 + 100 * 16)),
+    Case("cluster.logs.watches_per_node", 24, line("control_plane_logs"), logs(node_events=564 + 12 * 16)),
+    Case("cluster.logs.audit_event_bytes", 2_000, line("control_plane_logs"), logs(event_bytes=2_000)),
+    Case("cluster.logs.pod_events", 1_000, line("control_plane_logs"), logs(pod=1_000 * 2_500)),
+    Case("cluster.logs.pod_event_bytes", 100_000, line("control_plane_logs"), logs(pod=14 * 100_000)),
+    # 100 rollouts a day: 100 x 14 pods at the min, 100 x 28 + 14 at the max.
+    Case("cluster.logs.rollouts_per_day", 100, line("control_plane_logs"), logs(pods=(100 * 14, 100 * 28 + 14))),
+    Case("cluster.logs.authenticator_lines_per_node_hour", 600, line("control_plane_logs"), logs(sign_ins=600 * 450)),
+    Case("cluster.logs.authenticator_line_bytes", 4_500, line("control_plane_logs"), logs(sign_ins=60 * 4_500)),
+    Case("cluster.logs.api_server_bytes_per_hour", 20_000_000, line("control_plane_logs"), logs(api=20_000_000)),
+    Case("cluster.logs.archived_share", 1.0, line("control_plane_logs"), logs(share=1.0)),
     # Business support on the month's AWS charges, tests/test_costs_by_hand.py's 1,000-user bill: $1,008.07 at the
-    # min, $1,012.86 expected, $2,432.81 at the max. 10% of the first $10,000: $100.81, $101.29 and $243.28, each above
-    # the $100 minimum.
-    Case("support_plan", "business", line("support_plan"), money(1_008.07 * 0.10, 1_012.86 * 0.10, 2_432.81 * 0.10)),
+    # min, $1,012.86 expected, $2,432.81 at the max with the flat 30 GB of logs ($17.70); with the derived logs
+    # ($12.15, $12.15, $16.44) $1,002.52, $1,007.31 and $2,431.55. 10% of the first $10,000: $100.25, $100.73 and
+    # $243.16, each above the $100 minimum.
+    Case(
+        "support_plan",
+        "business",
+        line("support_plan"),
+        money((1_008.07 - 17.70 + 12.15) * 0.10, (1_012.86 - 17.70 + 12.15) * 0.10, (2_432.81 - 17.70 + 16.44) * 0.10),
+    ),
 ]
 
 

@@ -181,7 +181,7 @@ def test_cost_breakdown_by_hand():
         "Node EBS volumes (gp3)",
         "Burstable CPU credits",
         "KMS key (secrets encryption)",
-        "Control-plane logs (30 GB/month, 90 days kept)",
+        "Control-plane logs (18.7 GB/month, up to 24.3; 90 days kept)",
         "NAT gateway (1)",
         "Public IPv4 addresses (4)",
         "Data transfer (internet out, between zones)",
@@ -228,12 +228,22 @@ def test_cost_breakdown_by_hand():
     # are the model's bytes alone, and the ALB's traffic to pods in other zones is not billed.
     assert item(plan, "NAT").monthly_usd.max == pytest.approx(0.045 * 730)
     assert item(plan, "Cross-zone").monthly_usd.max == pytest.approx(llm_gb * crossing, abs=0.01)
-    # The small lines the stack's resources add: a KMS key; 30 GB of logs ingested at $0.50 and 90 days' worth
-    # (90 GB) stored at $0.03; the NAT gateway's Elastic IP and the ALB's three zonal addresses at $0.005 an hour;
+    # The small lines the stack's resources add: a KMS key; the control-plane logs (below); the NAT gateway's Elastic
+    # IP and the ALB's three zonal addresses at $0.005 an hour;
     # point-in-time recovery of the table (10,000 x 5 MiB and, at peak, 90 days of 100 writes/s of 1 KB) at $0.20
     # per GB-month.
     assert item(plan, "KMS").monthly_usd.max == 1.0
-    assert item(plan, "Control-plane").monthly_usd.max == pytest.approx(30 * 0.50 + 90 * 0.03)
+    # The logs at the max fleet (docs/methodology.md, "Control-plane logs", the shipped estimates): an hour, 16,000
+    # steady audit events of 1,300 bytes ((3 + 4) leader candidates x 1,800 + 360 + 100 watches x 16 + 2 HPAs x 720)
+    # and the API server's 200,000 bytes; per node 564 events of 1,300 bytes and 60 sign-ins of 450; 35,000 bytes a
+    # pod started, 74 a day at the max (a rollout of 39 + 6, and the HPA's rise of 26 + 3). Ingested at $0.50 a GB;
+    # 15% stored 90 days, a stock of 90 / (365 / 12) months, at $0.03.
+    top = plan.nodes.max_nodes
+    assert (top, plan.backend.max_replicas, plan.frontend.max_replicas) == (16, 39, 6)
+    log_gb = ((16_000 * 1_300 + 200_000 + top * (564 * 1_300 + 60 * 450)) * 730 + 74 * 35_000 * 730 / 24) / 1e9
+    assert item(plan, "Control-plane").monthly_usd.max == pytest.approx(
+        log_gb * 0.50 + log_gb * 0.15 * 90 / (365 / 12) * 0.03, abs=0.01
+    )
     assert item(plan, "Public IPv4").monthly_usd.max == pytest.approx(4 * 0.005 * 730)
     assert item(plan, "DynamoDB point").monthly_usd.max == pytest.approx(
         (10_000 * 5 / 1024 + 100 * 86_400 / 1024**2 * 90) * 0.20, abs=0.01

@@ -12,6 +12,7 @@ from functools import cache
 from sizing.data.catalog import Catalog, load_catalog
 from sizing.data.pricing import PriceTable, RegionPrices, resolve
 from sizing.engine.cache import cache_cost_items, plan_cache
+from sizing.engine.control_plane_logs import activity
 from sizing.engine.cost import summarize_cost
 from sizing.engine.database import database_cost_items, plan_database
 from sizing.engine.edge import edge_cost_items, plan_edge
@@ -20,7 +21,7 @@ from sizing.engine.limits import MAX_PLANNED_PODS, check_plannable, cluster_warn
 from sizing.engine.llm_route import internet_out_gb_at_peak, plan_llm_route
 from sizing.engine.load_profile import load_profile
 from sizing.engine.network import network_cost_items, plan_network
-from sizing.engine.pods import pod_plan
+from sizing.engine.pods import hourly_pods, pod_plan, pods_started_a_day
 from sizing.engine.selection import plan_nodes
 from sizing.engine.support import support_cost_items
 from sizing.engine.tiers import LATENCY_MS, tier_for
@@ -147,9 +148,20 @@ def calculate(
             }
         )
     edge = plan_edge(users, requests_per_second, a, llm, profile)
+    # The HPA over the day: the control plane logs every pod it starts.
+    day = hourly_pods(users, profile.shares, a, backend, frontend, llm.peak.open_streams if llm is not None else 0.0)
+    api_activity = activity(
+        nodes,
+        backend,
+        frontend,
+        sum(h.backend + h.frontend for h in day) / len(day),
+        pods_started_a_day(day),
+        llm.self_hosted if llm is not None else None,
+        a.cluster.logs.rollouts_per_day,
+    )
     infrastructure = [
         *cluster_cost_items(nodes, node_month, region),
-        *control_plane_cost_items(a.cluster, region),
+        *control_plane_cost_items(a.cluster, region, api_activity),
         *network_cost_items(
             network,
             users,

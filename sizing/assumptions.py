@@ -392,6 +392,75 @@ class TierFloors(_Strict):
         return self
 
 
+class ControlPlaneLogAssumptions(_Strict):
+    """What the control plane writes to CloudWatch Logs (the stack sends its api, audit and authenticator logs): the
+    API server's requests, each an audit event, and the authenticator's and API server's own lines. The intervals
+    are Kubernetes' and the stack's own (engine/control_plane_logs.py); the counts and sizes here are estimates:
+    measure yours with the log group's CloudWatch ``IncomingBytes`` (docs/methodology.md, "Control-plane logs")."""
+
+    other_leader_candidates: int = Field(
+        default=4,
+        ge=0,
+        le=10_000,
+        description="leader-elected replicas beside the stack's own: EKS's kube-controller-manager and kube-scheduler "
+        "on its two control-plane instances (an estimate); add your operators' replicas",
+    )
+    cluster_watches: int = Field(
+        default=100,
+        ge=0,
+        le=1_000_000,
+        description="watches the control plane and the cluster-wide add-ons hold open (an estimate)",
+    )
+    watches_per_node: int = Field(
+        default=12,
+        ge=0,
+        le=10_000,
+        description="watches each node's kubelet, kube-proxy and VPC CNI hold open (an estimate)",
+    )
+    audit_event_bytes: int = Field(
+        default=1_300,
+        ge=1,
+        le=1_000_000,
+        description="a steady audit event: a Metadata-level lease renewal with the node's IAM identity (an estimate)",
+    )
+    pod_events: int = Field(
+        default=14,
+        ge=0,
+        le=1_000,
+        description="audit events a pod's start and stop makes: create, bind, status, endpoints, delete (an estimate)",
+    )
+    pod_event_bytes: int = Field(
+        default=2_500,
+        ge=1,
+        le=1_000_000,
+        description="their mean size: pod creates and deletes carry the pod object (an estimate)",
+    )
+    rollouts_per_day: float = Field(
+        default=1, ge=0, le=1_000, description="deploys a day, each replacing every backend and frontend pod"
+    )
+    authenticator_lines_per_node_hour: float = Field(
+        default=60,
+        ge=0,
+        le=1_000_000,
+        description="a node's IAM authentications an hour: 2 API servers x one per 2-minute token-cache expiry",
+    )
+    authenticator_line_bytes: int = Field(
+        default=450, ge=1, le=100_000, description="an authenticator 'access granted' line (an estimate)"
+    )
+    api_server_bytes_per_hour: int = Field(
+        default=200_000,
+        ge=0,
+        le=10**12,
+        description="the API server's own log (warnings, slow-request traces), whatever the load (an estimate)",
+    )
+    archived_share: float = Field(
+        default=0.15,
+        gt=0,
+        le=1,
+        description="stored (gzip-compressed) bytes per ingested byte: the AWS Pricing Calculator's 15%",
+    )
+
+
 class ClusterAssumptions(_Strict):
     """What the EKS control plane costs beyond its hourly fee. The stack sets ``support`` and ``log_retention_days``
     from its config keys (upgradePolicy, controlPlaneLogRetentionDays), so the plan prices what it deploys."""
@@ -399,13 +468,15 @@ class ClusterAssumptions(_Strict):
     support: Literal["STANDARD", "EXTENDED"] = Field(
         default="STANDARD", description="EXTENDED: a version past standard support is billed at the extended rate"
     )
-    log_gb_per_month: float = Field(
-        default=30,
+    log_gb_per_month: float | None = Field(
+        default=None,
         ge=0,
         le=1_000_000,
-        description="api, audit and authenticator logs sent to CloudWatch (about 1 GB a day for a busy small cluster)",
+        description="GB of api, audit and authenticator logs ingested a month (the log group's IncomingBytes); "
+        "unset: derived from the cluster's nodes, pods and controllers (logs)",
     )
     log_retention_days: int = Field(default=90, ge=0, le=3_653, description="0: kept forever")
+    logs: ControlPlaneLogAssumptions = ControlPlaneLogAssumptions()
 
 
 # WAF's rate-based rules count requests over one of these sliding windows (EvaluationWindowSec).
@@ -471,6 +542,11 @@ class Assumptions(_Strict):
         default=("small", "medium"), description="one shared NAT gateway; one per AZ for the other tiers"
     )
     availability_zones: int = Field(default=3, ge=2, le=6)
+    bedrock_vpc_endpoint: Annotated[Literal["auto"] | bool, BeforeValidator(_auto_or_bool)] = Field(
+        default="auto",
+        description="a Bedrock model's calls through an interface VPC endpoint (bedrock-runtime) instead of the NAT "
+        "gateways; auto: when that costs less at the plan's load",
+    )
     quotas: QuotaAssumptions = QuotaAssumptions()
     cluster: ClusterAssumptions = ClusterAssumptions()
     edge: EdgeAssumptions = EdgeAssumptions()

@@ -238,12 +238,26 @@ class CostPlan(_Out):
     currency: str = "USD"
 
 
+class LLMRoutePlan(_Out):
+    """How the backend's calls to an API model leave the VPC, and what each way would cost at the expected load."""
+
+    via: Literal["nat_gateway", "interface_endpoint"]
+    # The interface endpoint's service (com.amazonaws.REGION.bedrock-runtime); None: the provider offers none here.
+    endpoint_service: str | None
+    reason: str
+    expected_monthly_gb: float  # the model's requests and streamed answers, both ways
+    # What the model's bytes cost each way in the expected month: processing, and the zone crossings on the way.
+    nat_expected_usd: float
+    endpoint_expected_usd: float | None  # with the endpoint's hours in every zone
+
+
 class NetworkPlan(_Out):
     availability_zones: int
     nat_gateways: int
     # VPC addresses the max fleet holds under the default VPC CNI: a VPC IP per pod, plus per node its primary IP and
     # the warm ENI's addresses the CNI keeps attached (WARM_ENI_TARGET=1). The VPC's private subnets must hold it.
     vpc_ips_max: int
+    llm_route: LLMRoutePlan | None = None  # None: no API model (none, or a self-hosted one inside the cluster)
 
 
 class TokenPricesPerMillion(_Out):

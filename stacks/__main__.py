@@ -15,6 +15,7 @@ from gpu_autoscaling import prometheus_labels as scraper_labels
 from gpu_serving import GpuServing
 from images import unpinned_warnings
 from llm_access import grace_seconds
+from llm_endpoint import BedrockEndpoint
 from network import Network, require_address_space, subnet_cidrs
 from workloads import NAMESPACE, PORT, App, Workloads
 from workloads import labels as workload_labels
@@ -75,6 +76,22 @@ data = Data(
     auth_token_generation=settings.cache_auth_token_generation,
     auth_token_set_generation=settings.cache_auth_token_set_generation,
 )
+route = plan.network.llm_route
+if route is not None and route.via == "interface_endpoint" and plan.llm is not None:
+    # The model itself is there with or without the app (the plan bills its calls either way), and so is its way in.
+    bedrock_endpoint = BedrockEndpoint(
+        "bedrock-endpoint",
+        route,
+        plan.llm.model,
+        region=settings.workload.region,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.private_subnet_ids,
+        node_security_group_id=cluster.node_security_group_id,
+        cluster_name=cluster.cluster_name,
+        namespace=NAMESPACE,
+        service_account="backend",
+    )
+    pulumi.export("bedrockEndpointId", bedrock_endpoint.endpoint.id)
 # Cluster infrastructure, deployed with or without the app: it is what moves the node groups between the plan's
 # minimum and maximum.
 ClusterAutoscaler(

@@ -30,6 +30,7 @@ BREAKDOWN_KEYS = (
     "data_transfer",
     "waf",
     "cross_zone_hops",
+    "llm_endpoint",
     "llm_guardrails",
     "support_plan",
     # A self-hosted model (vllm:MODEL): sizing/selfhosted/serving.py COST_KEYS.
@@ -71,8 +72,11 @@ BILLING: dict[str, Billed | Free] = {
     "aws:ec2/routeTableAssociation:RouteTableAssociation": Free("route table associations have no charge"),
     "aws:ec2/eip:Eip": Billed(("public_ipv4",), "each Elastic IP is a public IPv4 address, billed per hour"),
     "aws:ec2/natGateway:NatGateway": Billed(("nat_gateways",), "billed per hour and per GB processed"),
-    "aws:ec2/vpcEndpoint:VpcEndpoint": Free(
-        "the DynamoDB endpoint is a gateway endpoint, which has no charge (an interface endpoint would)"
+    "aws:ec2/vpcEndpoint:VpcEndpoint": Billed(
+        ("llm_endpoint", "cross_zone_hops"),
+        "the Bedrock interface endpoint, when the plan routes the model through it: per zone-hour and per GB, and "
+        "the calls that reach another zone's interface; the DynamoDB endpoint is a gateway endpoint, which has no "
+        "charge",
     ),
     # --- cluster
     "aws:iam/role:Role": Free("IAM has no charge"),

@@ -10,6 +10,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 from config import PROJECT, ConfigError
 from rotation import auth_token_resource_name, auth_token_update_strategy
+from security_groups import from_the_nodes_only
 
 from sizing.engine.database import TTL_ATTRIBUTE
 from sizing.plan import CachePlan, DatabasePlan
@@ -159,21 +160,15 @@ class Data(pulumi.ComponentResource):
             subnet_group = aws.elasticache.SubnetGroup(
                 f"{name}-cache", description="chat-infra session cache", subnet_ids=subnet_ids, opts=child
             )
-            security_group = aws.ec2.SecurityGroup(
+            security_group = from_the_nodes_only(
                 f"{name}-cache",
-                description="chat-infra session cache: Redis from the EKS nodes only",
-                vpc_id=vpc_id,
-                opts=child,
-            )
-            aws.vpc.SecurityGroupIngressRule(
                 f"{name}-cache-from-nodes",
-                security_group_id=security_group.id,
-                referenced_security_group_id=node_security_group_id,
-                ip_protocol="tcp",
-                from_port=CACHE_PORT,
-                to_port=CACHE_PORT,
-                description="Redis from the EKS nodes",
-                opts=child,
+                "chat-infra session cache: Redis from the EKS nodes only",
+                "Redis from the EKS nodes",
+                CACHE_PORT,
+                vpc_id,
+                node_security_group_id,
+                child,
             )
             self.cache = aws.elasticache.ReplicationGroup(
                 f"{name}-cache",

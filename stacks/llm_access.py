@@ -83,6 +83,44 @@ def bedrock_policy(model: str, region: str, account_id: str, partition: str = "a
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
+# EKS Pod Identity tags every session it opens with where the pod runs (EKS user guide, "Pod Identity session
+# tags"): a policy can name one service account of one cluster without knowing its role.
+SESSION_TAGS = ("eks-cluster-name", "kubernetes-namespace", "kubernetes-service-account")
+
+
+def endpoint_policy(
+    model: str,
+    region: str,
+    account_id: str,
+    cluster_name: str,
+    namespace: str,
+    service_account: str,
+    partition: str = "aws",
+) -> str:
+    """The Bedrock interface endpoint's policy: the backend's invoke calls on the plan's model, nothing else.
+
+    The endpoint's security group can only tell nodes apart, not pods (the VPC CNI gives a pod its node's groups), so
+    the backend alone is named here, by the session tags Pod Identity puts on its credentials, from this account.
+    Each statement of ``bedrock_policy`` is kept (the same model, profile and conditions), for any principal that
+    carries those tags."""
+    tags = dict(zip(SESSION_TAGS, (cluster_name, namespace, service_account), strict=True))
+    only_the_backend = {f"aws:PrincipalTag/{key}": value for key, value in tags.items()}
+    statements = []
+    for statement in json.loads(bedrock_policy(model, region, account_id, partition))["Statement"]:
+        conditions = statement.get("Condition", {})
+        statement["Principal"] = {"AWS": "*"}
+        statement["Condition"] = {
+            **conditions,
+            "StringEquals": {
+                **conditions.get("StringEquals", {}),
+                "aws:PrincipalAccount": account_id,
+                **only_the_backend,
+            },
+        }
+        statements.append(statement)
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
 def llm_env(plan: LLMPlan | None) -> list[dict[str, Any]]:
     """The backend's env entries for its model; a provider other than Bedrock gets its key from the Secret, and a
     self-hosted model the in-cluster URL instead (vLLM is reached inside the cluster, with no key)."""

@@ -15,6 +15,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 from cluster import pod_identity_role
 from data import CACHE_PORT
+from edge import alb_timeouts
 from llm_access import (
     PRESTOP_SECONDS,
     SECRET_KEY,
@@ -335,9 +336,13 @@ class Workloads(pulumi.ComponentResource):
         )
 
         cache = cache_endpoint is not None
+        # How long either app may wait on an answer stream that sends nothing (the frontend's proxy read from the
+        # backend, the backend's read from the model): the ALB's idle timeout, so no hop gives up before the edge.
+        stream_timeout = str(alb_timeouts(llm).idle_seconds)
         env: dict[str, dict[str, Any]] = {
             "backend": {
                 "AWS_REGION": region,
+                "STREAM_TIMEOUT_SECONDS": stream_timeout,
                 "TABLE_NAME": table_name,
                 # The plan prices the table at the storage this retention keeps: the app stamps each item it writes
                 # with the TTL attribute, now + these days, so DynamoDB deletes it then.
@@ -359,7 +364,10 @@ class Workloads(pulumi.ComponentResource):
                     else {}
                 ),
             },
-            "frontend": {"BACKEND_URL": f"http://{backend.name}.{NAMESPACE}.svc.cluster.local"},
+            "frontend": {
+                "BACKEND_URL": f"http://{backend.name}.{NAMESPACE}.svc.cluster.local",
+                "STREAM_TIMEOUT_SECONDS": stream_timeout,
+            },
         }
         secret_env: dict[str, dict[str, tuple[str, str]]] = {"backend": {}, "frontend": {}}
         backend_needs: list[pulumi.Resource] = [backend_identity]

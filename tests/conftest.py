@@ -146,6 +146,8 @@ def fake_prices():
             "waf_web_acl_month": 5.00,
             "waf_rule_month": 1.00,
             "waf_request_million": 0.50,
+            "vpc_endpoint_hour": 0.02,
+            "vpc_endpoint_gb": 0.005,
         },
         ec2_hour={"gp1.xlarge": 0.20, "gp1.2xlarge": 0.44, "bt1.large": 0.06, "ar1.xlarge": 0.16},
         elasticache_hour={"cache.f1.medium": 0.05, "cache.f1.large": 0.20},

@@ -339,6 +339,8 @@ def region_products(
         "waf_rule_month": ("awswaf", "Web Application Firewall", "RuleV2", {}),
         # The default (smallest) body inspection size; larger ones follow below, dearer.
         "waf_request_million": ("awswaf", "Web Application Firewall", "RequestV2-16KB", {}),
+        "vpc_endpoint_hour": ("AmazonVPC", "VpcEndpoint", "VpcEndpoint-Hours", {}),
+        "vpc_endpoint_gb": ("AmazonVPC", "VpcEndpoint", "VpcEndpoint-Bytes", {}),
     }
     # Data transfer products name their regions by fromRegionCode / toRegionCode, with no regionCode.
     transfer = {
@@ -363,6 +365,19 @@ def region_products(
         per_unit = usd / 1e6 if key.endswith("_million") else usd
         free = key.startswith("dynamodb_provisioned") or key == "dynamodb_storage_gb_month"
         scope = {} if code == "AWSDataTransfer" else where
+        if key == "vpc_endpoint_gb":
+            # Listed in volume tiers over the region's month (the first PB, the next 4, the rest): the first is read.
+            price_list.add(
+                code,
+                tiered_product(
+                    code,
+                    family,
+                    {**scope, **extra, "usagetype": f"{prefix}-{usagetype}"},
+                    [(0, 1_048_576, usd), (1_048_576, 5_242_880, usd * 0.6), (5_242_880, "Inf", usd * 0.4)],
+                    sku=f"S-{key}",
+                ),
+            )
+            continue
         price_list.add(
             code,
             product(

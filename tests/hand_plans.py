@@ -87,8 +87,28 @@ ASSUMPTIONS = {
     },
     "single_nat_gateway_tiers": ["small", "medium"],
     "availability_zones": 3,
-    # The control plane's small lines: standard support, 30 GB of logs a month kept 90 days.
-    "cluster": {"support": "STANDARD", "log_gb_per_month": 30, "log_retention_days": 90},
+    # A Bedrock model's bytes through the interface endpoint only when that costs less (engine/llm_route.py).
+    "bedrock_vpc_endpoint": "auto",
+    # The control plane's small lines: standard support, and its logs kept 90 days, their volume derived from the
+    # API server's activity (log_gb_per_month unset) on the shipped estimates, spelt out.
+    "cluster": {
+        "support": "STANDARD",
+        "log_gb_per_month": None,
+        "log_retention_days": 90,
+        "logs": {
+            "other_leader_candidates": 4,
+            "cluster_watches": 100,
+            "watches_per_node": 12,
+            "audit_event_bytes": 1_300,
+            "pod_events": 14,
+            "pod_event_bytes": 2_500,
+            "rollouts_per_day": 1,
+            "authenticator_lines_per_node_hour": 60,
+            "authenticator_line_bytes": 450,
+            "api_server_bytes_per_hour": 200_000,
+            "archived_share": 0.15,
+        },
+    },
     # The WAF limit derived over 5 minutes with ten times a user's rate; the rate-based rule alone.
     "edge": {
         "rate_limit_window_s": 300,

@@ -98,6 +98,13 @@ def test_markdown_carries_the_plan(capsys):
     rows = [line for line in out.splitlines() if line.startswith("|")]
     assert all(line.endswith("|") for line in rows)
     assert "| DynamoDB mode | PROVISIONED |" in out
+    # The network and the public edge, as the terminal report shows them: 8,000 users is the large tier (a NAT
+    # gateway per zone), and the WAF limit derived from 3 requests a user a minute x 10 headroom x 5 minutes.
+    section = out[out.index("## Network and public edge") : out.index("## Monthly cost")]
+    assert "| Zones / NAT | 3 availability zones, 3 NAT gateways |" in section
+    assert "| LLM Traffic | Bedrock interface endpoint, " in section
+    assert "| WAF Rate Limit | 150 requests per client IP per 5 min: " in section
+    assert f"billed on {plan.edge.load_balancer.billed_dimension}" in section
 
 
 def test_table_is_plain_text_off_a_terminal_in_the_seeds_order(capsys):

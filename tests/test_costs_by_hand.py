@@ -54,6 +54,29 @@ def about_peak(peak: float) -> tuple[float, float, float]:
     return (peak * 0.1, peak * 0.1, peak)
 
 
+# Control-plane logs (docs/methodology.md, "Control-plane logs"), on hand_plans' explicit ``cluster.logs``. Every
+# hour, whatever the cluster's size, 16,000 steady audit events: (3 of the stack's + 4 other) leader-election
+# candidates x 3,600 / 2 s = 12,600, the Cluster Autoscaler's status 3,600 / 10 s = 360, 100 cluster watches x 2
+# events x 3,600 / 450 s = 1,600, and 2 HPAs x 3 requests x 3,600 / 15 s = 1,440; at 1,300 bytes, 20.8 MB, and the
+# API server's 0.2 MB: 21,000,000 bytes. Per node: 3,600 / 10 s Lease renewals + 3,600 / 300 s status patches + 12
+# watches x 16 = 564 events x 1,300 bytes, and 60 sign-ins x 450 bytes: 760,200 bytes. Per pod started: 14 events
+# x 2,500 bytes = 35,000. Ingested at $0.50 a GB (10^9 bytes); 15% of it stored 90 days, a stock of 90 / (365 / 12)
+# months of it, at $0.03.
+def log_gb(nodes: int, pods_a_day: float) -> float:
+    return ((21_000_000 + nodes * 760_200) * H + pods_a_day * 35_000 * H / 24) / 1e9
+
+
+def log_usd(gigabytes: float) -> float:
+    return gigabytes * 0.50 + gigabytes * 0.15 * 90 / (365 / 12) * 0.03
+
+
+def logs_line(nodes: tuple[int, int], floor: int, ceiling: int) -> tuple[float, float, float]:
+    """Min and expected: the min fleet, a rollout a day of the HPA's floor (no hour of this profile needs more pods
+    than the floor); max: the max fleet, a rollout of the ceiling and the HPA's rise from floor to ceiling a day."""
+    low = log_usd(log_gb(nodes[0], floor))
+    return (low, low, log_usd(log_gb(nodes[1], ceiling + ceiling - floor)))
+
+
 @pytest.fixture
 def plan(fake_catalog, fake_prices):
     def make(users, total=None, overrides=None, **workload):
@@ -105,8 +128,8 @@ LOADS: dict[int, dict] = {
                 ((8 * 1000 + 4 * 500 + 12 * 420 + 700) * 0.7 / 1000 - 12 * 0.8) * 0.05 * H,
             ),
             "kms_key": (1.00, 1.00, 1.00),
-            # 30 GB ingested at $0.50, and 90 days' stock (90 GB) stored at $0.03.
-            "control_plane_logs": (30 * 0.50 + 90 * 0.03,) * 3,
+            # 7 .. 12 nodes; 4 + 2 pods rolled out a day, 8 + 4 and the 6 the HPA adds at the max: 19.22 and 22.01 GB.
+            "control_plane_logs": logs_line((7, 12), 4 + 2, 8 + 4),
             # One gateway. Processed at peak: 15/s x 16 KB x 730 x 3,600 s = 630.72 GB; at the mean a tenth.
             "nat_gateways": (1 * 0.05 * H + 63.072 * 0.01, 1 * 0.05 * H + 63.072 * 0.01, 1 * 0.05 * H + 630.72 * 0.01),
             # The gateway's Elastic IP and the NLB's address in each of 3 zones.
@@ -122,9 +145,9 @@ LOADS: dict[int, dict] = {
                 (126.144 - 100) * 0.10 + 126.144 * 2 / 3 * 2 * 0.01,
                 (1_261.44 - 100) * 0.10 + 1_261.44 * 2 / 3 * 2 * 0.01,
             ),
-            # Cross-zone hops: the NLB's node hands a response to a pod in another zone 2/3 of the time, and the pods of
-            # the other two zones reach the one NAT gateway: (1,261.44 + 630.72) GB x 2/3 x $0.01 on each side.
-            "cross_zone_hops": about_peak((1_261.44 + 630.72) * 2 / 3 * 2 * 0.01),
+            # Cross-zone hops: the pods of the other two zones reach the one NAT gateway: 630.72 GB x 2/3 x $0.01 on
+            # each side. (The ALB sends each request straight to a pod, and its cross-zone traffic is not billed.)
+            "cross_zone_hops": about_peak(630.72 * 2 / 3 * 2 * 0.01),
             # Provisioned (cheaper on this day, see test_dynamodb_capacity_and_both_modes_by_hand): 75 RCU / 0.8 =
             # 93.75 and 30 WCU / 0.8 = 37.5 at peak, floors of 15 and 6; 15 GiB of storage at $0.50.
             "dynamodb": (
@@ -181,7 +204,8 @@ LOADS: dict[int, dict] = {
                 ((24 * 1000 + 4 * 500 + 32 * 420 + 700) * 0.7 / 1000 - 32 * 0.8) * 0.05 * H,
             ),
             "kms_key": (1.00,) * 3,
-            "control_plane_logs": (30 * 0.50 + 90 * 0.03,) * 3,
+            # 17 .. 32 nodes; 12 + 2 pods rolled out a day, 24 + 4 and 14 more at the max: 24.78 and 33.13 GB.
+            "control_plane_logs": logs_line((17, 32), 12 + 2, 24 + 4),
             # 50/s x 16 KB x 730 x 3,600 s = 2,102.4 GB at peak.
             "nat_gateways": (1 * 0.05 * H + 210.24 * 0.01, 1 * 0.05 * H + 210.24 * 0.01, 1 * 0.05 * H + 2_102.4 * 0.01),
             "public_ipv4": ((1 + 3) * 0.01 * H,) * 3,
@@ -195,8 +219,9 @@ LOADS: dict[int, dict] = {
                 (420.48 - 100) * 0.10 + 420.48 * 2 / 3 * 2 * 0.01,
                 (4_204.8 - 100) * 0.10 + 4_204.8 * 2 / 3 * 2 * 0.01,
             ),
-            # Cross-zone hops: (4,204.8 response + 2,102.4 NAT) GB x 2/3 x $0.01 on each side; a tenth at the mean.
-            "cross_zone_hops": about_peak((4_204.8 + 2_102.4) * 2 / 3 * 2 * 0.01),
+            # Cross-zone hops: the 2,102.4 GB the shared NAT gateway processes, x 2/3 x $0.01 on each side; a tenth at
+            # the mean.
+            "cross_zone_hops": about_peak(2_102.4 * 2 / 3 * 2 * 0.01),
             # 250 RCU / 0.8 = 312.5 and 100 WCU / 0.8 = 125 at peak, floors 50 and 20; 50 GiB.
             "dynamodb": (
                 50 * 0.0001 * H + 20 * 0.0005 * H + 50 * 0.50,
@@ -240,7 +265,8 @@ LOADS: dict[int, dict] = {
             "ec2_nodes": (27 * 0.20 * H, 27 * 0.20 * H, 52 * 0.20 * H),
             "ebs_volumes": (27 * 20 * 0.10, 27 * 20 * 0.10, 52 * 20 * 0.10),
             "kms_key": (1.00,) * 3,
-            "control_plane_logs": (30 * 0.50 + 90 * 0.03,) * 3,
+            # 27 .. 52 nodes; 60 + 10 pods rolled out a day, 120 + 20 and 70 more at the max: 30.39 and 44.41 GB.
+            "control_plane_logs": logs_line((27, 52), 60 + 10, 120 + 20),
             # Three gateways (one per zone from large). 250/s x 16 KB x 730 x 3,600 s = 10,512 GB at peak.
             "nat_gateways": (
                 3 * 0.05 * H + 1_051.2 * 0.01,
@@ -258,8 +284,8 @@ LOADS: dict[int, dict] = {
                 (2_102.4 - 100) * 0.10 + 2_102.4 * 2 / 3 * 2 * 0.01,
                 (21_024 - 100) * 0.10 + 21_024 * 2 / 3 * 2 * 0.01,
             ),
-            # Cross-zone hops: the responses only (a NAT gateway in every zone): 21,024 GB x 2/3 x $0.01 on each side.
-            "cross_zone_hops": about_peak(21_024 * 2 / 3 * 2 * 0.01),
+            # Cross-zone hops: none (a NAT gateway in every zone, no API model).
+            "cross_zone_hops": (0, 0, 0),
             # 1,250 RCU / 0.8 = 1,562.5 and 500 WCU / 0.8 = 625 at peak, floors 250 and 100; 250 GiB.
             "dynamodb": (
                 250 * 0.0001 * H + 100 * 0.0005 * H + 250 * 0.50,
@@ -304,7 +330,8 @@ LOADS: dict[int, dict] = {
             "ec2_nodes": (502 * 0.20 * H, 502 * 0.20 * H, 1_002 * 0.20 * H),
             "ebs_volumes": (502 * 20 * 0.10, 502 * 20 * 0.10, 1_002 * 20 * 0.10),
             "kms_key": (1.00,) * 3,
-            "control_plane_logs": (30 * 0.50 + 90 * 0.03,) * 3,
+            # 502 .. 1,002 nodes; 1,400 pods rolled out a day, 2,800 and 1,400 more at the max: 295.40 and 575.86 GB.
+            "control_plane_logs": logs_line((502, 1_002), 1_200 + 200, 2_400 + 400),
             # 5,000/s x 16 KB x 730 x 3,600 s = 210,240 GB at peak.
             "nat_gateways": (3 * 0.05 * H + 21_024 * 0.01, 3 * 0.05 * H + 21_024 * 0.01, 3 * 0.05 * H + 210_240 * 0.01),
             "public_ipv4": ((3 + 3) * 0.01 * H,) * 3,
@@ -318,8 +345,8 @@ LOADS: dict[int, dict] = {
                 (42_048 - 100) * 0.10 + 42_048 * 2 / 3 * 2 * 0.01,
                 (420_480 - 100) * 0.10 + 420_480 * 2 / 3 * 2 * 0.01,
             ),
-            # Cross-zone hops: the responses only (a NAT gateway in every zone): 420,480 GB x 2/3 x $0.01 each side.
-            "cross_zone_hops": about_peak(420_480 * 2 / 3 * 2 * 0.01),
+            # Cross-zone hops: none (a NAT gateway in every zone, no API model).
+            "cross_zone_hops": (0, 0, 0),
             # 25,000 RCU / 0.8 = 31,250 and 10,000 WCU / 0.8 = 12,500 at peak, floors 5,000 and 2,000; 5,000 GiB.
             "dynamodb": (
                 5_000 * 0.0001 * H + 2_000 * 0.0005 * H + 5_000 * 0.50,
@@ -359,6 +386,7 @@ ORDER = [
     "public_ipv4",
     "data_transfer",
     "cross_zone_hops",
+    "llm_endpoint",
     "load_balancer",
     "waf",
     "dynamodb",
@@ -372,13 +400,20 @@ LABELS = {
     "ebs_volumes": "Node EBS volumes (gp3)",
     "burstable_credits": "Burstable CPU credits",
     "kms_key": "KMS key (secrets encryption)",
-    "control_plane_logs": "Control-plane logs (30 GB/month, 90 days kept)",
     "public_ipv4": "Public IPv4 addresses ({addresses})",
     "load_balancer": "Load balancer (ALB)",
     "waf": "WAF web ACL (1 rule)",
     "data_transfer": "Data transfer (internet out, between zones)",
     "dynamodb": "DynamoDB (provisioned)",
     "dynamodb_pitr": "DynamoDB point-in-time recovery",
+}
+
+# The logs' label: the expected GB and the max's, to a tenth (LOADS' comments have them to the hundredth).
+LOG_LABELS = {
+    300: "Control-plane logs (19.2 GB/month, up to 22.0; 90 days kept)",
+    1_000: "Control-plane logs (24.8 GB/month, up to 33.1; 90 days kept)",
+    5_000: "Control-plane logs (30.4 GB/month, up to 44.4; 90 days kept)",
+    100_000: "Control-plane logs (295.4 GB/month, up to 575.9; 90 days kept)",
 }
 
 
@@ -422,6 +457,7 @@ def test_every_cost_line_by_hand(plan, users):
     assert {k: labels[k] for k in LABELS if k in labels} == {
         k: v.format(addresses=gateways + 3) for k, v in LABELS.items() if k in expected
     }
+    assert labels["control_plane_logs"] == LOG_LABELS[users]
 
 
 @pytest.mark.parametrize("users", list(LOADS))
@@ -449,16 +485,31 @@ def test_the_totals_in_figures():
     # 1,000 users: 73 + 744.60 + 34 + 0 + 1 + 17.70 + 38.60 + 29.20 + 26.10 + 12.57 + 37.65 + 35.95 + 10 + 36.50 at
     # the min; 73 + 1,401.60 + 64 + 91.18 + 1 + 17.70 + 57.52 + 29.20 + 63.95 + 71.70 + 466.54 + 93.44 + 10 + 36.50
     # at the max; the min with DynamoDB ($40.74) in place of the min's (the day's credits net to nothing); plus the
-    # cross-zone hops, $8.41 at the mean and $84.10 at the max.
+    # cross-zone hops to the shared NAT gateway, 2,102.4 x 2/3 x 2 x $0.01 = $28.03 at the max, $2.80 at the mean.
+    # Control-plane logs derived from the cluster's activity: 17 nodes, 24.78 GB x $0.5133 = $12.72 at the min and
+    # expected, 32 nodes, 33.13 GB = $17.01 at the max, in place of the flat 30 GB's $17.70 counted above (the last
+    # term of each total).
     assert [sum(c[n] for c in LOADS[1_000]["costs"].values()) for n in range(3)] == [
-        pytest.approx(total, abs=0.05) for total in (1_096.87 + 8.41, 1_101.66 + 8.41, 2_477.33 + 84.10)
+        pytest.approx(total, abs=0.05)
+        for total in (
+            1_096.87 + 2.80 + (12.72 - 17.70),
+            1_101.66 + 2.80 + (12.72 - 17.70),
+            2_477.33 + 28.03 + (17.01 - 17.70),
+        )
     ]
     # 100,000 users: 73 + 73,292 + 1,004 + 1 + 17.70 + 319.74 + 43.80 + 442.38 + 663 + 4,755.44 + 3,595 + 1,000
     # + 1,241 at the min; 73 + 146,292 + 2,004 + 1 + 17.70 + 2,211.90 + 43.80 + 4,226.70 + 6,576 + 47,644.40
-    # + 9,343.75 + 1,000 + 1,241 at the max; the min with DynamoDB's $4,074.06 expected; plus the cross-zone hops,
-    # $560.64 at the mean and $5,606.40 at the max.
+    # + 9,343.75 + 1,000 + 1,241 at the max; the min with DynamoDB's $4,074.06 expected; no cross-zone hops (a NAT
+    # gateway in every zone).
+    # Control-plane logs derived: 502 nodes, 295.40 GB x $0.5133 = $151.63 at the min and expected, 1,002 nodes,
+    # 575.86 GB = $295.60 at the max, in place of the flat $17.70 counted above (the last term of each total).
     assert [sum(c[n] for c in LOADS[100_000]["costs"].values()) for n in range(3)] == [
-        pytest.approx(total, abs=0.05) for total in (86_448.06 + 560.64, 86_927.12 + 560.64, 220_675.25 + 5_606.40)
+        pytest.approx(total, abs=0.05)
+        for total in (
+            86_448.06 + (151.63 - 17.70),
+            86_927.12 + (151.63 - 17.70),
+            220_675.25 + (295.60 - 17.70),
+        )
     ]
 
 
@@ -634,10 +685,16 @@ def test_the_llm_line_by_hand(plan, users):
     # The turns' bytes go through the NAT gateway: a 1,000-byte envelope + 1,155 x 4 bytes up; 500 bytes of headers
     # + 211 chunks of 4 bytes of text, 288 of OpenAI's chunk framing (the example chunk of sizing/llm/wire_bytes.py)
     # and 29 of TLS record down: 5,620 + 68,231 = 73,851 bytes a turn, processed at $0.01 a GB and, with one shared
-    # gateway (1,000 users), crossing a zone 2/3 of the time at $0.01 each side.
+    # gateway (1,000 users), crossing a zone 2/3 of the time at $0.01 each side. The prompts leave AWS for OpenAI:
+    # 5,620 bytes a turn of internet data out at the fake table's one tier, $0.10 a GB (the users' answers already
+    # use the free 100 GB, even at the mean).
     assert (got.llm.wire.request_bytes_per_turn, got.llm.wire.response_bytes_per_turn) == (5_620, 68_231)
     gigabytes = turns * 73_851 / 1e9
     extra = gigabytes * 0.01 + (gigabytes * 2 / 3 * 2 * 0.01 if want["nat_gateways"] == 1 else 0)
+    extra += turns * 5_620 / 1e9 * 0.10
+    assert lines(got)["data_transfer"][2] == pytest.approx(
+        want["costs"]["data_transfer"][2] + turns * 5_620 / 1e9 * 0.10, abs=0.01
+    )
     infra = [sum(c[n] for c in want["costs"].values()) + extra * share for n, share in enumerate((0.1, 0.1, 1))]
     assert (got.cost.monthly_usd.min, got.cost.expected_monthly_usd, got.cost.monthly_usd.max) == (
         pytest.approx(infra[0] + turns * 0.1 * 0.00221, abs=0.05),
@@ -657,16 +714,23 @@ def test_the_llm_line_by_hand(plan, users):
 @pytest.mark.parametrize("users", [1_000, 100_000])
 def test_extended_support_and_logs_kept_forever(plan, users):
     # Extended support: $0.60 an hour instead of $0.10, the $0.50 surcharge a line of its own. Logs kept forever are
-    # priced as a year's stock: 30 GB x 365 / 30 = 365 GB at $0.03, plus the 30 GB ingested at $0.50. Neither
-    # depends on the load.
+    # priced as a year's stock: 365 days of the month's GB, 15% of them stored at $0.03, beside the GB ingested at
+    # $0.50 (LOADS: 24.78 and 33.13 GB at 1,000 users, 295.40 and 575.86 at 100,000). Neither depends on the load.
     got = plan(users, LOADS[users]["total"], {"cluster": {"support": "EXTENDED", "log_retention_days": 0}})
     rows = lines(got)
     assert rows["eks_control_plane"] == about(*(0.10 * H,) * 3)
     assert rows["eks_extended_support"] == about(*((0.60 - 0.10) * H,) * 3)
-    assert rows["control_plane_logs"] == about(*(30 * 0.50 + 365 * 0.03,) * 3)
+    fleets = {1_000: ((17, 32), 14, 28), 100_000: ((502, 1_002), 1_400, 2_800)}
+    nodes, floor, ceiling = fleets[users]
+    low, high = log_gb(nodes[0], floor), log_gb(nodes[1], ceiling + ceiling - floor)
+
+    def forever(gigabytes: float) -> float:
+        return gigabytes * 0.50 + gigabytes * 0.15 * 365 / (365 / 12) * 0.03
+
+    assert rows["control_plane_logs"] == about(forever(low), forever(low), forever(high))
     labels = {i.key: i.item for i in got.cost.breakdown}
     assert labels["eks_extended_support"] == "EKS extended support"
-    assert labels["control_plane_logs"] == "Control-plane logs (30 GB/month, 365 days kept)"
+    assert labels["control_plane_logs"] == LOG_LABELS[users].replace("90 days", "365 days")
     keys = [i.key for i in got.cost.breakdown]
     assert keys[keys.index("kms_key") :][:4] == [
         "kms_key",
@@ -676,8 +740,19 @@ def test_extended_support_and_logs_kept_forever(plan, users):
     ]
     standard = LOADS[users]["costs"]
     assert got.cost.monthly_usd.max == pytest.approx(
-        sum(c[2] for c in standard.values()) + (0.60 - 0.10) * H + 365 * 0.03 - 90 * 0.03, abs=0.05
+        sum(c[2] for c in standard.values()) + (0.60 - 0.10) * H + forever(high) - log_usd(high), abs=0.05
     )
+
+
+def test_a_set_log_volume_is_priced_as_set(plan):
+    # cluster.log_gb_per_month still overrides the derived volume, at every bound and whatever the cluster's size:
+    # 30 GB ingested at $0.50, 15% of them kept 90 days (a stock of 30 x 0.15 x 90 / (365 / 12) = 13.32 GB) at $0.03.
+    for users in (1_000, 100_000):
+        got = plan(users, LOADS[users]["total"], {"cluster": {"log_gb_per_month": 30}})
+        assert lines(got)["control_plane_logs"] == about(*(30 * 0.50 + 30 * 0.15 * 90 / (365 / 12) * 0.03,) * 3)
+        row = next(i for i in got.cost.breakdown if i.key == "control_plane_logs")
+        assert row.item == "Control-plane logs (30 GB/month, 90 days kept)"
+        assert row.source.startswith("cluster.log_gb_per_month as set; ")
 
 
 def test_the_month_is_the_assumptions_days_not_the_tables_hours(plan):

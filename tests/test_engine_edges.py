@@ -82,7 +82,9 @@ SOURCES = {
     "ebs_volumes": "on-demand list price",
     "burstable_credits": "surplus vCPU-hour list price",
     "kms_key": "per key-month list price",
-    "control_plane_logs": "CloudWatch Logs ingestion and storage list prices",
+    # After what the volume is derived from (tests/test_control_plane_logs.py), the prices it is billed at.
+    "control_plane_logs": "CloudWatch Logs ingestion (uncompressed bytes) and storage (15% of them, gzip-compressed) "
+    "list prices",
     "eks_extended_support": "extended over standard cluster-hour list price",
     "nat_gateways": "hourly and per-GB list prices",
     "public_ipv4": "per address-hour list price",
@@ -188,7 +190,10 @@ def test_every_line_names_its_price_source_and_the_bill_its_currency(fake_catalo
     )
     absent = {"eks_extended_support"} if support == "STANDARD" else {"burstable_credits"}
     valkey = {"elasticache": SOURCES["elasticache"] + ", Valkey discount"} if engine == "valkey" else {}
-    assert {i.key: i.source for i in plan.cost.breakdown} == {
+    sources = {i.key: i.source for i in plan.cost.breakdown}
+    volume, _, prices = sources["control_plane_logs"].rpartition("; ")
+    assert volume.startswith("derived from the API server's activity (cluster.logs, estimates: measure IncomingBytes)")
+    assert {**sources, "control_plane_logs": prices} == {
         **{k: v for k, v in SOURCES.items() if k not in absent},
         **valkey,
     }

@@ -64,7 +64,11 @@ LOW = 1.4 / 23  # the share of the peak in the 23 hours after the peak hour
 MEAN = 0.1
 NAT_HOUR, NAT_GB = 0.05 * HOURS, 50 * 16 * 3600 * HOURS / 1e6 * 0.01  # one gateway; its data at peak all month
 CACHE_F1_MEDIUM = 0.05 * HOURS
-TURN = (1_155 * 1 + 211 * 5) / 1e6  # a turn at the stand-in $1 / $5 per million tokens
+TURN = (1_155 * 1 + 211 * 5) / 1e6
+# The control-plane logs of the max fleet (32 nodes, 42 pods started a day; ``logs`` below): 33.13 GB a month.
+MAX_LOG_GB = (
+    (16_000 * 1_300 + 200_000 + 32 * (564 * 1_300 + 60 * 450)) * HOURS + 42 * 35_000 * HOURS / 24
+) / 1e9  # a turn at the stand-in $1 / $5 per million tokens
 
 # A self-hosted Llama-3.1-8B on the fake GPU prices (tests/conftest.py: g5.xlarge $0.50, g5.2xlarge $1, an L40S at
 # $50 never chosen). Pinned to bf16 where a case measures a size: 8.03e9 x 2 bytes of weights, 14.957 GiB.
@@ -109,6 +113,31 @@ def nodes(p):
 
 def money(*values: float) -> tuple:
     return tuple(pytest.approx(v, abs=0.01) for v in values)
+
+
+def logs(
+    steady: float = 16_000,
+    event_bytes: float = 1_300,
+    node_events: float = 564,
+    sign_ins: float = 60 * 450,
+    api: float = 200_000,
+    pod: float = 14 * 2_500,
+    share: float = 0.15,
+    pods: tuple[float, float] = (14, 42),
+) -> tuple:
+    """The control-plane logs line by hand (docs/methodology.md, "Control-plane logs") on the base plan. An hour:
+    16,000 steady audit events ((3 + 4) leader candidates x 1,800 + 360 autoscaler writes + 100 watches x 16 + 2 HPAs x
+    720) of 1,300 bytes, the API server's 200,000 bytes, and per node 564 events (360 Lease renewals, 12 status
+    patches, 12 watches x 16) and 60 sign-ins of 450 bytes; a day, 35,000 bytes a pod started: 14 (a rollout of the
+    floor's 12 + 2) at the min and expected, 42 at the max (28 rolled out, 14 the HPA adds). 17 nodes, 32 at the
+    max. GB ingested at $0.50; ``share`` of them stored 90 days, a stock of 90 / (365 / 12) months, at $0.03."""
+
+    def usd(nodes: int, pods_a_day: float) -> float:
+        hourly = steady * event_bytes + api + nodes * (node_events * event_bytes + sign_ins)
+        gb = (hourly * HOURS + pods_a_day * pod * HOURS / 24) / 1e9
+        return gb * 0.50 + gb * share * 90 / (365 / 12) * 0.03
+
+    return money(usd(17, pods[0]), usd(17, pods[0]), usd(32, pods[1]))
 
 
 def provisioned(rcu_floor: float, rcu_top: float, wcu_floor: float, wcu_top: float, storage: float) -> tuple:
@@ -569,6 +598,19 @@ CASES = [
         lambda p: (p.network.nat_gateways, line("nat_gateways")(p)),
         (3, money(3 * NAT_HOUR + NAT_GB * MEAN, 3 * NAT_HOUR + NAT_GB * MEAN, 3 * NAT_HOUR + NAT_GB)),
     ),
+    # A Bedrock model's bytes through the interface endpoint although NAT is cheaper here (auto keeps NAT): 1,000
+    # turns a minute x 60 x 730 of 5,620 bytes up (1,000 + 1,155 x 4) and 43,966 down, 2,171.87 GB at peak. The
+    # endpoint bills 3 zones x $0.02 x 730 h = $43.80 and $0.005 a GB: 217.19 GB at the 0.1 mean.
+    Case(
+        "bedrock_vpc_endpoint",
+        True,
+        lambda p: (p.network.llm_route.via, line("llm_endpoint")(p)),
+        (
+            "interface_endpoint",
+            money(43.80 + 217.18668 * 0.005, 43.80 + 217.18668 * 0.005, 43.80 + 2_171.8668 * 0.005),
+        ),
+        workload=(("llm", "aws:test-model"),),
+    ),
     # Four zones, still one gateway (medium): 1 + 4 public addresses; 3 answers in 4 cross a zone, both ways at
     # $0.01 a GB. 50 requests/s x 32 KB x 3,600 x 730 / 1e6 = 4,204.8 GB at peak, 100 of them free.
     Case(
@@ -599,8 +641,9 @@ CASES = [
         (2, money(7 + 13.14 * 0.50, 7 + 13.14 * 0.50, 7 + 131.4 * 0.50)),
     ),
     # --- a self-hosted model (vllm:MODEL) ---------------------------------------------------------------------------
-    # Prefill of a 1,155-token prompt on an A10G: 2 x 8.03e9 x 1,155 / (125e12 x 0.5) = 0.297 s; a tighter target than
-    # the default 1.5 s takes fewer streams, so the time to first token at peak falls within it.
+    # Prefill of a 1,155-token prompt on an A10G: 2 x 8.03e9 x 1,155 / (125e12 x 0.446) = 0.333 s, above 0.31 s even
+    # for one stream (any format: int4 multiplies in bf16); a tighter target than the default 1.5 s takes fewer streams
+    # or a faster GPU, so the time to first token at peak falls within it.
     Case(
         "llm.self_hosted.target_time_to_first_token_s",
         0.31,
@@ -707,24 +750,49 @@ CASES = [
         line("eks_extended_support"),
         money((0.60 - 0.10) * HOURS, (0.60 - 0.10) * HOURS, (0.60 - 0.10) * HOURS),
     ),
-    # 60 GB ingested at $0.50, and 90 days of it kept: 60 x 90 / 30 = 180 GB stored at $0.03.
+    # 60 GB set: ingested at $0.50, 15% of it kept 90 days, a stock of 60 x 0.15 x 90 / (365 / 12) GB at $0.03.
     Case(
         "cluster.log_gb_per_month",
         60,
         line("control_plane_logs"),
-        money(60 * 0.50 + 60 * 90 / 30 * 0.03, 60 * 0.50 + 60 * 90 / 30 * 0.03, 60 * 0.50 + 60 * 90 / 30 * 0.03),
+        money(*(60 * 0.50 + 60 * 0.15 * 90 / (365 / 12) * 0.03,) * 3),
     ),
-    # Kept forever: priced as a year's stock.
+    # Kept forever: priced as a year's stock, 365 days of the derived 24.78 GB (``logs``), 33.13 at the max.
     Case(
         "cluster.log_retention_days",
         0,
         lambda p: [(i.item, i.monthly_usd.max) for i in p.cost.breakdown if i.key == "control_plane_logs"],
-        [("Control-plane logs (30 GB/month, 365 days kept)", pytest.approx(30 * 0.50 + 30 * 365 / 30 * 0.03))],
+        [
+            (
+                "Control-plane logs (24.8 GB/month, up to 33.1; 365 days kept)",
+                pytest.approx(MAX_LOG_GB * 0.50 + MAX_LOG_GB * 0.15 * 365 / (365 / 12) * 0.03, abs=0.01),
+            )
+        ],
     ),
-    # Business support on the month's AWS charges, tests/test_costs_by_hand.py's 1,000-user bill: $1,105.28 at the
-    # min, $1,110.07 expected, $2,561.43 at the max. 10% of the first $10,000: $110.53, $111.01 and $256.14, each above
-    # the $100 minimum.
-    Case("support_plan", "business", line("support_plan"), money(1_105.28 * 0.10, 1_110.07 * 0.10, 2_561.43 * 0.10)),
+    # The logs' estimates, each moving its term of the formula (``logs``). Six more leader candidates: 6 x 1,800
+    # more events an hour.
+    Case("cluster.logs.other_leader_candidates", 10, line("control_plane_logs"), logs(steady=16_000 + 6 * 1_800)),
+    Case("cluster.logs.cluster_watches", 200, line("control_plane_logs"), logs(steady=16_000 + 100 * 16)),
+    Case("cluster.logs.watches_per_node", 24, line("control_plane_logs"), logs(node_events=564 + 12 * 16)),
+    Case("cluster.logs.audit_event_bytes", 2_000, line("control_plane_logs"), logs(event_bytes=2_000)),
+    Case("cluster.logs.pod_events", 1_000, line("control_plane_logs"), logs(pod=1_000 * 2_500)),
+    Case("cluster.logs.pod_event_bytes", 100_000, line("control_plane_logs"), logs(pod=14 * 100_000)),
+    # 100 rollouts a day: 100 x 14 pods at the min, 100 x 28 + 14 at the max.
+    Case("cluster.logs.rollouts_per_day", 100, line("control_plane_logs"), logs(pods=(100 * 14, 100 * 28 + 14))),
+    Case("cluster.logs.authenticator_lines_per_node_hour", 600, line("control_plane_logs"), logs(sign_ins=600 * 450)),
+    Case("cluster.logs.authenticator_line_bytes", 4_500, line("control_plane_logs"), logs(sign_ins=60 * 4_500)),
+    Case("cluster.logs.api_server_bytes_per_hour", 20_000_000, line("control_plane_logs"), logs(api=20_000_000)),
+    Case("cluster.logs.archived_share", 1.0, line("control_plane_logs"), logs(share=1.0)),
+    # Business support on the month's AWS charges, tests/test_costs_by_hand.py's 1,000-user bill: $1,099.67 at the
+    # min, $1,104.46 expected, $2,505.36 at the max with the flat 30 GB of logs ($17.70); with the derived logs
+    # ($12.72, $12.72, $17.01) $1,094.69, $1,099.48 and $2,504.67. 10% of the first $10,000: $109.47, $109.95 and
+    # $250.47, each above the $100 minimum.
+    Case(
+        "support_plan",
+        "business",
+        line("support_plan"),
+        money((1_099.67 - 17.70 + 12.72) * 0.10, (1_104.46 - 17.70 + 12.72) * 0.10, (2_505.36 - 17.70 + 17.01) * 0.10),
+    ),
 ]
 
 

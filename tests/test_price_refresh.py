@@ -64,6 +64,8 @@ FRANKFURT_SERVICES = {
     "waf_web_acl_month": 5.0,
     "waf_rule_month": 1.0,
     "waf_request_million": 0.6,
+    "vpc_endpoint_hour": 0.012,
+    "vpc_endpoint_gb": 0.01,
 }
 FRANKFURT_CREDITS = {"t3": 0.05, "t3a": 0.05, "t4g": 0.04}
 # Spot there, over the last day: each type at on-demand x (s - 0.05, s, s + 0.2) across three zones (a spike in
@@ -306,8 +308,12 @@ def test_prices_land_in_the_plan_for_a_new_region(refreshed, capsys, monkeypatch
     # 8,000 users is the large tier: a NAT gateway per AZ (3), and the LLM's bytes through them all month: 8,000
     # turns a minute of the default conversation's mean turn, 5,622 bytes up (a 1,000-byte envelope + 1,155.5
     # tokens x 4) and 43,966 down (500 bytes of headers + 211 x (4 + 173 Bedrock event-stream framing + 29 TLS)).
+    # They go through the Bedrock endpoint, at the refreshed $0.012 an endpoint-zone-hour and $0.01 a GB, rather
+    # than through the gateways at $0.052 a GB: the gateways bill their hours only.
     gigabytes = 8000 * 60 * 730 * (5_622 + 43_966) / 1e9
-    assert items["NAT gateways (3)"]["max"] == pytest.approx(3 * 0.052 * 730 + gigabytes * 0.052, abs=0.01)
+    assert plan["network"]["llm_route"]["via"] == "interface_endpoint"
+    assert items["Bedrock VPC endpoint (3 zones)"]["max"] == pytest.approx(3 * 0.012 * 730 + gigabytes * 0.01, abs=0.01)
+    assert items["NAT gateways (3)"]["max"] == pytest.approx(3 * 0.052 * 730, abs=0.01)
     # SIZING_PRICES does what --prices does.
     monkeypatch.setenv("SIZING_PRICES", str(target))
     assert json.loads(run(capsys, "report", "-c", "8000", "--region", "eu-central-1", "-f", "json")[1]) == plan

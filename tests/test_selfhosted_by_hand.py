@@ -56,19 +56,44 @@ def _plan(users: int, model: str, turn_usd: float = 0.002, profile=FLAT, **self_
 
 def test_the_calibration_factors_are_the_ones_derived_with():
     f = load_calibration().factors
-    assert (f.decode_efficiency, f.prefill_efficiency, f.step_overhead_s, f.ttft_overhead_s) == (0.9, 0.5, 0.0, 0.0)
-    assert f.allreduce_s == {"nvlink": 0.00002, "pcie": 0.00006}
+    assert (f.decode_efficiency, f.prefill_efficiency, f.step_overhead_s, f.ttft_overhead_s) == (1.0, 0.446, 0.0, 0.002)
+    assert f.allreduce_s == {"nvlink": 0.00004, "pcie": 0.00012}
+
+
+TTFT_OVERHEAD = 0.002
+
+
+def _at(c, step_fixed, per_seq, prefill):
+    """speed.py's steady state at c streams, solved in closed form (the code bisects).
+
+    With x = u' = λ x prefill x (c - 1) / c, the other streams' share of prefill:
+        ITL = step(c) / (1 - x),  TTFT = overhead + prefill + step(c - 1) / 2 + x / (1 - x) x prefill,
+    and Little's law c = λ (TTFT + OUT x ITL), times (1 - x), with λ = k x, k = c / ((c - 1) prefill), is
+        k (A - prefill) x² - (k (A + OUT x step(c)) + c) x + c = 0,  A = overhead + prefill + step(c - 1) / 2,
+    whose root below 1 is the smaller one. One stream waits for nothing: λ = 1 / (overhead + prefill + OUT x step(1)).
+    """
+    step_c = step_fixed + c * per_seq
+    if c == 1:
+        rate = 1 / (TTFT_OVERHEAD + prefill + OUT * step_c)
+        return rate, TTFT_OVERHEAD + prefill, step_c
+    a_ = TTFT_OVERHEAD + prefill + (step_fixed + (c - 1) * per_seq) / 2
+    k = c / ((c - 1) * prefill)
+    qa, qb = k * (a_ - prefill), k * (a_ + OUT * step_c) + c
+    x = 2 * c / (qb + math.sqrt(qb * qb - 4 * qa * c))
+    rate = k * x
+    ttft = a_ + x / (1 - x) * prefill
+    itl = step_c / (1 - x)
+    assert rate * (ttft + OUT * itl) == pytest.approx(c, rel=1e-9)  # Little's law holds
+    return rate, ttft, itl
 
 
 def _best_streams(step_fixed, per_seq, prefill, most, ttft_target, itl_target):
-    """With no fixed TTFT overhead Little's law is linear: λ = c / (prefill (1 + c) + OUT x step(c))."""
+    """The most streams, counting up from one, whose TTFT and ITL both meet their targets."""
     best = None
     for c in range(1, most + 1):
-        step = step_fixed + c * per_seq
-        rate = c / (prefill * (1 + c) + OUT * step)
-        busy = 1 - rate * prefill
-        if prefill / busy <= ttft_target and step / busy <= itl_target:
-            best = (c, rate, prefill / busy, step / busy)
+        rate, ttft, itl = _at(c, step_fixed, per_seq, prefill)
+        if ttft <= ttft_target and itl <= itl_target:
+            best = (c, rate, ttft, itl)
         else:
             break
     return best
@@ -83,10 +108,10 @@ def test_llama_8b_bf16_on_one_a10g():
     sequences = int(budget // ((IN + OUT) * kv_token))
     assert (kv_tokens, sequences) == (29977, 21)  # selfhosted-facts.md 4a: "≈30k" tokens, "≈22" mean chats
 
-    bandwidth = 600e9 * 0.9  # A10G 600 GB/s x decode efficiency
+    bandwidth = 600e9 * 1.0  # A10G 600 GB/s x decode efficiency
     step_fixed = weights / bandwidth
     per_seq = (IN + OUT / 2) * kv_token / bandwidth
-    prefill = 2 * 8.03e9 * IN / (125e12 * 0.5)  # 2 x params x prompt / (bf16 TFLOPs x prefill efficiency)
+    prefill = 2 * 8.03e9 * IN / (125e12 * 0.446)  # 2 x params x prompt / (bf16 TFLOPs x prefill efficiency)
     c, rate, ttft, itl = _best_streams(step_fixed, per_seq, prefill, sequences, 1.5, 0.06)
 
     users = 300  # 5 turns/s at one turn a minute
@@ -130,11 +155,11 @@ def test_llama_70b_bf16_needs_tensor_parallel_4_on_l40s():
     kv_tokens = int(budget // kv_token)
     assert kv_tokens == 76770  # selfhosted-facts.md 4a: 70B BF16 on L40S TP4 "≈77k"
 
-    bandwidth = 864e9 * 0.9  # L40S 864 GB/s
-    allreduce = 2 * 80 * 0.00006  # two all-reduces a layer over PCIe
+    bandwidth = 864e9 * 1.0  # L40S 864 GB/s
+    allreduce = 2 * 80 * 0.00012  # two all-reduces a layer over PCIe
     step_fixed = weights / 4 / bandwidth + allreduce
     per_seq = (IN + OUT / 2) * kv_token / 4 / bandwidth
-    prefill = 2 * 70.6e9 * IN / (4 * 362e12 * 0.5)
+    prefill = 2 * 70.6e9 * IN / (4 * 362e12 * 0.446)
     c, rate, ttft, itl = _best_streams(step_fixed, per_seq, prefill, int(budget // ((IN + OUT) * kv_token)), 1.5, 0.1)
 
     users = 1200  # 20 turns/s

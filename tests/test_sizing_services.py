@@ -181,11 +181,12 @@ def test_cost_breakdown_by_hand():
         "Node EBS volumes (gp3)",
         "Burstable CPU credits",
         "KMS key (secrets encryption)",
-        "Control-plane logs (30 GB/month, 90 days kept)",
+        "Control-plane logs (18.7 GB/month, up to 24.8; 90 days kept)",
         "NAT gateway (1)",
         "Public IPv4 addresses (4)",
         "Data transfer (internet out, between zones)",
-        "Cross-zone hops (load balancer to pod, pods to the NAT gateway)",
+        "Cross-zone hops (pods to the shared NAT gateway and to the Bedrock endpoint)",
+        "Bedrock VPC endpoint (3 zones)",
         "Load balancer (ALB)",
         "WAF web ACL (1 rule)",
         "DynamoDB (provisioned)",
@@ -204,6 +205,7 @@ def test_cost_breakdown_by_hand():
         "public_ipv4",
         "data_transfer",
         "cross_zone_hops",
+        "llm_endpoint",
         "load_balancer",
         "waf",
         "dynamodb",
@@ -211,17 +213,38 @@ def test_cost_breakdown_by_hand():
         "elasticache",
         "llm_api",
     ]
-    # One NAT gateway (medium tier) for 3 zones: the 4,204.8 GB of responses at peak cross a zone from the NLB's node
-    # to a pod 2/3 of the time, and so do the LLM's bytes the other zones' pods send through the gateway (below);
-    # $0.01 a GB on each side.
+    # The LLM's bytes at peak (43,800,000 turns a month of 5,622 bytes up and 43,966 down) go through the Bedrock
+    # endpoint: at the 0.5 mean load 1,086 GB, which through the endpoint cost 3 zones x $0.01 x 730 h + $0.01 a GB
+    # and through the one NAT gateway $0.045 a GB, each plus the same 2/3 x $0.01 x 2 crossing a GB (the endpoint's
+    # DNS name spreads calls over its three zonal interfaces; the shared gateway is in one zone).
     llm_gb = 43_800_000 * (5_622 + 43_966) / 1e9
-    assert item(plan, "Cross-zone").monthly_usd.max == pytest.approx((4_204.8 + llm_gb) * 2 / 3 * 2 * 0.01, abs=0.01)
-    # The small lines the stack's resources add: a KMS key; 30 GB of logs ingested at $0.50 and 90 days' worth
-    # (90 GB) stored at $0.03; the NAT gateway's Elastic IP and the ALB's three zonal addresses at $0.005 an hour;
+    crossing = 2 / 3 * 2 * 0.01
+    route = plan.network.llm_route
+    assert route is not None and route.via == "interface_endpoint"
+    assert route.endpoint_expected_usd == pytest.approx(3 * 0.01 * 730 + llm_gb * 0.5 * (0.01 + crossing), abs=0.01)
+    assert route.nat_expected_usd == pytest.approx(llm_gb * 0.5 * (0.045 + crossing), abs=0.01)
+    assert item(plan, "Bedrock VPC").monthly_usd.max == pytest.approx(3 * 0.01 * 730 + llm_gb * 0.01, abs=0.01)
+    # Nothing else goes through the gateway (egress_kb_per_request is 0), so it bills its hours alone; the crossings
+    # are the model's bytes alone, and the ALB's traffic to pods in other zones is not billed.
+    assert item(plan, "NAT").monthly_usd.max == pytest.approx(0.045 * 730)
+    assert item(plan, "Cross-zone").monthly_usd.max == pytest.approx(llm_gb * crossing, abs=0.01)
+    # The small lines the stack's resources add: a KMS key; the control-plane logs (below); the NAT gateway's Elastic
+    # IP and the ALB's three zonal addresses at $0.005 an hour;
     # point-in-time recovery of the table (10,000 x 5 MiB and, at peak, 90 days of 100 writes/s of 1 KB) at $0.20
     # per GB-month.
     assert item(plan, "KMS").monthly_usd.max == 1.0
-    assert item(plan, "Control-plane").monthly_usd.max == pytest.approx(30 * 0.50 + 90 * 0.03)
+    # The logs at the max fleet (docs/methodology.md, "Control-plane logs", the shipped estimates): an hour, 16,000
+    # steady audit events of 1,300 bytes ((3 + 4) leader candidates x 1,800 + 360 + 100 watches x 16 + 2 HPAs x 720)
+    # and the API server's 200,000 bytes; per node 564 events of 1,300 bytes and 60 sign-ins of 450; 35,000 bytes a
+    # pod started, 74 a day at the max (a rollout of 39 + 6, and the HPA's rise of 26 + 3). Ingested at $0.50 a GB;
+    # 15% stored 90 days, a stock of 90 / (365 / 12) months, at $0.03.
+    # The max fleet: 17 t3a.medium (tests/test_sizing_nodes.py derives it).
+    top = plan.nodes.max_nodes
+    assert (top, plan.backend.max_replicas, plan.frontend.max_replicas) == (17, 39, 6)
+    log_gb = ((16_000 * 1_300 + 200_000 + top * (564 * 1_300 + 60 * 450)) * 730 + 74 * 35_000 * 730 / 24) / 1e9
+    assert item(plan, "Control-plane").monthly_usd.max == pytest.approx(
+        log_gb * 0.50 + log_gb * 0.15 * 90 / (365 / 12) * 0.03, abs=0.01
+    )
     assert item(plan, "Public IPv4").monthly_usd.max == pytest.approx(4 * 0.005 * 730)
     assert item(plan, "DynamoDB point").monthly_usd.max == pytest.approx(
         (10_000 * 5 / 1024 + 100 * 86_400 / 1024**2 * 90) * 0.20, abs=0.01
@@ -237,13 +260,11 @@ def test_cost_breakdown_by_hand():
     assert item(plan, "EC2").monthly_usd.max == pytest.approx(nodes.max_nodes * nodes.hourly_usd * 730, abs=0.01)
     assert item(plan, "EC2").monthly_usd.min == pytest.approx(nodes.min_nodes * nodes.hourly_usd * 730, abs=0.01)
     assert item(plan, "Node EBS").monthly_usd.max == pytest.approx(nodes.max_nodes * 20 * 0.08, abs=0.01)
-    # The NAT gateway processes the LLM's bytes (no other outbound calls by default). The default conversation's
-    # mean turn sends a 1,000-byte envelope + 1,155.5 tokens x 4 bytes = 5,622 bytes; the answer streams back in
-    # 500 bytes of headers and 211 Bedrock event-stream messages, each 4 bytes of text + 173 of framing (12 prelude +
-    # 32 + 33 + 22 of headers + 70 of JSON around the text + 4 CRC) + 29 of TLS record: 43,966 bytes. 43,800,000
-    # turns a month at peak.
-    gigabytes = 43_800_000 * (5_622 + 500 + 211 * (4 + 12 + 32 + 33 + 22 + 70 + 4 + 29)) / 1e9
-    assert item(plan, "NAT").monthly_usd.max == pytest.approx(0.045 * 730 + gigabytes * 0.045, abs=0.01)
+    # The LLM's bytes above: the default conversation's mean turn sends a 1,000-byte envelope + 1,155.5 tokens x 4
+    # bytes = 5,622 bytes; the answer streams back in 500 bytes of headers and 211 Bedrock event-stream messages,
+    # each 4 bytes of text + 173 of framing (12 prelude + 32 + 33 + 22 of headers + 70 of JSON around the text + 4
+    # CRC) + 29 of TLS record: 43,966 bytes. 43,800,000 turns a month at peak.
+    assert llm_gb == pytest.approx(43_800_000 * (5_622 + 500 + 211 * (4 + 12 + 32 + 33 + 22 + 70 + 4 + 29)) / 1e9)
     # ALB LCU dimensions: (1,000 users + the open answer streams) / 3,000 active connections, 5 / 25 new
     # connections/s and 50 x 32 KB x 3,600 s = 5.76 GB/h processed, which dominates.
     streams = plan.llm.peak.open_streams if plan.llm else 0

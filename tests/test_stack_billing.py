@@ -71,8 +71,17 @@ def test_a_typo_in_a_key_is_caught(monkeypatch):
 @pytest.mark.parametrize("load", list(LOADS))
 def test_what_the_free_entries_rely_on_holds(runs, load):
     run = runs[load]
-    # A gateway endpoint is free; an interface endpoint would bill hours and GB.
-    assert {e.inputs["vpcEndpointType"] for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")} == {"Gateway"}
+    # The DynamoDB gateway endpoint is free; the one interface endpoint is Bedrock's, there only when the plan bills
+    # it, and for as many zones' hours as the plan counts.
+    endpoints = run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert [e.name for e in endpoints if e.inputs["vpcEndpointType"] == "Gateway"] == ["network-dynamodb"]
+    interfaces = [e for e in endpoints if e.inputs["vpcEndpointType"] == "Interface"]
+    sizing = run.outputs["sizing"]
+    billed = [i for i in sizing["cost"]["breakdown"] if i["key"] == "llm_endpoint"]
+    assert len(interfaces) == len(billed) == (sizing["network"]["llm_route"]["via"] == "interface_endpoint")
+    for interface, line in zip(interfaces, billed, strict=True):
+        zones = sizing["network"]["availability_zones"]
+        assert len(interface.inputs["subnetIds"]) == zones and line["item"] == f"Bedrock VPC endpoint ({zones} zones)"
     # No cache snapshots are kept, so ElastiCache bills nodes only.
     for group in run.of_type("aws:elasticache/replicationGroup:ReplicationGroup"):
         assert not group.inputs.get("snapshotRetentionLimit")
@@ -104,8 +113,8 @@ def test_the_self_hosted_models_services_cost_nothing(runs):
 
 
 # Lines that exist only in some plans: extended support under upgradePolicy EXTENDED, credits on burstable nodes,
-# Spot nodes under spot-burst, GPU nodes with a self-hosted model.
-CONDITIONAL = {"eks_extended_support", "burstable_credits", "ec2_spot_nodes", "llm_gpu_nodes"}
+# Spot nodes under spot-burst, GPU nodes with a self-hosted model, the Bedrock endpoint when the plan routes through it.
+CONDITIONAL = {"eks_extended_support", "burstable_credits", "ec2_spot_nodes", "llm_gpu_nodes", "llm_endpoint"}
 
 
 @pytest.mark.parametrize("load", list(LOADS))
@@ -126,6 +135,45 @@ def test_extended_support_is_billed_when_chosen():
     lines = {item["key"]: item for item in run.outputs["sizing"]["cost"]["breakdown"]}
     # $0.60 an hour in extended support against $0.10 standard, 730 hours.
     assert lines["eks_extended_support"]["monthly_usd"]["max"] == pytest.approx(0.50 * 730)
-    # 30 GB of logs a month: ingested at $0.50, and 30 days' worth (30 GB) kept at $0.03.
-    assert lines["control_plane_logs"]["monthly_usd"]["max"] == pytest.approx(30 * 0.50 + 30 * 0.03)
+    # The logs at the max fleet the plan reports (docs/methodology.md, "Control-plane logs", the shipped estimates):
+    # an hour, 16,000 steady audit events of 1,300 bytes and the API server's 200,000 bytes, per node 564 events of
+    # 1,300 bytes and 60 sign-ins of 450; 35,000 bytes a pod started, a day a rollout of the HPA's ceiling and its
+    # rise from the floor. Ingested at $0.50 a GB; 15% of it kept the 30 days configured, at $0.03.
+    sizing = run.outputs["sizing"]
+    ceiling = sizing["backend"]["max_replicas"] + sizing["frontend"]["max_replicas"]
+    floor = sizing["backend"]["min_replicas"] + sizing["frontend"]["min_replicas"]
+    hourly = 16_000 * 1_300 + 200_000 + sizing["nodes"]["max_nodes"] * (564 * 1_300 + 60 * 450)
+    log_gb = (hourly * 730 + (ceiling + ceiling - floor) * 35_000 * 730 / 24) / 1e9
+    assert lines["control_plane_logs"]["monthly_usd"]["max"] == pytest.approx(
+        log_gb * 0.50 + log_gb * 0.15 * 30 / (365 / 12) * 0.03, abs=0.01
+    )
+    assert lines["control_plane_logs"]["item"].endswith("; 30 days kept)")
     assert run.one("aws:eks/cluster:Cluster").inputs["upgradePolicy"] == {"supportType": "EXTENDED"}
+
+
+def test_the_log_model_counts_what_the_stack_runs(runs):
+    """engine/control_plane_logs.py prices the log types the cluster sends, the leader-elected replicas and the HPAs
+    the stack declares: a change to any of them must change the model too."""
+    import cluster
+    import gpu_autoscaling
+
+    from sizing.engine import control_plane_logs as model
+
+    assert tuple(cluster.CLUSTER_LOG_TYPES) == model.LOG_TYPES
+    run = runs["1k"]
+    releases = {r.inputs["chart"]: r.inputs.get("values", {}) for r in run.of_type("kubernetes:helm.sh/v3:Release")}
+    # The Cluster Autoscaler's chart runs one replica unless told otherwise; the Load Balancer Controller is told 2.
+    assert releases.keys() == {"cluster-autoscaler", "aws-load-balancer-controller"}
+    replicas = (
+        releases["cluster-autoscaler"].get("replicaCount", 1) + releases["aws-load-balancer-controller"]["replicaCount"]
+    )
+    assert replicas == model.STACK_LEADER_CANDIDATES
+    assert len(run.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")) == model.STACK_HPAS
+    # Self-hosted: KEDA's operator (one replica by default) and the one ScaledObject KEDA turns into an HPA.
+    vllm = runs["1k-vllm"]
+    keda = [r for r in vllm.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == gpu_autoscaling.KEDA_CHART]
+    assert len(keda) == 1 and keda[0].inputs["values"].get("operator", {}).get("replicaCount", 1) == 1
+    assert model.SELF_HOSTED_LEADER_CANDIDATES == 1
+    scaled = [r for r in vllm.resources if r.typ == "kubernetes:keda.sh/v1alpha1:ScaledObject"]
+    assert len(scaled) == model.SELF_HOSTED_HPAS
+    assert len(vllm.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")) == model.STACK_HPAS

@@ -111,6 +111,14 @@ def test_the_ingress_carries_the_plans_timeouts_and_the_pods_grace_covers_the_dr
         d for d in domain_run.of_type("kubernetes:apps/v1:Deployment") if d.inputs["metadata"]["name"] == "frontend"
     )
     assert frontend.inputs["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == grace
+    # Behind the ALB, each app waits on a silent stream as long as the ALB does: the frontend's proxy read from the
+    # backend and the backend's read from the model give up no sooner than the edge.
+    for app in ("frontend", "backend"):
+        deployment = next(
+            d for d in domain_run.of_type("kubernetes:apps/v1:Deployment") if d.inputs["metadata"]["name"] == app
+        )
+        env = {e["name"]: e.get("value") for e in deployment.inputs["spec"]["template"]["spec"]["containers"][0]["env"]}
+        assert env["STREAM_TIMEOUT_SECONDS"] == str(max(60, drain)), app
 
 
 # --- HTTPS -----------------------------------------------------------------------------------------------------------

@@ -216,8 +216,11 @@ def test_nat_gateways_one_or_one_per_zone(deployed):
 def test_the_backend_env_points_at_the_table_and_the_cache_on_6379(deployed):
     run, want = deployed
     env = run.named("workloads-backend").inputs["spec"]["template"]["spec"]["containers"][0]["env"]
+    # A silent stream may last the ALB's idle timeout: twice the p90 answer, ceil(2 x 22.2) = 45 s, but at least
+    # the ALB's default 60 s.
     assert env == [
         {"name": "AWS_REGION", "value": "us-east-1"},
+        {"name": "STREAM_TIMEOUT_SECONDS", "value": "60"},
         {"name": "TABLE_NAME", "value": "data-conversations-1a2b3c"},
         # The table's TTL attribute and the default 90-day retention the plan prices the storage for.
         {"name": "TABLE_TTL_ATTRIBUTE", "value": "expiresAt"},
@@ -231,7 +234,14 @@ def test_the_backend_env_points_at_the_table_and_the_cache_on_6379(deployed):
         *want["llm_env"],
     ]
     frontend = run.named("workloads-frontend").inputs["spec"]["template"]["spec"]["containers"][0]["env"]
-    assert frontend == [{"name": "BACKEND_URL", "value": "http://backend.chat-app.svc.cluster.local"}]
+    assert frontend == [
+        {"name": "BACKEND_URL", "value": "http://backend.chat-app.svc.cluster.local"},
+        {"name": "STREAM_TIMEOUT_SECONDS", "value": "60"},
+    ]
+    # The same figure the ALB's idle timeout carries.
+    (ingress,) = run.of_type("kubernetes:networking.k8s.io/v1:Ingress")
+    attributes = ingress.inputs["metadata"]["annotations"]["alb.ingress.kubernetes.io/load-balancer-attributes"]
+    assert "idle_timeout.timeout_seconds=60" in attributes
 
 
 def test_the_exported_plan_is_the_hand_counted_one(deployed):

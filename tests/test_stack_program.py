@@ -222,7 +222,9 @@ def test_nat_gateways_as_the_plan_counts_them_and_every_private_subnet_routes_th
 
 def test_dynamodb_traffic_from_the_private_subnets_skips_the_nat_gateways(case):
     run, plan = case
-    (endpoint,) = run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    (endpoint,) = [
+        e for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["vpcEndpointType"] == "Gateway"
+    ]
     assert endpoint.name == "network-dynamodb"
     assert endpoint.inputs["serviceName"] == "com.amazonaws.us-east-1.dynamodb"
     assert endpoint.inputs["vpcEndpointType"] == "Gateway"
@@ -313,10 +315,17 @@ def test_the_cache_has_the_plans_node_type_and_count_or_does_not_exist(case):
 
 def test_only_the_clusters_nodes_reach_the_cache_on_6379(case):
     run, plan = case
-    rules = run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    # The Bedrock endpoint's group has its own rule (tests/test_stack_llm_endpoint.py).
+    endpoint = plan.network.llm_route is not None and plan.network.llm_route.via == "interface_endpoint"
+    rules = [
+        r
+        for r in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] != "bedrock-endpoint-sg-id"
+    ]
     if not plan.cache.enabled:
-        # The ALB's own group (edge.py) is the only other security group.
-        assert rules == [] and [g.name for g in run.of_type("aws:ec2/securityGroup:SecurityGroup")] == ["edge-alb-sg"]
+        # The ALB's own group (edge.py) is the only other security group, with the endpoint's when there is one.
+        groups = [g.name for g in run.of_type("aws:ec2/securityGroup:SecurityGroup")]
+        assert rules == [] and sorted(groups) == sorted(["edge-alb-sg", *(["bedrock-endpoint-sg"] if endpoint else [])])
         return
     (rule,) = rules
     assert rule.inputs["referencedSecurityGroupId"] == "sg-cluster"
@@ -509,14 +518,16 @@ def test_resource_names_are_unique(case):
 
 
 def test_every_resource_belongs_to_one_of_the_components(case):
-    run, _ = case
+    run, plan = case
     components = {r.urn: r.typ for r in run.resources if not r.custom}
+    endpoint = plan.network.llm_route is not None and plan.network.llm_route.via == "interface_endpoint"
     assert sorted(components.values()) == [
         "chat-infra:autoscaler:ClusterAutoscaler",
         "chat-infra:cluster:Cluster",
         "chat-infra:data:Data",
         "chat-infra:edge:Edge",
         "chat-infra:edge:LoadBalancerController",
+        *(["chat-infra:network:BedrockEndpoint"] if endpoint else []),
         "chat-infra:network:Network",
         "chat-infra:workloads:Workloads",
     ]
@@ -582,7 +593,13 @@ def test_unset_arch_follows_a_pinned_graviton_type():
 
 def test_the_dynamodb_endpoint_is_the_deployed_regions():
     run = run_program({"concurrentUsers": 1000, "totalUsers": 10000}, region="us-west-2")
-    assert run.one("aws:ec2/vpcEndpoint:VpcEndpoint").inputs["serviceName"] == "com.amazonaws.us-west-2.dynamodb"
+    endpoints = {
+        e.inputs["vpcEndpointType"]: e.inputs["serviceName"] for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    }
+    assert endpoints == {
+        "Gateway": "com.amazonaws.us-west-2.dynamodb",
+        "Interface": "com.amazonaws.us-west-2.bedrock-runtime",
+    }
     assert run.outputs["sizing"]["workload"]["region"] == "us-west-2"
 
 

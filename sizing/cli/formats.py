@@ -179,6 +179,38 @@ def cost_summary_rows(plan: SizingPlan) -> list[tuple[str, str]]:
     ]
 
 
+def edge_rows(plan: SizingPlan) -> list[tuple[str, str]]:
+    """The ALB's LCUs and the WAF limit, each with where it comes from (docs/methodology.md, "The public edge")."""
+    lb, waf = plan.edge.load_balancer, plan.edge.waf
+    rules = "a rate-based rule per client IP" + (" and AWS's managed common rule set" if waf.managed_rules else "")
+    return [
+        (
+            "Load Balancer",
+            f"ALB, {lb.lcus:,.2f} LCUs at peak, billed on {lb.billed_dimension} ({lb.new_connections_per_second:,.1f} "
+            f"new connections/s, {lb.active_connections:,.0f} active, {lb.processed_gb_per_hour:,.2f} GB/h)",
+        ),
+        ("WAF Rate Limit", waf.rate_limit_reason),
+        ("WAF Rules", rules),
+    ]
+
+
+def network_rows(plan: SizingPlan) -> list[tuple[str, str]]:
+    """The VPC's way out, and which way the model's calls take (engine/llm_route.py)."""
+    network = plan.network
+    rows = [
+        (
+            "Zones / NAT",
+            f"{network.availability_zones} availability zones, "
+            + ("one shared NAT gateway" if network.nat_gateways == 1 else f"{network.nat_gateways} NAT gateways"),
+        )
+    ]
+    route = network.llm_route
+    if route is not None:
+        way = "Bedrock interface endpoint" if route.via == "interface_endpoint" else "NAT"
+        rows.append(("LLM Traffic", f"{way}, {route.expected_monthly_gb:,.0f} GB a month expected: {route.reason}"))
+    return rows
+
+
 def choice_rows(plan: SizingPlan) -> list[tuple[str, str]]:
     """One line per service choice: what was chosen and what it was weighed against."""
     nodes = plan.nodes
@@ -197,6 +229,8 @@ def choice_rows(plan: SizingPlan) -> list[tuple[str, str]]:
     if nodes.other_arch is not None:
         rows.append(("Architecture", other_arch_text(nodes.other_arch)))
     rows += [("DynamoDB", plan.database.mode_reason), ("Cache", plan.cache.reason)]
+    if plan.network.llm_route is not None:
+        rows.append(("LLM Network Path", plan.network.llm_route.reason))
     if plan.llm is not None:
         rows.append(
             ("LLM", f"{plan.llm.model}: ${plan.llm.turn_usd * 1000:,.2f} per 1,000 turns (--llm to compare others)")
@@ -354,6 +388,8 @@ def to_markdown(plan: SizingPlan) -> str:
         ),
         "\n## LLM\n",
         _md_table(llm_rows(plan.llm), ("Item", "Value")) if plan.llm else "None: sized without an LLM.",
+        "\n## Network and public edge\n",
+        _md_table(network_rows(plan) + edge_rows(plan), ("Item", "Value")),
         "\n## Monthly cost\n",
         _md_table(
             [

@@ -27,7 +27,7 @@ from sizing.cli.formats import (
 from sizing.engine.addons import fixed_pods
 from sizing.engine.exact import exact
 from sizing.engine.nodes import pack, packing, workload_capacity
-from sizing.engine.pods import replicas
+from sizing.engine.pods import hourly_pods
 from sizing.plan import SizingPlan
 
 # The loads a cost-against-load chart is drawn through: 1-2-5 steps, as a log axis reads them.
@@ -74,26 +74,17 @@ def _nodes_for(plan: SizingPlan, backend_pods: int, frontend_pods: int) -> int:
 
 
 def hourly_fleet(plan: SizingPlan) -> list[tuple[float, int, int, int]]:
-    """Per hour: concurrent users, the pods that hour's load needs, the pods the HPA runs and the nodes they take.
-
-    The HPA's floor (min replicas) is sized for the peak, so it runs the floor all day and the ceiling is headroom
-    for bursts above the profile's peak: the plan's expected bill. An hour whose load needs more than the floor (the
-    open answer streams' floor is set at the mean load) runs what it needs, on the nodes that packing takes.
-    """
-    a, users = plan.assumptions, plan.workload.concurrent_users
+    """Per hour: concurrent users, the pods that hour's load needs, the pods the HPA runs and the nodes they take
+    (the HPA's day is the engine's, ``engine.pods.hourly_pods``: the same one the control-plane logs are priced on)."""
+    a = plan.assumptions
     streams = plan.llm.peak.open_streams if plan.llm is not None else 0.0
-    hours = []
-    for share in a.traffic.hourly_profile:
-        load = users * share
-        at = max(1, math.ceil(load))
-        backend_needed = max(
-            replicas(at, a.backend, a.min_replicas)[0], math.ceil(streams * share / a.llm.streams_per_backend_pod)
-        )
-        frontend_needed = replicas(at, a.frontend, a.min_replicas)[0]
-        backend = min(max(backend_needed, plan.backend.min_replicas), plan.backend.max_replicas)
-        frontend = min(max(frontend_needed, plan.frontend.min_replicas), plan.frontend.max_replicas)
-        hours.append((load, backend_needed + frontend_needed, backend + frontend, _nodes_for(plan, backend, frontend)))
-    return hours
+    hours = hourly_pods(
+        plan.workload.concurrent_users, a.traffic.hourly_profile, a, plan.backend, plan.frontend, streams
+    )
+    return [
+        (h.load, h.backend_needed + h.frontend_needed, h.backend + h.frontend, _nodes_for(plan, h.backend, h.frontend))
+        for h in hours
+    ]
 
 
 def break_evens(series: Sequence[tuple[str, Sequence[int], Sequence[float]]]) -> list[tuple[str, str, float, float]]:

@@ -18,10 +18,12 @@ from sizing.cli.formats import (
     choice_rows,
     comparison_rows,
     cost_summary_rows,
+    edge_rows,
     group_text,
     llm_rows,
     money,
     money_range,
+    network_rows,
 )
 from sizing.plan import PodPlan, SizingPlan
 
@@ -63,21 +65,6 @@ def _pods(pod: PodPlan) -> list[tuple[str, str]]:
 
 def _scaling(mode: str, scaling) -> str:
     return f" (auto scaling {scaling.min:,}-{scaling.max:,})" if mode == "PROVISIONED" else ""
-
-
-def edge_rows(plan: SizingPlan) -> list[tuple[str, str]]:
-    """The ALB's LCUs and the WAF limit, each with where it comes from (docs/methodology.md, "The public edge")."""
-    lb, waf = plan.edge.load_balancer, plan.edge.waf
-    rules = "a rate-based rule per client IP" + (" and AWS's managed common rule set" if waf.managed_rules else "")
-    return [
-        (
-            "Load Balancer",
-            f"ALB, {lb.lcus:,.2f} LCUs at peak, billed on {lb.billed_dimension} ({lb.new_connections_per_second:,.1f} "
-            f"new connections/s, {lb.active_connections:,.0f} active, {lb.processed_gb_per_hour:,.2f} GB/h)",
-        ),
-        ("WAF Rate Limit", waf.rate_limit_reason),
-        ("WAF Rules", rules),
-    ]
 
 
 def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
@@ -174,7 +161,7 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
         _panel(style, "🖥️", "Node Configuration", _grid(node_rows)),
         _panel(style, "🗄️", "Database Configuration", _grid(database_rows)),
         _panel(style, "🤖", "LLM", _grid(llm_rows(plan.llm)) if plan.llm else Text("none: sized without an LLM")),
-        _panel(style, "🛡️", "Public Edge", _grid(edge_rows(plan))),
+        _panel(style, "🛡️", "Network and Public Edge", _grid(network_rows(plan) + edge_rows(plan))),
         _panel(style, "💰", "Cost Estimate", cost_body),
         _panel(style, "🧭", "Why These Choices", _grid(choice_rows(plan))),
     ]

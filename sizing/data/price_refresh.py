@@ -128,6 +128,10 @@ SERVICE_USAGES = (
     Usage("alb_lcu_hour", "AWSELB", "LCUUsage", {"productFamily": "Load Balancer-Application"}),
     Usage("waf_web_acl_month", "awswaf", "WebACLV2"),
     Usage("waf_rule_month", "awswaf", "RuleV2"),
+    # A Bedrock model's interface endpoint (engine/llm_route.py): per endpoint-zone-hour, and per GB processed (a
+    # tiered product: the first tier, the first PB a month, is the one read).
+    Usage("vpc_endpoint_hour", "AmazonVPC", "VpcEndpoint-Hours", {"productFamily": "VpcEndpoint"}),
+    Usage("vpc_endpoint_gb", "AmazonVPC", "VpcEndpoint-Bytes", {"productFamily": "VpcEndpoint"}),
 )
 
 

@@ -46,6 +46,8 @@ SERVICES = (
     "waf_web_acl_month",
     "waf_rule_month",
     "waf_request_million",
+    "vpc_endpoint_hour",
+    "vpc_endpoint_gb",
 )
 HOURS_PER_MONTH = 730
 REGION_NAME = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")

@@ -13,14 +13,16 @@ from sizing.data.catalog import Catalog, load_catalog
 from sizing.data.pricing import PriceTable, RegionPrices, resolve
 from sizing.engine.addons import cluster_addons
 from sizing.engine.cache import cache_cost_items, plan_cache
+from sizing.engine.control_plane_logs import activity
 from sizing.engine.cost import summarize_cost
 from sizing.engine.database import database_cost_items, plan_database
 from sizing.engine.edge import edge_cost_items, plan_edge
 from sizing.engine.fleet_cost import cluster_cost_items, control_plane_cost_items
 from sizing.engine.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings, network_warnings, vcpu_warnings
+from sizing.engine.llm_route import internet_out_gb_at_peak, plan_llm_route
 from sizing.engine.load_profile import load_profile
 from sizing.engine.network import network_cost_items, plan_network
-from sizing.engine.pods import pod_plan
+from sizing.engine.pods import hourly_pods, pod_plan, pods_started_a_day
 from sizing.engine.selection import plan_nodes
 from sizing.engine.support import support_cost_items
 from sizing.engine.tiers import LATENCY_MS, tier_for
@@ -135,10 +137,37 @@ def calculate(
     cache, cache_warnings = plan_cache(users, tier, a.cache, catalog, region)
     # The add-ons' pods take a VPC address each, as the app's do.
     network = plan_network(tier, a, app_pods_max + addon_pods, nodes, catalog.instance(nodes.instance_type))
+    llm_gb_at_peak = llm.wire.monthly_gb.max if llm is not None and llm.wire is not None else 0.0
+    if llm is not None and choice is not None and llm.self_hosted is None:
+        network = network.model_copy(
+            update={
+                "llm_route": plan_llm_route(
+                    network,
+                    choice.provider,
+                    choice.bedrock,
+                    workload.region,
+                    llm_gb_at_peak,
+                    profile.mean,
+                    a.bedrock_vpc_endpoint,
+                    region,
+                )
+            }
+        )
     edge = plan_edge(users, requests_per_second, a, llm, profile)
+    # The HPA over the day: the control plane logs every pod it starts.
+    day = hourly_pods(users, profile.shares, a, backend, frontend, llm.peak.open_streams if llm is not None else 0.0)
+    api_activity = activity(
+        nodes,
+        backend,
+        frontend,
+        sum(h.backend + h.frontend for h in day) / len(day),
+        pods_started_a_day(day),
+        llm.self_hosted if llm is not None else None,
+        a.cluster.logs.rollouts_per_day,
+    )
     infrastructure = [
         *cluster_cost_items(nodes, node_month, region),
-        *control_plane_cost_items(a.cluster, region),
+        *control_plane_cost_items(a.cluster, region, api_activity),
         *network_cost_items(
             network,
             users,
@@ -146,7 +175,8 @@ def calculate(
             a.traffic,
             profile,
             region,
-            llm.wire.monthly_gb.max if llm is not None and llm.wire is not None else 0.0,
+            llm_gb_at_peak,
+            internet_out_gb_at_peak(llm, choice is not None and choice.bedrock),
         ),
         *edge_cost_items(
             edge,

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from sizing.assumptions import ClusterAssumptions
 from sizing.data.catalog import InstanceType
 from sizing.data.pricing import RegionPrices
+from sizing.engine.control_plane_logs import Activity, control_plane_logs_item
 from sizing.plan import CostItem, NodePlan, Range
 
 PRICE_SOURCE = "on-demand list price"
@@ -96,25 +97,20 @@ def _fixed(key: str, label: str, monthly: float, source: str) -> CostItem:
     )
 
 
-# Kept forever (retention 0), the logs are priced for the stock of one year: the bill keeps growing after that.
-FOREVER_DAYS = 365
-
-
-def control_plane_cost_items(cluster: ClusterAssumptions, prices: RegionPrices) -> list[CostItem]:
-    """The envelope-encryption key, the control-plane logs (ingestion, and the stock the retention keeps) and, under
-    the EXTENDED support policy, the extended-support surcharge over the standard cluster-hour."""
-    days = cluster.log_retention_days or FOREVER_DAYS
-    stored_gb = cluster.log_gb_per_month * days / 30
-    logs = cluster.log_gb_per_month * prices.service("cloudwatch_logs_ingest_gb") + stored_gb * prices.service(
-        "cloudwatch_logs_storage_gb_month"
-    )
+def control_plane_cost_items(
+    cluster: ClusterAssumptions, prices: RegionPrices, logs: tuple[Activity, Activity, Activity]
+) -> list[CostItem]:
+    """The envelope-encryption key, the control-plane logs (their volume from ``logs``, the API server's activity at
+    the min, expected and max bounds: engine/control_plane_logs.py) and, under the EXTENDED support policy, the
+    extended-support surcharge over the standard cluster-hour."""
     items = [
         _fixed("kms_key", "KMS key (secrets encryption)", prices.service("kms_key_month"), "per key-month list price"),
-        _fixed(
-            "control_plane_logs",
-            f"Control-plane logs ({cluster.log_gb_per_month:g} GB/month, {days} days kept)",
+        control_plane_logs_item(
+            cluster,
             logs,
-            "CloudWatch Logs ingestion and storage list prices",
+            prices.hours_per_month,
+            prices.service("cloudwatch_logs_ingest_gb"),
+            prices.service("cloudwatch_logs_storage_gb_month"),
         ),
     ]
     if cluster.support == "EXTENDED":

@@ -8,6 +8,7 @@ from sizing.assumptions import Assumptions, Tier, TrafficAssumptions
 from sizing.data.catalog import InstanceType
 from sizing.data.pricing import RegionPrices
 from sizing.engine.cost import linear_item
+from sizing.engine.llm_route import cross_zone_per_gb, endpoint_hours_usd, shared_nat
 from sizing.engine.load_profile import LoadProfile
 from sizing.plan import CostItem, NetworkPlan, NodePlan
 
@@ -31,27 +32,33 @@ def network_cost_items(
     profile: LoadProfile,
     prices: RegionPrices,
     llm_gb_at_peak: float = 0.0,
+    llm_internet_gb_at_peak: float = 0.0,
 ) -> list[CostItem]:
-    """NAT gateways (hours and GB processed: ``egress_kb_per_request`` and the LLM's bytes, ``llm_gb_at_peak`` a month
-    at peak) and the responses' internet data transfer out, at the average load (min, and expected: each is linear in the load hour by hour, or priced on the
-    month's volume) and at peak all month (max)."""
+    """NAT gateways (hours and GB processed: ``egress_kb_per_request``, and the LLM's bytes, ``llm_gb_at_peak`` a month
+    at peak, unless ``network.llm_route`` sends them through the Bedrock endpoint), the endpoint when it does, the
+    responses' internet data transfer out, and the zone crossings on the way, at the average load (min, and expected:
+    each is linear in the load hour by hour, or priced on the month's volume) and at peak all month (max).
+    ``llm_internet_gb_at_peak``: the prompts sent to a provider outside AWS, internet data out like the answers."""
     hours, price, gateways = profile.hours_per_month, prices.service, network.nat_gateways
+    via_endpoint = network.llm_route is not None and network.llm_route.via == "interface_endpoint"
+    llm_through_nat = 0.0 if via_endpoint else llm_gb_at_peak
 
     def nat_gb(load: float) -> float:
-        return (requests_per_second * traffic.egress_kb_per_request * hours * 3600 / 1_000_000 + llm_gb_at_peak) * load
+        return (requests_per_second * traffic.egress_kb_per_request * hours * 3600 / 1_000_000 + llm_through_nat) * load
 
     def nat(load: float) -> float:
         gigabytes = nat_gb(load)
         return gateways * price("nat_gateway_hour") * hours + gigabytes * price("nat_gateway_gb")
 
-    # With pods spread evenly over the zones, a backend answer reaches a frontend pod in another zone (1 - 1/zones) of
-    # the time, billed $0.01 a GB on each side.
-    crossing = 1 - 1 / network.availability_zones
+    # A backend answer reaches the frontend pod that asked through the backend's ClusterIP Service, which picks any
+    # backend pod: with pods spread evenly over the zones, one in another zone (1 - 1/zones) of the time.
+    per_crossing_gb = cross_zone_per_gb(network, prices)
 
     def data_transfer(load: float) -> float:
         gigabytes = requests_per_second * load * traffic.response_kb_per_request * hours * 3600 / 1_000_000
-        cross_az = gigabytes * crossing * 2 * price("data_transfer_cross_az_gb")
-        return prices.internet_egress.monthly_usd(gigabytes) + cross_az
+        # One account's internet data out shares the tiers: the answers to users and the prompts to the provider.
+        internet = gigabytes + llm_internet_gb_at_peak * load
+        return prices.internet_egress.monthly_usd(internet) + gigabytes * per_crossing_gb
 
     def item(key: str, label: str, monthly: Callable[[float], float], source: str) -> CostItem:
         return linear_item(key, label, monthly, source, profile.mean)
@@ -62,20 +69,22 @@ def network_cost_items(
     def public_ipv4(load: float) -> float:
         return addresses * price("public_ipv4_hour") * hours
 
-    # Two more zone crossings (docs/methodology.md, "Cost"): the NLB hands each connection to a node in its own zone
-    # and the frontend Service (externalTrafficPolicy: Cluster) forwards it to any pod, in another zone 1 - 1/zones
-    # of the time, for the response bytes; and with one shared NAT gateway, the pods of the other zones reach it
-    # across a zone for every byte it processes. Each crossing is billed on both sides.
-    shared_nat = gateways == 1 and network.availability_zones > 1
+    # The other zone crossings (docs/methodology.md, "Cost"): with one shared NAT gateway, the pods of the other zones
+    # reach it across a zone for every byte it processes; and the Bedrock endpoint's DNS name spreads the model's
+    # bytes over every zone's interface. The ALB sends each request straight to a pod's address (IP targets), and an
+    # ALB's traffic to targets in other zones is not billed, so the edge adds no crossing.
+    sharing = shared_nat(network)
+    hops = [
+        what
+        for what, on in (("pods to the shared NAT gateway", sharing), ("to the Bedrock endpoint", via_endpoint))
+        if on
+    ]
 
     def cross_zone_hops(load: float) -> float:
-        seconds = requests_per_second * load * hours * 3600
-        gigabytes = seconds * traffic.response_kb_per_request / 1_000_000
-        if shared_nat:
-            gigabytes += nat_gb(load)
-        return gigabytes * crossing * 2 * price("data_transfer_cross_az_gb")
+        gigabytes = (nat_gb(load) if sharing else 0.0) + (llm_gb_at_peak * load if via_endpoint else 0.0)
+        return gigabytes * per_crossing_gb
 
-    return [
+    items = [
         item(
             "nat_gateways",
             f"NAT gateway{'s' if gateways > 1 else ''} ({gateways})",
@@ -92,8 +101,22 @@ def network_cost_items(
         ),
         item(
             "cross_zone_hops",
-            "Cross-zone hops (load balancer to pod" + (", pods to the NAT gateway)" if shared_nat else ")"),
+            f"Cross-zone hops ({' and '.join(hops) if hops else 'none: a NAT gateway per zone'})",
             cross_zone_hops,
             "cross-zone per-GB list price, both sides",
         ),
     ]
+    if via_endpoint:
+
+        def endpoint(load: float) -> float:
+            return endpoint_hours_usd(network, prices) + llm_gb_at_peak * load * price("vpc_endpoint_gb")
+
+        items.append(
+            item(
+                "llm_endpoint",
+                f"Bedrock VPC endpoint ({network.availability_zones} zones)",
+                endpoint,
+                "per endpoint-zone-hour and per-GB (first PB) list prices",
+            )
+        )
+    return items

@@ -1,24 +1,40 @@
 """How fast a replica serves: prefill limited by compute, decode by memory bandwidth, each with an efficiency factor.
 
 A decode step reads every GPU's weight shard once for the whole batch and each sequence's KV cache, so
-    step = (weights / TP + sequences x mean context x KV bytes per token / TP) / (bandwidth x decode efficiency)
-           + a fixed step overhead + (TP > 1) 2 all-reduces per layer.
+    step(n) = (weights / TP + n x mean context x KV bytes per token / TP) / (bandwidth x decode efficiency)
+              + a fixed step overhead + (TP > 1) 2 all-reduces per layer.
 A prompt's prefill multiplies 2 x active parameters per input token:
     prefill = 2 x active params x input tokens / (TP x dense TFLOPs x prefill efficiency).
-With chunked prefill, prompts share the GPU with decode steps: at c open streams and λ turns/s, prefill takes
-u = λ x prefill of each second, so a token comes every step / (1 - u) and the first token after
-ttft_overhead + prefill / (1 - u). Little's law closes the loop: λ = c / (TTFT + output tokens x ITL), a quadratic in λ.
+At c open streams and λ turns/s, prefill takes u = λ x prefill of each second. A stream sees only the other c - 1
+streams' share of it, u' = u x (c - 1) / c (Schweitzer's approximation of mean-value analysis: in a closed loop a
+request sees the queue the others make; its own prompt is not in it), so
+    ITL = step(c) / (1 - u'): decode time-shares the GPU with the others' prefills.
+vLLM's scheduler takes waiting prompts, first come first served, only between steps, so a new prompt's first token
+comes after
+    TTFT = ttft_overhead + prefill + (c > 1) x [step(c - 1) / 2 + u' / (1 - u') x prefill]:
+  - step(c - 1) / 2: it finds the other streams' batch mid-step and waits for that step to end (a step's mean residual);
+  - u' / (1 - u') x prefill: it waits behind the prompts queued or in prefill, the Pollaczek-Khinchine wait
+    λ' E[prefill²] / (2 (1 - u')) with exponentially distributed prompt lengths (E[prefill²] = 2 prefill²). Chat
+    prompts are close to exponential: the Azure trace's p90 is 2,734 / 1,155 = 2.37x its mean (llm-facts.md 3a), an
+    exponential's ln 10 = 2.30x;
+  - one stream alone waits for nothing: nothing else runs.
+Not added: a decode step inside the first token. vLLM's prefill step emits the first token itself, and where a prefill
+shares its step with the running batch (chunked prefill) the batch's weight read overlaps the prefill's compute.
+Little's law closes the loop: c = λ (TTFT + output tokens x ITL). Both latencies grow with λ, so the right side grows
+from 0 at λ = 0 past c at λ = 1 / prefill (the whole GPU prefilling: the others' u' alone is (c - 1) / c, which makes
+ITL c x step(c)); the one λ between that solves it is found by bisection.
 The efficiency factors and overheads come from ``data/selfhosted_calibration.yaml``, fitted to published benchmarks.
 """
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from sizing.selfhosted.catalog import GPUInstance, GPUSpec, ModelSpec, WeightFormat
+
+BISECTIONS = 64  # halvings of [0, 1 / prefill): below a double's resolution of the rate
 
 
 class SpeedFactors(BaseModel):
@@ -78,28 +94,42 @@ def replica(
     )
 
 
+def latencies(r: Replica, streams: int, rate: float) -> tuple[float, float]:
+    """Time to first token and inter-token latency with ``streams`` open at ``rate`` turns/s (below 1 / prefill)."""
+    others = rate * r.prefill_s * (streams - 1) / streams
+    itl = (r.step_fixed_s + streams * r.step_per_sequence_s) / (1 - others)
+    wait = 0.0
+    if streams > 1:
+        residual = (r.step_fixed_s + (streams - 1) * r.step_per_sequence_s) / 2
+        wait = residual + others / (1 - others) * r.prefill_s
+    return r.ttft_overhead_s + r.prefill_s + wait, itl
+
+
 def at(r: Replica, streams: int) -> Point:
-    """The replica's steady state with ``streams`` open (Little's law and the prefill share, solved together)."""
-    step = r.step_fixed_s + streams * r.step_per_sequence_s
-    a = r.ttft_overhead_s * r.prefill_s
-    b = r.ttft_overhead_s + r.prefill_s + r.output_tokens * step + streams * r.prefill_s
-    # the smaller root of a λ² - b λ + c = 0, in the form that stays exact when a is 0
-    rate = 2 * streams / (b + math.sqrt(max(b * b - 4 * a * streams, 0.0)))
-    busy = 1 - rate * r.prefill_s
+    """The replica's steady state with ``streams`` open (Little's law and the latencies, solved together)."""
+    low, high = 0.0, 1 / r.prefill_s
+    for _ in range(BISECTIONS):
+        rate = (low + high) / 2
+        ttft, itl = latencies(r, streams, rate)
+        if rate * (ttft + r.output_tokens * itl) > streams:
+            high = rate
+        else:
+            low = rate
+    ttft, itl = latencies(r, streams, low)
     return Point(
         streams=streams,
-        turns_per_s=rate,
-        output_tokens_per_s=rate * r.output_tokens,
-        ttft_s=r.ttft_overhead_s + r.prefill_s / busy,
-        itl_s=step / busy,
+        turns_per_s=low,
+        output_tokens_per_s=low * r.output_tokens,
+        ttft_s=ttft,
+        itl_s=itl,
     )
 
 
 def operating_point(r: Replica, most: int, ttft_target: float, itl_target: float) -> Point | None:
     """The most open streams (at most ``most``, the KV cache's) that keep both latencies within their targets.
 
-    Both latencies grow with the streams, so the largest one that passes is found by bisection; None when even one
-    stream misses a target."""
+    Both latencies grow with the streams (tests/test_selfhosted_speed.py checks it over the catalogs), so the largest
+    one that passes is found by bisection; None when even one stream misses a target."""
     if most < 1:
         return None
 

@@ -131,6 +131,23 @@ class NodeOption(_Out):
     credits_expected_monthly_usd: float = 0.0  # the credits over the day's load profile
 
 
+class AddOnRequests(_Out):
+    pods: int
+    cpu_m: int
+    memory_mib: int
+
+
+class AddOnPlan(_Out):
+    """A cluster add-on's Deployment on the CPU nodes, whatever the load: its pods are packed beside the app's, so
+    every fleet's node count holds them (sizing/engine/addons.py)."""
+
+    name: str
+    replicas: int
+    cpu_request_m: int  # per pod
+    memory_request_mib: int
+    source: str  # the stack's own setting, or the EKS add-on's published default
+
+
 class NodePlan(NodeOption):
     """The chosen type's fleet, how it was chosen, its node groups and the runner-ups."""
 
@@ -143,6 +160,17 @@ class NodePlan(NodeOption):
     spot: SpotPlan | None = None  # the Spot burst under spot-burst
     savings_plan: SavingsPlanPlan | None = None
     other_arch: OtherArch | None = None  # computed when asked (the report asks) and the arch was not pinned
+    addons: list[AddOnPlan] = []  # the add-on pods every fleet (min and max) holds beside the app's; every option too
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def addon_requests(self) -> AddOnRequests:
+        """The add-ons' pods in all: what the node count holds beside the app's pods."""
+        return AddOnRequests(
+            pods=sum(a.replicas for a in self.addons),
+            cpu_m=sum(a.replicas * a.cpu_request_m for a in self.addons),
+            memory_mib=sum(a.replicas * a.memory_request_mib for a in self.addons),
+        )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -102,7 +102,10 @@ class Workload(BaseModel):
     @classmethod
     def _compare_choice(cls, value: Any) -> Any:
         if isinstance(value, str):
-            choice = parse_llm(value)
+            try:
+                choice = parse_llm(value)
+            except SizingError:  # its message offers `none`, which is no comparison: say what is wanted here
+                choice = None
             if choice is None or choice.provider == "vllm":
                 raise SizingError(
                     "expected an API model to compare with as PROVIDER:MODEL (e.g. openai:gpt-4o-mini)",

@@ -21,6 +21,8 @@ import pulumi_kubernetes as k8s
 from cluster import NODE_GROUP_LABEL, pod_identity_role
 from config import PROJECT, ConfigError
 
+from sizing.engine.addons import CLUSTER_AUTOSCALER
+
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "cluster-autoscaler"
 RELEASE_NAME = "cluster-autoscaler"
@@ -67,8 +69,10 @@ DESCRIBE_NODE_GROUP = "eks:DescribeNodegroup"
 SCALE_ACTIONS = ("autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup")
 
 # Requests as upstream's example manifest. No CPU limit: throttling would slow the scan loop exactly when a large
-# plan (several node groups) needs it most; memory is limited so a leak cannot starve the node.
-RESOURCES = {"requests": {"cpu": "100m", "memory": "600Mi"}, "limits": {"memory": "600Mi"}}
+# plan (several node groups) needs it most; memory is limited so a leak cannot starve the node. Written once, in
+# sizing, whose plan packs this pod beside the app's (sizing/engine/addons.py).
+REPLICAS = CLUSTER_AUTOSCALER.replicas
+RESOURCES = CLUSTER_AUTOSCALER.resources()
 
 
 def version_for(kubernetes_version: str) -> AutoscalerVersion:
@@ -182,6 +186,7 @@ def chart_values(
             # grace period, so a streaming response is finished, not cut (the default is 600 s whatever the pods ask).
             "max-graceful-termination-sec": pod_grace_seconds,
         },
+        "replicaCount": REPLICAS,
         "resources": RESOURCES,
         # It runs on the worker nodes (EKS has no control-plane nodes to host it), so it must not drain its own.
         "podAnnotations": {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false"},

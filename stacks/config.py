@@ -74,6 +74,11 @@ KEYS: dict[str, Key] = {
         "",
         "Chat model PROVIDER:MODEL (e.g. openai:gpt-4o-mini); none = no LLM. Empty = the default Bedrock model.",
     ),
+    "llmCompare": Key(
+        "string",
+        "",
+        "With a vllm: llm, the API model PROVIDER:MODEL to price its break-even against. Empty = the default llm.",
+    ),
     "capacity": Key(
         "string",
         "on-demand",
@@ -202,6 +207,7 @@ NAMES = {
     "instance_type": f"{PROJECT}:instanceType",
     "arch": f"{PROJECT}:arch",
     "llm": f"{PROJECT}:llm",
+    "llm_compare": f"{PROJECT}:llmCompare",
     "capacity": f"{PROJECT}:capacity",
     "savings_plan": f"{PROJECT}:savingsPlan",
     "assumptions": f"{PROJECT}:assumptions",
@@ -354,6 +360,9 @@ def _workload(
         fields["arch"] = raw["arch"]
     if raw["llm"]:
         fields["llm"] = raw["llm"]
+    # Validated (an API model, PROVIDER:MODEL) whatever llm is; it prices a self-hosted model's break-even only.
+    if raw["llmCompare"]:
+        fields["llm_compare"] = raw["llmCompare"]
     fields["capacity"] = raw["capacity"]
     fields["savings_plan"] = raw["savingsPlan"]
     try:
@@ -423,6 +432,7 @@ def serving_for(llm: LLMPlan | None, config: Any = None) -> tuple[Serving | None
                 ("vllmImage", image != KEYS["vllmImage"].default),
                 ("modelWeightsUri", bool(uri)),
                 (HF_TOKEN, token_set),
+                ("llmCompare", bool((config.get("llmCompare") or "").strip())),
             )
             if is_set
         ]

@@ -23,6 +23,7 @@ from edge_config import EdgeSettings
 from lb_controller_policy import controller_policy
 from llm_access import CLOSE_SECONDS, TAIL_FACTOR, grace_seconds
 
+from sizing.engine.addons import LOAD_BALANCER_CONTROLLER
 from sizing.plan import LLMPlan, WafPlan
 
 NAMESPACE = "kube-system"
@@ -42,9 +43,10 @@ ANYWHERE = "0.0.0.0/0"
 # ALB bounds (ModifyLoadBalancerAttributes / ModifyTargetGroupAttributes) and the idle timeout's default.
 IDLE_TIMEOUT_DEFAULT, IDLE_TIMEOUT_MAX = 60, 4_000
 DEREGISTRATION_MAX = 3_600
-# Two controller pods on different nodes: a node drain leaves one reconciling.
-REPLICAS = 2
-RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}
+# Two controller pods on different nodes: a node drain leaves one reconciling. Written once, in sizing, whose plan
+# packs these pods beside the app's (sizing/engine/addons.py).
+REPLICAS = LOAD_BALANCER_CONTROLLER.replicas
+RESOURCES = LOAD_BALANCER_CONTROLLER.resources()
 RATE_RULE, MANAGED_RULE = "rate-limit-per-ip", "aws-common-rule-set"
 
 

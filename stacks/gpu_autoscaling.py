@@ -22,6 +22,7 @@ import pulumi_kubernetes as k8s
 import yaml
 from llm_access import SERVING_NAME, SERVING_NAMESPACE, SERVING_PORT, serving_labels
 
+from sizing.engine.addons import KEDA_METRICS_SERVER, KEDA_OPERATOR, KEDA_WEBHOOKS, PROMETHEUS_SERVER
 from sizing.plan import SelfHostedPlan
 
 # KEDA 2.20.2: its chart and images run on Kubernetes 1.34 (k3s v1.34 lab notes pinning chart keda-2.20.2); KEDA
@@ -31,8 +32,9 @@ KEDA_CHART = "keda"
 KEDA_VERSION = "2.20.2"
 KEDA_REPO = "https://kedacore.github.io/charts"
 KEDA_NAMESPACE = "keda"
-# Requests set here rather than left to the chart, so what the CPU nodes carry for KEDA is known and priced.
-KEDA_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}}
+# Replicas and requests set here rather than left to the chart, so what the CPU nodes carry for KEDA is known and
+# priced: the plan packs these very pods beside the app's (sizing/engine/addons.py, the one place they are written).
+KEDA_PARTS = {"operator": KEDA_OPERATOR, "metricServer": KEDA_METRICS_SERVER, "webhooks": KEDA_WEBHOOKS}
 
 # Prometheus 3.5, the long-term-support release (prometheus.io, 2025-07). Kept for the scaler only: a few hours of
 # the vLLM series, on an emptyDir.
@@ -40,7 +42,7 @@ PROMETHEUS = "prometheus"
 PROMETHEUS_IMAGE = "quay.io/prometheus/prometheus:v3.5.0"
 PROMETHEUS_PORT = 9090
 PROMETHEUS_RETENTION = "6h"
-PROMETHEUS_RESOURCES = {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}}
+PROMETHEUS_RESOURCES = PROMETHEUS_SERVER.resources()  # packed beside the app's pods like KEDA's
 PROMETHEUS_USER = 65534  # nobody, as the image's own Dockerfile runs it
 SCRAPE_INTERVAL = "15s"
 
@@ -134,7 +136,11 @@ def scaled_object_spec(plan: SelfHostedPlan) -> dict[str, Any]:
 
 def keda_values() -> dict[str, Any]:
     return {
-        "resources": dict.fromkeys(("operator", "metricServer", "webhooks"), KEDA_RESOURCES),
+        # The chart's own keys: resources.metricServer, but metricsServer.replicaCount.
+        "resources": {part: addon.resources() for part, addon in KEDA_PARTS.items()},
+        "operator": {"replicaCount": KEDA_OPERATOR.replicas},
+        "metricsServer": {"replicaCount": KEDA_METRICS_SERVER.replicas},
+        "webhooks": {"replicaCount": KEDA_WEBHOOKS.replicas},
         "nodeSelector": {"kubernetes.io/os": "linux"},
     }
 
@@ -142,7 +148,7 @@ def keda_values() -> dict[str, Any]:
 def prometheus_deployment_spec() -> dict[str, Any]:
     labels = prometheus_labels()
     return {
-        "replicas": 1,
+        "replicas": PROMETHEUS_SERVER.replicas,
         "selector": {"match_labels": labels},
         # One replica on an emptyDir: a new pod must not run beside the old one (nothing is shared between them).
         "strategy": {"type": "Recreate"},

@@ -25,6 +25,7 @@ from sizing import Workload, calculate
 from sizing.assumptions import Assumptions
 from sizing.data.catalog import load_catalog
 from sizing.data.pricing import region_prices
+from sizing.engine.addons import fixed_pods
 from sizing.engine.exact import exact
 from sizing.engine.fleet_cost import FleetLoad, burst, credits, node_month
 from sizing.engine.nodes import pack, packing, workload_capacity
@@ -53,17 +54,19 @@ def plans_per_second(rounds: int = 5, count: int = 2_000) -> float:
 def cheapest_max_fleet(
     plan, arch: str, catalog, prices, assumptions: Assumptions, eligible_only: bool = False
 ) -> tuple[float, str]:
-    """Brute force: every type of the architecture the region offers, its max fleet for the plan's max replicas with
-    the engine's packing, node buffer and floor, priced as the engine prices a max fleet (instances, root volumes,
+    """Brute force: every type of the architecture the region offers, its max fleet for the plan's max replicas and
+    add-on pods with the engine's packing, node buffer and floor, priced as the engine prices a max fleet (instances, root volumes,
     CPU credits at peak). ``eligible_only``: only the types the rule may choose for the plan's tier (burstable ones
     only in the burstable tiers, at least ``nodes.min_memory_gib``); else the cheapest fleet there is."""
     backend, frontend = plan.backend, plan.frontend
     shapes = (backend.cpu_request_m, backend.memory_request_mib), (frontend.cpu_request_m, frontend.memory_request_mib)
     buffer, floor = exact(assumptions.node_buffer), assumptions.min_nodes
+    fixed = fixed_pods(plan.nodes.addons)
     load = FleetLoad(
         backend.max_replicas * backend.cpu_request_m + frontend.max_replicas * frontend.cpu_request_m,
         assumptions.daemonsets.cpu_m,
         assumptions.hpa_target_cpu_percent / 100,
+        sum(cpu for cpu, _ in fixed),
     )
     best = (float("inf"), "")
     for instance in catalog.instance_types.values():
@@ -74,7 +77,7 @@ def cheapest_max_fleet(
             or instance.memory_gib < assumptions.nodes.min_memory_gib
         ):
             continue
-        prepared = packing(workload_capacity(instance, assumptions.daemonsets), *shapes)
+        prepared = packing(workload_capacity(instance, assumptions.daemonsets), *shapes, fixed)
         needed = None if prepared is None else pack(prepared, backend.max_replicas, frontend.max_replicas)
         if needed is None:
             continue

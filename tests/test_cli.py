@@ -407,8 +407,10 @@ def test_yaml_scientific_notation_is_a_number(capsys, tmp_path):
 
 
 def test_a_pinned_type_too_small_for_the_load_is_named(capsys):
+    # 390,000 backends at most, 3 a t3.medium (1,730m after the DaemonSets) with a frontend beside, 2 beside the
+    # add-ons' 700m: 1 + 129,999 + 1 nodes x 1.2 -> 156,002.
     code, _, err = run(capsys, "report", "-c", "10000000", "--instance-type", "t3.medium")
-    assert code == 2 and err.startswith("sizing: error: --instance-type: the plan would need 156,000 nodes")
+    assert code == 2 and err.startswith("sizing: error: --instance-type: the plan would need 156,002 nodes")
     assert err.rstrip().endswith("pin a larger instance type")
 
 

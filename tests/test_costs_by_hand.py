@@ -22,6 +22,15 @@ Per node, after kube-reserved and the DaemonSets (420m, 481 MiB, 2 pods):
   costs $0.05. In use: (the pods' requests x the load + 420m a node) x the 70% HPA target.
 - ar1.xlarge (arm64): gp1.xlarge's shape at $0.16 x 730 = $116.80.
 
+Every fleet also holds the cluster add-ons' pods (sizing/engine/addons.py; no self-hosted model here): CoreDNS 2 x
+100m / 70 MiB, metrics-server 2 x 100m / 200 MiB, the Cluster Autoscaler 100m / 600 MiB and the load balancer
+controller 2 x 100m / 128 MiB: 7 pods, 700m, 1,396 MiB. They are placed first, all on one node of any type here (7 of
+its pod slots, 700m, 1,396 MiB), and the app's pods fill what they leave before taking new nodes:
+- gp1.xlarge: 3,500 - 700 = 2,800m: 2 backends and 1 frontend beside them (300m left).
+- gp1.2xlarge: 7,490 - 700 = 6,790m: 6 backends (790m left) and 1 frontend.
+- bt1.large: 1,510 - 700 = 810m: no backend; 1 frontend (10 - 7 = 3 pod slots left).
+Their 700m count towards the burstable credits like the DaemonSets': at the HPA target, whatever the load.
+
 Fleets are (pods packed) x 1.25 rounded up, at least 3 nodes. A type wins by min-fleet + max-fleet cost, each with
 its credits: the min fleet's at the mean load, the max fleet's at peak.
 """
@@ -80,43 +89,47 @@ def plan(fake_catalog, fake_prices):
 # Each cost line is (min, expected, max).
 LOADS: dict[int, dict] = {
     # --- 300 users, small. 15 requests/s. Backend ceil(3 x 1.2) = 4 .. 8, frontend max(2, ceil(0.6)) = 2 .. 4.
-    # gp1.xlarge: 4 backends = 1 full node + 1 beside 2,500m (the 2 frontends fit) = 2 x 1.25 -> 3; 8 = 2 full + 2
-    #   (4 frontends fit) = 3 x 1.25 -> 4. Score 7 x $148 = $1,036.
-    # gp1.2xlarge: 4 and 8 backends with their frontends fit 1 and 2 nodes: 3 each (the floor). 6 x $323.20.
-    # bt1.large: 4 nodes (a frontend beside each backend) x 1.25 = 5; 8 -> 10. The min fleet at the mean load uses
-    #   (0.1 x (4 x 1,000 + 2 x 500) + 5 x 420) x 0.7 = 1.82 vCPU, under its 5 x 0.8: no credits; the max fleet at
-    #   peak (8,000 + 2,000 + 10 x 420) x 0.7 = 9.94 vCPU, 1.94 above 8: $70.81. Score 15 x $45.80 + $70.81 = $757.81,
-    #   the cheapest. Expected credits: the min fleet at the peak hour uses (5,000 + 2,100) x 0.7 = 4.97 vCPU, 0.97
-    #   above its baseline, for one hour in 24; over the day it averages 1.82, under it: no surplus is billed.
+    # gp1.xlarge: 4 backends = 2 beside the add-ons (a frontend with them) + 2 on a new node (1,500m left: the other
+    #   frontend fits) = 2 x 1.25 -> 3; 8 = 2 + 2 full nodes of 3 (a frontend beside each) = 3 nodes holding 3 of the
+    #   4 frontends, the last on a 4th: x 1.25 -> 5. Score 8 x $148 = $1,184.
+    # gp1.2xlarge: 4 backends and 2 frontends beside the add-ons (2,790m left): 1 node; 8 = 6 beside the add-ons (1
+    #   frontend) + 2 on a new node (5,490m left: 3 frontends fit) = 2: 3 each (the floor). 6 x $323.20.
+    # bt1.large: a frontend beside the add-ons, 4 backends a node each, the other frontend beside one: 5 x 1.25 ->
+    #   7; 8 backends, 1 frontend beside the add-ons and 3 beside backends: 9 x 1.25 -> 12. The min fleet at the mean
+    #   load uses (0.1 x (4 x 1,000 + 2 x 500) + 7 x 420 + 700) x 0.7 = 2.898 vCPU, under its 7 x 0.8: no credits;
+    #   the max fleet at peak (8,000 + 2,000 + 12 x 420 + 700) x 0.7 = 11.018 vCPU, 1.418 above 9.6: $51.76. Score
+    #   19 x $45.80 + $51.76 = $921.96, the cheapest. Expected credits: the min fleet at the peak hour uses (5,000 +
+    #   2,940 + 700) x 0.7 = 6.048 vCPU, 0.448 above its baseline, for one hour in 24; over the day it averages
+    #   2.898, under it: no surplus is billed.
     300: dict(
         total=3_072,
         tier="small",
         backend=(4, 8),
         frontend=(2, 4),
         instance_type="bt1.large",
-        nodes=(5, 10),
+        nodes=(7, 12),
         alternatives=[
-            ("gp1.xlarge", 3, 4, 3 * (0.20 * H + 20 * 0.10), 4 * (0.20 * H + 20 * 0.10)),
+            ("gp1.xlarge", 3, 5, 3 * (0.20 * H + 20 * 0.10), 5 * (0.20 * H + 20 * 0.10)),
             ("gp1.2xlarge", 3, 3, 3 * (0.44 * H + 20 * 0.10), 3 * (0.44 * H + 20 * 0.10)),
         ],
-        # 8 + 4 pods, and per node its primary address and the warm ENI's 6.
-        vpc_ips=12 + 10 * (1 + 6),
+        # 8 + 4 pods and the 7 add-on pods, and per node its primary address and the warm ENI's 6.
+        vpc_ips=8 + 4 + 7 + 12 * (1 + 6),
         nat_gateways=1,
         costs={
             "eks_control_plane": (0.10 * H, 0.10 * H, 0.10 * H),
-            "ec2_nodes": (5 * 0.06 * H, 5 * 0.06 * H, 10 * 0.06 * H),
-            "ebs_volumes": (5 * 20 * 0.10, 5 * 20 * 0.10, 10 * 20 * 0.10),
+            "ec2_nodes": (7 * 0.06 * H, 7 * 0.06 * H, 12 * 0.06 * H),
+            "ebs_volumes": (7 * 20 * 0.10, 7 * 20 * 0.10, 12 * 20 * 0.10),
             # Expected: AWS nets the surplus against the credits earned over the day, and the min fleet's day
-            # averages the mean load's 1.82 vCPU, under its 4 vCPU baseline: nothing (the peak hour's 0.97 vCPU
+            # averages the mean load's 2.898 vCPU, under its 5.6 vCPU baseline: nothing (the peak hour's 0.448 vCPU
             # above it is paid down by the quiet hours).
             "burstable_credits": (
                 0,
                 0,
-                ((8 * 1000 + 4 * 500 + 10 * 420) * 0.7 / 1000 - 10 * 0.8) * 0.05 * H,
+                ((8 * 1000 + 4 * 500 + 12 * 420 + 700) * 0.7 / 1000 - 12 * 0.8) * 0.05 * H,
             ),
             "kms_key": (1.00, 1.00, 1.00),
-            # 5 .. 10 nodes; 4 + 2 pods rolled out a day, 8 + 4 and the 6 the HPA adds at the max: 18.11 and 20.90 GB.
-            "control_plane_logs": logs_line((5, 10), 4 + 2, 8 + 4),
+            # 7 .. 12 nodes; 4 + 2 pods rolled out a day, 8 + 4 and the 6 the HPA adds at the max: 19.22 and 22.01 GB.
+            "control_plane_logs": logs_line((7, 12), 4 + 2, 8 + 4),
             # One gateway. Processed at peak: 15/s x 16 KB x 730 x 3,600 s = 630.72 GB; at the mean a tenth.
             "nat_gateways": (1 * 0.05 * H + 63.072 * 0.01, 1 * 0.05 * H + 63.072 * 0.01, 1 * 0.05 * H + 630.72 * 0.01),
             # The gateway's Elastic IP and the NLB's address in each of 3 zones.
@@ -157,39 +170,42 @@ LOADS: dict[int, dict] = {
         cache=dict(enabled=False, node_type=None, nodes=0, shards=0),
     ),
     # --- 1,000 users, medium. 50 requests/s. Backend 12 .. 24, frontend 2 .. 4.
-    # gp1.xlarge: 12 backends = 4 full nodes (the 2 frontends beside) x 1.25 = 5; 24 = 8 x 1.25 = 10: 15 x $148.
-    # gp1.2xlarge: 12 = 7 + 5 (2,490m left: 2 frontends fit) = 2 nodes -> 3; 24 = 3 x 7 + 3 (4 frontends fit) = 4
-    #   x 1.25 -> 5. 8 x $323.20 = $2,585.60.
-    # bt1.large: 12 x 1.25 = 15 nodes; 24 x 1.25 = 30. Min fleet at the mean: (0.1 x 13,000 + 15 x 420) x 0.7 = 5.32
-    #   vCPU under 12: no credits. Max fleet at peak: (26,000 + 30 x 420) x 0.7 = 27.02 vCPU, 3.02 above 24: $110.23.
-    #   Score 45 x $45.80 + $110.23 = $2,171.23, below gp1.xlarge's $2,220: chosen.
+    # gp1.xlarge: 12 backends = 2 beside the add-ons (and a frontend) + 3 full nodes (the other frontend beside one)
+    #   + 1 = 5 x 1.25 -> 7; 24 = 2 + 7 full + 1 = 9 (the 4 frontends fit beside) x 1.25 -> 12: 19 x $148 = $2,812.
+    # gp1.2xlarge: 12 = 6 beside the add-ons (a frontend) + 6 on a new node (1,490m left: the other frontend) = 2
+    #   nodes -> 3; 24 = 6 + 2 x 7 + 4 (3,490m left: the 3 frontends left fit) = 4 x 1.25 -> 5. 8 x $323.20 =
+    #   $2,585.60, now the first runner-up.
+    # bt1.large: the add-ons' node and 12 backends: 13 x 1.25 -> 17; 24: 25 x 1.25 -> 32. Min fleet at the mean:
+    #   (0.1 x 13,000 + 17 x 420 + 700) x 0.7 = 6.398 vCPU under 13.6: no credits. Max fleet at peak: (26,000 + 32 x
+    #   420 + 700) x 0.7 = 28.098 vCPU, 2.498 above 25.6: $91.18. Score 49 x $45.80 + $91.18 = $2,335.38, below
+    #   gp1.2xlarge's $2,585.60: chosen.
     1_000: dict(
         total=10_240,
         tier="medium",
         backend=(12, 24),
         frontend=(2, 4),
         instance_type="bt1.large",
-        nodes=(15, 30),
+        nodes=(17, 32),
         alternatives=[
-            ("gp1.xlarge", 5, 10, 5 * (0.20 * H + 20 * 0.10), 10 * (0.20 * H + 20 * 0.10)),
             ("gp1.2xlarge", 3, 5, 3 * (0.44 * H + 20 * 0.10), 5 * (0.44 * H + 20 * 0.10)),
+            ("gp1.xlarge", 7, 12, 7 * (0.20 * H + 20 * 0.10), 12 * (0.20 * H + 20 * 0.10)),
         ],
-        vpc_ips=28 + 30 * (1 + 6),
+        vpc_ips=24 + 4 + 7 + 32 * (1 + 6),
         nat_gateways=1,
         costs={
             "eks_control_plane": (0.10 * H,) * 3,
-            "ec2_nodes": (15 * 0.06 * H, 15 * 0.06 * H, 30 * 0.06 * H),
-            "ebs_volumes": (15 * 20 * 0.10, 15 * 20 * 0.10, 30 * 20 * 0.10),
-            # Expected: the min fleet at the peak hour uses (13,000 + 15 x 420) x 0.7 = 13.51 vCPU, 1.51 above 12, but
-            # the day averages (0.1 x 13,000 + 15 x 420) x 0.7 = 5.32 vCPU, under 12: no surplus left to bill.
+            "ec2_nodes": (17 * 0.06 * H, 17 * 0.06 * H, 32 * 0.06 * H),
+            "ebs_volumes": (17 * 20 * 0.10, 17 * 20 * 0.10, 32 * 20 * 0.10),
+            # Expected: the min fleet at the peak hour uses (13,000 + 17 x 420 + 700) x 0.7 = 14.588 vCPU, 0.988 above
+            # 13.6, but the day averages 6.398 vCPU, under it: no surplus left to bill.
             "burstable_credits": (
                 0,
                 0,
-                ((24 * 1000 + 4 * 500 + 30 * 420) * 0.7 / 1000 - 30 * 0.8) * 0.05 * H,
+                ((24 * 1000 + 4 * 500 + 32 * 420 + 700) * 0.7 / 1000 - 32 * 0.8) * 0.05 * H,
             ),
             "kms_key": (1.00,) * 3,
-            # 15 .. 30 nodes; 12 + 2 pods rolled out a day, 24 + 4 and 14 more at the max: 23.67 and 32.02 GB.
-            "control_plane_logs": logs_line((15, 30), 12 + 2, 24 + 4),
+            # 17 .. 32 nodes; 12 + 2 pods rolled out a day, 24 + 4 and 14 more at the max: 24.78 and 33.13 GB.
+            "control_plane_logs": logs_line((17, 32), 12 + 2, 24 + 4),
             # 50/s x 16 KB x 730 x 3,600 s = 2,102.4 GB at peak.
             "nat_gateways": (1 * 0.05 * H + 210.24 * 0.01, 1 * 0.05 * H + 210.24 * 0.01, 1 * 0.05 * H + 2_102.4 * 0.01),
             "public_ipv4": ((1 + 3) * 0.01 * H,) * 3,
@@ -228,26 +244,29 @@ LOADS: dict[int, dict] = {
         cache=dict(enabled=True, node_type="cache.f1.medium", nodes=1, shards=1),
     ),
     # --- 5,000 users, large. 250 requests/s. Backend 60 .. 120, frontend 10 .. 20. No burstable types.
-    # gp1.xlarge: 20 nodes (10 frontends beside) x 1.25 = 25; 40 x 1.25 = 50. Score 75 x $148 = $11,100.
-    # gp1.2xlarge: 60 = 8 x 7 + 4 (6 frontends fit, 4 more take a node) = 10 -> 13; 120 = 17 x 7 + 1 (12 fit,
-    #   8 more) = 19 -> 24. Score 37 x $323.20 = $11,958.40.
+    # gp1.xlarge: the 60 backends alone would fill 20 nodes exactly (a frontend beside each of 10): 25. With the
+    #   add-ons: 2 backends and a frontend beside them, 58 = 19 full nodes (9 frontends beside) + 1 = 21 x 1.25 ->
+    #   27; 120 = 2 + 39 full (19 frontends beside) + 1 = 41 x 1.25 -> 52. Score 79 x $148 = $11,692.
+    # gp1.2xlarge: 60 = 6 beside the add-ons (1 frontend) + 7 x 7 + 5 (2,490m left: 4 frontends fit, 5 more take a
+    #   node) = 10 -> 13; 120 = 6 (1 frontend) + 16 x 7 + 2 (5,490m left: 10 fit, 9 more take a node) = 19 -> 24.
+    #   Score 37 x $323.20 = $11,958.40.
     5_000: dict(
         total=51_200,
         tier="large",
         backend=(60, 120),
         frontend=(10, 20),
         instance_type="gp1.xlarge",
-        nodes=(25, 50),
+        nodes=(27, 52),
         alternatives=[("gp1.2xlarge", 13, 24, 13 * (0.44 * H + 20 * 0.10), 24 * (0.44 * H + 20 * 0.10))],
-        vpc_ips=140 + 50 * (1 + 10),
+        vpc_ips=140 + 7 + 52 * (1 + 10),
         nat_gateways=3,
         costs={
             "eks_control_plane": (0.10 * H,) * 3,
-            "ec2_nodes": (25 * 0.20 * H, 25 * 0.20 * H, 50 * 0.20 * H),
-            "ebs_volumes": (25 * 20 * 0.10, 25 * 20 * 0.10, 50 * 20 * 0.10),
+            "ec2_nodes": (27 * 0.20 * H, 27 * 0.20 * H, 52 * 0.20 * H),
+            "ebs_volumes": (27 * 20 * 0.10, 27 * 20 * 0.10, 52 * 20 * 0.10),
             "kms_key": (1.00,) * 3,
-            # 25 .. 50 nodes; 60 + 10 pods rolled out a day, 120 + 20 and 70 more at the max: 29.28 and 43.30 GB.
-            "control_plane_logs": logs_line((25, 50), 60 + 10, 120 + 20),
+            # 27 .. 52 nodes; 60 + 10 pods rolled out a day, 120 + 20 and 70 more at the max: 30.39 and 44.41 GB.
+            "control_plane_logs": logs_line((27, 52), 60 + 10, 120 + 20),
             # Three gateways (one per zone from large). 250/s x 16 KB x 730 x 3,600 s = 10,512 GB at peak.
             "nat_gateways": (
                 3 * 0.05 * H + 1_051.2 * 0.01,
@@ -289,27 +308,30 @@ LOADS: dict[int, dict] = {
         cache=dict(enabled=True, node_type="cache.f1.medium", nodes=2, shards=1),
     ),
     # --- 100,000 users, enterprise. 5,000 requests/s. Backend 1,200 .. 2,400, frontend 200 .. 400.
-    # gp1.xlarge: 400 nodes (200 frontends beside) x 1.25 = 500; 800 x 1.25 = 1,000. Score 1,500 x $148 = $222,000.
-    # gp1.2xlarge: 1,200 = 171 x 7 + 3 (8 frontends fit, 192 more on ceil(192 / 14) = 14 nodes) = 186 x 1.25 -> 233;
-    #   2,400 = 342 x 7 + 6 (2 fit, 398 more on 29) = 372 x 1.25 = 465. Score 698 x $323.20 = $225,593.60.
+    # gp1.xlarge: 2 backends and a frontend beside the add-ons, 1,198 = 399 full nodes (199 frontends beside) + 1 =
+    #   401 x 1.25 -> 502; 2,400 = 2 + 799 full (399 frontends beside) + 1 = 801 x 1.25 -> 1,002. Score 1,504 x $148
+    #   = $222,592.
+    # gp1.2xlarge: 1,200 = 6 beside the add-ons (1 frontend) + 170 x 7 + 4 (3,490m left: 6 frontends fit, 193 more
+    #   on ceil(193 / 14) = 14 nodes) = 186 x 1.25 -> 233; 2,400 = 6 (1 frontend) + 342 x 7 (399 more frontends on
+    #   ceil(399 / 14) = 29) = 372 x 1.25 = 465. Score 698 x $323.20 = $225,593.60.
     100_000: dict(
         total=1_024_000,
         tier="enterprise",
         backend=(1_200, 2_400),
         frontend=(200, 400),
         instance_type="gp1.xlarge",
-        nodes=(500, 1_000),
-        groups=[(167, 334), (167, 333), (166, 333)],  # ceil(1,000 / 450) = 3 groups
+        nodes=(502, 1_002),
+        groups=[(168, 334), (167, 334), (167, 334)],  # ceil(1,002 / 450) = 3 groups
         alternatives=[("gp1.2xlarge", 233, 465, 233 * (0.44 * H + 20 * 0.10), 465 * (0.44 * H + 20 * 0.10))],
-        vpc_ips=2_800 + 1_000 * (1 + 10),
+        vpc_ips=2_800 + 7 + 1_002 * (1 + 10),
         nat_gateways=3,
         costs={
             "eks_control_plane": (0.10 * H,) * 3,
-            "ec2_nodes": (500 * 0.20 * H, 500 * 0.20 * H, 1_000 * 0.20 * H),
-            "ebs_volumes": (500 * 20 * 0.10, 500 * 20 * 0.10, 1_000 * 20 * 0.10),
+            "ec2_nodes": (502 * 0.20 * H, 502 * 0.20 * H, 1_002 * 0.20 * H),
+            "ebs_volumes": (502 * 20 * 0.10, 502 * 20 * 0.10, 1_002 * 20 * 0.10),
             "kms_key": (1.00,) * 3,
-            # 500 .. 1,000 nodes; 1,400 pods rolled out a day, 2,800 and 1,400 more at the max: 294.29 and 574.75 GB.
-            "control_plane_logs": logs_line((500, 1_000), 1_200 + 200, 2_400 + 400),
+            # 502 .. 1,002 nodes; 1,400 pods rolled out a day, 2,800 and 1,400 more at the max: 295.40 and 575.86 GB.
+            "control_plane_logs": logs_line((502, 1_002), 1_200 + 200, 2_400 + 400),
             # 5,000/s x 16 KB x 730 x 3,600 s = 210,240 GB at peak.
             "nat_gateways": (3 * 0.05 * H + 21_024 * 0.01, 3 * 0.05 * H + 21_024 * 0.01, 3 * 0.05 * H + 210_240 * 0.01),
             "public_ipv4": ((3 + 3) * 0.01 * H,) * 3,
@@ -388,10 +410,10 @@ LABELS = {
 
 # The logs' label: the expected GB and the max's, to a tenth (LOADS' comments have them to the hundredth).
 LOG_LABELS = {
-    300: "Control-plane logs (18.1 GB/month, up to 20.9; 90 days kept)",
-    1_000: "Control-plane logs (23.7 GB/month, up to 32.0; 90 days kept)",
-    5_000: "Control-plane logs (29.3 GB/month, up to 43.3; 90 days kept)",
-    100_000: "Control-plane logs (294.3 GB/month, up to 574.7; 90 days kept)",
+    300: "Control-plane logs (19.2 GB/month, up to 22.0; 90 days kept)",
+    1_000: "Control-plane logs (24.8 GB/month, up to 33.1; 90 days kept)",
+    5_000: "Control-plane logs (30.4 GB/month, up to 44.4; 90 days kept)",
+    100_000: "Control-plane logs (295.4 GB/month, up to 575.9; 90 days kept)",
 }
 
 
@@ -460,43 +482,44 @@ def test_totals_and_cost_per_user_by_hand(plan, users):
 def test_the_totals_in_figures():
     # The sums above, added up once more from the figures rounded to the cent (hence a few cents of slack), so a
     # wrong expected table cannot agree with itself.
-    # 1,000 users: 73 + 657 + 30 + 0 + 1 + 17.70 + 38.60 + 29.20 + 26.10 + 12.57 + 37.65 + 35.95 + 10 + 36.50 at the
-    # min; 73 + 1,314 + 60 + 110.23 + 1 + 17.70 + 57.52 + 29.20 + 63.95 + 71.70 + 466.54 + 93.44 + 10 + 36.50 at the
-    # max; the min with DynamoDB ($40.74) in place of the min's (the day's credits net to nothing); plus the
+    # 1,000 users: 73 + 744.60 + 34 + 0 + 1 + 17.70 + 38.60 + 29.20 + 26.10 + 12.57 + 37.65 + 35.95 + 10 + 36.50 at
+    # the min; 73 + 1,401.60 + 64 + 91.18 + 1 + 17.70 + 57.52 + 29.20 + 63.95 + 71.70 + 466.54 + 93.44 + 10 + 36.50
+    # at the max; the min with DynamoDB ($40.74) in place of the min's (the day's credits net to nothing); plus the
     # cross-zone hops to the shared NAT gateway, 2,102.4 x 2/3 x 2 x $0.01 = $28.03 at the max, $2.80 at the mean.
-    # Control-plane logs derived from the cluster's activity: 23.67 GB x $0.5133 = $12.15 at the min and expected,
-    # 32.02 GB = $16.44 at the max, in place of the flat 30 GB's $17.70 counted above (the last term of each total).
+    # Control-plane logs derived from the cluster's activity: 17 nodes, 24.78 GB x $0.5133 = $12.72 at the min and
+    # expected, 32 nodes, 33.13 GB = $17.01 at the max, in place of the flat 30 GB's $17.70 counted above (the last
+    # term of each total).
     assert [sum(c[n] for c in LOADS[1_000]["costs"].values()) for n in range(3)] == [
         pytest.approx(total, abs=0.05)
         for total in (
-            1_005.27 + 2.80 + (12.15 - 17.70),
-            1_010.06 + 2.80 + (12.15 - 17.70),
-            2_404.78 + 28.03 + (16.44 - 17.70),
+            1_096.87 + 2.80 + (12.72 - 17.70),
+            1_101.66 + 2.80 + (12.72 - 17.70),
+            2_477.33 + 28.03 + (17.01 - 17.70),
         )
     ]
-    # 100,000 users: 73 + 73,000 + 1,000 + 1 + 17.70 + 319.74 + 43.80 + 442.38 + 663 + 4,755.44 + 3,595 + 1,000
-    # + 1,241 at the min; 73 + 146,000 + 2,000 + 1 + 17.70 + 2,211.90 + 43.80 + 4,226.70 + 6,576 + 47,644.40
+    # 100,000 users: 73 + 73,292 + 1,004 + 1 + 17.70 + 319.74 + 43.80 + 442.38 + 663 + 4,755.44 + 3,595 + 1,000
+    # + 1,241 at the min; 73 + 146,292 + 2,004 + 1 + 17.70 + 2,211.90 + 43.80 + 4,226.70 + 6,576 + 47,644.40
     # + 9,343.75 + 1,000 + 1,241 at the max; the min with DynamoDB's $4,074.06 expected; no cross-zone hops (a NAT
     # gateway in every zone).
-    # Control-plane logs derived: 294.29 GB x $0.5133 = $151.07 at the min and expected, 574.75 GB = $295.03 at the
-    # max, in place of the flat $17.70 counted above (the last term of each total).
+    # Control-plane logs derived: 502 nodes, 295.40 GB x $0.5133 = $151.63 at the min and expected, 1,002 nodes,
+    # 575.86 GB = $295.60 at the max, in place of the flat $17.70 counted above (the last term of each total).
     assert [sum(c[n] for c in LOADS[100_000]["costs"].values()) for n in range(3)] == [
         pytest.approx(total, abs=0.05)
         for total in (
-            86_152.06 + (151.07 - 17.70),
-            86_631.12 + (151.07 - 17.70),
-            220_379.25 + (295.03 - 17.70),
+            86_448.06 + (151.63 - 17.70),
+            86_927.12 + (151.63 - 17.70),
+            220_675.25 + (295.60 - 17.70),
         )
     ]
 
 
 @pytest.mark.parametrize("users", list(LOADS))
 def test_vpc_addresses_and_gateways_by_hand(plan, users):
-    want, got = LOADS[users], plan(users, LOADS[users]["total"], {"quotas": {"ec2_on_demand_vcpus": 4_000}})
+    want, got = LOADS[users], plan(users, LOADS[users]["total"], {"quotas": {"ec2_on_demand_vcpus": 4_008}})
     assert got.network.vpc_ips_max == want["vpc_ips"]
     assert got.network.nat_gateways == want["nat_gateways"]
     assert got.network.availability_zones == 3
-    # 100,000 users run 1,000 x 4 = 4,000 vCPUs at the max fleet: at the quota set here, not above it.
+    # 100,000 users run 1,002 x 4 = 4,008 vCPUs at the max fleet: at the quota set here, not above it.
     assert got.nodes.max_vcpus == want["nodes"][1] * (2 if want["instance_type"] == "bt1.large" else 4)
     assert got.warnings == []
 
@@ -692,12 +715,12 @@ def test_the_llm_line_by_hand(plan, users):
 def test_extended_support_and_logs_kept_forever(plan, users):
     # Extended support: $0.60 an hour instead of $0.10, the $0.50 surcharge a line of its own. Logs kept forever are
     # priced as a year's stock: 365 days of the month's GB, 15% of them stored at $0.03, beside the GB ingested at
-    # $0.50 (LOADS: 23.67 and 32.02 GB at 1,000 users, 294.29 and 574.75 at 100,000). Neither depends on the load.
+    # $0.50 (LOADS: 24.78 and 33.13 GB at 1,000 users, 295.40 and 575.86 at 100,000). Neither depends on the load.
     got = plan(users, LOADS[users]["total"], {"cluster": {"support": "EXTENDED", "log_retention_days": 0}})
     rows = lines(got)
     assert rows["eks_control_plane"] == about(*(0.10 * H,) * 3)
     assert rows["eks_extended_support"] == about(*((0.60 - 0.10) * H,) * 3)
-    fleets = {1_000: ((15, 30), 14, 28), 100_000: ((500, 1_000), 1_400, 2_800)}
+    fleets = {1_000: ((17, 32), 14, 28), 100_000: ((502, 1_002), 1_400, 2_800)}
     nodes, floor, ceiling = fleets[users]
     low, high = log_gb(nodes[0], floor), log_gb(nodes[1], ceiling + ceiling - floor)
 
@@ -737,8 +760,8 @@ def test_the_month_is_the_assumptions_days_not_the_tables_hours(plan):
     got = plan(5_000, 51_200, {"traffic": {"days_per_month": 28}})
     rows = lines(got)
     assert rows["eks_control_plane"] == about(*(0.10 * 672,) * 3)
-    assert rows["ec2_nodes"] == about(25 * 0.20 * 672, 25 * 0.20 * 672, 50 * 0.20 * 672)
-    assert rows["ebs_volumes"] == about(25 * 20 * 0.10, 25 * 20 * 0.10, 50 * 20 * 0.10)
+    assert rows["ec2_nodes"] == about(27 * 0.20 * 672, 27 * 0.20 * 672, 52 * 0.20 * 672)
+    assert rows["ebs_volumes"] == about(27 * 20 * 0.10, 27 * 20 * 0.10, 52 * 20 * 0.10)
     assert rows["elasticache"] == about(*(2 * 0.05 * 672,) * 3)
     assert rows["kms_key"] == about(1.00, 1.00, 1.00)
     # 250/s x 16 KB x 672 x 3,600 s = 9,676.8 GB at peak.
@@ -747,23 +770,25 @@ def test_the_month_is_the_assumptions_days_not_the_tables_hours(plan):
 
 
 def test_arm64_takes_the_graviton_type(plan):
-    # Only ar1.xlarge is arm64: gp1.xlarge's shape, so 5 .. 10 nodes at 1,000 users, at $0.16 an hour, no credits.
+    # Only ar1.xlarge is arm64: gp1.xlarge's shape, so 7 .. 12 nodes at 1,000 users (LOADS), at $0.16 an hour, no
+    # credits.
     got = plan(1_000, 10_240, arch="arm64")
-    assert (got.nodes.instance_type, got.nodes.min_nodes, got.nodes.max_nodes) == ("ar1.xlarge", 5, 10)
-    assert lines(got)["ec2_nodes"] == about(5 * 0.16 * H, 5 * 0.16 * H, 10 * 0.16 * H)
-    assert lines(got)["ebs_volumes"] == about(5 * 20 * 0.10, 5 * 20 * 0.10, 10 * 20 * 0.10)
+    assert (got.nodes.instance_type, got.nodes.min_nodes, got.nodes.max_nodes) == ("ar1.xlarge", 7, 12)
+    assert lines(got)["ec2_nodes"] == about(7 * 0.16 * H, 7 * 0.16 * H, 12 * 0.16 * H)
+    assert lines(got)["ebs_volumes"] == about(7 * 20 * 0.10, 7 * 20 * 0.10, 12 * 20 * 0.10)
     assert "burstable_credits" not in lines(got)
     assert got.workload.arch == "arm64"
 
 
 def test_a_pinned_type_is_priced_the_same_way(plan):
-    # gp1.2xlarge pinned at 1,000 users: 3 .. 5 nodes (see LOADS), $0.44 an hour, 28 pods + 1 + 15 addresses a node.
+    # gp1.2xlarge pinned at 1,000 users: 3 .. 5 nodes (see LOADS), $0.44 an hour, 28 app pods + 7 add-on pods + 1 + 15
+    # addresses a node.
     got = plan(1_000, 10_240, instance_type="gp1.2xlarge")
     assert (got.nodes.min_nodes, got.nodes.max_nodes, got.nodes.pinned) == (3, 5, True)
     assert lines(got)["ec2_nodes"] == about(3 * 0.44 * H, 3 * 0.44 * H, 5 * 0.44 * H)
     assert lines(got)["ebs_volumes"] == about(3 * 20 * 0.10, 3 * 20 * 0.10, 5 * 20 * 0.10)
     assert "burstable_credits" not in lines(got)
-    assert got.network.vpc_ips_max == 28 + 5 * (1 + 15)
+    assert got.network.vpc_ips_max == 28 + 7 + 5 * (1 + 15)
 
 
 @pytest.fixture
@@ -788,7 +813,7 @@ def spot_world(fake_catalog, fake_prices):
     return catalog, prices
 
 
-@pytest.mark.parametrize(("users", "low", "high"), [(5_000, 25, 50), (100_000, 500, 1_000)])
+@pytest.mark.parametrize(("users", "low", "high"), [(5_000, 27, 52), (100_000, 502, 1_002)])
 def test_spot_burst_lines_by_hand(spot_world, users, low, high):
     # gp1.xlarge is chosen as without Spot (LOADS), its twins scheduling the same: the max fleet needs the same
     # nodes. The min nodes stay on demand in every bound; the ones above them run on Spot, priced at the dearest
@@ -814,13 +839,13 @@ def test_spot_burst_lines_by_hand(spot_world, users, low, high):
 
 
 def test_a_savings_plan_prices_the_min_fleet(spot_world):
-    # 3y at 50% off: the 25 min nodes at $0.20 x 0.5 in every bound, the 25 above them on demand.
+    # 3y at 50% off: the 27 min nodes (LOADS) at $0.20 x 0.5 in every bound, the 52 - 27 = 25 above them on demand.
     catalog, prices = spot_world
     got = build(catalog, prices, 5_000, 51_200, savings_plan="3y")
     assert lines(got)["ec2_nodes"] == about(
-        25 * 0.20 * 0.5 * H, 25 * 0.20 * 0.5 * H, 25 * 0.20 * 0.5 * H + 25 * 0.20 * H
+        27 * 0.20 * 0.5 * H, 27 * 0.20 * 0.5 * H, 27 * 0.20 * 0.5 * H + 25 * 0.20 * H
     )
-    assert got.nodes.savings_plan.commitment_usd_per_hour == pytest.approx(25 * 0.20 * 0.5)
+    assert got.nodes.savings_plan.commitment_usd_per_hour == pytest.approx(27 * 0.20 * 0.5)
 
 
 def test_hand_figures_of_the_fake_nodes():
@@ -829,6 +854,9 @@ def test_hand_figures_of_the_fake_nodes():
     assert math.floor(16 * 1024 * 0.925 - (255 + 11 * 29) - 100) - 481 == 14_000
     assert 8_000 - (60 + 10 + 5 + 5 + 4 * 2.5) - 420 == 7_490
     assert 2_000 - (60 + 10) - 420 == 1_510
+    # The add-ons' 7 pods on one node, and what they leave for the app's.
+    assert (2 * 100 + 2 * 100 + 100 + 2 * 100, 2 * 70 + 2 * 200 + 600 + 2 * 128) == (700, 1_396)
+    assert (3_500 - 700, 7_490 - 700, 1_510 - 700, 10 - 7) == (2_800, 6_790, 810, 3)
     # The month's node prices and the credits of the 1,000-user max fleet.
     assert about(148, 323.2, 45.8) == (0.20 * H + 20 * 0.10, 0.44 * H + 20 * 0.10, 0.06 * H + 20 * 0.10)
-    assert round(((26_000 + 30 * 420) * 0.7 / 1000 - 30 * 0.8) * 0.05 * H, 2) == 110.23
+    assert round(((26_000 + 32 * 420 + 700) * 0.7 / 1000 - 32 * 0.8) * 0.05 * H, 2) == 91.18

@@ -15,6 +15,7 @@ from sizing import SizingError
 from sizing.data.catalog import InstanceType
 from sizing.data.pricing import Egress
 from sizing.engine.cost import summarize_cost
+from sizing.engine.limits import cluster_warnings
 from sizing.engine.nodes import Allocatable, PodShape, max_pods, nodes_to_pack
 from sizing.plan import CostItem, Range
 
@@ -161,13 +162,13 @@ def test_every_amount_is_in_whole_cents(fake_catalog, odd_prices, users):
     assert all(whole(value) for value in expected)
     assert whole(cost.per_user_usd.min, 4) and whole(cost.per_user_usd.max, 4)
     if users == 1_000:
-        # The same 15 .. 30 bt1.large as at round prices (every price x ODD ranks the fleets alike): 15 nodes x
-        # ($0.06 x 730 + 20 GiB x $0.10) x ODD = $695.4815; the max fleet's 30 nodes and its 3.02 surplus vCPU x
-        # $0.05 x 730, x ODD = $1,502.5537.
-        assert (nodes.instance_type, nodes.min_nodes, nodes.max_nodes) == ("bt1.large", 15, 30)
+        # The same 17 .. 32 bt1.large as at round prices (every price x ODD ranks the fleets alike; see
+        # tests/test_costs_by_hand.py): 17 nodes x ($0.06 x 730 + 20 GiB x $0.10) x ODD; the max fleet's 32 nodes and
+        # its 2.498 surplus vCPU x $0.05 x 730, x ODD.
+        assert (nodes.instance_type, nodes.min_nodes, nodes.max_nodes) == ("bt1.large", 17, 32)
         assert (nodes.monthly_usd.min, nodes.monthly_usd.max) == (
-            round(15 * (0.06 * HOURS + 20 * 0.10) * ODD, 2),
-            round((30 * (0.06 * HOURS + 20 * 0.10) + 3.02 * 0.05 * HOURS) * ODD, 2),
+            round(17 * (0.06 * HOURS + 20 * 0.10) * ODD, 2),
+            round((32 * (0.06 * HOURS + 20 * 0.10) + 2.498 * 0.05 * HOURS) * ODD, 2),
         )
     # EKS: $0.10 x ODD x 730 h = $73.9012, billed as $73.90; extended support ($0.60 - $0.10) x ODD x 730 h.
     line = {i.key: i for i in cost.breakdown}
@@ -271,8 +272,9 @@ def test_the_free_internet_egress_leaves_only_the_cross_zone_traffic(fake_catalo
 
 
 def test_the_vpc_addresses_of_the_max_fleet_by_hand(fake_catalog, fake_prices):
-    # 1,000 users: 24 + 4 pods at most, and per bt1.large node (30) its primary address and a warm ENI's 6.
-    assert build(fake_catalog, fake_prices, 1_000, 10_240).network.vpc_ips_max == 24 + 4 + 30 * (1 + 6)
+    # 1,000 users: 24 + 4 pods at most and the add-ons' 7, and per bt1.large node (32) its primary address and a
+    # warm ENI's 6.
+    assert build(fake_catalog, fake_prices, 1_000, 10_240).network.vpc_ips_max == 24 + 4 + 7 + 32 * (1 + 6)
 
 
 # --- DynamoDB -----------------------------------------------------------------------------------------------------
@@ -412,13 +414,14 @@ def test_types_that_cannot_hold_a_pod_are_passed_over(fake_catalog, fake_prices)
 
 
 def test_node_groups_are_numbered_from_one_and_share_the_fleet(fake_catalog, fake_prices):
-    # 100,000 users: 1,200 .. 2,400 backends, 3 a gp1.xlarge with a frontend beside: 400 .. 800 nodes x 1.25 = 500 ..
-    # 1,000 ((500 + 1,000) x $148 = $222,000 against gp1.2xlarge's (233 + 465) x $323.20), in ceil(1,000 / 450) = 3.
+    # 100,000 users: 1,200 .. 2,400 backends, 3 a gp1.xlarge with a frontend beside, 2 beside the add-ons: 401 .. 801
+    # nodes x 1.25 -> 502 .. 1,002 ((502 + 1,002) x $148 = $222,592 against gp1.2xlarge's (233 + 465) x $323.20 =
+    # $225,593.60; tests/test_costs_by_hand.py), in ceil(1,002 / 450) = 3.
     plan = build(fake_catalog, fake_prices, 100_000, 1_024_000)
     assert [(g.name, g.min_nodes, g.max_nodes) for g in plan.nodes.groups] == [
-        ("workers-1", 167, 334),
-        ("workers-2", 167, 333),
-        ("workers-3", 166, 333),
+        ("workers-1", 168, 334),
+        ("workers-2", 167, 334),
+        ("workers-3", 167, 334),
     ]
 
 
@@ -450,8 +453,8 @@ def test_a_pinned_type_with_nothing_left_after_the_daemonsets_is_refused(fake_ca
     # bt1.large: 1,930m allocatable less 2,000m of DaemonSets; 7,090 - 481 MiB; 12 - 2 pod slots.
     with pytest.raises(
         SizingError,
-        match=r"^instance type bt1.large cannot schedule the pods: after kube-reserved and "
-        r"DaemonSets it offers -70m CPU, 6609 MiB, 10 pod slots; pick a larger type$",
+        match=r"^instance type bt1.large cannot schedule the pods \(the app's and the cluster add-ons'\): after "
+        r"kube-reserved and DaemonSets it offers -70m CPU, 6609 MiB, 10 pod slots; pick a larger type$",
     ) as e:
         build(fake_catalog, fake_prices, 300, 3_072, {"daemonsets": {"cpu_m": 2_000}}, instance_type="bt1.large")
     assert e.value.field == "instance_type"
@@ -469,7 +472,8 @@ def test_pods_no_type_can_hold_are_refused_naming_the_assumptions(fake_catalog, 
 
 
 # One application pod a node: gp1.xlarge keeps 3,920 - 3,420 = 500m after the DaemonSets; a backend per user and two
-# frontends, no buffers. The max fleet is users + 2 nodes.
+# frontends, no buffers. The add-ons' 7 pods of 100m take 2 more nodes (5 on one, 2 on the next, 300m left: no room
+# for a 500m pod). The max fleet is users + 2 + 2 nodes.
 ONE_POD_A_NODE = {
     "daemonsets": {"cpu_m": 3_420},
     "backend": {"cpu_request_m": 500, "users_per_pod": 1, "buffer": 1, "max_multiplier": 1},
@@ -480,11 +484,11 @@ ONE_POD_A_NODE = {
 
 def test_more_than_ten_clusters_of_nodes_is_refused_naming_what_to_change(fake_catalog, fake_prices):
     # Pinned gp1.xlarge with 500m left a node and a buffer of 10: 200,000 users need 4,800 backends and 800 frontends
-    # at most = 5,600 nodes x 10 = 56,000, above 50,000.
+    # at most, and the add-ons 2 nodes (ONE_POD_A_NODE) = 5,602 nodes x 10 = 56,020, above 50,000.
     tiny = {"daemonsets": {"cpu_m": 3_420}, "backend": {"cpu_request_m": 500}, "node_buffer": 10}
     with pytest.raises(
         SizingError,
-        match=r"^the plan would need 56,000 nodes at its maximum, more than the 50,000 "
+        match=r"^the plan would need 56,020 nodes at its maximum, more than the 50,000 "
         r"\(ten clusters' worth\) this tool sizes: pin a larger instance type$",
     ) as e:
         build(fake_catalog, fake_prices, 200_000, 2_000_000, tiny, instance_type="gp1.xlarge")
@@ -522,23 +526,31 @@ def test_one_cluster_warns_above_5000_nodes_not_at_them(fake_catalog, fake_price
             build(fake_catalog, fake_prices, users, users, ONE_POD_A_NODE, instance_type="gp1.xlarge")
         )
 
-    assert at(4_998) == []  # 4,998 + 2 = 5,000 nodes (and 3 x 5,000 pods with the DaemonSets')
-    assert at(4_999) == [
+    assert at(4_996) == []  # 4,996 + 2 + 2 = 5,000 nodes
+    assert at(4_997) == [
         "5,001 nodes exceed the 5,000 nodes Kubernetes supports in one cluster: split the load across clusters"
     ]
 
 
 def test_one_cluster_warns_above_150000_pods_not_at_them(fake_catalog, fake_prices):
-    # 24 DaemonSet pods a node: the pods are 25 x the nodes, 25 x (5,998 + 2) = 150,000 exactly, then 150,025.
+    # 24 DaemonSet pods a node leave 29 - 24 = 5 slots, and the add-ons' 7 pods still take 2 nodes (5 + 2). The pods
+    # are the app's users + 2, the add-ons' 7 and 24 on each of the users + 2 + 2 nodes: 25 x users + 105. 5,995
+    # users: 149,980; 5,996: 150,005.
     many = {**ONE_POD_A_NODE, "daemonsets": {"cpu_m": 3_420, "pods": 24}}
 
     def pods_warnings(users):
         plan = build(fake_catalog, fake_prices, users, users, many, instance_type="gp1.xlarge")
         return [w for w in kubernetes_warnings(plan) if "pods" in w]
 
-    assert pods_warnings(5_998) == []
-    assert pods_warnings(5_999) == [
-        "150,025 pods exceed the 150,000 pods Kubernetes supports in one cluster: split the load across clusters or "
+    assert pods_warnings(5_995) == []
+    assert pods_warnings(5_996) == [
+        "150,005 pods exceed the 150,000 pods Kubernetes supports in one cluster: split the load across clusters or "
+        "raise users_per_pod"
+    ]
+    # No load lands on 150,000 exactly: the limit itself, on the rule's own numbers (5,000 nodes of 24 DaemonSet pods).
+    assert cluster_warnings(5_000, 30_000, 24) == []
+    assert cluster_warnings(5_000, 30_001, 24) == [
+        "150,001 pods exceed the 150,000 pods Kubernetes supports in one cluster: split the load across clusters or "
         "raise users_per_pod"
     ]
 

@@ -13,13 +13,18 @@ says otherwise.
 - A month is ``traffic.days_per_month`` x 24 = 730 h (the fake price table's 1,000 h is replaced by it).
 - After kube-reserved and the DaemonSets (420m, 481 MiB, 2 pods) gp1.xlarge offers 3,920 - 420 = 3,500m,
   floor(16,384 x 0.925 - (255 + 11 x 29) - 100) - 481 = 14,000 MiB and 27 pods: 3 backends and 1 frontend beside
-  them a node, so 4 .. 8 nodes, x 1.25 = 5 .. 10; bt1.large offers 1,930 - 420 = 1,510m, 6,609 MiB, 10 pods: 1
-  backend and 1 frontend a node, 12 .. 24 nodes, x 1.25 = 15 .. 30; gp1.2xlarge 7,490m: 7 backends a node, 3 .. 5.
-- Selection, min + max fleet, each node at its hourly price x 730 + 20 GiB x $0.10: gp1.xlarge (5 + 10) x $148 =
-  $2,220; gp1.2xlarge (3 + 5) x $323.20 = $2,585.60; bt1.large (15 + 30) x $45.80 = $2,061 plus the max fleet's
-  credits, (24 x 1,000m + 4 x 500m + 30 x 420m) x 70% = 27.02 vCPU busy against a baseline of 30 x 2 x 40% = 24, so
-  3.02 vCPU x $0.05 x 730 = $110.23: $2,171.23, the cheapest. ``PIN`` cases pin gp1.xlarge instead, where packing
-  is easier to follow.
+  them a node; bt1.large offers 1,930 - 420 = 1,510m, 6,609 MiB, 10 pods: 1 backend and 1 frontend a node;
+  gp1.2xlarge 7,490m: 7 backends a node.
+- The cluster add-ons' 7 pods (700m, 1,396 MiB: tests/test_costs_by_hand.py) take the first node; the app's pods fill
+  what they leave: 2 backends and a frontend on gp1.xlarge, 6 backends and a frontend on gp1.2xlarge, a frontend
+  alone on bt1.large. gp1.xlarge: 2 + 3 x 3 + 1 backends on 5 nodes x 1.25 -> 7, 2 + 7 x 3 + 1 on 9 -> 12;
+  gp1.2xlarge: 6 + 6 on 2 nodes -> 3, 6 + 2 x 7 + 4 on 4 -> 5; bt1.large: the add-ons' node and a node a backend,
+  13 -> 17 and 25 -> 32.
+- Selection, min + max fleet, each node at its hourly price x 730 + 20 GiB x $0.10: gp1.xlarge (7 + 12) x $148 =
+  $2,812; gp1.2xlarge (3 + 5) x $323.20 = $2,585.60; bt1.large (17 + 32) x $45.80 = $2,244.20 plus the max fleet's
+  credits, (24 x 1,000m + 4 x 500m + 32 x 420m + the add-ons' 700m) x 70% = 28.098 vCPU busy against a baseline of
+  32 x 2 x 40% = 25.6, so 2.498 vCPU x $0.05 x 730 = $91.18: $2,335.38, the cheapest. ``PIN`` cases pin gp1.xlarge
+  instead, where packing is easier to follow.
 - The profile's mean is (1 + 23 x 1.4/23) / 24 = 0.1: the min bound's load.
 - DynamoDB: 250 RCU (0.5 reads of half a unit), 100 WCU; floors 50 and 20, ceilings 312.5 and 125 at 80%; 50 GiB.
 - One cache.f1.medium (Redis OSS, 3 GiB usable), no replica below large; one NAT gateway.
@@ -51,6 +56,7 @@ class Case(NamedTuple):
 
 HOURS = 730  # 365 / 12 days x 24 h
 GP1_XLARGE = 0.20 * HOURS + 20 * 0.10  # a node-month: instance and root volume
+GP1_2XLARGE = 0.44 * HOURS + 20 * 0.10
 SURPLUS_VCPU_MONTH = 0.05 * HOURS
 RCU_MONTH, WCU_MONTH = 0.0001 * HOURS, 0.0005 * HOURS
 STORAGE = 10_240 * 5 / 1024 * 0.50  # 50 GiB
@@ -59,9 +65,9 @@ MEAN = 0.1
 NAT_HOUR, NAT_GB = 0.05 * HOURS, 50 * 16 * 3600 * HOURS / 1e6 * 0.01  # one gateway; its data at peak all month
 CACHE_F1_MEDIUM = 0.05 * HOURS
 TURN = (1_155 * 1 + 211 * 5) / 1e6
-# The control-plane logs of the max fleet (30 nodes, 42 pods started a day; ``logs`` below): 32.02 GB a month.
+# The control-plane logs of the max fleet (32 nodes, 42 pods started a day; ``logs`` below): 33.13 GB a month.
 MAX_LOG_GB = (
-    (16_000 * 1_300 + 200_000 + 30 * (564 * 1_300 + 60 * 450)) * HOURS + 42 * 35_000 * HOURS / 24
+    (16_000 * 1_300 + 200_000 + 32 * (564 * 1_300 + 60 * 450)) * HOURS + 42 * 35_000 * HOURS / 24
 ) / 1e9  # a turn at the stand-in $1 / $5 per million tokens
 
 # A self-hosted Llama-3.1-8B on the fake GPU prices (tests/conftest.py: g5.xlarge $0.50, g5.2xlarge $1, an L40S at
@@ -123,7 +129,7 @@ def logs(
     16,000 steady audit events ((3 + 4) leader candidates x 1,800 + 360 autoscaler writes + 100 watches x 16 + 2 HPAs x
     720) of 1,300 bytes, the API server's 200,000 bytes, and per node 564 events (360 Lease renewals, 12 status
     patches, 12 watches x 16) and 60 sign-ins of 450 bytes; a day, 35,000 bytes a pod started: 14 (a rollout of the
-    floor's 12 + 2) at the min and expected, 42 at the max (28 rolled out, 14 the HPA adds). 15 nodes, 30 at the
+    floor's 12 + 2) at the min and expected, 42 at the max (28 rolled out, 14 the HPA adds). 17 nodes, 32 at the
     max. GB ingested at $0.50; ``share`` of them stored 90 days, a stock of 90 / (365 / 12) months, at $0.03."""
 
     def usd(nodes: int, pods_a_day: float) -> float:
@@ -131,7 +137,7 @@ def logs(
         gb = (hourly * HOURS + pods_a_day * pod * HOURS / 24) / 1e9
         return gb * 0.50 + gb * share * 90 / (365 / 12) * 0.03
 
-    return money(usd(15, pods[0]), usd(15, pods[0]), usd(30, pods[1]))
+    return money(usd(17, pods[0]), usd(17, pods[0]), usd(32, pods[1]))
 
 
 def provisioned(rcu_floor: float, rcu_top: float, wcu_floor: float, wcu_top: float, storage: float) -> tuple:
@@ -157,12 +163,12 @@ CASES = [
     # 1,000 < 1,001: small, where the cache (from medium) is off.
     Case("tiers.medium", 1_001, lambda p: (p.tier, p.cache.enabled), ("small", False)),
     # Large from 1,000: a NAT gateway per zone, a cache replica (replica_from_tier: large), no burstable type, so
-    # gp1.xlarge ($2,220 against gp1.2xlarge's $2,585.60).
+    # gp1.2xlarge ($2,585.60 against gp1.xlarge's $2,812).
     Case(
         "tiers.large",
         1_000,
         lambda p: (p.tier, p.network.nat_gateways, p.cache.num_nodes, p.nodes.instance_type),
-        ("large", 3, 1 + 1, "gp1.xlarge"),
+        ("large", 3, 1 + 1, "gp1.2xlarge"),
     ),
     # Enterprise from 1,000 (large moved below it to keep the floors ascending): the enterprise latency band.
     Case(
@@ -180,19 +186,20 @@ CASES = [
     Case("backend.users_per_pod", 50, pods("backend"), (1_000 // 50 * 12 // 10, 1_000 // 50 * 12 // 10 * 2)),
     Case("backend.buffer", 1.5, pods("backend"), (1_000 // 100 * 15 // 10, 1_000 // 100 * 15 // 10 * 2)),
     Case("backend.max_multiplier", 3, pods("backend"), (12, 12 * 3)),
-    # 500m backends: 3,500 / 500 = 7 a node and nothing beside them; 12 = 7 + 5, the 2 frontends beside the 5
-    # (1,000m left): 2 nodes -> 3 (the floor); 24 = 3 x 7 + 3, the 4 frontends beside the 3: 4 nodes -> 5.
+    # 500m backends: 3,500 / 500 = 7 a node and nothing beside them; 5 beside the add-ons (2,800m) and a frontend.
+    # 12 = 5 + 7, the other frontend on a node of its own: 3 nodes -> 4; 24 = 5 + 2 x 7 + 5, 2 frontends beside the
+    # 5 (1,000m left), the last on a node of its own: 5 nodes -> 7.
     Case(
         "backend.cpu_request_m",
         500,
         lambda p: (p.backend.cpu_request_m, nodes(p)),
-        (500, (max(3, ceil(2 * 1.25)), ceil(4 * 1.25))),
+        (500, (ceil(3 * 1.25), ceil(5 * 1.25))),
         workload=PIN,
     ),
-    # A limit is not packed: the nodes stay 15 .. 30 bt1.large.
-    Case("backend.cpu_limit_m", 3_000, lambda p: (p.backend.cpu_limit_m, nodes(p)), (3_000, (15, 30))),
-    # 5,000 MiB backends: 14,000 // 5,000 = 2 a node, 3 frontends beside (1,500m, 4,000 MiB left); 12 -> 6 nodes,
-    # 24 -> 12.
+    # A limit is not packed: the nodes stay 17 .. 32 bt1.large.
+    Case("backend.cpu_limit_m", 3_000, lambda p: (p.backend.cpu_limit_m, nodes(p)), (3_000, (17, 32))),
+    # 5,000 MiB backends: 14,000 // 5,000 = 2 a node, 3 frontends beside (1,500m, 4,000 MiB left); beside the
+    # add-ons (2,800m, 12,604 MiB) 2 as well, and a frontend. 12 -> 6 nodes, 24 -> 12.
     Case(
         "backend.memory_request_mib",
         5_000,
@@ -201,12 +208,13 @@ CASES = [
         workload=PIN,
         also={"backend": {"memory_limit_mib": 5_000}},
     ),
-    Case("backend.memory_limit_mib", 4_096, lambda p: (p.backend.memory_limit_mib, nodes(p)), (4_096, (15, 30))),
+    Case("backend.memory_limit_mib", 4_096, lambda p: (p.backend.memory_limit_mib, nodes(p)), (4_096, (17, 32))),
     Case("frontend.users_per_pod", 250, pods("frontend"), (1_000 // 250, 1_000 // 250 * 2)),
     Case("frontend.buffer", 1.5, pods("frontend"), (ceil(1_000 / 500 * 1.5), ceil(1_000 / 500 * 1.5) * 2)),
     Case("frontend.max_multiplier", 5, pods("frontend"), (2, 2 * 5)),
-    # 1,000m frontends: none beside 3 backends (500m left), 3 on an empty node: 4 + ceil(2 / 3) = 5 nodes,
-    # 8 + ceil(4 / 3) = 10.
+    # 1,000m frontends: none beside 3 backends (500m left) nor beside the add-ons' 2 (800m left), 2 beside a lone
+    # backend, 3 on an empty node. 12 = 2 + 3 x 3 + 1 (the 2 frontends beside it): 5 nodes; 24 = 2 + 7 x 3 + 1 (2
+    # frontends beside) + ceil(2 / 3): 10.
     Case(
         "frontend.cpu_request_m",
         1_000,
@@ -214,9 +222,10 @@ CASES = [
         (1_000, (ceil(5 * 1.25), ceil(10 * 1.25))),
         workload=PIN,
     ),
-    Case("frontend.cpu_limit_m", 2_000, lambda p: (p.frontend.cpu_limit_m, nodes(p)), (2_000, (15, 30))),
+    Case("frontend.cpu_limit_m", 2_000, lambda p: (p.frontend.cpu_limit_m, nodes(p)), (2_000, (17, 32))),
     # 12,000 MiB frontends are now the larger shape (packed first): one a node, with 1 backend beside (2,000 MiB
-    # left). Min: 2 nodes + ceil(10 / 3) = 4 = 6; max: 4 + ceil(20 / 3) = 7 = 11.
+    # left); one beside the add-ons (12,604 MiB), with no backend (604 MiB left). Min: the add-ons' node, 1 node of a
+    # frontend (and a backend) + ceil(11 / 3) = 4 = 6; max: 1 + 3 (3 backends beside) + ceil(21 / 3) = 7 = 11.
     Case(
         "frontend.memory_request_mib",
         12_000,
@@ -225,60 +234,65 @@ CASES = [
         workload=PIN,
         also={"frontend": {"memory_limit_mib": 12_000}},
     ),
-    Case("frontend.memory_limit_mib", 2_048, lambda p: (p.frontend.memory_limit_mib, nodes(p)), (2_048, (15, 30))),
+    Case("frontend.memory_limit_mib", 2_048, lambda p: (p.frontend.memory_limit_mib, nodes(p)), (2_048, (17, 32))),
     # --- nodes ---------------------------------------------------------------------------------------------------
-    # 26 DaemonSet pods leave 29 - 26 = 3 slots: 3 backends and no frontend beside; 4 + ceil(2 / 3) = 5,
-    # 8 + ceil(4 / 3) = 10.
+    # 26 DaemonSet pods leave 29 - 26 = 3 slots: 3 backends and no frontend beside. The add-ons' 7 pods take 3 nodes
+    # (3 + 3 + 1 of them, in their order: each is 1/3 of a node's slots), the third with 2 slots for 2 backends.
+    # 12 = 2 + 3 x 3 + 1 (the 2 frontends beside it): 3 + 4 = 7 nodes -> 9; 24 = 2 + 7 x 3 + 1 (2 frontends beside)
+    # + ceil(2 / 3): 3 + 9 = 12 -> 15.
     Case(
         "daemonsets.pods",
         26,
         lambda p: (p.nodes.pod_slots, nodes(p)),
-        (29 - 26, (ceil(5 * 1.25), ceil(10 * 1.25))),
+        (29 - 26, (ceil(7 * 1.25), ceil(12 * 1.25))),
         workload=PIN,
     ),
-    # 920m leaves 3,920 - 920 = 3,000m: 3 backends and nothing beside; frontends 6 a node: 4 + 1 = 5, 8 + 1 = 9.
-    Case("daemonsets.cpu_m", 920, nodes, (ceil(5 * 1.25), ceil(9 * 1.25)), workload=PIN),
-    # 11,481 MiB leaves 14,481 - 11,481 = 3,000 MiB: 2 backends (2,048) and 1 frontend beside; 6 and 12 nodes.
-    Case("daemonsets.memory_mib", 11_481, nodes, (ceil(6 * 1.25), ceil(12 * 1.25)), workload=PIN),
-    # bt1.large's 8 GiB is below 10: the next cheapest, gp1.xlarge ($2,220 against $2,585.60).
+    # 1,420m leaves 3,920 - 1,420 = 2,500m: 2 backends and 1 frontend beside, 1 backend and 1 frontend beside the
+    # add-ons (1,800m). 12 = 1 + 5 x 2 + 1: 7 nodes -> 9; 24 = 1 + 11 x 2 + 1: 13 -> 17 (the frontends all beside).
+    Case("daemonsets.cpu_m", 1_420, nodes, (ceil(7 * 1.25), ceil(13 * 1.25)), workload=PIN),
+    # 11,481 MiB leaves 14,481 - 11,481 = 3,000 MiB: 2 backends (2,048) and 1 frontend beside; beside the add-ons
+    # (1,604 MiB) 1 backend and 1 frontend. 12 = 1 + 5 x 2 + 1: 7 nodes -> 9; 24 = 1 + 11 x 2 + 1: 13 -> 17.
+    Case("daemonsets.memory_mib", 11_481, nodes, (ceil(7 * 1.25), ceil(13 * 1.25)), workload=PIN),
+    # bt1.large's 8 GiB is below 10: the next cheapest, gp1.2xlarge ($2,585.60 against $2,812).
     Case(
         "nodes.min_memory_gib",
         10,
         lambda p: (p.nodes.instance_type, nodes(p), (p.nodes.monthly_usd.min, p.nodes.monthly_usd.max)),
-        ("gp1.xlarge", (5, 10), money(5 * GP1_XLARGE, 10 * GP1_XLARGE)),
+        ("gp1.2xlarge", (3, 5), money(3 * GP1_2XLARGE, 5 * GP1_2XLARGE)),
     ),
-    # bt1.large pinned: the HPA holds the pods at 90% of their requests. Max fleet: (24 x 1,000 + 4 x 500 + 30 x 420)
-    # x 0.9 = 34.74 vCPU busy against 24 of baseline; the min fleet (12 x 1,000 + 2 x 500 = 13,000m of pods, 15
-    # nodes) is above its baseline of 12 vCPU only in the peak hour; at the mean load never.
+    # bt1.large pinned: the HPA holds the pods at 90% of their requests. Max fleet: (24 x 1,000 + 4 x 500 + 32 x 420
+    # + 700 of add-ons) x 0.9 = 36.126 vCPU busy against 25.6 of baseline; the min fleet (12 x 1,000 + 2 x 500 =
+    # 13,000m of pods, 17 nodes) is above its baseline of 13.6 vCPU only in the peak hour; at the mean load never.
     Case(
         "hpa_target_cpu_percent",
         90,
         line("burstable_credits"),
-        # Expected: the day's average use, (0.1 x 13,000 + 15 x 420) x 90% = 6.84 vCPU, is under the 12 vCPU
-        # baseline, so the peak hour's surplus is paid down by the day's earned credits: nothing billed.
+        # Expected: the day's average use, (0.1 x 13,000 + 17 x 420 + 700) x 90% = 8.226 vCPU, is under the 13.6
+        # vCPU baseline, so the peak hour's surplus is paid down by the day's earned credits: nothing billed.
         money(
             0,
             0,
-            ((24 * 1_000 + 4 * 500 + 30 * 420) * 0.9 / 1000 - 30 * 2 * 0.4) * SURPLUS_VCPU_MONTH,
+            ((24 * 1_000 + 4 * 500 + 32 * 420 + 700) * 0.9 / 1000 - 32 * 2 * 0.4) * SURPLUS_VCPU_MONTH,
         ),
         workload=PIN_BURSTABLE,
     ),
-    Case("node_buffer", 1.5, nodes, (ceil(4 * 1.5), ceil(8 * 1.5)), workload=PIN),
-    Case("min_nodes", 7, nodes, (max(7, 5), max(7, 10)), workload=PIN),
-    # 100 GiB root volumes ($10 a node-month) make bt1.large's many nodes dearer: (43.80 + 10) x 45 + 110.23 =
-    # $2,531.23 against gp1.xlarge's (146 + 10) x 15 = $2,340 and gp1.2xlarge's (321.20 + 10) x 8 = $2,649.60.
+    # gp1.xlarge packs 5 and 9 nodes (the docstring).
+    Case("node_buffer", 1.5, nodes, (ceil(5 * 1.5), ceil(9 * 1.5)), workload=PIN),
+    Case("min_nodes", 10, nodes, (max(10, 7), max(10, 12)), workload=PIN),
+    # 100 GiB root volumes ($10 a node-month) make bt1.large's many nodes dearer: (43.80 + 10) x 49 + 91.18 =
+    # $2,727.38 against gp1.2xlarge's (321.20 + 10) x 8 = $2,649.60 and gp1.xlarge's (146 + 10) x 19 = $2,964.
     Case(
         "node_disk_gib",
         100,
         lambda p: (p.nodes.instance_type, line("ebs_volumes")(p)),
-        ("gp1.xlarge", money(5 * 100 * 0.10, 5 * 100 * 0.10, 10 * 100 * 0.10)),
+        ("gp1.2xlarge", money(3 * 100 * 0.10, 3 * 100 * 0.10, 5 * 100 * 0.10)),
     ),
-    # No burstable type at 1,000 users: gp1.xlarge, and no credits line.
+    # No burstable type at 1,000 users: gp1.2xlarge, and no credits line.
     Case(
         "burstable_tiers",
         [],
         lambda p: (p.nodes.instance_type, nodes(p), line("burstable_credits")(p)),
-        ("gp1.xlarge", (5, 10), None),
+        ("gp1.2xlarge", (3, 5), None),
     ),
     # --- DynamoDB ------------------------------------------------------------------------------------------------
     Case("database.reads_per_user_per_second", 1.0, lambda p: p.database.read_capacity_units, 1_000 * 1.0 / 2),
@@ -417,13 +431,13 @@ CASES = [
             ),
         ),
     ),
-    # 31 days: 744 hours of the control plane and the nodes (bt1.large still cheapest: (0.06 x 744 + 2) x 45 +
-    # 3.02 x 0.05 x 744 = $2,211.14 against (0.20 x 744 + 2) x 15 = $2,262).
+    # 31 days: 744 hours of the control plane and the nodes (bt1.large still cheapest: (0.06 x 744 + 2) x 49 +
+    # 2.498 x 0.05 x 744 = $2,378.29 against (0.44 x 744 + 2) x 8 = $2,634.88).
     Case(
         "traffic.days_per_month",
         31,
         lambda p: (line("eks_control_plane")(p), line("ec2_nodes")(p)),
-        (money(0.10 * 744, 0.10 * 744, 0.10 * 744), money(15 * 0.06 * 744, 15 * 0.06 * 744, 30 * 0.06 * 744)),
+        (money(0.10 * 744, 0.10 * 744, 0.10 * 744), money(17 * 0.06 * 744, 17 * 0.06 * 744, 32 * 0.06 * 744)),
     ),
     Case("traffic.egress_kb_per_request", 0, line("nat_gateways"), money(NAT_HOUR, NAT_HOUR, NAT_HOUR)),
     # 50 requests/s x 64 KB x 3,600 / 1e6 = 11.52 GB an hour: 11.52 NLCUs at peak (above 0.01 for the connections).
@@ -723,12 +737,12 @@ CASES = [
         },
     ),
     # --- quotas and the cluster ----------------------------------------------------------------------------------
-    # The max fleet's 30 bt1.large run 60 vCPUs.
+    # The max fleet's 32 bt1.large run 64 vCPUs.
     Case(
         "quotas.ec2_on_demand_vcpus",
-        59,
+        63,
         lambda p: [w.split(" assumed")[0] for w in p.warnings],
-        [f"the max fleet runs {30 * 2} vCPUs, above the 59"],
+        [f"the max fleet runs {32 * 2} vCPUs, above the 63"],
     ),
     Case(
         "cluster.support",
@@ -743,14 +757,14 @@ CASES = [
         line("control_plane_logs"),
         money(*(60 * 0.50 + 60 * 0.15 * 90 / (365 / 12) * 0.03,) * 3),
     ),
-    # Kept forever: priced as a year's stock, 365 days of the derived 23.67 GB (``logs``), 32.02 at the max.
+    # Kept forever: priced as a year's stock, 365 days of the derived 24.78 GB (``logs``), 33.13 at the max.
     Case(
         "cluster.log_retention_days",
         0,
         lambda p: [(i.item, i.monthly_usd.max) for i in p.cost.breakdown if i.key == "control_plane_logs"],
         [
             (
-                "Control-plane logs (23.7 GB/month, up to 32.0; 365 days kept)",
+                "Control-plane logs (24.8 GB/month, up to 33.1; 365 days kept)",
                 pytest.approx(MAX_LOG_GB * 0.50 + MAX_LOG_GB * 0.15 * 365 / (365 / 12) * 0.03, abs=0.01),
             )
         ],
@@ -769,15 +783,15 @@ CASES = [
     Case("cluster.logs.authenticator_line_bytes", 4_500, line("control_plane_logs"), logs(sign_ins=60 * 4_500)),
     Case("cluster.logs.api_server_bytes_per_hour", 20_000_000, line("control_plane_logs"), logs(api=20_000_000)),
     Case("cluster.logs.archived_share", 1.0, line("control_plane_logs"), logs(share=1.0)),
-    # Business support on the month's AWS charges, tests/test_costs_by_hand.py's 1,000-user bill: $1,008.07 at the
-    # min, $1,012.86 expected, $2,432.81 at the max with the flat 30 GB of logs ($17.70); with the derived logs
-    # ($12.15, $12.15, $16.44) $1,002.52, $1,007.31 and $2,431.55. 10% of the first $10,000: $100.25, $100.73 and
-    # $243.16, each above the $100 minimum.
+    # Business support on the month's AWS charges, tests/test_costs_by_hand.py's 1,000-user bill: $1,099.67 at the
+    # min, $1,104.46 expected, $2,505.36 at the max with the flat 30 GB of logs ($17.70); with the derived logs
+    # ($12.72, $12.72, $17.01) $1,094.69, $1,099.48 and $2,504.67. 10% of the first $10,000: $109.47, $109.95 and
+    # $250.47, each above the $100 minimum.
     Case(
         "support_plan",
         "business",
         line("support_plan"),
-        money((1_008.07 - 17.70 + 12.15) * 0.10, (1_012.86 - 17.70 + 12.15) * 0.10, (2_432.81 - 17.70 + 16.44) * 0.10),
+        money((1_099.67 - 17.70 + 12.72) * 0.10, (1_104.46 - 17.70 + 12.72) * 0.10, (2_505.36 - 17.70 + 17.01) * 0.10),
     ),
 ]
 

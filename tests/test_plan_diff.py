@@ -290,8 +290,13 @@ def test_the_command_at_two_loads(capsys, deployed_1000):
     result = json.loads(out)
     old, new = calculate(Workload(concurrent_users=1000)), calculate(Workload(concurrent_users=2000))
     (workers,) = result["node_groups"]
-    # The issue's example: t3a.small, min 10 -> 18, in place.
-    assert (workers["applies"], workers["min_nodes"]["before"], workers["min_nodes"]["after"]) == ("in place", 10, 18)
+    # The issue's example: t3a.small, min 11 -> 20, in place. A t3a.small offers 1,730m, 1,195 MiB and 5 pod slots
+    # after the DaemonSets: 2 backends (512 MiB each) a node, 4 frontends on an empty one. The add-ons' 7 pods take 2
+    # nodes (the 600 MiB autoscaler, the CoreDNS and metrics-server pods fill the first's 5 slots; the load balancer
+    # controllers leave the second 1,530m, 939 MiB, 3 slots: a backend, and a frontend beside it). 1,000 users: 13
+    # backends = 1 + 6 x 2, 3 frontends = 1 + ceil(2 / 4): 2 + 6 + 1 = 9 nodes x 1.2 -> 11. 2,000 users: 26 = 1 + 12
+    # x 2 + 1 (2 frontends beside the lone one), 5 frontends = 1 + 2 + ceil(2 / 4): 2 + 13 + 1 = 16 x 1.2 -> 20.
+    assert (workers["applies"], workers["min_nodes"]["before"], workers["min_nodes"]["after"]) == ("in place", 11, 20)
     assert workers["max_nodes"]["delta"] == new.nodes.groups[0].max_nodes - old.nodes.groups[0].max_nodes
     backend = result["deployments"][0]
     assert backend["max_replicas"]["delta"] == new.backend.max_replicas - old.backend.max_replicas
@@ -326,10 +331,10 @@ def test_the_deployed_region_and_assumptions_carry_over(capsys, tmp_path):
 def test_markdown_and_table(capsys, deployed_1000):
     code, out, _ = run(capsys, "diff", str(deployed_1000), "-c", "8000", "-f", "markdown")
     assert code == 0 and out.startswith("# Plan diff: deployed -> new")
-    assert "| Node group workers-1 | t3a.small x 10-26 ON_DEMAND | c6a.2xlarge x 10-" in out
+    assert "| Node group workers-1 | t3a.small x 11-28 ON_DEMAND | c6a.2xlarge x 10-" in out
     assert "## Warnings" in out and "is replaced" in out
     code, out, _ = run(capsys, "diff", str(deployed_1000), "-c", "2000")
-    assert code == 0 and "Plan diff: deployed -> new" in out and "Monthly bill" in out and "t3a.small x 18-51" in out
+    assert code == 0 and "Plan diff: deployed -> new" in out and "Monthly bill" in out and "t3a.small x 20-52" in out
 
 
 def test_defaults_against_an_assumptions_file(capsys, tmp_path):

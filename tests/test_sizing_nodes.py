@@ -8,6 +8,7 @@ from sizing import SizingError, Workload, calculate
 from sizing.assumptions import DEFAULT_HOURLY_PROFILE, Assumptions
 from sizing.data.catalog import load_catalog
 from sizing.data.pricing import region_prices
+from sizing.engine.addons import cluster_addons, fixed_pods
 from sizing.engine.limits import MAX_NODES_PER_GROUP
 from sizing.engine.nodes import (
     Allocatable,
@@ -55,15 +56,18 @@ def test_daemonsets_are_taken_before_the_application():
     assert node == Allocatable(1630, 6391, 25)
 
 
-def first_fit_decreasing(node: Allocatable, *shapes: PodShape) -> int | None:
-    """Item-by-item FFD, the slow reference the closed form must agree with."""
-    items = sorted(
-        ((s.cpu_m, s.memory_mib) for s in shapes for _ in range(s.count)),
-        key=lambda item: max(item[0] / node.cpu_m, item[1] / node.memory_mib, 1 / node.pods),
-        reverse=True,
-    )
+def first_fit_decreasing(node: Allocatable, *shapes: PodShape, fixed=()) -> int | None:
+    """Item-by-item FFD, the slow reference the closed form must agree with: the ``fixed`` pods first (the add-ons,
+    deployed with the cluster), then the app's, each set largest first, every pod on the first node it fits."""
+
+    def decreasing(items):
+        return sorted(
+            items, key=lambda item: max(item[0] / node.cpu_m, item[1] / node.memory_mib, 1 / node.pods), reverse=True
+        )
+
+    app = [(s.cpu_m, s.memory_mib) for s in shapes for _ in range(s.count)]
     bins: list[list[int]] = []
-    for cpu, memory in items:
+    for cpu, memory in [*decreasing(fixed), *decreasing(app)]:
         for free in bins:
             if free[0] >= cpu and free[1] >= memory and free[2] >= 1:
                 free[0] -= cpu
@@ -87,15 +91,47 @@ def test_closed_form_packing_equals_item_by_item_ffd(node, a, b):
     assert nodes_to_pack(node, a, b) == first_fit_decreasing(node, a, b)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    node=st.builds(Allocatable, st.integers(100, 8000), st.integers(100, 16000), st.integers(1, 40)),
+    a=st.builds(PodShape, st.integers(0, 60), st.integers(50, 2000), st.integers(64, 4096)),
+    b=st.builds(PodShape, st.integers(0, 60), st.integers(50, 2000), st.integers(64, 4096)),
+    fixed=st.lists(st.tuples(st.integers(10, 3000), st.integers(16, 4096)), max_size=12).map(tuple),
+)
+def test_closed_form_packing_beside_fixed_pods_equals_item_by_item_ffd(node, a, b, fixed):
+    """The add-ons' pods placed first, the app's filling what they leave before opening nodes of their own."""
+    assert nodes_to_pack(node, a, b, fixed) == first_fit_decreasing(node, a, b, fixed=fixed)
+
+
+def test_the_stacks_addons_on_a_small_node_take_two_and_the_app_fills_their_leftovers():
+    # t3a.small after the default DaemonSets: 1,730m, 1,195 MiB, 5 pod slots. The add-ons' 7 pods, largest first
+    # (the autoscaler's 600 MiB is half the memory; the others are a fifth of the slots each, in their order): the
+    # autoscaler, 2 CoreDNS and 2 metrics-server fill the first node's 5 slots (1,230m and 55 MiB left); the 2 load
+    # balancer controllers take a second (1,530m, 939 MiB, 3 slots left): a backend (500m, 512 MiB) fits there and
+    # nowhere on the first. 3 backends: 1 there + 2 on a node of their own = 3 nodes.
+    node = workload_capacity(instance("t3a.small"), Assumptions().daemonsets)
+    assert node == Allocatable(1_730, 1_195, 5)
+    fixed = fixed_pods(cluster_addons(self_hosted=False))
+    assert nodes_to_pack(node, PodShape(0, 500, 512), PodShape(0, 200, 256), fixed) == 2
+    assert nodes_to_pack(node, PodShape(1, 500, 512), PodShape(0, 200, 256), fixed) == 2
+    assert nodes_to_pack(node, PodShape(3, 500, 512), PodShape(0, 200, 256), fixed) == 3
+    # A frontend beside the lone backend (427 MiB left), the next on a new node.
+    assert nodes_to_pack(node, PodShape(1, 500, 512), PodShape(1, 200, 256), fixed) == 2
+    assert nodes_to_pack(node, PodShape(1, 500, 512), PodShape(2, 200, 256), fixed) == 3
+
+
 def fits(plan, backend_count: int, frontend_count: int, nodes: int) -> bool:
-    """An independent check: fill node after node greedily and see whether everything lands."""
+    """An independent check: fill node after node greedily and see whether everything lands, the cluster add-ons'
+    pods the plan lists with the app's."""
     a = plan.assumptions.daemonsets
     cpu, memory, slots = (
         plan.nodes.allocatable_cpu_m - a.cpu_m,
         plan.nodes.allocatable_memory_mib - a.memory_mib,
         (plan.nodes.max_pods - a.pods),
     )
+    assert plan.nodes.addons, "the plan lists the add-ons every fleet holds"
     left = [
+        *((addon.replicas, addon.cpu_request_m, addon.memory_request_mib) for addon in plan.nodes.addons),
         (backend_count, plan.backend.cpu_request_m, plan.backend.memory_request_mib),
         (frontend_count, plan.frontend.cpu_request_m, plan.frontend.memory_request_mib),
     ]
@@ -143,8 +179,8 @@ def test_node_buffer_and_floor():
     plan = calculate(Workload(concurrent_users=10, instance_type="m5.xlarge"))
     assert plan.nodes.min_nodes == plan.nodes.max_nodes == 3  # one per AZ even when one node would do
     plan = calculate(Workload(concurrent_users=8_000, instance_type="c5.xlarge"))
-    # 7 backends per node (3,720m free): 104 -> 14 full nodes + 1 with 6. Frontends top up: 1 on each full node,
-    # 3 beside the 6, so 3 of 20 need a 16th node. 16 x 1.2 = 19.2 -> 20.
+    # 7 backends per node (3,720m free), 6 beside the add-ons' 700m (20m left): 104 = 6 + 14 x 7 + 0. Frontends top
+    # up: 1 on each full node, so 6 of 20 need a 16th node. 16 x 1.2 = 19.2 -> 20.
     assert plan.nodes.min_nodes == 20
 
 
@@ -169,17 +205,20 @@ def test_cheapest_fleet_is_chosen_and_runner_ups_are_reported():
 def test_fleet_cost_is_nodes_times_price_volume_and_credits():
     plan = calculate(Workload(concurrent_users=1_000, instance_type="t3a.medium"))
     nodes = plan.nodes
-    assert (nodes.instance_type, nodes.min_nodes, nodes.max_nodes) == ("t3a.medium", 6, 16)
+    # A t3a.medium offers 1,730m after the DaemonSets: 3 backends (500m) and a frontend (200m) beside them; beside
+    # the add-ons' 700m, 2 backends and no frontend. 13 backends = 2 + 3 x 3 + 2, the 3 frontends beside the full
+    # nodes: 5 nodes x 1.2 = 6; 39 = 2 + 12 x 3 + 1, the 6 frontends beside: 14 x 1.2 -> 17.
+    assert (nodes.instance_type, nodes.min_nodes, nodes.max_nodes) == ("t3a.medium", 6, 17)
 
     # Credits from the pods' requests at the HPA's 70% target: the min fleet holds 13 backend x 500m + 3 frontend x
-    # 200m = 7,100m, the max fleet 39 x 500m + 6 x 200m = 20,700m; every node runs 200m of DaemonSets. A t3a.medium
-    # has a 20% baseline of 2 vCPUs (0.4 vCPU) and surplus vCPU-hours cost $0.05.
+    # 200m = 7,100m, the max fleet 39 x 500m + 6 x 200m = 20,700m; every node runs 200m of DaemonSets and the fleet
+    # 700m of add-ons. A t3a.medium has a 20% baseline of 2 vCPUs (0.4 vCPU) and surplus vCPU-hours cost $0.05.
     def credits(pods_cpu_m, nodes, load):
-        used = (load * pods_cpu_m + nodes * 200) * 0.7 / 1000
+        used = (load * pods_cpu_m + nodes * 200 + 700) * 0.7 / 1000
         return max(0.0, used - nodes * 0.4) * 0.05 * 730
 
-    assert nodes.credits_monthly_usd.max == pytest.approx(credits(20_700, 16, 1.0), abs=0.01)  # $377.05
-    assert nodes.credits_monthly_usd.min == pytest.approx(credits(7_100, 6, 0.5), abs=0.01)  # average load: $33.76
+    assert nodes.credits_monthly_usd.max == pytest.approx(credits(20_700, 17, 1.0), abs=0.01)  # $385.44
+    assert nodes.credits_monthly_usd.min == pytest.approx(credits(7_100, 6, 0.5), abs=0.01)  # average load: $51.65
     # AWS bills the surplus left after the day's earned credits: the day's average use, i.e. the use at its mean
     # load (0.5), not the hours above the baseline one by one.
     mean = sum(DEFAULT_HOURLY_PROFILE) / 24
@@ -187,7 +226,7 @@ def test_fleet_cost_is_nodes_times_price_volume_and_credits():
     assert nodes.credits_expected_monthly_usd < sum(credits(7_100, 6, share) for share in DEFAULT_HOURLY_PROFILE) / 24
     assert nodes.credits_monthly_usd.min <= nodes.credits_expected_monthly_usd <= nodes.credits_monthly_usd.max
     per_node = nodes.hourly_usd * 730 + 20 * 0.08
-    assert nodes.monthly_usd.max == pytest.approx(16 * per_node + credits(20_700, 16, 1.0), abs=0.01)
+    assert nodes.monthly_usd.max == pytest.approx(17 * per_node + credits(20_700, 17, 1.0), abs=0.01)
 
 
 def test_non_burstable_types_pay_no_credits():
@@ -307,13 +346,16 @@ def test_kubernetes_cluster_limits_warn():
     assert not calculate(Workload(concurrent_users=1_000, llm=None)).warnings
 
 
-def test_pruned_ranking_keeps_exactly_the_exhaustive_top_fleets():
-    """Selection packs a class only while its lower bound can still win; the result must be the exhaustive one."""
+@pytest.mark.parametrize("self_hosted", [None, False, True], ids=["no-addons", "addons", "addons-and-keda"])
+def test_pruned_ranking_keeps_exactly_the_exhaustive_top_fleets(self_hosted):
+    """Selection packs a class only while its lower bound can still win; the result must be the exhaustive one. The
+    bound counts the add-ons' pods: a bound without them could prune a fleet that wins once they are packed."""
     from sizing.data.pricing import region_prices
     from sizing.engine import selection
     from sizing.engine.pods import pod_plan
 
     catalog, prices = load_catalog(), region_prices("us-east-1")
+    fixed = () if self_hosted is None else fixed_pods(cluster_addons(self_hosted))
     for users, arch in [
         (10, "x86_64"),
         (300, "x86_64"),
@@ -333,6 +375,7 @@ def test_pruned_ranking_keeps_exactly_the_exhaustive_top_fleets():
             a.daemonsets,
             selection._shapes(backend, frontend),
             a.node_disk_gib,
+            fixed,
         )
         costs = selection._node_costs(catalog, prices, a.node_disk_gib)
         pruned = selection._fleets(classes, backend, frontend, a, costs)

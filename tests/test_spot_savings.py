@@ -209,10 +209,12 @@ def test_a_burstable_min_fleet_under_spot_burst_pays_its_credits_at_peak():
         10,
     )
     assert (EAST.ec2_hour["t3.xlarge"], EAST.burstable_surplus_vcpu_hour["t3"]) == (0.1664, 0.05)
-    # At peak the 5 on-demand nodes run the min replicas' requests and their DaemonSets at the 70% HPA target:
-    # (26 x 500m + 5 x 200m + 5 x 200m) x 0.7 = 10.5 vCPU, over 5 x 40% x 4 vCPU = 8 of baseline: 2.5 x $0.05 x 730.
-    assert nodes.credits_monthly_usd.max == 91.25
-    assert nodes.credits_monthly_usd.min == 0  # at the mean load, (0.5 x 14,000m + 1,000m) x 0.7 = 5.6 vCPU < 8
+    # At peak the 5 on-demand nodes run the min replicas' requests, their DaemonSets and the add-ons' 700m at the 70%
+    # HPA target: (26 x 500m + 5 x 200m + 5 x 200m + 700m) x 0.7 = 10.99 vCPU, over 5 x 40% x 4 vCPU = 8 of baseline:
+    # 2.99 x $0.05 x 730 = $109.135.
+    assert nodes.credits_monthly_usd.max == 109.14
+    # At the mean load, (0.5 x 14,000m + 1,000m + 700m) x 0.7 = 6.09 vCPU < 8.
+    assert nodes.credits_monthly_usd.min == 0
     # m5.xlarge 0.192 x 0.3, m6i.xlarge 0.192 x 0.4, m5a.xlarge 0.172 x 0.5: the max bound takes the dearest.
     assert [(t.instance_type, t.hourly_usd) for t in nodes.spot.instance_types] == [
         ("m5.xlarge", pytest.approx(0.0576)),
@@ -220,9 +222,13 @@ def test_a_burstable_min_fleet_under_spot_burst_pays_its_credits_at_peak():
         ("m5a.xlarge", pytest.approx(0.086)),
     ]
     assert nodes.spot.hourly_usd == pytest.approx(0.086)
-    # 5 x (0.1664 x 730 + 1.60) = 615.36, + 91.25 of credits, + 10 x (0.086 x 730 + 1.60) = 643.80.
-    assert (nodes.monthly_usd.min, nodes.monthly_usd.max) == (615.36, 1350.41)
-    assert lines(plan)["burstable_credits"].monthly_usd.max == 91.25
+    # 5 x (0.1664 x 730 + 1.60) = 615.36, + 109.135 of credits, + 10 x (0.086 x 730 + 1.60) = 643.80: $1,368.295,
+    # a half cent the float sum rounds either way.
+    assert (nodes.monthly_usd.min, nodes.monthly_usd.max) == (
+        615.36,
+        pytest.approx(615.36 + 109.135 + 643.80, abs=0.006),
+    )
+    assert lines(plan)["burstable_credits"].monthly_usd.max == 109.14
 
 
 def node_bill(plan) -> float:

@@ -64,6 +64,18 @@ BAD = [
         ("chat-infra:arch: ", "'x86_64' or 'arm64' (got 'sparc')"),
         id="unknown-arch",
     ),
+    *(
+        pytest.param(
+            {"concurrentUsers": 1000, "llm": "vllm:meta-llama/Llama-3.1-8B-Instruct", "llmCompare": compare},
+            (
+                "chat-infra:llmCompare: ",
+                f"expected an API model to compare with as PROVIDER:MODEL (e.g. openai:gpt-4o-mini) (got {compare!r})",
+            ),
+            id=f"llm-compare-{name}",
+        )
+        # Not PROVIDER:MODEL; no model at all; a self-hosted model, which has no token price to compare with.
+        for name, compare in [("garbage", "gpt-4o-mini"), ("none", "none"), ("self-hosted", "vllm:Qwen/Qwen2.5-7B")]
+    ),
     pytest.param(
         {"concurrentUsers": 1000, "capacity": "spot"},
         ("chat-infra:capacity: ", "'on-demand' or 'spot-burst' (got 'spot')"),
@@ -412,6 +424,8 @@ def test_unset_optional_keys_mean_what_pulumi_yaml_says():
     assert (workload.total_users, workload.active_ratio, workload.instance_type) == (None, None, None)
     # arch "" is not set: the engine decides (x86_64, or the pinned type's architecture).
     assert workload.arch is None
+    # No comparison model named: a self-hosted model's break-even is priced against the default API model.
+    assert workload.llm_compare is None
     assert workload.region == "us-west-2"
     assert settings.deploy_workloads is True
     assert settings.kubernetes_version == stack_config.DEFAULT_KUBERNETES_VERSION
@@ -544,6 +558,7 @@ _PLAUSIBLE = {
     "deployWorkloads": st.sampled_from(["true", "false", "yes"]),
     "capacity": st.sampled_from(["on-demand", "spot-burst", "spot"]),
     "savingsPlan": st.sampled_from(["none", "1y", "5y"]),
+    "llmCompare": st.sampled_from(["", "openai:gpt-4o-mini", "vllm:x", "none"]),
     "allowPlainHttp": st.sampled_from(["true", "false", "maybe"]),
     "domainName": st.sampled_from(["", "chat.example.com", "-bad-"]),
     "hostedZoneId": st.sampled_from(["", "Z0123456789ABCDEFGHIJ", "zone"]),
@@ -668,3 +683,42 @@ def test_a_bad_prices_file_is_one_line_naming_the_key(tmp_path, prices_file, reg
         run_program({"concurrentUsers": 1000, "pricesFile": path}, region=region, mocks=mocks)
     assert str(raised.value) == message.format(path=path)
     assert mocks.resources == []
+
+
+SELF_HOSTED = {"llm": "vllm:meta-llama/Llama-3.1-8B-Instruct", "modelWeightsUri": "s3://acme-models/llama"}
+
+
+def test_llm_compare_names_the_api_model_a_self_hosted_models_break_even_is_priced_against():
+    # Spelt as for --llm-compare (the provider in any case); the plan's break-even names it, in the JSON contract.
+    compared = run_program({**GOOD, **SELF_HOSTED, "llmCompare": "OpenAI:gpt-4o-mini"})
+    assert compared.outputs["sizing"]["llm"]["break_even"]["api_model"] == "openai:gpt-4o-mini"
+    # The same as the engine's plan for that workload: the key reaches the Workload, nothing else changes.
+    engine = calculate(
+        Workload(
+            concurrent_users=1000,
+            total_users=10000,
+            llm=SELF_HOSTED["llm"],
+            llm_compare="openai:gpt-4o-mini",
+            assumptions={"cluster": {"support": "STANDARD", "log_retention_days": 90}},
+        )
+    )
+    assert compared.outputs["sizing"]["llm"]["break_even"] == engine.llm.break_even.model_dump(mode="json")
+    # Unset: the default API model, as the CLI without --llm-compare.
+    default = run_program({**GOOD, **SELF_HOSTED})
+    assert (
+        default.outputs["sizing"]["llm"]["break_even"]["api_model"]
+        == "aws:global.anthropic.claude-haiku-4-5-20251001-v1:0"
+    )
+
+
+def test_llm_compare_without_a_self_hosted_model_is_ignored_with_a_warning():
+    run = run_program(
+        {**GOOD, "llm": "openai:gpt-4o-mini", "llmApiKey": "sk-test", "llmCompare": "openai:gpt-4o"},
+        secret_keys=["llmApiKey"],
+    )
+    assert (
+        "WARNING",
+        "chat-infra:llmCompare set, but chat-infra:llm is not a vllm: model: ignored (they configure a self-hosted "
+        "model only)",
+    ) in run.log
+    assert run.outputs["sizing"]["llm"]["break_even"] is None

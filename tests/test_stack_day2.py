@@ -2,8 +2,8 @@
 
 The mocks report what AWS would report for the live stack (the node groups EKS runs and their desired sizes, the
 subnets' zone IDs), so each `pulumi up` here sees what the previous one left. Expected values are worked out by hand
-in each test from the plans' bounds (t3a.small 10-26 nodes at 1,000 users, 18-51 at 2,000; c6a.2xlarge 10-27 at
-8,000) and from what one node of each type offers pods: the kubelet's allocatable CPU, 1,000 m per vCPU less
+in each test from the plans' bounds (t3a.small 11-28 nodes at 1,000 users, 20-52 at 2,000, tests/test_plan_diff.py;
+c6a.2xlarge 10-27 at 8,000) and from what one node of each type offers pods: the kubelet's allocatable CPU, 1,000 m per vCPU less
 kube-reserved (60 m for the first core, 10 m the second, 5 m each the third and fourth, 2.5 m each above):
 t3a.small (2 vCPU) 2,000 - 70 = 1,930 m; c6a.2xlarge (8 vCPU) 8,000 - 90 = 7,910 m.
 
@@ -78,8 +78,8 @@ def first_up():
 
 def test_the_first_up_declares_the_minimum_and_ignores_nothing(first_up):
     declared = group(first_up)
-    # 1,000 users: t3a.small, 10 to 26 nodes; no cluster exists, so the group starts at its minimum.
-    assert declared.inputs["scalingConfig"] == {"minSize": 10, "maxSize": 26, "desiredSize": 10}
+    # 1,000 users: t3a.small, 11 to 28 nodes; no cluster exists, so the group starts at its minimum.
+    assert declared.inputs["scalingConfig"] == {"minSize": 11, "maxSize": 28, "desiredSize": 11}
     assert declared.ignore_changes == []
     # The guard: with no cluster, its node groups are never asked for (DescribeNodegroup would fail).
     tokens = {token for token, _ in first_up.calls}
@@ -90,19 +90,19 @@ def test_the_first_up_declares_the_minimum_and_ignores_nothing(first_up):
 @pytest.mark.parametrize(
     ("live_desired", "declared"),
     [
-        # 2,000 users: 18 to 51 nodes. The issue's failure: EKS refuses a minimum of 18 above a desired size of 10.
-        pytest.param(10, 18, id="below-the-new-minimum"),
-        # The autoscaler's 30 lies inside [18, 51]: kept, not reset to 18 (which would terminate 12 nodes).
+        # 2,000 users: 20 to 52 nodes. The issue's failure: EKS refuses a minimum of 20 above a desired size of 11.
+        pytest.param(11, 20, id="below-the-new-minimum"),
+        # The autoscaler's 30 lies inside [20, 52]: kept, not reset to 20 (which would terminate 10 nodes).
         pytest.param(30, 30, id="inside"),
-        # Above the new maximum of 51 (a group from a larger plan): lowered to 51.
-        pytest.param(60, 51, id="above-the-new-maximum"),
+        # Above the new maximum of 52 (a group from a larger plan): lowered to 52.
+        pytest.param(60, 52, id="above-the-new-maximum"),
     ],
 )
 def test_the_live_desired_size_is_clamped_to_the_new_bounds(first_up, live_desired, declared):
     live = live_from(first_up, live_desired)
     run = up(2000, live)
     scaling = group(run).inputs["scalingConfig"]
-    assert scaling == {"minSize": 18, "maxSize": 51, "desiredSize": declared}
+    assert scaling == {"minSize": 20, "maxSize": 52, "desiredSize": declared}
     assert group(run).ignore_changes == []
     # The same type in the same zones: the same group, updated in place, nothing said about moving.
     assert group(run).inputs["nodeGroupName"] == live[0].name
@@ -111,7 +111,7 @@ def test_the_live_desired_size_is_clamped_to_the_new_bounds(first_up, live_desir
 
 def test_a_cluster_without_the_group_starts_it_at_the_minimum():
     run = up(2000, [])
-    assert group(run).inputs["scalingConfig"]["desiredSize"] == 18
+    assert group(run).inputs["scalingConfig"]["desiredSize"] == 20
     assert "aws:eks/getNodeGroups:getNodeGroups" in {token for token, _ in run.calls}
 
 
@@ -123,20 +123,20 @@ def test_group_names_say_slot_and_type_and_change_only_with_what_forces_a_new_gr
     assert re.fullmatch(r"workers-1-t3a-small-[0-9a-f]{6}", name)
     (workers,) = calculate(Workload(concurrent_users=2000, region="us-east-1")).nodes.groups
     zones = ["use1-az1", "use1-az2", "use1-az4"]
-    # New bounds (18-51) keep the name; the architecture, the capacity type or the zones change it.
+    # New bounds (20-52) keep the name; the architecture, the capacity type or the zones change it.
     assert stack_node_groups.physical_name(workers, "AL2023_x86_64_STANDARD", zones) == name
     assert stack_node_groups.physical_name(workers, "AL2023_ARM_64_STANDARD", zones) != name
     assert stack_node_groups.physical_name(workers, "AL2023_x86_64_STANDARD", [*zones[:2], "use1-az5"]) != name
 
 
 def test_a_new_type_is_a_new_group_beside_the_old_one_starting_from_its_capacity(first_up):
-    # The 2,000-user group at its maximum of 51 t3a.small nodes when the load goes to 8,000 (c6a.2xlarge, 10-27).
-    live = live_from(first_up, 51)
+    # The 2,000-user group at its maximum of 52 t3a.small nodes when the load goes to 8,000 (c6a.2xlarge, 10-27).
+    live = live_from(first_up, 52)
     run = up(8000, live)
     new = group(run).inputs
     assert new["instanceTypes"] == ["c6a.2xlarge"]
     assert re.fullmatch(r"workers-1-c6a-2xlarge-[0-9a-f]{6}", new["nodeGroupName"])
-    # 51 x 1,930 m = 98,430 m of pod CPU; / 7,910 m per c6a.2xlarge = 12.44, so 13 nodes, inside [10, 27].
+    # 52 x 1,930 m = 100,360 m of pod CPU; / 7,910 m per c6a.2xlarge = 12.69, so 13 nodes, inside [10, 27].
     assert new["scalingConfig"] == {"minSize": 10, "maxSize": 27, "desiredSize": 13}
     # One line in the preview says what moves; the old group stays until the new one is ACTIVE.
     assert MOVE.format(old=live[0].name, new=new["nodeGroupName"]) in warnings(run)
@@ -149,7 +149,7 @@ def test_a_new_type_is_a_new_group_beside_the_old_one_starting_from_its_capacity
 
 
 def test_the_pods_move_under_their_budgets_and_grace_periods(first_up):
-    run = up(8000, live_from(first_up, 51))
+    run = up(8000, live_from(first_up, 52))
     budgets = run.of_type("kubernetes:policy/v1:PodDisruptionBudget")
     assert sorted(b.inputs["metadata"]["name"] for b in budgets) == ["backend", "frontend"]
     assert all(b.inputs["spec"]["maxUnavailable"] == "10%" for b in budgets)
@@ -182,15 +182,15 @@ def test_a_slot_the_plan_no_longer_has_is_named_as_removed():
 
 
 def test_the_walk_from_1000_to_2000_to_8000_and_back_to_1000_users():
-    # Step 1, 1,000 users, a fresh account: t3a.small from 10 nodes, nothing about moves.
+    # Step 1, 1,000 users, a fresh account: t3a.small from 11 nodes, nothing about moves.
     one = up(1000)
-    assert group(one).inputs["scalingConfig"] == {"minSize": 10, "maxSize": 26, "desiredSize": 10}
+    assert group(one).inputs["scalingConfig"] == {"minSize": 11, "maxSize": 28, "desiredSize": 11}
     assert not [w for w in warnings(one) if w.startswith("node group ")]
     # The evening peak: the autoscaler took the group to 22.
-    # Step 2, 2,000 users: same group, 18 <= 22 <= 51, so 22 stays (the old program sent 10 with min 18: refused).
+    # Step 2, 2,000 users: same group, 20 <= 22 <= 52, so 22 stays (the old program sent 11 with min 20: refused).
     two = up(2000, live_from(one, 22))
     assert group(two).inputs["nodeGroupName"] == group(one).inputs["nodeGroupName"]
-    assert group(two).inputs["scalingConfig"] == {"minSize": 18, "maxSize": 51, "desiredSize": 22}
+    assert group(two).inputs["scalingConfig"] == {"minSize": 20, "maxSize": 52, "desiredSize": 22}
     assert not [w for w in warnings(two) if w.startswith("node group ")]
     # The group grew to 40 with the load. Step 3, 8,000 users: c6a.2xlarge beside it.
     # 40 x 1,930 = 77,200 m; / 7,910 = 9.76 -> 10 nodes, the new minimum anyway.
@@ -203,11 +203,11 @@ def test_the_walk_from_1000_to_2000_to_8000_and_back_to_1000_users():
     assert (cache["numNodeGroups"], cache["applyImmediately"]) == (5, True)
     assert one.one(REPLICATION_GROUP).inputs["numNodeGroups"] == 1
     # 12 c6a.2xlarge nodes at the end of the busy week. Step 4, back to 1,000 users: t3a.small again.
-    # 12 x 7,910 = 94,920 m; / 1,930 = 49.18 -> 50 nodes, above the maximum of 26: 26. The autoscaler then
+    # 12 x 7,910 = 94,920 m; / 1,930 = 49.18 -> 50 nodes, above the maximum of 28: 28. The autoscaler then
     # removes the idle ones (its scale-down), never Pulumi.
     four = up(1000, live_from(three, 12))
     assert group(four).inputs["nodeGroupName"] == group(one).inputs["nodeGroupName"]
-    assert group(four).inputs["scalingConfig"] == {"minSize": 10, "maxSize": 26, "desiredSize": 26}
+    assert group(four).inputs["scalingConfig"] == {"minSize": 11, "maxSize": 28, "desiredSize": 28}
     back = MOVE.format(old=group(three).inputs["nodeGroupName"], new=group(four).inputs["nodeGroupName"])
     assert back in warnings(four)
 

@@ -339,7 +339,8 @@ def test_the_program_refuses_at_preview_with_stubbed_clients(stubbed, monkeypatc
     stub.add_response("get_service_quota", quota("L-1216C47A", 5))
     monkeypatch.setattr(preflight, "_previewing", lambda: True)
     monkeypatch.setattr(preflight, "connect", lambda region, identity: preflight.Clients(service_quotas=stub.client))
-    with pytest.raises(ConfigError, match=r"min fleet needs 20 vCPUs .* quota of 5"):
+    # 1,000 users: 11 t3a.small of 2 vCPUs at the min (tests/test_plan_diff.py derives the 11).
+    with pytest.raises(ConfigError, match=r"min fleet needs 22 vCPUs .* quota of 5"):
         run_program({"concurrentUsers": 1000, "llm": "none"})
 
 

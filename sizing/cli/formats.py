@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sizing.plan import LLMPlan, NodeGroupPlan, OtherArch, PodPlan, SizingPlan
+from sizing.plan import LLMPlan, NodeGroupPlan, NodePlan, OtherArch, PodPlan, SizingPlan
 
 
 def money(value: float, cents: bool | None = None) -> str:
@@ -105,6 +105,17 @@ def group_text(group: NodeGroupPlan) -> str:
     if group.capacity_type == "SPOT":
         return f"{group.name} ({group.min_nodes}-{group.max_nodes}, Spot: {', '.join(group.instance_types)})"
     return f"{group.name} ({group.min_nodes}-{group.max_nodes})"
+
+
+def addons_text(nodes: NodePlan) -> str:
+    """The add-on pods the node count holds beside the app's, and which they are."""
+    total = nodes.addon_requests
+    if not total.pods:
+        return "none"
+    return (
+        f"{total.pods} pods, {total.cpu_m:,}m CPU, {total.memory_mib:,} MiB requested, packed beside the app's on "
+        f"every fleet ({', '.join(f'{a.name} x{a.replicas}' for a in nodes.addons)})"
+    )
 
 
 def other_arch_text(other: OtherArch) -> str:
@@ -353,7 +364,8 @@ def to_markdown(plan: SizingPlan) -> str:
         f"{nodes.min_nodes} - {nodes.max_nodes} x **{nodes.instance_type}** ({nodes.vcpu} vCPU, "
         f"{nodes.memory_gib:g} GiB; allocatable {nodes.allocatable_cpu_m}m CPU, {nodes.allocatable_memory_mib} MiB, "
         f"{nodes.max_pods} pods) in {len(nodes.groups)} managed node group(s): "
-        f"{', '.join(group_text(g) for g in nodes.groups)}. Rule: {nodes.selection_rule}.\n",
+        f"{', '.join(group_text(g) for g in nodes.groups)}. Rule: {nodes.selection_rule}. "
+        f"Cluster add-ons: {addons_text(nodes)}.\n",
         _md_table(
             [
                 (o.instance_type, f"{o.min_nodes} - {o.max_nodes}", money_range(o.monthly_usd.min, o.monthly_usd.max))

@@ -15,6 +15,7 @@ from itertools import pairwise
 
 from sizing.cli import charts
 from sizing.cli.formats import (
+    addons_text,
     choice_rows,
     comparison_rows,
     cost_summary_rows,
@@ -23,6 +24,7 @@ from sizing.cli.formats import (
     money,
     money_range,
 )
+from sizing.engine.addons import fixed_pods
 from sizing.engine.exact import exact
 from sizing.engine.nodes import pack, packing, workload_capacity
 from sizing.engine.pods import hourly_pods
@@ -49,7 +51,8 @@ def report_sweep_range(users: int) -> tuple[int, int]:
 
 
 def _nodes_for(plan: SizingPlan, backend_pods: int, frontend_pods: int) -> int:
-    """Nodes of the plan's type that hold these pods: the engine's packing, node buffer and floor (engine/nodes.py)."""
+    """Nodes of the plan's type that hold these pods beside the add-ons': the engine's packing, node buffer and floor
+    (engine/nodes.py)."""
     from sizing.data.catalog import load_catalog
 
     a = plan.assumptions
@@ -61,7 +64,8 @@ def _nodes_for(plan: SizingPlan, backend_pods: int, frontend_pods: int) -> int:
         (plan.backend.cpu_request_m, plan.backend.memory_request_mib),
         (plan.frontend.cpu_request_m, plan.frontend.memory_request_mib),
     )
-    prepared = packing(workload_capacity(load_catalog().instance(plan.nodes.instance_type), a.daemonsets), *shapes)
+    node = workload_capacity(load_catalog().instance(plan.nodes.instance_type), a.daemonsets)
+    prepared = packing(node, *shapes, fixed_pods(plan.nodes.addons))
     needed = pack(prepared, backend_pods, frontend_pods) if prepared is not None else None
     if needed is None:
         return plan.nodes.max_nodes
@@ -226,6 +230,7 @@ def _node_rows(plan: SizingPlan) -> list[tuple[str, str]]:
             "Allocatable",
             f"{nodes.allocatable_cpu_m:,}m CPU, {nodes.allocatable_memory_mib:,} MiB, {nodes.max_pods} pods max",
         ),
+        ("Add-on pods", addons_text(nodes)),
         ("Node count", f"{nodes.min_nodes:,} - {nodes.max_nodes:,}"),
         ("Node groups", ", ".join(group_text(g) for g in nodes.groups)),
         ("Fleet cost", f"{money_range(nodes.monthly_usd.min, nodes.monthly_usd.max)} / month"),

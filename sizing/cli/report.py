@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sizing.cli.formats import (
+    addons_text,
     choice_rows,
     comparison_rows,
     cost_summary_rows,
@@ -80,6 +81,7 @@ def report_panels(plan: SizingPlan, style: Style) -> list[Panel]:
             "Allocatable",
             f"{nodes.allocatable_cpu_m:,}m CPU, {nodes.allocatable_memory_mib:,} MiB, {nodes.max_pods} pods max",
         ),
+        ("Add-on Pods", addons_text(nodes)),
         ("Node Count", f"{nodes.min_nodes:,} - {nodes.max_nodes:,}"),
         (
             "Max Fleet vCPUs",

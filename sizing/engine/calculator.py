@@ -11,6 +11,7 @@ from functools import cache
 
 from sizing.data.catalog import Catalog, load_catalog
 from sizing.data.pricing import PriceTable, RegionPrices, resolve
+from sizing.engine.addons import cluster_addons
 from sizing.engine.cache import cache_cost_items, plan_cache
 from sizing.engine.control_plane_logs import activity
 from sizing.engine.cost import summarize_cost
@@ -108,6 +109,9 @@ def calculate(
     )
     frontend = pod_plan(users, a.frontend, a.min_replicas)
     app_pods_max = backend.max_replicas + frontend.max_replicas
+    # KEDA and the Prometheus it reads run on the CPU nodes only beside a self-hosted model (stacks/gpu_autoscaling.py).
+    addons = cluster_addons(self_hosted=self_hosted_items is not None)
+    addon_pods = sum(addon.replicas for addon in addons)
     check_plannable(
         "pods",
         app_pods_max,
@@ -127,10 +131,12 @@ def calculate(
         workload.capacity,
         workload.savings_plan,
         compare_arch,
+        addons,
     )
     database, db_warnings = plan_database(users, total, a.database, profile, region)
     cache, cache_warnings = plan_cache(users, tier, a.cache, catalog, region)
-    network = plan_network(tier, a, app_pods_max, nodes, catalog.instance(nodes.instance_type))
+    # The add-ons' pods take a VPC address each, as the app's do.
+    network = plan_network(tier, a, app_pods_max + addon_pods, nodes, catalog.instance(nodes.instance_type))
     llm_gb_at_peak = llm.wire.monthly_gb.max if llm is not None and llm.wire is not None else 0.0
     if llm is not None and choice is not None and llm.self_hosted is None:
         network = network.model_copy(
@@ -218,7 +224,7 @@ def calculate(
         network=network,
         cost=cost,
         llm=llm,
-        warnings=cluster_warnings(nodes.max_nodes, app_pods_max, a.daemonsets.pods)
+        warnings=cluster_warnings(nodes.max_nodes, app_pods_max + addon_pods, a.daemonsets.pods)
         + network_warnings(network.vpc_ips_max, network.availability_zones)
         + vcpu_warnings(nodes.max_vcpus, a.quotas.ec2_on_demand_vcpus)
         + node_warnings

@@ -41,6 +41,7 @@ class FleetLoad(NamedTuple):
     pods_cpu_m: int  # the application pods' requests
     daemonset_cpu_m: int  # per node
     target: float  # HPA target, a share of the requests
+    addon_cpu_m: int = 0  # the cluster add-ons' pods (engine/addons.py): per fleet, whatever the load
 
 
 def node_month(instance: InstanceType, prices: RegionPrices, disk_gib: int) -> NodeMonth:
@@ -56,8 +57,9 @@ def burst(instance: InstanceType, prices: RegionPrices) -> Burst | None:
 
 def credits(b: Burst, nodes: int, fleet: FleetLoad, load: float) -> float:
     """Surplus credits of ``nodes`` sharing the pods' CPU at ``load`` (a share of the peak): the pods' requests at
-    the HPA target scaled by the load, the DaemonSets' at the target whatever the load, less every node's baseline."""
-    used_vcpu = (load * fleet.pods_cpu_m + nodes * fleet.daemonset_cpu_m) * fleet.target / 1000
+    the HPA target scaled by the load, the DaemonSets' and the add-ons' at the target whatever the load, less every
+    node's baseline."""
+    used_vcpu = (load * fleet.pods_cpu_m + nodes * fleet.daemonset_cpu_m + fleet.addon_cpu_m) * fleet.target / 1000
     return max(0.0, used_vcpu - nodes * b.baseline_vcpu) * b.vcpu_month_usd
 
 

@@ -2,7 +2,8 @@
 
 The seed divided raw vCPU by pod requests, so its max fleet could not hold its max replicas. Here every node offers
 only its *allocatable* resources, computed as the EKS AMI computes kube-reserved, minus the DaemonSets every node
-runs, and pods are packed by their requests with first-fit-decreasing.
+runs, and pods are packed by their requests with first-fit-decreasing. The cluster add-ons' pods (engine/addons.py)
+are placed first, as the stack deploys them with the cluster, before the app: the app's pods then fill what they left.
 """
 
 from __future__ import annotations
@@ -84,6 +85,25 @@ def _share(pod: tuple[int, int], node: Allocatable) -> float:
     return max(pod[0] / node.cpu_m, pod[1] / node.memory_mib, 1 / node.pods)
 
 
+Fixed = tuple[tuple[int, int], ...]  # (cpu_m, memory_mib) of each pod of a fixed count, one entry per pod
+
+
+def preload(node: Allocatable, fixed: Fixed) -> tuple[Allocatable, ...] | None:
+    """First-fit-decreasing of the fixed pods on empty nodes: what each node they open has left, in the order opened;
+    None when one of them fits no empty node. A handful of pods, placed one by one."""
+    free: list[list[int]] = []
+    for cpu, memory in sorted(fixed, key=lambda pod: _share(pod, node), reverse=True):
+        for left in free:
+            if left[0] >= cpu and left[1] >= memory and left[2] >= 1:
+                left[0], left[1], left[2] = left[0] - cpu, left[1] - memory, left[2] - 1
+                break
+        else:
+            if _fit(*node, cpu, memory) == 0:
+                return None
+            free.append([node.cpu_m - cpu, node.memory_mib - memory, node.pods - 1])
+    return tuple(Allocatable(*left) for left in free)
+
+
 class Packing(NamedTuple):
     """The count-independent part of packing two pod shapes on one node type, computed once per plan and type."""
 
@@ -94,6 +114,7 @@ class Packing(NamedTuple):
     per_empty_first: int
     per_empty_second: int
     beside_full: int  # second-shape pods that still fit on a node full of the first shape
+    preloaded: tuple[Allocatable, ...] = ()  # what the nodes holding the fixed pods have left, in order
 
 
 def _beside(node: Allocatable, first: tuple[int, int], second: tuple[int, int], placed: int) -> int:
@@ -101,9 +122,12 @@ def _beside(node: Allocatable, first: tuple[int, int], second: tuple[int, int], 
     return _fit(node.cpu_m - placed * first[0], node.memory_mib - placed * first[1], node.pods - placed, *second)
 
 
-def packing(node: Allocatable, a: tuple[int, int], b: tuple[int, int]) -> Packing | None:
-    """None when the node has nothing left for the application."""
+def packing(node: Allocatable, a: tuple[int, int], b: tuple[int, int], fixed: Fixed = ()) -> Packing | None:
+    """None when the node has nothing left for the application, or cannot hold one of the ``fixed`` pods."""
     if node.cpu_m <= 0 or node.memory_mib <= 0 or node.pods <= 0:
+        return None
+    preloaded = preload(node, fixed) if fixed else ()
+    if preloaded is None:
         return None
     swapped = _share(b, node) > _share(a, node)
     first, second = (b, a) if swapped else (a, b)
@@ -116,6 +140,7 @@ def packing(node: Allocatable, a: tuple[int, int], b: tuple[int, int]) -> Packin
         per_empty_first,
         _fit(*node, *second),
         _beside(node, first, second, per_empty_first) if per_empty_first else 0,
+        preloaded,
     )
 
 
@@ -124,21 +149,33 @@ def pack(p: Packing, count_a: int, count_b: int) -> int | None:
 
     With identical items first-fit fills nodes strictly in order, so the larger shape fills whole nodes plus one
     partial node, and the smaller shape first tops up those nodes' leftovers (full nodes, then the partial one)
-    before opening new nodes. That is exactly what item-by-item FFD does, in O(1) instead of O(pods x nodes).
+    before opening new nodes. That is exactly what item-by-item FFD does, in O(1) instead of O(pods x nodes). The
+    nodes holding the fixed pods come first: each shape fills what they left before it goes on to new nodes, and
+    they count among the nodes whether or not an app pod joins them.
     """
-    node, first, second, swapped, per_empty_first, per_empty_second, beside_full = p
+    node, first, second, swapped, per_empty_first, per_empty_second, beside_full, preloaded = p
     first_count, remaining = (count_b, count_a) if swapped else (count_a, count_b)
     if (first_count and not per_empty_first) or (remaining and not per_empty_second):
         return None
+    if preloaded:
+        placed = []
+        for left in preloaded:
+            here = min(first_count, _fit(*left, *first))
+            first_count -= here
+            placed.append(here)
+        for left, here in zip(preloaded, placed, strict=True):
+            if remaining:
+                remaining -= min(remaining, _beside(left, first, second, here))
     full, partial = divmod(first_count, per_empty_first) if first_count else (0, 0)
     if full and remaining:
         remaining -= min(remaining, full * beside_full)
     if partial and remaining:
         remaining -= min(remaining, _beside(node, first, second, partial))
-    return full + (1 if partial else 0) + (-(-remaining // per_empty_second) if remaining else 0)
+    return len(preloaded) + full + (1 if partial else 0) + (-(-remaining // per_empty_second) if remaining else 0)
 
 
-def nodes_to_pack(node: Allocatable, a: PodShape, b: PodShape) -> int | None:
-    """Nodes of this allocatable needed to hold both pod sets by their requests (None: a pod never fits)."""
-    p = packing(node, (a.cpu_m, a.memory_mib), (b.cpu_m, b.memory_mib))
+def nodes_to_pack(node: Allocatable, a: PodShape, b: PodShape, fixed: Fixed = ()) -> int | None:
+    """Nodes of this allocatable needed to hold both pod sets, and the fixed pods, by their requests (None: a pod
+    never fits)."""
+    p = packing(node, (a.cpu_m, a.memory_mib), (b.cpu_m, b.memory_mib), fixed)
     return None if p is None else pack(p, a.count, b.count)

@@ -17,14 +17,16 @@ from typing import NamedTuple
 from sizing.assumptions import Assumptions, DaemonSetAssumptions, Tier
 from sizing.data.catalog import Catalog
 from sizing.data.pricing import REFRESH, RegionPrices
+from sizing.engine.addons import AddOn, fixed_pods
 from sizing.engine.exact import exact
 from sizing.engine.fleet_cost import Burst, FleetLoad, NodeMonth, burst, credits, expected_credits, node_month
 from sizing.engine.limits import MAX_NODES_PER_GROUP, MAX_PLANNED_NODES, check_plannable
-from sizing.engine.nodes import Allocatable, Packing, allocatable, pack, packing, workload_capacity
+from sizing.engine.nodes import Allocatable, Fixed, Packing, allocatable, pack, packing, workload_capacity
 from sizing.engine.ranking import Ranking
 from sizing.engine.spot import SPOT_POOL_MIN, SpotBurst, spot_burst, spot_pool
 from sizing.errors import SizingError
 from sizing.plan import (
+    AddOnPlan,
     NodeGroupPlan,
     NodeOption,
     NodePlan,
@@ -70,6 +72,7 @@ class Classes(NamedTuple):
 
     entries: tuple[tuple[Packing, Members, float], ...]  # packing, members, the class's cheapest node-month
     by_dimension: tuple[tuple[tuple[float, int], ...], ...]  # per dimension: (node-month / unit, index), ascending
+    fixed: tuple[int, int, int] = (0, 0, 0)  # the add-on pods every fleet carries: CPU, memory and pods in all
 
 
 @cache
@@ -82,8 +85,10 @@ def _capacity_classes(
     daemonsets: DaemonSetAssumptions,
     shapes: tuple[tuple[int, int], tuple[int, int]],
     node_disk_gib: int,
+    fixed: Fixed = (),
 ) -> Classes:
-    """Candidate types grouped by what they schedule, each group's packing prepared for these pod shapes.
+    """Candidate types grouped by what they schedule, each group's packing prepared for these pod shapes and the
+    add-ons' ``fixed`` pods (a type that cannot hold one of them is no candidate).
 
     Candidates are the types offered in the region (priced there), of the architecture, with at least the minimum
     memory. Depends on the prices and assumptions only, never on the load, so it is computed once and reused by
@@ -109,24 +114,29 @@ def _capacity_classes(
     entries = tuple(
         (plan, ordered, base(ordered[0]))
         for capacity, members in classes.items()
-        if (plan := packing(capacity, *shapes)) is not None
+        if (plan := packing(capacity, *shapes, fixed)) is not None
         for ordered in [tuple(sorted(members, key=base))]
     )
-    return _classes(entries)
+    return _classes(entries, fixed)
 
 
-def _classes(entries: tuple[tuple[Packing, Members, float], ...]) -> Classes:
+def _classes(entries: tuple[tuple[Packing, Members, float], ...], fixed: Fixed = ()) -> Classes:
     return Classes(
         entries,
         tuple(
             tuple(sorted((base / plan.node[dimension], index) for index, (plan, _, base) in enumerate(entries)))
             for dimension in range(3)
         ),
+        (sum(cpu for cpu, _ in fixed), sum(memory for _, memory in fixed), len(fixed)),
     )
 
 
 def _shapes(backend: PodPlan, frontend: PodPlan) -> tuple[tuple[int, int], tuple[int, int]]:
     return (backend.cpu_request_m, backend.memory_request_mib), (frontend.cpu_request_m, frontend.memory_request_mib)
+
+
+def _cpu(fixed: Fixed) -> int:
+    return sum(cpu for cpu, _ in fixed)
 
 
 class NodeCosts(NamedTuple):
@@ -143,12 +153,15 @@ def _node_costs(catalog: Catalog, prices: RegionPrices, node_disk_gib: int) -> N
     return NodeCosts(months, {name: m.base for name, m in months.items()}, bursts)
 
 
-def _fleet_loads(backend: PodPlan, frontend: PodPlan, assumptions: Assumptions) -> tuple[FleetLoad, FleetLoad]:
-    """The min fleet's and the max fleet's pods: min replicas at peak, max replicas (the HPA ceiling)."""
+def _fleet_loads(
+    backend: PodPlan, frontend: PodPlan, assumptions: Assumptions, addon_cpu_m: int
+) -> tuple[FleetLoad, FleetLoad]:
+    """The min fleet's and the max fleet's pods: min replicas at peak, max replicas (the HPA ceiling); both carry the
+    add-ons' pods."""
     daemonsets, target = assumptions.daemonsets.cpu_m, assumptions.hpa_target_cpu_percent / 100
     at_min = backend.min_replicas * backend.cpu_request_m + frontend.min_replicas * frontend.cpu_request_m
     at_max = backend.max_replicas * backend.cpu_request_m + frontend.max_replicas * frontend.cpu_request_m
-    return FleetLoad(at_min, daemonsets, target), FleetLoad(at_max, daemonsets, target)
+    return FleetLoad(at_min, daemonsets, target, addon_cpu_m), FleetLoad(at_max, daemonsets, target, addon_cpu_m)
 
 
 def _fleets(
@@ -168,7 +181,8 @@ def _fleets(
     """
     buffer, floor = exact(assumptions.node_buffer), assumptions.min_nodes
     bases, bursts, mean = costs.bases, costs.bursts, assumptions.traffic.duty_cycle
-    load_min, load_max = _fleet_loads(backend, frontend, assumptions)
+    entries, orders, (fixed_cpu, fixed_mem, fixed_pods_count) = classes
+    load_min, load_max = _fleet_loads(backend, frontend, assumptions, fixed_cpu)
     num, den = buffer.numerator, buffer.denominator
     at_min_counts = (backend.min_replicas, frontend.min_replicas)
     at_max_counts = (backend.max_replicas, frontend.max_replicas)
@@ -176,8 +190,8 @@ def _fleets(
     def buffered(nodes: int) -> int:
         return max(floor, -(-nodes * num // den))
 
-    # What the pods ask for in all, at the min and at the max: no packing needs fewer nodes than these over a node's
-    # allocatable. Inlined: this loop runs over many classes on every plan.
+    # What the pods ask for in all, at the min and at the max, the add-ons' with them: no packing needs fewer nodes
+    # than these over a node's allocatable. Inlined: this loop runs over many classes on every plan.
     b_cpu, b_mem, f_cpu, f_mem = (
         backend.cpu_request_m,
         backend.memory_request_mib,
@@ -185,16 +199,15 @@ def _fleets(
         frontend.memory_request_mib,
     )
     cpu_lo, mem_lo = (
-        at_min_counts[0] * b_cpu + at_min_counts[1] * f_cpu,
-        at_min_counts[0] * b_mem + at_min_counts[1] * f_mem,
+        at_min_counts[0] * b_cpu + at_min_counts[1] * f_cpu + fixed_cpu,
+        at_min_counts[0] * b_mem + at_min_counts[1] * f_mem + fixed_mem,
     )
     cpu_hi, mem_hi = (
-        at_max_counts[0] * b_cpu + at_max_counts[1] * f_cpu,
-        at_max_counts[0] * b_mem + at_max_counts[1] * f_mem,
+        at_max_counts[0] * b_cpu + at_max_counts[1] * f_cpu + fixed_cpu,
+        at_max_counts[0] * b_mem + at_max_counts[1] * f_mem + fixed_mem,
     )
-    pods_lo, pods_hi = sum(at_min_counts), sum(at_max_counts)
+    pods_lo, pods_hi = sum(at_min_counts) + fixed_pods_count, sum(at_max_counts) + fixed_pods_count
     scale = float(buffer)
-    entries, orders = classes
     # Both fleets' units of each dimension, buffered, a hair low so float rounding never lifts a bound above the
     # exact one. Walk the dimension whose cheapest class bounds highest: the one the pods are short of.
     totals = [(cpu_lo + cpu_hi) * scale, (mem_lo + mem_hi) * scale, (pods_lo + pods_hi) * scale]
@@ -260,9 +273,10 @@ def _ranked(
     catalog: Catalog,
     prices: RegionPrices,
     costs: NodeCosts,
+    fixed: Fixed,
     keep: int | None = KEEP,
 ) -> list[tuple]:
-    """The cheapest fleets of one architecture's candidate types for these pods."""
+    """The cheapest fleets of one architecture's candidate types for these pods and the add-ons' ``fixed`` pods."""
     classes = _capacity_classes(
         catalog,
         prices,
@@ -272,6 +286,7 @@ def _ranked(
         assumptions.daemonsets,
         _shapes(backend, frontend),
         assumptions.node_disk_gib,
+        fixed,
     )
     return _fleets(classes, backend, frontend, assumptions, costs, keep)
 
@@ -339,6 +354,7 @@ def _spot_choice(
     backend: PodPlan,
     frontend: PodPlan,
     pinned: str | None,
+    fixed: Fixed,
 ) -> tuple[tuple, SpotBurst]:
     """The first fleet, cheapest first, whose burst has a Spot pool of at least three types (or needs no burst)."""
     if prices.spot_discount is None:
@@ -348,7 +364,7 @@ def _spot_choice(
         name, low = fleet[3], fleet[4]
         pool = spot_pool(catalog, prices, name)
         found = spot_burst(
-            catalog.instance(name), pool, catalog, assumptions.daemonsets, backend, frontend, buffer, floor, low
+            catalog.instance(name), pool, catalog, assumptions.daemonsets, backend, frontend, buffer, floor, low, fixed
         )
         if found is not None and (found.nodes == 0 or len(pool) >= SPOT_POOL_MIN):
             return fleet, found if len(pool) >= SPOT_POOL_MIN else found._replace(pool=())
@@ -368,7 +384,13 @@ def _spot_choice(
 
 
 def _expected_nodes_bill(
-    fleet: Fleet, costs: NodeCosts, backend: PodPlan, frontend: PodPlan, assumptions: Assumptions, discount: float
+    fleet: Fleet,
+    costs: NodeCosts,
+    backend: PodPlan,
+    frontend: PodPlan,
+    assumptions: Assumptions,
+    discount: float,
+    fixed: Fixed,
 ) -> float:
     """What the fleet's nodes are expected to bill a month: the min fleet all month (instances at the Savings Plan
     rate when there is one, volumes) and its CPU credits hour by hour."""
@@ -376,7 +398,7 @@ def _expected_nodes_bill(
     hourly_credits = expected_credits(
         costs.bursts.get(fleet.name),
         fleet.min_nodes,
-        _fleet_loads(backend, frontend, assumptions)[0],
+        _fleet_loads(backend, frontend, assumptions, _cpu(fixed))[0],
         assumptions.traffic.hourly_profile,
     )
     return fleet.min_nodes * (month.instance * (1 - discount) + month.volume) + hourly_credits
@@ -393,14 +415,15 @@ def _other_arch(
     prices: RegionPrices,
     costs: NodeCosts,
     discount: float,
+    fixed: Fixed,
 ) -> OtherArch | None:
     other = "arm64" if arch == "x86_64" else "x86_64"
-    fleets = _ranked(other, tier, backend, frontend, assumptions, catalog, prices, costs)
+    fleets = _ranked(other, tier, backend, frontend, assumptions, catalog, prices, costs, fixed)
     if not fleets:
         return None
     best = Fleet._make(fleets[0])
-    theirs = _expected_nodes_bill(best, costs, backend, frontend, assumptions, discount)
-    ours = _expected_nodes_bill(chosen, costs, backend, frontend, assumptions, discount)
+    theirs = _expected_nodes_bill(best, costs, backend, frontend, assumptions, discount, fixed)
+    ours = _expected_nodes_bill(chosen, costs, backend, frontend, assumptions, discount, fixed)
     if round(ours - theirs, 2) <= 0:
         return None
     return OtherArch(
@@ -425,13 +448,16 @@ def plan_nodes(
     capacity: str = "on-demand",
     savings_plan: str = "none",
     compare_arch: bool = False,
+    addons: tuple[AddOn, ...] = (),
 ) -> tuple[NodePlan, NodeMonth, list[str]]:
     """The chosen fleet, one of its node-months (what the bill multiplies), and warnings.
 
-    The type is chosen by its on-demand fleet; spot-burst then moves the burst above the min fleet to Spot, and a
-    Savings Plan prices the min fleet (the plan's ``spot``/``savings_plan``, computed only when asked, as is the
-    other architecture's fleet with ``compare_arch``)."""
+    Every fleet, min and max, holds the app's pods and the cluster ``addons``' pods beside them. The type is chosen
+    by its on-demand fleet; spot-burst then moves the burst above the min fleet to Spot, and a Savings Plan prices
+    the min fleet (the plan's ``spot``/``savings_plan``, computed only when asked, as is the other architecture's
+    fleet with ``compare_arch``)."""
     costs = _node_costs(catalog, prices, assumptions.node_disk_gib)
+    fixed = fixed_pods(addons)
     arch_pinned = arch is not None or pinned is not None
     warnings = []
     if pinned is not None:
@@ -453,12 +479,12 @@ def plan_nodes(
                 f"tiers: a {tier} fleet runs above its baseline and pays for CPU credits (counted in the cost)"
             )
         offered = workload_capacity(instance, assumptions.daemonsets)
-        prepared = packing(offered, *_shapes(backend, frontend))
+        prepared = packing(offered, *_shapes(backend, frontend), fixed)
         own = (
             []
             if prepared is None
             else _fleets(
-                _classes(((prepared, ((instance.name, -instance.generation),), costs.bases[instance.name]),)),
+                _classes(((prepared, ((instance.name, -instance.generation),), costs.bases[instance.name]),), fixed),
                 backend,
                 frontend,
                 assumptions,
@@ -467,7 +493,8 @@ def plan_nodes(
         )
         if not own:
             raise SizingError(
-                f"instance type {pinned} cannot schedule the pods: after kube-reserved and DaemonSets it offers "
+                f"instance type {pinned} cannot schedule the pods (the app's and the cluster add-ons'): after "
+                "kube-reserved and DaemonSets it offers "
                 f"{offered.cpu_m}m CPU, {offered.memory_mib} MiB, {offered.pods} pod slots; pick a larger type",
                 field="instance_type",
             )
@@ -481,6 +508,7 @@ def plan_nodes(
         catalog,
         prices,
         costs,
+        fixed,
         # spot-burst may walk down the ranking to the first type with a Spot pool: rank them all then.
         keep=None if capacity == "spot-burst" else KEEP,
     )
@@ -500,7 +528,7 @@ def plan_nodes(
     spot_fleet = None
     if capacity == "spot-burst":
         picked, spot_fleet = _spot_choice(
-            own if pinned is not None else ranked, catalog, prices, assumptions, backend, frontend, pinned
+            own if pinned is not None else ranked, catalog, prices, assumptions, backend, frontend, pinned, fixed
         )
         own = [picked]
     chosen = Fleet._make(own[0])
@@ -515,7 +543,7 @@ def plan_nodes(
         ),
     )
     best = _option(chosen, catalog, prices)
-    load_min = _fleet_loads(backend, frontend, assumptions)[0]
+    load_min = _fleet_loads(backend, frontend, assumptions, _cpu(fixed))[0]
     expected = expected_credits(
         costs.bursts.get(chosen.name), chosen.min_nodes, load_min, assumptions.traffic.hourly_profile
     )
@@ -532,6 +560,16 @@ def plan_nodes(
         selection_rule="pinned by the user" if pinned is not None else SELECTION_RULE,
         groups=groups,
         alternatives=[NodeOption(**_option(f, catalog, prices)) for f in others],
+        addons=[
+            AddOnPlan(
+                name=a.name,
+                replicas=a.replicas,
+                cpu_request_m=a.cpu_request_m,
+                memory_request_mib=a.memory_request_mib,
+                source=a.source,
+            )
+            for a in addons
+        ],
         **_extras(
             capacity,
             spot,
@@ -540,7 +578,7 @@ def plan_nodes(
             chosen,
             prices,
             lambda: (
-                _other_arch(arch, chosen, tier, backend, frontend, assumptions, catalog, prices, costs, discount)
+                _other_arch(arch, chosen, tier, backend, frontend, assumptions, catalog, prices, costs, discount, fixed)
                 if compare_arch and not arch_pinned
                 else None
             ),

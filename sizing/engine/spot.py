@@ -17,7 +17,7 @@ from typing import NamedTuple
 from sizing.assumptions import DaemonSetAssumptions
 from sizing.data.catalog import Catalog, InstanceType
 from sizing.data.pricing import RegionPrices
-from sizing.engine.nodes import Allocatable, pack, packing, workload_capacity
+from sizing.engine.nodes import Allocatable, Fixed, pack, packing, workload_capacity
 from sizing.plan import PodPlan
 
 # At least three types, so one type's interruptions or shortage leaves two; at most four, the cheapest Spot prices,
@@ -72,18 +72,22 @@ def spot_burst(
     buffer: Fraction,
     floor: int,
     min_nodes: int,
+    fixed: Fixed = (),
 ) -> SpotBurst | None:
     """The burst above ``min_nodes`` on-demand nodes; None when the smallest node cannot hold a pod.
 
     Every node, on-demand or Spot, offers at least the smallest allocatable, so the max replicas packed on that
-    node (with the node buffer and floor, as every fleet) need at most that many nodes in all; the on-demand nodes
-    count towards them."""
+    node beside the add-ons' ``fixed`` pods (with the node buffer and floor, as every fleet) need at most that many
+    nodes in all; the on-demand nodes count towards them."""
     node = smallest(
         [workload_capacity(catalog.instance(name), daemonsets) for name, _, _ in pool]
         + [workload_capacity(chosen, daemonsets)]
     )
     prepared = packing(
-        node, (backend.cpu_request_m, backend.memory_request_mib), (frontend.cpu_request_m, frontend.memory_request_mib)
+        node,
+        (backend.cpu_request_m, backend.memory_request_mib),
+        (frontend.cpu_request_m, frontend.memory_request_mib),
+        fixed,
     )
     needed = None if prepared is None else pack(prepared, backend.max_replicas, frontend.max_replicas)
     if needed is None:

@@ -249,6 +249,7 @@ class LLMRoutePlan(_Out):
     # What the model's bytes cost each way in the expected month: processing, and the zone crossings on the way.
     nat_expected_usd: float
     endpoint_expected_usd: float | None  # with the endpoint's hours in every zone
+    break_even_gb: float | None  # expected GB a month from which the endpoint costs less; None: never, or no endpoint
 
 
 class NetworkPlan(_Out):

@@ -86,6 +86,7 @@ if route is not None and route.via == "interface_endpoint" and plan.llm is not N
         region=settings.workload.region,
         vpc_id=network.vpc_id,
         subnet_ids=network.private_subnet_ids,
+        zone_names=network.zone_names,
         node_security_group_id=cluster.node_security_group_id,
         cluster_name=cluster.cluster_name,
         namespace=NAMESPACE,

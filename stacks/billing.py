@@ -73,10 +73,10 @@ BILLING: dict[str, Billed | Free] = {
     "aws:ec2/eip:Eip": Billed(("public_ipv4",), "each Elastic IP is a public IPv4 address, billed per hour"),
     "aws:ec2/natGateway:NatGateway": Billed(("nat_gateways",), "billed per hour and per GB processed"),
     "aws:ec2/vpcEndpoint:VpcEndpoint": Billed(
-        ("llm_endpoint", "cross_zone_hops"),
-        "the Bedrock interface endpoint, when the plan routes the model through it: per zone-hour and per GB, and "
-        "the calls that reach another zone's interface; the DynamoDB endpoint is a gateway endpoint, which has no "
-        "charge",
+        ("llm_endpoint",),
+        "the Bedrock interface endpoint, when the plan routes the model through it: per zone-hour and per GB (calls "
+        "that reach another zone's interface are not billed); the DynamoDB endpoint is a gateway endpoint, which has "
+        "no charge",
     ),
     # --- cluster
     "aws:iam/role:Role": Free("IAM has no charge"),

@@ -12,12 +12,28 @@ from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
+from config import PROJECT, ConfigError
 from llm_access import endpoint_policy
 from security_groups import from_the_nodes_only
 
 from sizing.plan import LLMRoutePlan
 
 HTTPS_PORT = 443
+
+
+def require_service_in_zones(service: str, zone_names: Sequence[str], opts: pulumi.InvokeOptions) -> None:
+    """An endpoint service may not serve every zone of a region, and CreateVpcEndpoint refuses a subnet in one it does
+    not serve: stop at preview, naming the way out, rather than halfway through an `up` (the plan bills an interface
+    in every zone of the cluster, so it does not quietly drop one)."""
+    offered = set(aws.ec2.get_vpc_endpoint_service(service_name=service, opts=opts).availability_zones)
+    missing = [zone for zone in zone_names if zone not in offered]
+    if missing:
+        raise ConfigError(
+            f"{PROJECT}:assumptions: the plan routes the model's calls through an interface endpoint, but {service} "
+            f"is not offered in {', '.join(missing)}, where the cluster has subnets: set "
+            f"`bedrock_vpc_endpoint: false` in {PROJECT}:assumptions (the calls then go through NAT), or pin "
+            f"{PROJECT}:availabilityZoneIds to zones it serves"
+        )
 
 
 class BedrockEndpoint(pulumi.ComponentResource):
@@ -32,6 +48,7 @@ class BedrockEndpoint(pulumi.ComponentResource):
         region: str,
         vpc_id: pulumi.Input[str],
         subnet_ids: Sequence[pulumi.Input[str]],
+        zone_names: Sequence[str],
         node_security_group_id: pulumi.Input[str],
         cluster_name: pulumi.Input[str],
         namespace: str,
@@ -42,6 +59,7 @@ class BedrockEndpoint(pulumi.ComponentResource):
         if route.via != "interface_endpoint" or route.endpoint_service is None:
             raise ValueError("BedrockEndpoint: the plan routes the model's calls through NAT, not an endpoint")
         child = pulumi.ResourceOptions(parent=self)
+        require_service_in_zones(route.endpoint_service, zone_names, pulumi.InvokeOptions(parent=self))
         self.security_group = from_the_nodes_only(
             f"{name}-sg",
             f"{name}-from-nodes",

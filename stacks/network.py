@@ -109,6 +109,7 @@ class Network(pulumi.ComponentResource):
         )
         name_of = dict(zip(every.zone_ids, every.names, strict=True))
         zones = [name_of[zone_id] for zone_id in self.zone_ids]
+        self.zone_names = zones
         cluster_tag = {f"kubernetes.io/cluster/{cluster_name}": "shared"}
 
         self.vpc = aws.ec2.Vpc(

@@ -390,7 +390,20 @@ def region_products(
                 free_tier=free,
             ),
         )
-    # Look-alikes the refresh must not take: Standard-IA tables, trust-store load balancers, PITR of Standard-IA.
+    # Look-alikes the refresh must not take: Standard-IA tables, trust-store load balancers, PITR of Standard-IA, and
+    # Gateway Load Balancer endpoints (the same product family as interface endpoints, dearer by the hour).
+    if "vpc_endpoint_hour" in services:
+        for usagetype, usd in (("VpcEndpoint-GWLBE-Hours", 0.014), ("VpcEndpoint-GWLBE-Bytes", 0.0035)):
+            price_list.add(
+                "AmazonVPC",
+                product(
+                    "AmazonVPC",
+                    "VpcEndpoint",
+                    {**where, "usagetype": f"{prefix}-{usagetype}"},
+                    usd,
+                    sku=f"S-{usagetype}",
+                ),
+            )
     price_list.add(
         "AmazonDynamoDB",
         product(

@@ -109,8 +109,11 @@ class StackMocks(pulumi.runtime.Mocks):
         impaired: tuple[str, ...] = (),
         node_groups: dict[str, list[LiveNodeGroup]] | None = None,
         subnets: list[LiveSubnet] | None = None,
+        endpoint_zones: list[str] | None = None,
     ) -> None:
         self.zones = zones
+        # The zones an interface endpoint service (Bedrock's) is offered in: every zone unless a test says otherwise.
+        self.endpoint_zones = zones if endpoint_zones is None else endpoint_zones
         self.deployer = deployer
         # By default each name maps to the ID of the same letter; real accounts shuffle them (zone_ids=...).
         self.zone_ids = zone_ids or [f"use1-az{i}" for i in range(1, len(zones) + 1)]
@@ -129,6 +132,16 @@ class StackMocks(pulumi.runtime.Mocks):
             if args.args.get("state") == "available":
                 pairs = [(name, zone_id) for name, zone_id in pairs if zone_id not in self.impaired]
             return {"names": [n for n, _ in pairs], "zoneIds": [z for _, z in pairs], "id": "us-east-1"}
+        if args.token == "aws:ec2/getVpcEndpointService:getVpcEndpointService":
+            service = args.args["serviceName"]
+            return {
+                "serviceName": service,
+                "serviceType": "Interface",
+                "availabilityZones": list(self.endpoint_zones),
+                # com.amazonaws.REGION.NAME is reached at NAME.REGION.amazonaws.com
+                "privateDnsName": ".".join(reversed(service.split(".")[2:])) + ".amazonaws.com",
+                "id": service,
+            }
         if args.token == "aws:eks/getClusters:getClusters":
             return {"names": list(self.node_groups), "id": "us-east-1"}
         if args.token == "aws:eks/getNodeGroups:getNodeGroups":

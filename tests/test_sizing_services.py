@@ -185,7 +185,7 @@ def test_cost_breakdown_by_hand():
         "NAT gateway (1)",
         "Public IPv4 addresses (4)",
         "Data transfer (internet out, between zones)",
-        "Cross-zone hops (pods to the shared NAT gateway and to the Bedrock endpoint)",
+        "Cross-zone hops (pods to the shared NAT gateway)",
         "Bedrock VPC endpoint (3 zones)",
         "Load balancer (ALB)",
         "WAF web ACL (1 rule)",
@@ -215,19 +215,20 @@ def test_cost_breakdown_by_hand():
     ]
     # The LLM's bytes at peak (43,800,000 turns a month of 5,622 bytes up and 43,966 down) go through the Bedrock
     # endpoint: at the 0.5 mean load 1,086 GB, which through the endpoint cost 3 zones x $0.01 x 730 h + $0.01 a GB
-    # and through the one NAT gateway $0.045 a GB, each plus the same 2/3 x $0.01 x 2 crossing a GB (the endpoint's
-    # DNS name spreads calls over its three zonal interfaces; the shared gateway is in one zone).
+    # (calls to another zone's interface are not billed), and through the one NAT gateway $0.045 a GB plus 2/3 x
+    # $0.01 x 2 for the other zones' pods crossing to it. The endpoint pays from 21.90 / (0.05833 - 0.01) = 453 GB.
     llm_gb = 43_800_000 * (5_622 + 43_966) / 1e9
     crossing = 2 / 3 * 2 * 0.01
     route = plan.network.llm_route
     assert route is not None and route.via == "interface_endpoint"
-    assert route.endpoint_expected_usd == pytest.approx(3 * 0.01 * 730 + llm_gb * 0.5 * (0.01 + crossing), abs=0.01)
+    assert route.endpoint_expected_usd == pytest.approx(3 * 0.01 * 730 + llm_gb * 0.5 * 0.01, abs=0.01)
     assert route.nat_expected_usd == pytest.approx(llm_gb * 0.5 * (0.045 + crossing), abs=0.01)
+    assert route.break_even_gb == pytest.approx(3 * 0.01 * 730 / (0.045 + crossing - 0.01), abs=0.01)
     assert item(plan, "Bedrock VPC").monthly_usd.max == pytest.approx(3 * 0.01 * 730 + llm_gb * 0.01, abs=0.01)
-    # Nothing else goes through the gateway (egress_kb_per_request is 0), so it bills its hours alone; the crossings
-    # are the model's bytes alone, and the ALB's traffic to pods in other zones is not billed.
+    # Nothing else goes through the gateway (egress_kb_per_request is 0), so it bills its hours alone and nothing
+    # crosses a zone to it; the ALB's traffic to pods in other zones is not billed either.
     assert item(plan, "NAT").monthly_usd.max == pytest.approx(0.045 * 730)
-    assert item(plan, "Cross-zone").monthly_usd.max == pytest.approx(llm_gb * crossing, abs=0.01)
+    assert item(plan, "Cross-zone").monthly_usd.max == 0
     # The small lines the stack's resources add: a KMS key; the control-plane logs (below); the NAT gateway's Elastic
     # IP and the ALB's three zonal addresses at $0.005 an hour;
     # point-in-time recovery of the table (10,000 x 5 MiB and, at peak, 90 days of 100 writes/s of 1 KB) at $0.20

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
+import pulumi
 import pytest
-from stack_mocks import ACCOUNT_ID, run_program, use_stack_modules
+from stack_mocks import ACCOUNT_ID, StackMocks, run_program, use_stack_modules
 
 use_stack_modules()
 
@@ -16,7 +17,8 @@ BASE = {"concurrentUsers": 1000, "totalUsers": 10000}
 
 
 def interface_endpoints(run):
-    return [e for e in run.of_type(ENDPOINT) if e.inputs["vpcEndpointType"] == "Interface"]
+    """The interface endpoints a run (or, after a failed run, its mocks) recorded."""
+    return [e for e in run.resources if e.typ == ENDPOINT and e.inputs["vpcEndpointType"] == "Interface"]
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +119,29 @@ def test_no_endpoint_when_the_plan_routes_through_nat(config):
     assert interface_endpoints(run) == []
     assert "bedrockEndpointId" not in run.outputs
     assert not [i for i in run.outputs["sizing"]["cost"]["breakdown"] if i["key"] == "llm_endpoint"]
+
+
+def test_a_zone_the_endpoint_service_does_not_serve_stops_the_preview_naming_the_way_out():
+    # The cluster's zones by ID are use1-az1, use1-az2 and use1-az4 (us-east-1a, b and d; az3 is refused by EKS);
+    # here bedrock-runtime is offered in a, b and e only, and CreateVpcEndpoint would refuse d's subnet mid-`up`.
+    mocks = StackMocks(endpoint_zones=["us-east-1a", "us-east-1b", "us-east-1e"])
+    with pytest.raises(pulumi.RunError) as raised:
+        run_program(BASE, mocks=mocks)
+    assert str(raised.value) == (
+        "chat-infra:assumptions: the plan routes the model's calls through an interface endpoint, but "
+        "com.amazonaws.us-east-1.bedrock-runtime is not offered in us-east-1d, where the cluster has subnets: set "
+        "`bedrock_vpc_endpoint: false` in chat-infra:assumptions (the calls then go through NAT), or pin "
+        "chat-infra:availabilityZoneIds to zones it serves"
+    )
+    assert not interface_endpoints(mocks)
+    # Either way out works: the zones it serves pinned, or the endpoint turned off.
+    pinned = run_program(
+        {**BASE, "availabilityZoneIds": ["use1-az1", "use1-az2", "use1-az5"]},
+        mocks=StackMocks(endpoint_zones=["us-east-1a", "us-east-1b", "us-east-1e"]),
+    )
+    assert len(interface_endpoints(pinned)) == 1
+    off = run_program(
+        {**BASE, "assumptions": {"bedrock_vpc_endpoint": False}},
+        mocks=StackMocks(endpoint_zones=["us-east-1a", "us-east-1b", "us-east-1e"]),
+    )
+    assert interface_endpoints(off) == []

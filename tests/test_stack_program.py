@@ -556,10 +556,13 @@ def test_the_outputs_carry_the_whole_plan_its_cost_and_what_was_created(case):
 
 
 def test_every_provider_call_is_one_the_mocks_answer_on_purpose(case):
-    run, _ = case
+    run, plan = case
+    endpoint = plan.network.llm_route is not None and plan.network.llm_route.via == "interface_endpoint"
     assert sorted({token for token, _ in run.calls}) == [
         # The live subnets' zones (none on a first `up`), kept across runs: zones.py.
         "aws:ec2/getSubnets:getSubnets",
+        # The zones Bedrock's endpoint service is offered in, before the endpoint is declared: llm_endpoint.py.
+        *(["aws:ec2/getVpcEndpointService:getVpcEndpointService"] if endpoint else []),
         "aws:eks/getAddonVersion:getAddonVersion",
         # Whether the cluster exists yet, before its node groups are read: node_groups.py.
         "aws:eks/getClusters:getClusters",

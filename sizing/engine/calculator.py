@@ -19,7 +19,7 @@ from sizing.engine.database import database_cost_items, plan_database
 from sizing.engine.edge import edge_cost_items, plan_edge
 from sizing.engine.fleet_cost import cluster_cost_items, control_plane_cost_items
 from sizing.engine.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings, network_warnings, vcpu_warnings
-from sizing.engine.llm_route import internet_out_gb_at_peak, plan_llm_route
+from sizing.engine.llm_route import internet_out_gb_at_peak, plan_llm_route, route_warnings
 from sizing.engine.load_profile import load_profile
 from sizing.engine.network import network_cost_items, plan_network
 from sizing.engine.pods import hourly_pods, pod_plan, pods_started_a_day
@@ -137,7 +137,10 @@ def calculate(
     cache, cache_warnings = plan_cache(users, tier, a.cache, catalog, region)
     # The add-ons' pods take a VPC address each, as the app's do.
     network = plan_network(tier, a, app_pods_max + addon_pods, nodes, catalog.instance(nodes.instance_type))
-    llm_gb_at_peak = llm.wire.monthly_gb.max if llm is not None and llm.wire is not None else 0.0
+    # The model's bytes: out of the VPC for an API model; between the backend and the vLLM pods for a self-hosted one.
+    wire_gb_at_peak = llm.wire.monthly_gb.max if llm is not None and llm.wire is not None else 0.0
+    in_cluster = llm is not None and llm.self_hosted is not None
+    llm_gb_at_peak = 0.0 if in_cluster else wire_gb_at_peak
     if llm is not None and choice is not None and llm.self_hosted is None:
         network = network.model_copy(
             update={
@@ -177,6 +180,7 @@ def calculate(
             region,
             llm_gb_at_peak,
             internet_out_gb_at_peak(llm, choice is not None and choice.bedrock),
+            wire_gb_at_peak if in_cluster else 0.0,
         ),
         *edge_cost_items(
             edge,
@@ -231,6 +235,7 @@ def calculate(
         + db_warnings
         + cache_warnings
         + llm_warnings
+        + route_warnings(network.llm_route, a.bedrock_vpc_endpoint, llm_gb_at_peak)
         + (
             [f"{workload.region}: the price data has no internet egress prices; priced at AWS's standard US/EU tiers"]
             if region.internet_egress_assumed

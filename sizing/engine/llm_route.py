@@ -2,12 +2,13 @@
 VPC endpoint for ``bedrock-runtime``, whichever costs less at the plan's load.
 
 Through NAT, every GB pays the gateway's processing, and with one shared gateway the pods of the other zones reach
-it across a zone. Through the endpoint, every GB pays the endpoint's lower processing, and the endpoint bills an
-hour in each zone it has an interface in: one per zone the cluster spans, so no zone's calls depend on another zone.
-Its private DNS name resolves, round robin, to every zone's interface, so a pod reaches another zone's interface
-(1 - 1/zones) of the time, billed both ways like any traffic between zones (AWS PrivateLink pricing: "you will incur
-data transfer charges if you send data to a VPC endpoint"). The endpoint's fixed hours pay for themselves above
-``break_even_gb`` a month. Other providers' APIs are on the internet: their bytes go through NAT.
+it across a zone, billed both ways. Through the endpoint, every GB pays the endpoint's lower processing, and the
+endpoint bills an hour in each zone it has an interface in: one per zone the cluster spans, so no zone's calls depend
+on another zone. Its private DNS name resolves, round robin, to every zone's interface, but traffic between zones to
+a PrivateLink endpoint is not billed (AWS What's New, 2022-04-01, "AWS Announces Data Transfer Price Reduction for
+AWS PrivateLink, AWS Transit Gateway, and AWS Client VPN services"). The endpoint's fixed hours pay for themselves
+from ``break_even_gb`` a month. Other providers' APIs are on the internet: their bytes go through NAT, and the
+prompts are internet data out.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from sizing.plan import LLMPlan, LLMRoutePlan, NetworkPlan
 
 ENDPOINT_SERVICE = "bedrock-runtime"
 # PrivateLink bills the first PB a month in a region at the price file's rate, then less (aws.amazon.com/privatelink/
-# pricing/: $0.006 for the next 4 PB, $0.004 beyond); past it the plan overstates the endpoint's processing.
-FIRST_TIER_GB = 1_000_000
+# pricing/: $0.006 for the next 4 PB, $0.004 beyond; the Price List's tiers are in GB, 1,048,576 the first): past it
+# the plan overstates the endpoint's processing, and says so.
+FIRST_TIER_GB = 1_048_576
 
 
 def internet_out_gb_at_peak(llm: LLMPlan | None, bedrock: bool) -> float:
@@ -56,8 +58,19 @@ def nat_per_gb(network: NetworkPlan, prices: RegionPrices) -> float:
     return prices.service("nat_gateway_gb") + (cross_zone_per_gb(network, prices) if shared_nat(network) else 0.0)
 
 
-def endpoint_per_gb(network: NetworkPlan, prices: RegionPrices) -> float:
-    return prices.service("vpc_endpoint_gb") + cross_zone_per_gb(network, prices)
+def endpoint_per_gb(prices: RegionPrices) -> float:
+    return prices.service("vpc_endpoint_gb")
+
+
+def route_warnings(route: LLMRoutePlan | None, setting: Literal["auto"] | bool, monthly_gb_at_peak: float) -> list[str]:
+    if setting is True and (route is None or route.endpoint_service is None):
+        return ["bedrock_vpc_endpoint: true applies to a Bedrock model only; this plan's model is not on Bedrock"]
+    if route is not None and route.via == "interface_endpoint" and monthly_gb_at_peak > FIRST_TIER_GB:
+        return [
+            f"the Bedrock endpoint processes up to {monthly_gb_at_peak:,.0f} GB a month, past the first PB priced at "
+            "the first tier's rate: PrivateLink bills the rest for less, so the endpoint line is an upper bound"
+        ]
+    return []
 
 
 def endpoint_hours_usd(network: NetworkPlan, prices: RegionPrices) -> float:
@@ -91,11 +104,13 @@ def plan_llm_route(
             expected_monthly_gb=round(gigabytes, 2),
             nat_expected_usd=round(nat, 2),
             endpoint_expected_usd=None,
+            break_even_gb=None,
         )
     fixed = endpoint_hours_usd(network, prices)
-    endpoint = fixed + gigabytes * endpoint_per_gb(network, prices)
-    saving = nat_per_gb(network, prices) - endpoint_per_gb(network, prices)
-    pays_from = f"it pays from {fixed / saving:,.0f} GB a month" if saving > 0 else "it never pays"
+    endpoint = fixed + gigabytes * endpoint_per_gb(prices)
+    saving = nat_per_gb(network, prices) - endpoint_per_gb(prices)
+    break_even = fixed / saving if saving > 0 else None
+    pays_from = f"it pays from {break_even:,.0f} GB a month" if break_even is not None else "it never pays"
     costs = (
         f"${endpoint:,.2f} a month through the endpoint ({network.availability_zones} zones' hours and "
         f"{gigabytes:,.0f} GB), ${nat:,.2f} through {_gateways(network)}; {pays_from}"
@@ -114,4 +129,5 @@ def plan_llm_route(
         expected_monthly_gb=round(gigabytes, 2),
         nat_expected_usd=round(nat, 2),
         endpoint_expected_usd=round(endpoint, 2),
+        break_even_gb=round(break_even, 2) if break_even is not None else None,
     )

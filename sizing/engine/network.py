@@ -33,12 +33,15 @@ def network_cost_items(
     prices: RegionPrices,
     llm_gb_at_peak: float = 0.0,
     llm_internet_gb_at_peak: float = 0.0,
+    in_cluster_llm_gb_at_peak: float = 0.0,
 ) -> list[CostItem]:
     """NAT gateways (hours and GB processed: ``egress_kb_per_request``, and the LLM's bytes, ``llm_gb_at_peak`` a month
     at peak, unless ``network.llm_route`` sends them through the Bedrock endpoint), the endpoint when it does, the
     responses' internet data transfer out, and the zone crossings on the way, at the average load (min, and expected:
     each is linear in the load hour by hour, or priced on the month's volume) and at peak all month (max).
-    ``llm_internet_gb_at_peak``: the prompts sent to a provider outside AWS, internet data out like the answers."""
+    ``llm_internet_gb_at_peak``: the prompts sent to a provider outside AWS, internet data out like the answers.
+    ``in_cluster_llm_gb_at_peak``: a self-hosted model's turns between the backend and the vLLM pods, which never
+    leave the VPC but cross a zone as often as any ClusterIP Service's traffic."""
     hours, price, gateways = profile.hours_per_month, prices.service, network.nat_gateways
     via_endpoint = network.llm_route is not None and network.llm_route.via == "interface_endpoint"
     llm_through_nat = 0.0 if via_endpoint else llm_gb_at_peak
@@ -70,18 +73,19 @@ def network_cost_items(
         return addresses * price("public_ipv4_hour") * hours
 
     # The other zone crossings (docs/methodology.md, "Cost"): with one shared NAT gateway, the pods of the other zones
-    # reach it across a zone for every byte it processes; and the Bedrock endpoint's DNS name spreads the model's
-    # bytes over every zone's interface. The ALB sends each request straight to a pod's address (IP targets), and an
-    # ALB's traffic to targets in other zones is not billed, so the edge adds no crossing.
+    # reach it across a zone for every byte it processes; a self-hosted model's turns reach a vLLM pod in another zone
+    # as a ClusterIP Service's traffic does. Not billed, so not here: the ALB's traffic to pods in other zones (IP
+    # targets) and the calls that reach another zone's interface of the Bedrock endpoint (PrivateLink, llm_route.py).
     sharing = shared_nat(network)
+    in_cluster = in_cluster_llm_gb_at_peak > 0
     hops = [
         what
-        for what, on in (("pods to the shared NAT gateway", sharing), ("to the Bedrock endpoint", via_endpoint))
+        for what, on in (("pods to the shared NAT gateway", sharing), ("the backend to the vLLM pods", in_cluster))
         if on
     ]
 
     def cross_zone_hops(load: float) -> float:
-        gigabytes = (nat_gb(load) if sharing else 0.0) + (llm_gb_at_peak * load if via_endpoint else 0.0)
+        gigabytes = (nat_gb(load) if sharing else 0.0) + in_cluster_llm_gb_at_peak * load
         return gigabytes * per_crossing_gb
 
     items = [
@@ -101,7 +105,7 @@ def network_cost_items(
         ),
         item(
             "cross_zone_hops",
-            f"Cross-zone hops ({' and '.join(hops) if hops else 'none: a NAT gateway per zone'})",
+            f"Cross-zone hops ({' and '.join(hops) if hops else 'none: a NAT gateway per zone, nothing else crosses'})",
             cross_zone_hops,
             "cross-zone per-GB list price, both sides",
         ),

@@ -55,7 +55,8 @@ class PodAssumptions(_Strict):
 
 
 class DaemonSetAssumptions(_Strict):
-    """Per-node pods every node runs before any workload (aws-node, kube-proxy, ebs-csi-node... by default)."""
+    """Per-node pods every node runs before any workload (by default aws-node, kube-proxy and eks-pod-identity-agent,
+    the DaemonSets of the stack's EKS add-ons)."""
 
     pods: int = Field(default=3, ge=0, le=50)
     cpu_m: int = Field(default=200, ge=0, le=8_000)

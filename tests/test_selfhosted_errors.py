@@ -91,6 +91,18 @@ def test_llm_compare_must_be_an_api_model(capsys):
         "vllm:Qwen/Qwen2.5-32B-Instruct",
     )
     assert err.startswith("sizing: error: --llm-compare: expected an API model")
+    # Well formed but unknown: still the comparison's flag that is named, not --llm.
+    err = one_line(
+        capsys,
+        "report",
+        "-c",
+        "100",
+        "--llm",
+        "vllm:meta-llama/Llama-3.1-8B-Instruct",
+        "--llm-compare",
+        "openai:gpt-99",
+    )
+    assert err.startswith("sizing: error: --llm-compare: unknown OpenAI model 'gpt-99'")
 
 
 def test_report_and_compare_take_a_self_hosted_model(capsys):

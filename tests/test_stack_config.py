@@ -76,6 +76,23 @@ BAD = [
         # Not PROVIDER:MODEL; no model at all; a self-hosted model, which has no token price to compare with.
         for name, compare in [("garbage", "gpt-4o-mini"), ("none", "none"), ("self-hosted", "vllm:Qwen/Qwen2.5-7B")]
     ),
+    # Well formed, but no such model or provider: the key to fix is still llmCompare, not llm.
+    *(
+        pytest.param(
+            {"concurrentUsers": 1000, "llm": "vllm:meta-llama/Llama-3.1-8B-Instruct", "llmCompare": compare},
+            ("chat-infra:llmCompare: ", message),
+            id=f"llm-compare-{name}",
+        )
+        for name, compare, message in [
+            ("unknown-model", "openai:gpt-99", "unknown OpenAI model 'gpt-99'; did you mean gpt-4, gpt-5, gpt-4o?"),
+            (
+                "unknown-provider",
+                "madeup:foo",
+                "unknown LLM provider 'madeup' (providers are named as in genai-prices: aws, openai, anthropic, "
+                "google, ...)",
+            ),
+        ]
+    ),
     pytest.param(
         {"concurrentUsers": 1000, "capacity": "spot"},
         ("chat-infra:capacity: ", "'on-demand' or 'spot-burst' (got 'spot')"),

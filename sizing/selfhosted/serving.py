@@ -344,6 +344,11 @@ def self_hosted_llm(
     assert choice is not None
     compare = workload.compare_choice
     a = workload.assumptions
+    try:
+        compare_prices = token_prices(compare, turn_usage(a.llm))
+    except SizingError as error:
+        # The API model to compare with is at fault, not the self-hosted one: name its own input.
+        raise SizingError(str(error), field="llm_compare") from None
     return plan_self_hosted(
         workload.concurrent_users,
         a,
@@ -351,7 +356,7 @@ def self_hosted_llm(
         prices,
         choice,
         compare,
-        token_prices(compare, turn_usage(a.llm)),
+        compare_prices,
         llm_profiles,
         models or load_model_catalog(),
         gpus or load_gpu_catalog(),

@@ -6,8 +6,9 @@ requests never reach the API server; the cluster's own machinery does, and each 
 under EKS's fixed audit policy (the EKS Best Practices Guide, "Auditing and logging": leases, watches and most
 reads at Metadata or Request level, one event a request since ``RequestReceived`` is omitted, two for a watch,
 ``ResponseStarted`` and ``ResponseComplete``). So the volume follows the nodes (heartbeats, their agents' watches,
-their IAM authentications), the pods started (created, scheduled, made ready, removed), the HPAs' syncs and the
-leader-elected controllers, not the users. docs/methodology.md, "Control-plane logs", has the formula and a figure.
+their IAM authentications), the pods started (created, scheduled, made ready, removed), the HPAs' syncs, the
+leader-elected controllers and the API servers' identity Leases, not the users. docs/methodology.md, "Control-plane
+logs", has the formula and a figure.
 """
 
 from __future__ import annotations

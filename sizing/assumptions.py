@@ -399,12 +399,26 @@ class ControlPlaneLogAssumptions(_Strict):
     are Kubernetes' and the stack's own (engine/control_plane_logs.py); the counts and sizes here are estimates:
     measure yours with the log group's CloudWatch ``IncomingBytes`` (docs/methodology.md, "Control-plane logs")."""
 
-    other_leader_candidates: int = Field(
-        default=4,
+    other_leaders: int = Field(
+        default=2,
         ge=0,
         le=10_000,
-        description="leader-elected replicas beside the stack's own: EKS's kube-controller-manager and kube-scheduler "
-        "on its two control-plane instances (an estimate); add your operators' replicas",
+        description="leader elections beside the stack's own, each with a leader renewing its Lease every 2 s: EKS's "
+        "kube-controller-manager and kube-scheduler (an estimate); add one per operator you run",
+    )
+    other_standbys: int = Field(
+        default=2,
+        ge=0,
+        le=10_000,
+        description="their standby replicas, each polling the Lease every 3.2 s on average: the controller manager "
+        "and scheduler on EKS's second API server instance (an estimate); add your operators' extra replicas",
+    )
+    api_servers: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="API server instances, each renewing its identity Lease every 10 s: EKS runs at least two "
+        "(Amazon EKS architecture) and adds more under load",
     )
     cluster_watches: int = Field(
         default=100,
@@ -437,7 +451,11 @@ class ControlPlaneLogAssumptions(_Strict):
         description="their mean size: pod creates and deletes carry the pod object (an estimate)",
     )
     rollouts_per_day: float = Field(
-        default=1, ge=0, le=1_000, description="deploys a day, each replacing every backend and frontend pod"
+        default=1,
+        ge=0,
+        le=1_000,
+        description="deploys a day, each replacing every pod the stack deploys: backend, frontend and, with a "
+        "self-hosted model, vLLM's",
     )
     authenticator_lines_per_node_hour: float = Field(
         default=60,
@@ -454,11 +472,18 @@ class ControlPlaneLogAssumptions(_Strict):
         le=10**12,
         description="the API server's own log (warnings, slow-request traces), whatever the load (an estimate)",
     )
+    api_server_line_bytes: int = Field(
+        default=200,
+        ge=1,
+        le=100_000,
+        description="a line of that log, one log event: a klog line (an estimate)",
+    )
     archived_share: float = Field(
         default=0.15,
         gt=0,
         le=1,
-        description="stored (gzip-compressed) bytes per ingested byte: the AWS Pricing Calculator's 15%",
+        description="stored (gzip-compressed) bytes per ingested byte: the AWS Pricing Calculator's estimate, 15%; "
+        "CloudWatch adds 26 bytes of metadata an event",
     )
 
 

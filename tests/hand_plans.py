@@ -96,7 +96,9 @@ ASSUMPTIONS = {
         "log_gb_per_month": None,
         "log_retention_days": 90,
         "logs": {
-            "other_leader_candidates": 4,
+            "other_leaders": 2,
+            "other_standbys": 2,
+            "api_servers": 2,
             "cluster_watches": 100,
             "watches_per_node": 12,
             "audit_event_bytes": 1_300,
@@ -106,6 +108,7 @@ ASSUMPTIONS = {
             "authenticator_lines_per_node_hour": 60,
             "authenticator_line_bytes": 450,
             "api_server_bytes_per_hour": 200_000,
+            "api_server_line_bytes": 200,
             "archived_share": 0.15,
         },
     },

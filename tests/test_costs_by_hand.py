@@ -55,26 +55,36 @@ def about_peak(peak: float) -> tuple[float, float, float]:
 
 
 # Control-plane logs (docs/methodology.md, "Control-plane logs"), on hand_plans' explicit ``cluster.logs``. Every
-# hour, whatever the cluster's size, 16,000 steady audit events: (3 of the stack's + 4 other) leader-election
-# candidates x 3,600 / 2 s = 12,600, the Cluster Autoscaler's status 3,600 / 10 s = 360, 100 cluster watches x 2
-# events x 3,600 / 450 s = 1,600, and 2 HPAs x 3 requests x 3,600 / 15 s = 1,440; at 1,300 bytes, 20.8 MB, and the
-# API server's 0.2 MB: 21,000,000 bytes. Per node: 3,600 / 10 s Lease renewals + 3,600 / 300 s status patches + 12
-# watches x 16 = 564 events x 1,300 bytes, and 60 sign-ins x 450 bytes: 760,200 bytes. Per pod started: 14 events
-# x 2,500 bytes = 35,000. Ingested at $0.50 a GB (10^9 bytes); 15% of it stored 90 days, a stock of 90 / (365 / 12)
-# months of it, at $0.03.
+# hour, whatever the cluster's size, 15,055 steady audit events: leader elections, (2 of the stack's + 2 other)
+# leaders x 3,600 / 2 s = 7,200 and (1 of the stack's + 2 other) standbys x 3,600 / 3.2 s = 3,375, 2 API servers'
+# identity Leases x 3,600 / 10 s = 720, the Cluster Autoscaler's status get and update 2 x 3,600 / 10 s = 720, 100
+# cluster watches x 2 events x 3,600 / 450 s = 1,600, and 2 HPAs x 3 requests x 3,600 / 15 s = 1,440; at 1,300
+# bytes, 19,571,500 bytes, and the API server's 200,000 bytes in 1,000 lines: 19,771,500 bytes in 16,055 log events.
+# Per node: 3,600 / 10 s Lease renewals + 3,600 / 300 s status patches + 12 watches x 16 = 564 events x 1,300 bytes,
+# and 60 sign-ins x 450 bytes: 760,200 bytes in 624 events. Per pod started: 14 events x 2,500 bytes = 35,000.
+# Ingested at $0.50 a GB (10^9 bytes); stored 90 days, a stock of 90 / (365 / 12) months at $0.03: 15% of the bytes
+# and 26 bytes an event.
 def log_gb(nodes: int, pods_a_day: float) -> float:
-    return ((21_000_000 + nodes * 760_200) * H + pods_a_day * 35_000 * H / 24) / 1e9
+    return ((19_771_500 + nodes * 760_200) * H + pods_a_day * 35_000 * H / 24) / 1e9
 
 
-def log_usd(gigabytes: float) -> float:
-    return gigabytes * 0.50 + gigabytes * 0.15 * 90 / (365 / 12) * 0.03
+def log_events(nodes: int, pods_a_day: float) -> float:
+    return (16_055 + nodes * 624) * H + pods_a_day * 14 * H / 24
+
+
+def log_usd(gigabytes: float, events: float, days: int = 90) -> float:
+    return gigabytes * 0.50 + (gigabytes * 0.15 + events * 26 / 1e9) * days / (365 / 12) * 0.03
+
+
+def log_bill(nodes: int, pods_a_day: float, days: int = 90) -> float:
+    return log_usd(log_gb(nodes, pods_a_day), log_events(nodes, pods_a_day), days)
 
 
 def logs_line(nodes: tuple[int, int], floor: int, ceiling: int) -> tuple[float, float, float]:
     """Min and expected: the min fleet, a rollout a day of the HPA's floor (no hour of this profile needs more pods
     than the floor); max: the max fleet, a rollout of the ceiling and the HPA's rise from floor to ceiling a day."""
-    low = log_usd(log_gb(nodes[0], floor))
-    return (low, low, log_usd(log_gb(nodes[1], ceiling + ceiling - floor)))
+    low = log_bill(nodes[0], floor)
+    return (low, low, log_bill(nodes[1], ceiling + ceiling - floor))
 
 
 @pytest.fixture
@@ -204,7 +214,7 @@ LOADS: dict[int, dict] = {
                 ((24 * 1000 + 4 * 500 + 32 * 420 + 700) * 0.7 / 1000 - 32 * 0.8) * 0.05 * H,
             ),
             "kms_key": (1.00,) * 3,
-            # 17 .. 32 nodes; 12 + 2 pods rolled out a day, 24 + 4 and 14 more at the max: 24.78 and 33.13 GB.
+            # 17 .. 32 nodes; 12 + 2 pods rolled out a day, 24 + 4 and 14 more at the max: 23.88 and 32.24 GB.
             "control_plane_logs": logs_line((17, 32), 12 + 2, 24 + 4),
             # 50/s x 16 KB x 730 x 3,600 s = 2,102.4 GB at peak.
             "nat_gateways": (1 * 0.05 * H + 210.24 * 0.01, 1 * 0.05 * H + 210.24 * 0.01, 1 * 0.05 * H + 2_102.4 * 0.01),
@@ -330,7 +340,7 @@ LOADS: dict[int, dict] = {
             "ec2_nodes": (502 * 0.20 * H, 502 * 0.20 * H, 1_002 * 0.20 * H),
             "ebs_volumes": (502 * 20 * 0.10, 502 * 20 * 0.10, 1_002 * 20 * 0.10),
             "kms_key": (1.00,) * 3,
-            # 502 .. 1,002 nodes; 1,400 pods rolled out a day, 2,800 and 1,400 more at the max: 295.40 and 575.86 GB.
+            # 502 .. 1,002 nodes; 1,400 pods rolled out a day, 2,800 and 1,400 more at the max: 294.51 and 574.96 GB.
             "control_plane_logs": logs_line((502, 1_002), 1_200 + 200, 2_400 + 400),
             # 5,000/s x 16 KB x 730 x 3,600 s = 210,240 GB at peak.
             "nat_gateways": (3 * 0.05 * H + 21_024 * 0.01, 3 * 0.05 * H + 21_024 * 0.01, 3 * 0.05 * H + 210_240 * 0.01),
@@ -410,10 +420,10 @@ LABELS = {
 
 # The logs' label: the expected GB and the max's, to a tenth (LOADS' comments have them to the hundredth).
 LOG_LABELS = {
-    300: "Control-plane logs (19.2 GB/month, up to 22.0; 90 days kept)",
-    1_000: "Control-plane logs (24.8 GB/month, up to 33.1; 90 days kept)",
-    5_000: "Control-plane logs (30.4 GB/month, up to 44.4; 90 days kept)",
-    100_000: "Control-plane logs (295.4 GB/month, up to 575.9; 90 days kept)",
+    300: "Control-plane logs (18.3 GB/month, up to 21.1; 90 days kept)",
+    1_000: "Control-plane logs (23.9 GB/month, up to 32.2; 90 days kept)",
+    5_000: "Control-plane logs (29.5 GB/month, up to 43.5; 90 days kept)",
+    100_000: "Control-plane logs (294.5 GB/month, up to 575.0; 90 days kept)",
 }
 
 
@@ -486,29 +496,30 @@ def test_the_totals_in_figures():
     # the min; 73 + 1,401.60 + 64 + 91.18 + 1 + 17.70 + 57.52 + 29.20 + 63.95 + 71.70 + 466.54 + 93.44 + 10 + 36.50
     # at the max; the min with DynamoDB ($40.74) in place of the min's (the day's credits net to nothing); plus the
     # cross-zone hops to the shared NAT gateway, 2,102.4 x 2/3 x 2 x $0.01 = $28.03 at the max, $2.80 at the mean.
-    # Control-plane logs derived from the cluster's activity: 17 nodes, 24.78 GB x $0.5133 = $12.72 at the min and
-    # expected, 32 nodes, 33.13 GB = $17.01 at the max, in place of the flat 30 GB's $17.70 counted above (the last
-    # term of each total).
+    # Control-plane logs derived from the cluster's activity: 17 nodes, 23.88 GB in 19.47 million events, $11.94
+    # ingested + (3.58 + 0.51) GB x 90 / (365 / 12) x $0.03 stored = $12.30 at the min and expected, 32 nodes,
+    # 32.24 GB in 26.31 million events = $16.61 at the max, in place of the flat 30 GB's $17.70 counted above (the
+    # last term of each total).
     assert [sum(c[n] for c in LOADS[1_000]["costs"].values()) for n in range(3)] == [
         pytest.approx(total, abs=0.05)
         for total in (
-            1_096.87 + 2.80 + (12.72 - 17.70),
-            1_101.66 + 2.80 + (12.72 - 17.70),
-            2_477.33 + 28.03 + (17.01 - 17.70),
+            1_096.87 + 2.80 + (12.30 - 17.70),
+            1_101.66 + 2.80 + (12.30 - 17.70),
+            2_477.33 + 28.03 + (16.61 - 17.70),
         )
     ]
     # 100,000 users: 73 + 73,292 + 1,004 + 1 + 17.70 + 319.74 + 43.80 + 442.38 + 663 + 4,755.44 + 3,595 + 1,000
     # + 1,241 at the min; 73 + 146,292 + 2,004 + 1 + 17.70 + 2,211.90 + 43.80 + 4,226.70 + 6,576 + 47,644.40
     # + 9,343.75 + 1,000 + 1,241 at the max; the min with DynamoDB's $4,074.06 expected; no cross-zone hops (a NAT
     # gateway in every zone).
-    # Control-plane logs derived: 502 nodes, 295.40 GB x $0.5133 = $151.63 at the min and expected, 1,002 nodes,
-    # 575.86 GB = $295.60 at the max, in place of the flat $17.70 counted above (the last term of each total).
+    # Control-plane logs derived: 502 nodes, 294.51 GB in 240.99 million events = $151.73 at the min and expected,
+    # 1,002 nodes, 574.96 GB in 469.94 million events = $296.22 at the max, in place of the flat $17.70 counted above (the last term of each total).
     assert [sum(c[n] for c in LOADS[100_000]["costs"].values()) for n in range(3)] == [
         pytest.approx(total, abs=0.05)
         for total in (
-            86_448.06 + (151.63 - 17.70),
-            86_927.12 + (151.63 - 17.70),
-            220_675.25 + (295.60 - 17.70),
+            86_448.06 + (151.73 - 17.70),
+            86_927.12 + (151.73 - 17.70),
+            220_675.25 + (296.22 - 17.70),
         )
     ]
 
@@ -714,18 +725,19 @@ def test_the_llm_line_by_hand(plan, users):
 @pytest.mark.parametrize("users", [1_000, 100_000])
 def test_extended_support_and_logs_kept_forever(plan, users):
     # Extended support: $0.60 an hour instead of $0.10, the $0.50 surcharge a line of its own. Logs kept forever are
-    # priced as a year's stock: 365 days of the month's GB, 15% of them stored at $0.03, beside the GB ingested at
-    # $0.50 (LOADS: 24.78 and 33.13 GB at 1,000 users, 295.40 and 575.86 at 100,000). Neither depends on the load.
+    # priced as a year's stock: 365 days of the month's GB, 15% of them and 26 bytes an event stored at $0.03, beside
+    # the GB ingested at $0.50 (LOADS: 23.88 and 32.24 GB at 1,000 users, 294.51 and 574.96 at 100,000). Neither
+    # depends on the load.
     got = plan(users, LOADS[users]["total"], {"cluster": {"support": "EXTENDED", "log_retention_days": 0}})
     rows = lines(got)
     assert rows["eks_control_plane"] == about(*(0.10 * H,) * 3)
     assert rows["eks_extended_support"] == about(*((0.60 - 0.10) * H,) * 3)
     fleets = {1_000: ((17, 32), 14, 28), 100_000: ((502, 1_002), 1_400, 2_800)}
     nodes, floor, ceiling = fleets[users]
-    low, high = log_gb(nodes[0], floor), log_gb(nodes[1], ceiling + ceiling - floor)
+    low, high = (nodes[0], floor), (nodes[1], ceiling + ceiling - floor)
 
-    def forever(gigabytes: float) -> float:
-        return gigabytes * 0.50 + gigabytes * 0.15 * 365 / (365 / 12) * 0.03
+    def forever(bound: tuple[int, int]) -> float:
+        return log_bill(*bound, days=365)
 
     assert rows["control_plane_logs"] == about(forever(low), forever(low), forever(high))
     labels = {i.key: i.item for i in got.cost.breakdown}
@@ -740,19 +752,22 @@ def test_extended_support_and_logs_kept_forever(plan, users):
     ]
     standard = LOADS[users]["costs"]
     assert got.cost.monthly_usd.max == pytest.approx(
-        sum(c[2] for c in standard.values()) + (0.60 - 0.10) * H + forever(high) - log_usd(high), abs=0.05
+        sum(c[2] for c in standard.values()) + (0.60 - 0.10) * H + forever(high) - log_bill(*high), abs=0.05
     )
 
 
 def test_a_set_log_volume_is_priced_as_set(plan):
     # cluster.log_gb_per_month still overrides the derived volume, at every bound and whatever the cluster's size:
-    # 30 GB ingested at $0.50, 15% of them kept 90 days (a stock of 30 x 0.15 x 90 / (365 / 12) = 13.32 GB) at $0.03.
+    # 30 GB ingested at $0.50, 15% of them kept 90 days (a stock of 30 x 0.15 x 90 / (365 / 12) = 13.32 GB) at $0.03,
+    # and 26 bytes for each of its events, counted at the derived expected bound's mean event size (LOADS' min fleet).
+    fleets = {1_000: (17, 14), 100_000: (502, 1_400)}
     for users in (1_000, 100_000):
         got = plan(users, LOADS[users]["total"], {"cluster": {"log_gb_per_month": 30}})
-        assert lines(got)["control_plane_logs"] == about(*(30 * 0.50 + 30 * 0.15 * 90 / (365 / 12) * 0.03,) * 3)
+        mean = log_gb(*fleets[users]) * 1e9 / log_events(*fleets[users])
+        assert lines(got)["control_plane_logs"] == about(*(log_usd(30, 30e9 / mean),) * 3)
         row = next(i for i in got.cost.breakdown if i.key == "control_plane_logs")
         assert row.item == "Control-plane logs (30 GB/month, 90 days kept)"
-        assert row.source.startswith("cluster.log_gb_per_month as set; ")
+        assert row.source.startswith(f"cluster.log_gb_per_month as set, events of the derived mean {mean:,.0f} bytes; ")
 
 
 def test_the_month_is_the_assumptions_days_not_the_tables_hours(plan):

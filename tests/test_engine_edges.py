@@ -83,8 +83,8 @@ SOURCES = {
     "burstable_credits": "surplus vCPU-hour list price",
     "kms_key": "per key-month list price",
     # After what the volume is derived from (tests/test_control_plane_logs.py), the prices it is billed at.
-    "control_plane_logs": "CloudWatch Logs ingestion (uncompressed bytes) and storage (15% of them, gzip-compressed) "
-    "list prices",
+    "control_plane_logs": "CloudWatch Logs ingestion (uncompressed bytes) and storage (15% of them, the Pricing "
+    "Calculator's gzip estimate, + 26 bytes an event) list prices",
     "eks_extended_support": "extended over standard cluster-hour list price",
     "nat_gateways": "hourly and per-GB list prices",
     "public_ipv4": "per address-hour list price",

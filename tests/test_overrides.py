@@ -65,10 +65,15 @@ MEAN = 0.1
 NAT_HOUR, NAT_GB = 0.05 * HOURS, 50 * 16 * 3600 * HOURS / 1e6 * 0.01  # one gateway; its data at peak all month
 CACHE_F1_MEDIUM = 0.05 * HOURS
 TURN = (1_155 * 1 + 211 * 5) / 1e6
-# The control-plane logs of the max fleet (32 nodes, 42 pods started a day; ``logs`` below): 33.13 GB a month.
-MAX_LOG_GB = (
-    (16_000 * 1_300 + 200_000 + 32 * (564 * 1_300 + 60 * 450)) * HOURS + 42 * 35_000 * HOURS / 24
-) / 1e9  # a turn at the stand-in $1 / $5 per million tokens
+# The control-plane logs of the max fleet (32 nodes, 42 pods started a day; ``logs`` below): 32.24 GB a month in
+# 26.31 million log events.
+MAX_LOG_GB = ((15_055 * 1_300 + 200_000 + 32 * (564 * 1_300 + 60 * 450)) * HOURS + 42 * 35_000 * HOURS / 24) / 1e9
+MAX_LOG_EVENTS = (15_055 + 200_000 / 200 + 32 * (564 + 60)) * HOURS + 42 * 14 * HOURS / 24
+# And of the min fleet, the expected bound (17 nodes, 14 pods): 23.88 GB in 19.47 million events.
+MIN_LOG_GB = ((15_055 * 1_300 + 200_000 + 17 * (564 * 1_300 + 60 * 450)) * HOURS + 14 * 35_000 * HOURS / 24) / 1e9
+MIN_LOG_EVENTS = (
+    15_055 + 200_000 / 200 + 17 * (564 + 60)
+) * HOURS + 14 * 14 * HOURS / 24  # a turn at the stand-in $1 / $5 per million tokens
 
 # A self-hosted Llama-3.1-8B on the fake GPU prices (tests/conftest.py: g5.xlarge $0.50, g5.2xlarge $1, an L40S at
 # $50 never chosen). Pinned to bf16 where a case measures a size: 8.03e9 x 2 bytes of weights, 14.957 GiB.
@@ -116,26 +121,30 @@ def money(*values: float) -> tuple:
 
 
 def logs(
-    steady: float = 16_000,
+    steady: float = 15_055,
     event_bytes: float = 1_300,
     node_events: float = 564,
-    sign_ins: float = 60 * 450,
-    api: float = 200_000,
-    pod: float = 14 * 2_500,
+    sign_ins: tuple[float, float] = (60, 450),
+    api: tuple[float, float] = (200_000, 200),
+    pod: tuple[float, float] = (14, 2_500),
     share: float = 0.15,
     pods: tuple[float, float] = (14, 42),
 ) -> tuple:
     """The control-plane logs line by hand (docs/methodology.md, "Control-plane logs") on the base plan. An hour:
-    16,000 steady audit events ((3 + 4) leader candidates x 1,800 + 360 autoscaler writes + 100 watches x 16 + 2 HPAs x
-    720) of 1,300 bytes, the API server's 200,000 bytes, and per node 564 events (360 Lease renewals, 12 status
-    patches, 12 watches x 16) and 60 sign-ins of 450 bytes; a day, 35,000 bytes a pod started: 14 (a rollout of the
-    floor's 12 + 2) at the min and expected, 42 at the max (28 rolled out, 14 the HPA adds). 17 nodes, 32 at the
-    max. GB ingested at $0.50; ``share`` of them stored 90 days, a stock of 90 / (365 / 12) months, at $0.03."""
+    15,055 steady audit events ((2 + 2) leaders x 1,800 + (1 + 2) standbys x 1,125 + 2 API servers' leases x 360 +
+    the autoscaler's 2 x 360 + 100 watches x 16 + 2 HPAs x 720) of 1,300 bytes, the API server's 200,000 bytes in
+    lines of 200, and per node 564 events (360 Lease renewals, 12 status patches, 12 watches x 16) and 60 sign-ins of
+    450 bytes; a day, 14 events of 2,500 bytes a pod started: 14 (a rollout of the floor's 12 + 2) at the min and
+    expected, 42 at the max (28 rolled out, 14 the HPA adds). 17 nodes, 32 at the max. GB ingested at $0.50;
+    ``share`` of them and 26 bytes a log event stored 90 days, a stock of 90 / (365 / 12) months, at $0.03."""
 
     def usd(nodes: int, pods_a_day: float) -> float:
-        hourly = steady * event_bytes + api + nodes * (node_events * event_bytes + sign_ins)
-        gb = (hourly * HOURS + pods_a_day * pod * HOURS / 24) / 1e9
-        return gb * 0.50 + gb * share * 90 / (365 / 12) * 0.03
+        hourly = steady * event_bytes + api[0] + nodes * (node_events * event_bytes + sign_ins[0] * sign_ins[1])
+        gb = (hourly * HOURS + pods_a_day * pod[0] * pod[1] * HOURS / 24) / 1e9
+        events = (steady + api[0] / api[1] + nodes * (node_events + sign_ins[0])) * HOURS + pods_a_day * pod[0] * (
+            HOURS / 24
+        )
+        return gb * 0.50 + (gb * share + events * 26 / 1e9) * 90 / (365 / 12) * 0.03
 
     return money(usd(17, pods[0]), usd(17, pods[0]), usd(32, pods[1]))
 
@@ -750,48 +759,55 @@ CASES = [
         line("eks_extended_support"),
         money((0.60 - 0.10) * HOURS, (0.60 - 0.10) * HOURS, (0.60 - 0.10) * HOURS),
     ),
-    # 60 GB set: ingested at $0.50, 15% of it kept 90 days, a stock of 60 x 0.15 x 90 / (365 / 12) GB at $0.03.
+    # 60 GB set: ingested at $0.50, 15% of it kept 90 days, a stock of 60 x 0.15 x 90 / (365 / 12) GB at $0.03, and
+    # 26 bytes for each of its events, at the derived expected bound's mean event size (MIN_LOG_GB / MIN_LOG_EVENTS).
     Case(
         "cluster.log_gb_per_month",
         60,
         line("control_plane_logs"),
-        money(*(60 * 0.50 + 60 * 0.15 * 90 / (365 / 12) * 0.03,) * 3),
+        money(*(60 * 0.50 + (60 * 0.15 + 60 * MIN_LOG_EVENTS / MIN_LOG_GB * 26 / 1e9) * 90 / (365 / 12) * 0.03,) * 3),
     ),
-    # Kept forever: priced as a year's stock, 365 days of the derived 24.78 GB (``logs``), 33.13 at the max.
+    # Kept forever: priced as a year's stock, 365 days of the derived 23.88 GB (``logs``), 32.24 at the max.
     Case(
         "cluster.log_retention_days",
         0,
         lambda p: [(i.item, i.monthly_usd.max) for i in p.cost.breakdown if i.key == "control_plane_logs"],
         [
             (
-                "Control-plane logs (24.8 GB/month, up to 33.1; 365 days kept)",
-                pytest.approx(MAX_LOG_GB * 0.50 + MAX_LOG_GB * 0.15 * 365 / (365 / 12) * 0.03, abs=0.01),
+                "Control-plane logs (23.9 GB/month, up to 32.2; 365 days kept)",
+                pytest.approx(
+                    MAX_LOG_GB * 0.50 + (MAX_LOG_GB * 0.15 + MAX_LOG_EVENTS * 26 / 1e9) * 365 / (365 / 12) * 0.03,
+                    abs=0.01,
+                ),
             )
         ],
     ),
-    # The logs' estimates, each moving its term of the formula (``logs``). Six more leader candidates: 6 x 1,800
-    # more events an hour.
-    Case("cluster.logs.other_leader_candidates", 10, line("control_plane_logs"), logs(steady=16_000 + 6 * 1_800)),
-    Case("cluster.logs.cluster_watches", 200, line("control_plane_logs"), logs(steady=16_000 + 100 * 16)),
+    # The logs' estimates, each moving its term of the formula (``logs``). Six more leaders: 6 x 3,600 / 2 s more
+    # events an hour; six more standbys, 6 x 3,600 / 3.2 s; three more API servers, 3 x 3,600 / 10 s.
+    Case("cluster.logs.other_leaders", 8, line("control_plane_logs"), logs(steady=15_055 + 6 * 1_800)),
+    Case("cluster.logs.other_standbys", 8, line("control_plane_logs"), logs(steady=15_055 + 6 * 1_125)),
+    Case("cluster.logs.api_servers", 5, line("control_plane_logs"), logs(steady=15_055 + 3 * 360)),
+    Case("cluster.logs.cluster_watches", 200, line("control_plane_logs"), logs(steady=15_055 + 100 * 16)),
     Case("cluster.logs.watches_per_node", 24, line("control_plane_logs"), logs(node_events=564 + 12 * 16)),
     Case("cluster.logs.audit_event_bytes", 2_000, line("control_plane_logs"), logs(event_bytes=2_000)),
-    Case("cluster.logs.pod_events", 1_000, line("control_plane_logs"), logs(pod=1_000 * 2_500)),
-    Case("cluster.logs.pod_event_bytes", 100_000, line("control_plane_logs"), logs(pod=14 * 100_000)),
+    Case("cluster.logs.pod_events", 1_000, line("control_plane_logs"), logs(pod=(1_000, 2_500))),
+    Case("cluster.logs.pod_event_bytes", 100_000, line("control_plane_logs"), logs(pod=(14, 100_000))),
     # 100 rollouts a day: 100 x 14 pods at the min, 100 x 28 + 14 at the max.
     Case("cluster.logs.rollouts_per_day", 100, line("control_plane_logs"), logs(pods=(100 * 14, 100 * 28 + 14))),
-    Case("cluster.logs.authenticator_lines_per_node_hour", 600, line("control_plane_logs"), logs(sign_ins=600 * 450)),
-    Case("cluster.logs.authenticator_line_bytes", 4_500, line("control_plane_logs"), logs(sign_ins=60 * 4_500)),
-    Case("cluster.logs.api_server_bytes_per_hour", 20_000_000, line("control_plane_logs"), logs(api=20_000_000)),
+    Case("cluster.logs.authenticator_lines_per_node_hour", 600, line("control_plane_logs"), logs(sign_ins=(600, 450))),
+    Case("cluster.logs.authenticator_line_bytes", 4_500, line("control_plane_logs"), logs(sign_ins=(60, 4_500))),
+    Case("cluster.logs.api_server_bytes_per_hour", 20_000_000, line("control_plane_logs"), logs(api=(20_000_000, 200))),
+    Case("cluster.logs.api_server_line_bytes", 2, line("control_plane_logs"), logs(api=(200_000, 2))),
     Case("cluster.logs.archived_share", 1.0, line("control_plane_logs"), logs(share=1.0)),
     # Business support on the month's AWS charges, tests/test_costs_by_hand.py's 1,000-user bill: $1,099.67 at the
     # min, $1,104.46 expected, $2,505.36 at the max with the flat 30 GB of logs ($17.70); with the derived logs
-    # ($12.72, $12.72, $17.01) $1,094.69, $1,099.48 and $2,504.67. 10% of the first $10,000: $109.47, $109.95 and
-    # $250.47, each above the $100 minimum.
+    # ($12.30, $12.30, $16.61) $1,094.27, $1,099.06 and $2,504.27. 10% of the first $10,000: $109.43, $109.91 and
+    # $250.43, each above the $100 minimum.
     Case(
         "support_plan",
         "business",
         line("support_plan"),
-        money((1_099.67 - 17.70 + 12.72) * 0.10, (1_104.46 - 17.70 + 12.72) * 0.10, (2_505.36 - 17.70 + 17.01) * 0.10),
+        money((1_099.67 - 17.70 + 12.30) * 0.10, (1_104.46 - 17.70 + 12.30) * 0.10, (2_505.36 - 17.70 + 16.61) * 0.10),
     ),
 ]
 

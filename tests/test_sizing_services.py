@@ -181,7 +181,7 @@ def test_cost_breakdown_by_hand():
         "Node EBS volumes (gp3)",
         "Burstable CPU credits",
         "KMS key (secrets encryption)",
-        "Control-plane logs (18.7 GB/month, up to 24.8; 90 days kept)",
+        "Control-plane logs (17.8 GB/month, up to 23.9; 90 days kept)",
         "NAT gateway (1)",
         "Public IPv4 addresses (4)",
         "Data transfer (internet out, between zones)",
@@ -234,17 +234,20 @@ def test_cost_breakdown_by_hand():
     # point-in-time recovery of the table (10,000 x 5 MiB and, at peak, 90 days of 100 writes/s of 1 KB) at $0.20
     # per GB-month.
     assert item(plan, "KMS").monthly_usd.max == 1.0
-    # The logs at the max fleet (docs/methodology.md, "Control-plane logs", the shipped estimates): an hour, 16,000
-    # steady audit events of 1,300 bytes ((3 + 4) leader candidates x 1,800 + 360 + 100 watches x 16 + 2 HPAs x 720)
-    # and the API server's 200,000 bytes; per node 564 events of 1,300 bytes and 60 sign-ins of 450; 35,000 bytes a
-    # pod started, 74 a day at the max (a rollout of 39 + 6, and the HPA's rise of 26 + 3). Ingested at $0.50 a GB;
-    # 15% stored 90 days, a stock of 90 / (365 / 12) months, at $0.03.
+    # The logs at the max fleet (docs/methodology.md, "Control-plane logs", the shipped estimates): an hour, 15,055
+    # steady audit events of 1,300 bytes ((2 + 2) leaders x 1,800 + (1 + 2) standbys x 1,125 + 2 API servers' leases
+    # x 360 + the autoscaler's 2 x 360 + 100 watches x 16 + 2 HPAs x 720) and the API server's 200,000 bytes in 1,000
+    # lines; per node 564 events of 1,300 bytes and 60 sign-ins of 450; 14 events of 2,500 bytes a pod started, 74 a
+    # day at the max (a rollout of 39 + 6, and the HPA's rise of 26 + 3). Ingested at $0.50 a GB; 15% and 26 bytes
+    # an event stored 90 days, a stock of 90 / (365 / 12) months, at $0.03. (The expected 17.8 GB in the label is the
+    # min fleet's: 945 fewer events an hour than before standbys and API servers were told apart, 0.90 GB less.)
     # The max fleet: 17 t3a.medium (tests/test_sizing_nodes.py derives it).
     top = plan.nodes.max_nodes
     assert (top, plan.backend.max_replicas, plan.frontend.max_replicas) == (17, 39, 6)
-    log_gb = ((16_000 * 1_300 + 200_000 + top * (564 * 1_300 + 60 * 450)) * 730 + 74 * 35_000 * 730 / 24) / 1e9
+    log_gb = ((15_055 * 1_300 + 200_000 + top * (564 * 1_300 + 60 * 450)) * 730 + 74 * 35_000 * 730 / 24) / 1e9
+    log_events = (15_055 + 1_000 + top * (564 + 60)) * 730 + 74 * 14 * 730 / 24
     assert item(plan, "Control-plane").monthly_usd.max == pytest.approx(
-        log_gb * 0.50 + log_gb * 0.15 * 90 / (365 / 12) * 0.03, abs=0.01
+        log_gb * 0.50 + (log_gb * 0.15 + log_events * 26 / 1e9) * 90 / (365 / 12) * 0.03, abs=0.01
     )
     assert item(plan, "Public IPv4").monthly_usd.max == pytest.approx(4 * 0.005 * 730)
     assert item(plan, "DynamoDB point").monthly_usd.max == pytest.approx(

@@ -144,16 +144,20 @@ def test_extended_support_is_billed_when_chosen():
     # $0.60 an hour in extended support against $0.10 standard, 730 hours.
     assert lines["eks_extended_support"]["monthly_usd"]["max"] == pytest.approx(0.50 * 730)
     # The logs at the max fleet the plan reports (docs/methodology.md, "Control-plane logs", the shipped estimates):
-    # an hour, 16,000 steady audit events of 1,300 bytes and the API server's 200,000 bytes, per node 564 events of
-    # 1,300 bytes and 60 sign-ins of 450; 35,000 bytes a pod started, a day a rollout of the HPA's ceiling and its
-    # rise from the floor. Ingested at $0.50 a GB; 15% of it kept the 30 days configured, at $0.03.
+    # an hour, 15,055 steady audit events of 1,300 bytes ((2 + 2) leaders x 1,800, (1 + 2) standbys x 1,125, 2 API
+    # servers' leases x 360, the autoscaler's 2 x 360, 100 watches x 16, 2 HPAs x 720) and the API server's 200,000
+    # bytes in 1,000 lines, per node 564 events of 1,300 bytes and 60 sign-ins of 450; 14 events of 2,500 bytes a pod
+    # started, a day a rollout of the HPA's ceiling and its rise from the floor. Ingested at $0.50 a GB; 15% of it
+    # and 26 bytes an event kept the 30 days configured, at $0.03.
     sizing = run.outputs["sizing"]
     ceiling = sizing["backend"]["max_replicas"] + sizing["frontend"]["max_replicas"]
     floor = sizing["backend"]["min_replicas"] + sizing["frontend"]["min_replicas"]
-    hourly = 16_000 * 1_300 + 200_000 + sizing["nodes"]["max_nodes"] * (564 * 1_300 + 60 * 450)
-    log_gb = (hourly * 730 + (ceiling + ceiling - floor) * 35_000 * 730 / 24) / 1e9
+    nodes, pods = sizing["nodes"]["max_nodes"], ceiling + ceiling - floor
+    hourly = 15_055 * 1_300 + 200_000 + nodes * (564 * 1_300 + 60 * 450)
+    log_gb = (hourly * 730 + pods * 35_000 * 730 / 24) / 1e9
+    log_events = (15_055 + 1_000 + nodes * (564 + 60)) * 730 + pods * 14 * 730 / 24
     assert lines["control_plane_logs"]["monthly_usd"]["max"] == pytest.approx(
-        log_gb * 0.50 + log_gb * 0.15 * 30 / (365 / 12) * 0.03, abs=0.01
+        log_gb * 0.50 + (log_gb * 0.15 + log_events * 26 / 1e9) * 30 / (365 / 12) * 0.03, abs=0.01
     )
     assert lines["control_plane_logs"]["item"].endswith("; 30 days kept)")
     assert run.one("aws:eks/cluster:Cluster").inputs["upgradePolicy"] == {"supportType": "EXTENDED"}
@@ -161,7 +165,8 @@ def test_extended_support_is_billed_when_chosen():
 
 def test_the_log_model_counts_what_the_stack_runs(runs):
     """engine/control_plane_logs.py prices the log types the cluster sends, the leader-elected replicas and the HPAs
-    the stack declares: a change to any of them must change the model too."""
+    the stack declares: a change to any of them must change the model too. The leader-elected add-ons' replicas are
+    engine/addons.py's, which the stack passes to the charts: one leader each, the other replicas stand by."""
     import cluster
     import gpu_autoscaling
 
@@ -172,16 +177,18 @@ def test_the_log_model_counts_what_the_stack_runs(runs):
     releases = {r.inputs["chart"]: r.inputs.get("values", {}) for r in run.of_type("kubernetes:helm.sh/v3:Release")}
     # The Cluster Autoscaler's chart runs one replica unless told otherwise; the Load Balancer Controller is told 2.
     assert releases.keys() == {"cluster-autoscaler", "aws-load-balancer-controller"}
-    replicas = (
-        releases["cluster-autoscaler"].get("replicaCount", 1) + releases["aws-load-balancer-controller"]["replicaCount"]
-    )
-    assert replicas == model.STACK_LEADER_CANDIDATES
+    replicas = {
+        "cluster-autoscaler": releases["cluster-autoscaler"].get("replicaCount", 1),
+        "aws-load-balancer-controller": releases["aws-load-balancer-controller"]["replicaCount"],
+    }
+    assert {a.name: a.replicas for a in model.STACK_LEADER_ELECTED} == replicas
     assert len(run.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")) == model.STACK_HPAS
     # Self-hosted: KEDA's operator (one replica by default) and the one ScaledObject KEDA turns into an HPA.
     vllm = runs["1k-vllm"]
     keda = [r for r in vllm.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == gpu_autoscaling.KEDA_CHART]
-    assert len(keda) == 1 and keda[0].inputs["values"].get("operator", {}).get("replicaCount", 1) == 1
-    assert model.SELF_HOSTED_LEADER_CANDIDATES == 1
+    assert len(keda) == 1
+    operator = keda[0].inputs["values"].get("operator", {}).get("replicaCount", 1)
+    assert [(a.name, a.replicas) for a in model.SELF_HOSTED_LEADER_ELECTED] == [("keda-operator", operator)]
     scaled = [r for r in vllm.resources if r.typ == "kubernetes:keda.sh/v1alpha1:ScaledObject"]
     assert len(scaled) == model.SELF_HOSTED_HPAS
     assert len(vllm.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")) == model.STACK_HPAS

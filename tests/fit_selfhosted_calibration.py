@@ -20,8 +20,8 @@ from sizing.selfhosted.speed import SpeedFactors
 
 # decode efficiency, prefill efficiency, step overhead s, NVLink all-reduce s, TTFT overhead s
 LOW = (0.3, 0.2, 0.0, 0.0, 0.0)
-# Decode efficiency at most 0.9: one A10G stream alone reads its weights at about 0.9 of the datasheet bandwidth
-# (selfhosted_calibration.yaml's header), and no GPU reads at its datasheet figure; left free, the fit takes 1.0.
+# Decode efficiency at most 0.9: no GPU reads its memory at the datasheet figure (the best measured HBM/GDDR reads are
+# 0.85 to 0.92 of it); one A10G stream alone, in the server's own tokens, implies about 0.75.
 HIGH = (0.9, 1.0, 0.02, 0.0003, 0.3)
 STARTS = ((0.8, 0.4, 0.001, 3e-5, 0.01), (0.9, 0.55, 0.001, 3e-5, 0.01), (0.95, 0.45, 0.0, 2e-5, 0.0))
 STEP = (0.05, 0.05, 0.002, 1e-5, 0.01)
@@ -45,7 +45,7 @@ def worst(x: Sequence[float]) -> float:
         abs(predicted / measured - 1)
         for bench in calibration.benchmarks
         for point in bench.points
-        for _, predicted, measured in compared(bench, point, predict(bench, point.streams, f, gpus, models))
+        for _, predicted, measured in compared(bench, point, predict(bench, point.mean_streams, f, gpus, models))
     )
 
 
@@ -96,7 +96,7 @@ def main() -> None:
     for bench in calibration.benchmarks:
         print(bench.name)
         for point in bench.points:
-            got = predict(bench, point.streams, f, gpus, models)
+            got = predict(bench, point.mean_streams, f, gpus, models)
             errors = " ".join(f"{m} {p / v - 1:+.1%}" for m, p, v in compared(bench, point, got))
             print(
                 f"  streams {point.streams}: predicted {{output_tokens_per_s: {got.output_tokens_per_s:.1f}, "

@@ -271,3 +271,25 @@ def test_two_replicas_never_share_one_node():
     assert (low.replicas_min, low.replicas_max, low.nodes_min, low.nodes_max) == (2, 2, 2, 2)
     high = fleet(four, 9.5, tuple([1.0] * 24), 0, OUT)  # 10 replicas at 4 a node: 3 nodes
     assert (high.replicas_max, high.nodes_max) == (10, 3)
+
+
+def test_fixed_length_prompts_wait_half_as_long_in_the_prompt_queue():
+    """prompt_length_cv2 = 0 (every prompt the same length): the Pollaczek-Khinchine wait is g = (1 + 0) / 2 = 0.5 of
+    the exponential one, so the same A10G holds more streams within the targets, or the same ones sooner."""
+    weights, kv_token = 8.03e9 * 2, 128 * 1024
+    budget = 22888 * MIB * 0.9 - 1.5 * GIB - weights
+    sequences = int(budget // ((IN + OUT) * kv_token))  # 21
+    bandwidth = 600e9 * 0.86
+    step_fixed, per_seq = weights / bandwidth, (IN + OUT / 2) * kv_token / bandwidth
+    prefill = 2 * 8.03e9 * IN / (125e12 * 0.35)
+    c, rate, ttft, itl = _best_streams(step_fixed, per_seq, prefill, sequences, 1.5, 0.06, cv2=0.0)
+    c1, _, ttft1, _ = _best_streams(step_fixed, per_seq, prefill, sequences, 1.5, 0.06, cv2=1.0)
+    # The ITL target binds at 13 streams either way (the queue is TTFT's); the first token comes 0.58 s not 0.72 s.
+    assert (c, c1) == (13, 13) and ttft == pytest.approx(0.580, abs=1e-3) and ttft1 == pytest.approx(0.715, abs=1e-3)
+
+    model = "meta-llama/Llama-3.1-8B-Instruct"
+    sh = _plan(300, model, instance_type="g5.2xlarge", weight_format="bf16", prompt_length_cv2=0.0).llm.self_hosted
+    assert sh.max_num_seqs == c
+    assert sh.output_tokens_per_s == pytest.approx(rate * OUT, abs=0.05)
+    assert sh.inter_token_latency_s == pytest.approx(itl, abs=1e-4)
+    assert sh.time_to_first_token_s == pytest.approx(ttft, abs=1e-3)

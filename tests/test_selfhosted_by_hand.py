@@ -56,21 +56,22 @@ def _plan(users: int, model: str, turn_usd: float = 0.002, profile=FLAT, **self_
 
 def test_the_calibration_factors_are_the_ones_derived_with():
     f = load_calibration().factors
-    assert (f.decode_efficiency, f.prefill_efficiency, f.step_overhead_s, f.ttft_overhead_s) == (0.9, 0.479, 0.0, 0.017)
-    assert f.allreduce_s == {"nvlink": 0.000046, "pcie": 0.000138}
+    assert (f.decode_efficiency, f.prefill_efficiency, f.step_overhead_s, f.ttft_overhead_s) == (0.86, 0.35, 0.0, 0.0)
+    assert f.allreduce_s == {"nvlink": 0.00004, "pcie": 0.00012}
 
 
-TTFT_OVERHEAD = 0.017
+TTFT_OVERHEAD = 0.0
 
 
-def _at(c, step_fixed, per_seq, prefill):
+def _at(c, step_fixed, per_seq, prefill, cv2=1.0):
     """speed.py's steady state at c streams, solved in closed form (the code bisects).
 
-    With x = u' = λ x prefill x (c - 1) / c, the other streams' share of prefill:
-        ITL = step(c) / (1 - x),  TTFT = overhead + prefill + step(c - 1) / 2 + x / (1 - x) x prefill,
+    With x = u' = λ x prefill x (c - 1) / c, the other streams' share of prefill, and g = (1 + cv²) / 2:
+        ITL = step(c) / (1 - x),  TTFT = overhead + prefill + step(c - 1) / 2 + g x / (1 - x) x prefill,
     and Little's law c = λ (TTFT + OUT x ITL), times (1 - x), with λ = k x, k = c / ((c - 1) prefill), is
-        k (A - prefill) x² - (k (A + OUT x step(c)) + c) x + c = 0,  A = overhead + prefill + step(c - 1) / 2,
+        k (A - g prefill) x² - (k (A + OUT x step(c)) + c) x + c = 0,  A = overhead + prefill + step(c - 1) / 2,
     whose root below 1 is the smaller one. One stream waits for nothing: λ = 1 / (overhead + prefill + OUT x step(1)).
+    Planning's cv² is the assumption's (1: exponential prompts, g = 1).
     """
     step_c = step_fixed + c * per_seq
     if c == 1:
@@ -78,20 +79,21 @@ def _at(c, step_fixed, per_seq, prefill):
         return rate, TTFT_OVERHEAD + prefill, step_c
     a_ = TTFT_OVERHEAD + prefill + (step_fixed + (c - 1) * per_seq) / 2
     k = c / ((c - 1) * prefill)
-    qa, qb = k * (a_ - prefill), k * (a_ + OUT * step_c) + c
+    g = (1 + cv2) / 2
+    qa, qb = k * (a_ - g * prefill), k * (a_ + OUT * step_c) + c
     x = 2 * c / (qb + math.sqrt(qb * qb - 4 * qa * c))
     rate = k * x
-    ttft = a_ + x / (1 - x) * prefill
+    ttft = a_ + g * x / (1 - x) * prefill
     itl = step_c / (1 - x)
     assert rate * (ttft + OUT * itl) == pytest.approx(c, rel=1e-9)  # Little's law holds
     return rate, ttft, itl
 
 
-def _best_streams(step_fixed, per_seq, prefill, most, ttft_target, itl_target):
+def _best_streams(step_fixed, per_seq, prefill, most, ttft_target, itl_target, cv2=1.0):
     """The most streams, counting up from one, whose TTFT and ITL both meet their targets."""
     best = None
     for c in range(1, most + 1):
-        rate, ttft, itl = _at(c, step_fixed, per_seq, prefill)
+        rate, ttft, itl = _at(c, step_fixed, per_seq, prefill, cv2)
         if ttft <= ttft_target and itl <= itl_target:
             best = (c, rate, ttft, itl)
         else:
@@ -108,11 +110,11 @@ def test_llama_8b_bf16_on_one_a10g():
     sequences = int(budget // ((IN + OUT) * kv_token))
     assert (kv_tokens, sequences) == (29977, 21)  # selfhosted-facts.md 4a: "≈30k" tokens, "≈22" mean chats
 
-    bandwidth = 600e9 * 0.9  # A10G 600 GB/s x decode efficiency = 540 GB/s
-    step_fixed = weights / bandwidth  # 16.06 GB / 540 GB/s = 29.74 ms
-    per_seq = (IN + OUT / 2) * kv_token / bandwidth  # 1,260.5 tokens x 128 KiB = 165.2 MB: 0.306 ms
-    prefill = 2 * 8.03e9 * IN / (125e12 * 0.479)  # 2 x params x prompt / (bf16 TFLOPs x prefill efficiency) = 0.310 s
-    assert (step_fixed, per_seq, prefill) == pytest.approx((0.02974, 0.000306, 0.3098), rel=1e-3)
+    bandwidth = 600e9 * 0.86  # A10G 600 GB/s x decode efficiency = 516 GB/s
+    step_fixed = weights / bandwidth  # 16.06 GB / 516 GB/s = 31.12 ms
+    per_seq = (IN + OUT / 2) * kv_token / bandwidth  # 1,260.5 tokens x 128 KiB = 165.2 MB: 0.320 ms
+    prefill = 2 * 8.03e9 * IN / (125e12 * 0.35)  # 2 x params x prompt / (bf16 TFLOPs x prefill efficiency) = 0.424 s
+    assert (step_fixed, per_seq, prefill) == pytest.approx((0.031124, 0.00032018, 0.42398), rel=1e-3)
     c, rate, ttft, itl = _best_streams(step_fixed, per_seq, prefill, sequences, 1.5, 0.06)
 
     users = 300  # 5 turns/s at one turn a minute
@@ -156,12 +158,12 @@ def test_llama_70b_bf16_needs_tensor_parallel_4_on_l40s():
     kv_tokens = int(budget // kv_token)
     assert kv_tokens == 76770  # selfhosted-facts.md 4a: 70B BF16 on L40S TP4 "≈77k"
 
-    bandwidth = 864e9 * 0.9  # L40S 864 GB/s x decode efficiency = 777.6 GB/s
-    allreduce = 2 * 80 * 0.000138  # two all-reduces a layer over PCIe: 22.08 ms
-    step_fixed = weights / 4 / bandwidth + allreduce  # 35.3 GB / 777.6 GB/s = 45.40 ms, + 22.08 = 67.48 ms
-    per_seq = (IN + OUT / 2) * kv_token / 4 / bandwidth  # 1,260.5 x 320 KiB / 4 = 103.3 MB: 0.133 ms
-    prefill = 2 * 70.6e9 * IN / (4 * 362e12 * 0.479)  # 1.631e14 / 6.936e14 = 0.235 s
-    assert (step_fixed, per_seq, prefill) == pytest.approx((0.06748, 0.0001328, 0.2351), rel=1e-3)
+    bandwidth = 864e9 * 0.86  # L40S 864 GB/s x decode efficiency = 743.0 GB/s
+    allreduce = 2 * 80 * 0.00012  # two all-reduces a layer over PCIe: 19.2 ms
+    step_fixed = weights / 4 / bandwidth + allreduce  # 35.3 GB / 743.0 GB/s = 47.51 ms, + 19.2 = 66.71 ms
+    per_seq = (IN + OUT / 2) * kv_token / 4 / bandwidth  # 1,260.5 x 320 KiB / 4 = 103.3 MB: 0.139 ms
+    prefill = 2 * 70.6e9 * IN / (4 * 362e12 * 0.35)  # 1.631e14 / 5.068e14 = 0.3218 s
+    assert (step_fixed, per_seq, prefill) == pytest.approx((0.066707, 0.00013900, 0.32183), rel=1e-3)
     c, rate, ttft, itl = _best_streams(step_fixed, per_seq, prefill, int(budget // ((IN + OUT) * kv_token)), 1.5, 0.1)
 
     users = 1200  # 20 turns/s
@@ -269,3 +271,25 @@ def test_two_replicas_never_share_one_node():
     assert (low.replicas_min, low.replicas_max, low.nodes_min, low.nodes_max) == (2, 2, 2, 2)
     high = fleet(four, 9.5, tuple([1.0] * 24), 0, OUT)  # 10 replicas at 4 a node: 3 nodes
     assert (high.replicas_max, high.nodes_max) == (10, 3)
+
+
+def test_fixed_length_prompts_wait_half_as_long_in_the_prompt_queue():
+    """prompt_length_cv2 = 0 (every prompt the same length): the Pollaczek-Khinchine wait is g = (1 + 0) / 2 = 0.5 of
+    the exponential one, so the same A10G holds more streams within the targets, or the same ones sooner."""
+    weights, kv_token = 8.03e9 * 2, 128 * 1024
+    budget = 22888 * MIB * 0.9 - 1.5 * GIB - weights
+    sequences = int(budget // ((IN + OUT) * kv_token))  # 21
+    bandwidth = 600e9 * 0.86
+    step_fixed, per_seq = weights / bandwidth, (IN + OUT / 2) * kv_token / bandwidth
+    prefill = 2 * 8.03e9 * IN / (125e12 * 0.35)
+    c, rate, ttft, itl = _best_streams(step_fixed, per_seq, prefill, sequences, 1.5, 0.06, cv2=0.0)
+    c1, _, ttft1, _ = _best_streams(step_fixed, per_seq, prefill, sequences, 1.5, 0.06, cv2=1.0)
+    # The ITL target binds at 13 streams either way (the queue is TTFT's); the first token comes 0.58 s not 0.72 s.
+    assert (c, c1) == (13, 13) and ttft == pytest.approx(0.580, abs=1e-3) and ttft1 == pytest.approx(0.715, abs=1e-3)
+
+    model = "meta-llama/Llama-3.1-8B-Instruct"
+    sh = _plan(300, model, instance_type="g5.2xlarge", weight_format="bf16", prompt_length_cv2=0.0).llm.self_hosted
+    assert sh.max_num_seqs == c
+    assert sh.output_tokens_per_s == pytest.approx(rate * OUT, abs=0.05)
+    assert sh.inter_token_latency_s == pytest.approx(itl, abs=1e-4)
+    assert sh.time_to_first_token_s == pytest.approx(ttft, abs=1e-3)

@@ -32,7 +32,9 @@ def _replicas():
                     seen.add(key)
                     mem = memory(model, fmt, instance, tp, SH.gpu_memory_utilization, SH.runtime_overhead_gib, IN + OUT)
                     if mem.sequences >= 1:
-                        r = replica(model, fmt, gpus.gpus[instance.gpu], instance, tp, IN, OUT, factors)
+                        r = replica(
+                            model, fmt, gpus.gpus[instance.gpu], instance, tp, IN, OUT, factors, SH.prompt_length_cv2
+                        )
                         found.append((" ".join(map(str, key)), r, min(mem.sequences, 1024)))
     return found
 

@@ -88,7 +88,17 @@ def candidates(
                 )
                 if mem.kv_tokens < sh.max_model_len or mem.sequences < 1:
                     continue
-                r = replica(model, fmt, gpu, instance, tp, input_tokens, output_tokens, calibration.factors)
+                r = replica(
+                    model,
+                    fmt,
+                    gpu,
+                    instance,
+                    tp,
+                    input_tokens,
+                    output_tokens,
+                    calibration.factors,
+                    sh.prompt_length_cv2,
+                )
                 point = operating_point(
                     r,
                     min(mem.sequences, MAX_NUM_SEQS),

@@ -30,13 +30,16 @@ def memory(
     utilization: float,
     overhead_gib: float,
     tokens_per_sequence: int,
+    kv_scale: float = 1.0,
 ) -> Memory:
-    """Per GPU: usable MiB x utilization - overhead - weights / TP; the KV budget is that times TP."""
+    """Per GPU: usable MiB x utilization - overhead - weights / TP; the KV budget is that times TP.
+
+    ``kv_scale``: the KV cache's bytes over the model's bf16 ones (0.5 for an FP8 KV cache; the plans keep 1)."""
     weights = model.weights_bytes(fmt) / tp
     per_gpu = instance.gpu_memory_mib * MIB * utilization - overhead_gib * GIB - weights
     budget = max(per_gpu, 0.0) * tp
-    per_token = model.kv_bytes_per_token
+    per_token = model.kv_bytes_per_token * kv_scale
     tokens = int(budget // per_token)
-    fixed = model.kv_bytes_per_sequence_fixed
+    fixed = model.kv_bytes_per_sequence_fixed * kv_scale
     sequences = int(budget // (tokens_per_sequence * per_token + fixed))
     return Memory(weights, budget, tokens, sequences)

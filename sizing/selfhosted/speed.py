@@ -3,6 +3,8 @@
 A decode step reads every GPU's weight shard once for the whole batch and each sequence's KV cache, so
     step(n) = (weights / TP + n x mean context x KV bytes per token / TP) / (bandwidth x decode efficiency)
               + a fixed step overhead + (TP > 1) 2 all-reduces per layer.
+The KV bytes are the model's bf16 ones x ``kv_scale`` (0.5 for an FP8 KV cache, which a calibration benchmark may
+name; the plans keep vLLM's default, the model's dtype).
 A prompt's prefill multiplies 2 x active parameters per input token:
     prefill = 2 x active params x input tokens / (TP x dense TFLOPs x prefill efficiency).
 At c open streams and λ turns/s, prefill takes u = λ x prefill of each second. A stream sees only the other c - 1
@@ -11,12 +13,14 @@ request sees the queue the others make; its own prompt is not in it), so
     ITL = step(c) / (1 - u'): decode time-shares the GPU with the others' prefills.
 vLLM's scheduler takes waiting prompts, first come first served, only between steps, so a new prompt's first token
 comes after
-    TTFT = ttft_overhead + prefill + (c > 1) x [step(c - 1) / 2 + u' / (1 - u') x prefill]:
+    TTFT = ttft_overhead + prefill + (c > 1) x [step(c - 1) / 2 + u' (1 + cv²) / (2 (1 - u')) x prefill]:
   - step(c - 1) / 2: it finds the other streams' batch mid-step and waits for that step to end (a step's mean residual);
-  - u' / (1 - u') x prefill: it waits behind the prompts queued or in prefill, the Pollaczek-Khinchine wait
-    λ' E[prefill²] / (2 (1 - u')) with exponentially distributed prompt lengths (E[prefill²] = 2 prefill²). Chat
-    prompts are close to exponential: the Azure trace's p90 is 2,734 / 1,155 = 2.37x its mean (llm-facts.md 3a), an
-    exponential's ln 10 = 2.30x;
+  - u' (1 + cv²) / (2 (1 - u')) x prefill: it waits behind the prompts queued or in prefill, the Pollaczek-Khinchine
+    wait λ' E[prefill²] / (2 (1 - u')) with E[prefill²] = (1 + cv²) prefill², cv² the squared coefficient of variation
+    of a prompt's prefill time. Planning takes cv² from ``SelfHostedAssumptions.prompt_length_cv2`` (1: exponential
+    prompt lengths, which chat prompts are close to: the Azure trace's p90 is 2,734 / 1,155 = 2.37x its mean,
+    llm-facts.md 3a, an exponential's ln 10 = 2.30x); a benchmark that sends fixed-length prompts has cv² = 0, half
+    the wait;
   - one stream alone waits for nothing: nothing else runs.
 Not added: a decode step inside the first token. vLLM's prefill step emits the first token itself, and where a prefill
 shares its step with the running batch (chunked prefill) the batch's weight read overlaps the prefill's compute.
@@ -65,6 +69,7 @@ class Replica(NamedTuple):
     prefill_s: float  # one prompt
     ttft_overhead_s: float
     output_tokens: int
+    prompt_cv2: float  # squared coefficient of variation of a prompt's prefill time
 
 
 def replica(
@@ -76,11 +81,13 @@ def replica(
     input_tokens: int,
     output_tokens: int,
     factors: SpeedFactors,
+    prompt_cv2: float,
+    kv_scale: float = 1.0,
 ) -> Replica:
     bandwidth = gpu.bandwidth_gb_s * 1e9 * factors.decode_efficiency
     context = input_tokens + output_tokens / 2  # the mean a sequence holds while it decodes
     comm = 2 * model.layers * factors.allreduce_s[instance.interconnect] if tp > 1 else 0.0
-    kv_sequence = context * model.kv_bytes_per_token + model.kv_bytes_per_sequence_fixed
+    kv_sequence = (context * model.kv_bytes_per_token + model.kv_bytes_per_sequence_fixed) * kv_scale
     return Replica(
         step_fixed_s=model.weights_bytes(fmt) / tp / bandwidth + factors.step_overhead_s + comm,
         step_per_sequence_s=kv_sequence / tp / bandwidth,
@@ -91,22 +98,25 @@ def replica(
         / (tp * gpu.tflops(fmt) * 1e12 * factors.prefill_efficiency),
         ttft_overhead_s=factors.ttft_overhead_s,
         output_tokens=output_tokens,
+        prompt_cv2=prompt_cv2,
     )
 
 
-def latencies(r: Replica, streams: int, rate: float) -> tuple[float, float]:
-    """Time to first token and inter-token latency with ``streams`` open at ``rate`` turns/s (below 1 / prefill)."""
+def latencies(r: Replica, streams: float, rate: float) -> tuple[float, float]:
+    """Time to first token and inter-token latency with ``streams`` open at ``rate`` turns/s (below 1 / prefill).
+
+    ``streams`` may be a mean (a benchmark's measured concurrency, calibration.py); a plan's is whole."""
     others = rate * r.prefill_s * (streams - 1) / streams
     itl = (r.step_fixed_s + streams * r.step_per_sequence_s) / (1 - others)
     wait = 0.0
     if streams > 1:
         residual = (r.step_fixed_s + (streams - 1) * r.step_per_sequence_s) / 2
-        wait = residual + others / (1 - others) * r.prefill_s
+        wait = residual + others * (1 + r.prompt_cv2) / (2 * (1 - others)) * r.prefill_s
     return r.ttft_overhead_s + r.prefill_s + wait, itl
 
 
-def at(r: Replica, streams: int) -> Point:
-    """The replica's steady state with ``streams`` open (Little's law and the latencies, solved together)."""
+def steady(r: Replica, streams: float) -> tuple[float, float, float]:
+    """(turns/s, TTFT, ITL) with ``streams`` open on average: Little's law and the latencies, solved together."""
     low, high = 0.0, 1 / r.prefill_s
     for _ in range(BISECTIONS):
         rate = (low + high) / 2
@@ -116,10 +126,16 @@ def at(r: Replica, streams: int) -> Point:
         else:
             low = rate
     ttft, itl = latencies(r, streams, low)
+    return low, ttft, itl
+
+
+def at(r: Replica, streams: int) -> Point:
+    """The replica's steady state with ``streams`` open."""
+    rate, ttft, itl = steady(r, streams)
     return Point(
         streams=streams,
-        turns_per_s=low,
-        output_tokens_per_s=low * r.output_tokens,
+        turns_per_s=rate,
+        output_tokens_per_s=rate * r.output_tokens,
         ttft_s=ttft,
         itl_s=itl,
     )

@@ -79,30 +79,19 @@ def test_bad_self_hosted_assumptions(capsys, tmp_path, assumptions, message):
     assert message in err
 
 
-def test_llm_compare_must_be_an_api_model(capsys):
+@pytest.mark.parametrize(
+    ("compare", "message"),
+    [
+        ("vllm:Qwen/Qwen2.5-32B-Instruct", "expected an API model"),
+        # Well formed but unknown: still the comparison's flag that is named, not --llm.
+        ("openai:gpt-99", "unknown OpenAI model 'gpt-99'"),
+    ],
+)
+def test_llm_compare_must_be_a_known_api_model(capsys, compare, message):
     err = one_line(
-        capsys,
-        "report",
-        "-c",
-        "100",
-        "--llm",
-        "vllm:meta-llama/Llama-3.1-8B-Instruct",
-        "--llm-compare",
-        "vllm:Qwen/Qwen2.5-32B-Instruct",
+        capsys, "report", "-c", "100", "--llm", "vllm:meta-llama/Llama-3.1-8B-Instruct", "--llm-compare", compare
     )
-    assert err.startswith("sizing: error: --llm-compare: expected an API model")
-    # Well formed but unknown: still the comparison's flag that is named, not --llm.
-    err = one_line(
-        capsys,
-        "report",
-        "-c",
-        "100",
-        "--llm",
-        "vllm:meta-llama/Llama-3.1-8B-Instruct",
-        "--llm-compare",
-        "openai:gpt-99",
-    )
-    assert err.startswith("sizing: error: --llm-compare: unknown OpenAI model 'gpt-99'")
+    assert err.startswith(f"sizing: error: --llm-compare: {message}")
 
 
 def test_report_and_compare_take_a_self_hosted_model(capsys):

@@ -12,7 +12,7 @@ from data import Data, require_table_quota
 from edge import Edge, LoadBalancerController, alb_timeouts
 from gpu_autoscaling import GpuAutoscaling
 from gpu_autoscaling import prometheus_labels as scraper_labels
-from gpu_serving import GpuServing
+from gpu_serving import GPU_SLOT, GpuServing
 from images import unpinned_warnings
 from llm_access import grace_seconds
 from llm_endpoint import BedrockEndpoint
@@ -64,6 +64,7 @@ cluster = Cluster(
     node_update_max_unavailable_percent=settings.node_update_max_unavailable_percent,
     identity=settings.identity,
     zone_ids=network.zone_ids,
+    other_slots=[GPU_SLOT] if plan.llm is not None and plan.llm.self_hosted is not None else [],
 )
 data = Data(
     "data",
@@ -127,6 +128,8 @@ if serving is not None and plan.llm is not None and plan.llm.self_hosted is not 
         kubernetes_version=settings.kubernetes_version,
         node_role_arn=cluster.node_role_arn,
         subnet_ids=network.private_subnet_ids,
+        zone_ids=network.zone_ids,
+        live_groups=cluster.live_groups,
         provider=cluster.provider,
         client_namespace=NAMESPACE,
         client_labels=workload_labels("backend"),

@@ -203,6 +203,7 @@ class Cluster(pulumi.ComponentResource):
         node_update_max_unavailable_percent: int = 33,
         identity: AwsIdentity = AwsIdentity(),
         zone_ids: Sequence[str] = (),
+        other_slots: Sequence[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("chat-infra:cluster:Cluster", name, None, opts)
@@ -355,7 +356,10 @@ class Cluster(pulumi.ComponentResource):
         self.node_groups: list[aws.eks.NodeGroup] = []
         # What EKS runs now (nothing on the first `up`): the desired sizes to keep, the groups a new type replaces.
         live = live_node_groups(cluster_name, opts=invoke)
-        for warning in removal_warnings([g.name for g in plan.groups], live):
+        # Read once for every group of the cluster, the GPU group's too (gpu_serving.py).
+        self.live_groups = live
+        # ``other_slots``: groups declared elsewhere (the GPU group), planned though not in ``plan``.
+        for warning in removal_warnings([*(g.name for g in plan.groups), *other_slots], live):
             pulumi.log.warn(warning, resource=self)
         for group in plan.groups:
             group_name = physical_name(group, AMI_TYPES[plan.arch], zone_ids)

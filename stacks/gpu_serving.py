@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -25,13 +25,16 @@ from llm_access import (
     grace_seconds,
     serving_labels,
 )
+from node_groups import LiveGroup, desired_size, move_warning, physical_name
 
-from sizing.plan import LLMPlan, SelfHostedPlan
+from sizing.plan import LLMPlan, NodeGroupPlan, SelfHostedPlan
 
 # The EKS-optimized Amazon Linux 2023 AMI with the NVIDIA driver and container toolkit (EKS API AMITypes; the
 # NVIDIA device plugin is NOT included and is installed below: EKS User Guide, "ml-eks-k8s-device-plugin").
 GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA"
 GPU_NODE_GROUP = "gpu"
+# Its slot among the cluster's node groups (node_groups.py): the CPU groups' removal check must know it is planned.
+GPU_SLOT = "gpu-1"
 # Only pods that tolerate it land on a GPU node: the app's CPU pods never take a GPU node's CPU and memory.
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}
 GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"}
@@ -385,9 +388,11 @@ def gpu_launch_template_args(plan: SelfHostedPlan) -> dict[str, Any]:
     }
 
 
-def scaling_config(plan: SelfHostedPlan) -> dict[str, int]:
-    # Desired starts at the minimum, as for the CPU groups (cluster.py); the Cluster Autoscaler owns it from then on.
-    return {"min_size": plan.nodes.min, "max_size": plan.nodes.max, "desired_size": plan.nodes.min}
+def gpu_group(plan: SelfHostedPlan) -> NodeGroupPlan:
+    """The GPU node group in the CPU groups' terms, so the same day-2 rules name and size it (node_groups.py)."""
+    return NodeGroupPlan(
+        name=GPU_SLOT, instance_type=plan.instance_type, min_nodes=plan.nodes.min, max_nodes=plan.nodes.max
+    )
 
 
 class GpuServing(pulumi.ComponentResource):
@@ -406,6 +411,8 @@ class GpuServing(pulumi.ComponentResource):
         kubernetes_version: str,
         node_role_arn: pulumi.Input[str],
         subnet_ids: Sequence[pulumi.Input[str]],
+        zone_ids: Sequence[str],
+        live_groups: Mapping[str, LiveGroup],
         provider: k8s.Provider,
         client_namespace: str,
         client_labels: dict[str, str],
@@ -422,8 +429,17 @@ class GpuServing(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         launch_template = aws.ec2.LaunchTemplate(f"{name}-nodes", **gpu_launch_template_args(plan), opts=child)
+        # As the CPU groups (cluster.py): named for what EKS cannot change in place, so a new GPU type is a new group
+        # created before the old one goes, and sized from the live group, so a raised minimum never meets a lower
+        # desired size EKS would refuse.
+        group = gpu_group(plan)
+        group_name = physical_name(group, GPU_AMI_TYPE, zone_ids)
+        sizing = desired_size(group, group_name, live_groups)
+        for replaced in sizing.replaces:
+            pulumi.log.warn(move_warning(replaced, group_name), resource=self)
         self.node_group = aws.eks.NodeGroup(
             f"{name}-{GPU_NODE_GROUP}",
+            node_group_name=group_name,
             cluster_name=cluster_name,
             version=kubernetes_version,
             node_role_arn=node_role_arn,
@@ -432,16 +448,14 @@ class GpuServing(pulumi.ComponentResource):
             ami_type=GPU_AMI_TYPE,
             # On-demand: GPU Spot capacity is scarce and a reclaimed node takes a replica out for a whole reload.
             capacity_type="ON_DEMAND",
-            scaling_config=scaling_config(plan),
+            scaling_config={"min_size": group.min_nodes, "max_size": group.max_nodes, "desired_size": sizing.desired},
             update_config={"max_unavailable_percentage": node_update_max_unavailable_percent},
             node_repair_config={"enabled": True},
             launch_template={"id": launch_template.id, "version": launch_template.latest_version.apply(str)},
             labels=node_labels(plan),
             taints=[GPU_TAINT],
             tags=cluster_tag_name.apply(autoscaler_tags),
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=list(depends_on), ignore_changes=["scalingConfig.desiredSize"]
-            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on), delete_before_replace=False),
         )
         in_cluster = pulumi.ResourceOptions(parent=self, provider=provider)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import gzip
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,7 +19,7 @@ import pulumi
 import pytest
 import yaml
 from self_hosted_plans import LLAMA_8B_L40S, LLAMA_70B_TP4, run_self_hosted
-from stack_mocks import Run, StackMocks, run_program, use_stack_modules
+from stack_mocks import LiveNodeGroup, Run, StackMocks, run_program, use_stack_modules
 
 use_stack_modules()
 import config as stack_config
@@ -96,9 +97,11 @@ def test_the_gpu_node_group_runs_the_nvidia_al2023_ami_on_the_plans_type_and_bou
     assert gpu["amiType"] == "AL2023_x86_64_NVIDIA" and gpu["amiType"] in eks_ami_types()
     assert gpu["instanceTypes"] == [plan.instance_type]
     assert gpu["capacityType"] == "ON_DEMAND"
-    # Desired starts at the minimum (as the CPU groups do); the autoscaler owns it afterwards.
+    # Desired starts at the minimum on a first `up` (as the CPU groups do); later ones keep the live size (below).
     assert gpu["scalingConfig"] == {"minSize": plan.nodes.min, "maxSize": plan.nodes.max, "desiredSize": plan.nodes.min}
-    assert run.named("gpu-gpu").ignore_changes == ["scalingConfig.desiredSize"]
+    assert run.named("gpu-gpu").ignore_changes == []
+    # Named as the CPU groups are: its slot, its type, a digest of what EKS cannot change in place.
+    assert re.fullmatch(rf"gpu-1-{plan.instance_type.replace('.', '-')}-[0-9a-f]{{6}}", gpu["nodeGroupName"])
     # The CPU groups are untouched: none of them is a GPU group.
     assert groups and all(g["amiType"] == "AL2023_x86_64_STANDARD" for g in groups.values())
     assert gpu["taints"] == [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}]
@@ -115,6 +118,44 @@ def test_the_gpu_node_group_runs_the_nvidia_al2023_ami_on_the_plans_type_and_bou
     }
     cpu_role = run.named("cluster-node-role")
     assert gpu["nodeRoleArn"] == f"arn:aws:mock:::aws:iam/role:Role/{cpu_role.name}-1a2b3c"
+
+
+def gpu_after(live: list[LiveNodeGroup]) -> tuple[dict, list[str]]:
+    """The GPU group a later `up` declares when EKS reports ``live`` (the 8B plan: 2 to 6 g6e.xlarge)."""
+    run = run_self_hosted(
+        LLAMA_8B_L40S,
+        {**BASE, "modelWeightsUri": S3_URI},
+        mocks=StackMocks(node_groups={"chat-infra-test": live}),
+    )
+    return run.named("gpu-gpu").inputs, [message for level, message in run.log if level == "WARNING"]
+
+
+@pytest.mark.parametrize(
+    ("live_desired", "declared"),
+    # Raised minimum over a smaller live size: declared at the minimum, which EKS accepts (it refuses min > desired).
+    # Within the bounds: what the autoscaler chose is kept. Above a lowered maximum: the maximum.
+    [(1, 2), (4, 4), (9, 6)],
+)
+def test_a_later_up_keeps_the_live_gpu_nodes_within_the_new_bounds(s3_run, live_desired, declared):
+    name = s3_run.named("gpu-gpu").inputs["nodeGroupName"]
+    gpu, _ = gpu_after([LiveNodeGroup(name, ("g6e.xlarge",), live_desired, 1, 9)])
+    assert gpu["nodeGroupName"] == name
+    assert gpu["scalingConfig"] == {"minSize": 2, "maxSize": 6, "desiredSize": declared}
+
+
+def test_a_new_gpu_type_is_a_new_group_made_before_the_old_one_goes(s3_run):
+    # The plan moved from g5.12xlarge to g6e.xlarge: a new name, so Pulumi creates it (ACTIVE) before deleting the old
+    # group. It starts with the old group's 3 nodes (a GPU type the CPU catalog lacks counts node for node), and the
+    # preview says which group moves; the GPU slot is planned, so nothing says it is removed.
+    old = LiveNodeGroup("gpu-1-g5-12xlarge-0a1b2c", ("g5.12xlarge",), 3, 2, 4)
+    gpu, warnings = gpu_after([old])
+    assert gpu["nodeGroupName"] == s3_run.named("gpu-gpu").inputs["nodeGroupName"] != old.name
+    assert gpu["scalingConfig"]["desiredSize"] == 3
+    assert f"node group {old.name} is replaced by {gpu['nodeGroupName']}; pods move once the new nodes are Ready" in (
+        warnings
+    )
+    assert not [w for w in warnings if "is removed" in w]
+    assert s3_run.named("gpu-gpu").delete_before_replace is False
 
 
 def test_gpu_nodes_boot_imdsv2_only_from_a_disk_that_holds_the_image_and_the_weights(s3_run, hf_run):
@@ -486,7 +527,7 @@ def test_gpu_serving_goes_through_the_clusters_provider_in_its_own_components(ca
             assert r.custom is False or components[r.parent].startswith("chat-infra:gpu:"), r.name
             if r.typ.startswith("kubernetes:"):
                 assert r.provider.startswith(provider.urn + "::"), r.name
-    assert run.outputs["gpuNodeGroupName"] == "gpu-gpu-1a2b3c"
+    assert run.outputs["gpuNodeGroupName"] == run.named("gpu-gpu").inputs["nodeGroupName"]
 
 
 def test_without_a_self_hosted_model_nothing_gpu_is_declared():

@@ -44,10 +44,10 @@ def worst(x: Sequence[float]) -> float:
     calibration, gpus, models = load_calibration(), load_gpu_catalog(), load_model_catalog()
     f = factors(x)
     return max(
-        abs(predicted / measured - 1)
+        abs(metric.error)
         for bench in calibration.benchmarks
         for point in bench.points
-        for _, predicted, measured in compared(bench, point, predict(bench, point.mean_streams, f, gpus, models))
+        for metric in compared(bench, point, predict(bench, point.mean_streams, f, gpus, models))
     )
 
 
@@ -99,10 +99,11 @@ def main() -> None:
         print(bench.name)
         for point in bench.points:
             got = predict(bench, point.mean_streams, f, gpus, models)
-            errors = " ".join(f"{m} {p / v - 1:+.1%}" for m, p, v in compared(bench, point, got))
+            errors = " ".join(f"{m.metric} {m.error:+.1%}" for m in compared(bench, point, got))
+            lockstep = "" if got.ttft_lockstep_s is None else f", ttft_lockstep_s: {got.ttft_lockstep_s:.4f}"
             print(
                 f"  streams {point.streams}: predicted {{output_tokens_per_s: {got.output_tokens_per_s:.1f}, "
-                f"ttft_s: {got.ttft_s:.4f}, itl_s: {got.itl_s:.5f}}}  {errors}"
+                f"ttft_s: {got.ttft_s:.4f}, itl_s: {got.itl_s:.5f}{lockstep}}}  {errors}"
             )
 
 

@@ -248,6 +248,7 @@ def plan_self_hosted(
         quantization=fmt.quantization,
         checkpoint=fmt.checkpoint or name,
         replicas_per_node=best.replicas_per_node,
+        max_num_batched_tokens=best.batched_tokens,
         node_disk_gib=best.node_disk_gib,
         scale_up_lag_s=round(lag_s(best, sh)),
         measured=measured,

@@ -412,6 +412,7 @@ class SelfHostedPlan(_Out):
     checkpoint: str = ""  # the Hugging Face repository vLLM loads for this format (the model's own, or a quantized one)
     replicas_per_node: int = 1
     max_num_batched_tokens: int = 0  # vLLM --max-num-batched-tokens the speed model assumed (0: vLLM's default)
+    vpc_ips_max: int = 0  # VPC addresses the max GPU fleet takes (in network.vpc_ips_max too)
     node_disk_gib: int = 0  # each GPU node's root volume: the image and its replicas' weights
     scale_up_lag_s: float = 0  # node start + image pull + load_seconds: how late a new replica serves
     measured: bool = False  # the throughput is the user's measurement (llm.self_hosted.measured_*)

@@ -14,13 +14,19 @@ from sizing.plan import CostItem, NetworkPlan, NodePlan
 
 
 def plan_network(
-    tier: Tier, assumptions: Assumptions, pods_max: int, nodes: NodePlan, node_type: InstanceType
+    tier: Tier,
+    assumptions: Assumptions,
+    pods_max: int,
+    nodes: NodePlan,
+    node_type: InstanceType,
+    gpu_ips_max: int = 0,
 ) -> NetworkPlan:
     return NetworkPlan(
         availability_zones=assumptions.availability_zones,
         nat_gateways=1 if tier in assumptions.single_nat_gateway_tiers else assumptions.availability_zones,
-        # A VPC address per pod, plus per node its primary address and the warm ENI's (WARM_ENI_TARGET=1).
-        vpc_ips_max=pods_max + nodes.max_nodes * (1 + node_type.ipv4_per_eni),
+        # A VPC address per pod, plus per node its primary address and the warm ENI's (WARM_ENI_TARGET=1); a
+        # self-hosted model's GPU fleet the same way (llm.self_hosted.vpc_ips_max).
+        vpc_ips_max=pods_max + nodes.max_nodes * (1 + node_type.ipv4_per_eni) + gpu_ips_max,
     )
 
 

@@ -29,7 +29,7 @@ from sizing.plan import (
 from sizing.selfhosted import calibration as calib
 from sizing.selfhosted.break_even import crossover
 from sizing.selfhosted.calibration import Calibration, load_calibration
-from sizing.selfhosted.catalog import GPUCatalog, ModelCatalog, load_gpu_catalog, load_model_catalog
+from sizing.selfhosted.catalog import GPUCatalog, GPUInstance, ModelCatalog, load_gpu_catalog, load_model_catalog
 from sizing.selfhosted.choose import (
     SELECTION_RULE,
     Candidate,
@@ -52,6 +52,17 @@ LIMITS = (
     "versions), not to your prompts; measure one replica with `vllm bench serve` and set "
     "llm.self_hosted.measured_tokens_per_s (docs/methodology.md, 'Self-hosted models')"
 )
+# Pods on a GPU node that take a VPC address besides vLLM's: the NVIDIA device plugin (not host-networked; aws-node,
+# kube-proxy and the Pod Identity agent are).
+GPU_NODE_ADDRESSED_PODS = 1
+
+
+def gpu_vpc_ips(nodes: int, replicas: int, instance: GPUInstance) -> int:
+    """Each GPU node's primary address and its warm ENI's (the VPC CNI's WARM_ENI_TARGET=1), its addressed
+    DaemonSet pods, and one per vLLM replica: what network.vpc_ips_max adds for the max GPU fleet."""
+    return nodes * (1 + instance.ipv4_per_eni + GPU_NODE_ADDRESSED_PODS) + replicas
+
+
 # EC2 On-Demand vCPU quotas per instance family group (Service Quotas, service code ec2).
 GPU_QUOTAS = {
     "g": ("Running On-Demand G and VT instances", "L-DB2E81BA"),
@@ -249,6 +260,7 @@ def plan_self_hosted(
         checkpoint=fmt.checkpoint or name,
         replicas_per_node=best.replicas_per_node,
         max_num_batched_tokens=best.batched_tokens,
+        vpc_ips_max=gpu_vpc_ips(nodes.max, replicas.max, instance),
         node_disk_gib=best.node_disk_gib,
         scale_up_lag_s=round(lag_s(best, sh)),
         measured=measured,

@@ -213,6 +213,8 @@ def operating_point(r: Replica, most: int, ttft_target: float, itl_target: float
     if not ok(at(r, 1)):
         return None
     first, peak = 1, most  # the peak lies in [first, peak]
+    if most == 1 or rising(most - 1):
+        first = most  # still rising at the KV cache's most (the usual case): no peak below it
     while first < peak:
         middle = (first + peak) // 2
         if rising(middle):

@@ -95,20 +95,24 @@ G5_BF16 = {"llm": {"self_hosted": {"weight_format": "bf16", "instance_type": "g5
 
 
 def _prompt_wait_share(plan) -> float:
-    """g in TTFT = P + step(c - 1) / 2 + g x u' / (1 - u') x P, from the plan's figures on one A10G (speed.py): a
-    prompt's time P = prefill + the step overhead + the c - 1 riding sequences' KV reads (one 2,048-token chunk holds
-    it), u' = x P with x = turns/s x (c - 1) / c the others' prompts a second, and ITL = 1 / (x + (1 - u') / step(c)),
-    so step(c) = (1 - u') / (1 / ITL - x) and step(c - 1) is one sequence's KV read less."""
+    """g in TTFT = overhead + P + step(c - 1) / 2 + g x u' / (1 - u') x Q, from the plan's figures on one A10G
+    (speed.py): a prompt's own step P = prefill + the step overhead + the c - 1 riding sequences' KV reads (one
+    2,048-token chunk holds it), its share of full steps f = 1,155 / (2,048 - (c - 1)) and the GPU time it holds in
+    the queue Q = prefill + f x (overhead + the riders' KV reads), u' = x Q with x = turns/s x (c - 1) / c the others'
+    prompts a second, and ITL = 1 / (x f + (1 - u') / step(c)), so step(c) = (1 - u') / (1 / ITL - x f) and
+    step(c - 1) is one sequence's KV read less."""
     sh = plan.llm.self_hosted
     c, out = sh.max_num_seqs, 211
-    prefill = 2 * 8.03e9 * 1155 / (125e12 * 0.41)  # bf16 TFLOPs x prefill efficiency
-    per_seq = (1155 + out / 2) * 128 * 1024 / (600e9 * 0.896)  # the mean context's KV at the decode bandwidth
-    prompt = prefill + 0.0036 + (c - 1) * per_seq
+    prefill = 2 * 8.03e9 * 1155 / (125e12 * 0.355)  # bf16 TFLOPs x prefill efficiency
+    per_seq = (1155 + out / 2) * 128 * 1024 / (600e9 * 0.898)  # the mean context's KV at the decode bandwidth
+    ride = 0.000016 + (c - 1) * per_seq  # the step overhead and the riders' KV reads
+    share = 1155 / (2048 - (c - 1))
+    own, held = prefill + ride, prefill + share * ride
     x = sh.output_tokens_per_s / out * (c - 1) / c
-    u = x * prompt
-    step_before = (1 - u) / (1 / sh.inter_token_latency_s - x) - per_seq
-    wait = sh.time_to_first_token_s - prompt - step_before / 2
-    return round(wait / (u / (1 - u) * prompt), 2)
+    u = x * held
+    step_before = (1 - u) / (1 / sh.inter_token_latency_s - x * share) - per_seq
+    wait = sh.time_to_first_token_s - 0.0026 - own - step_before / 2
+    return round(wait / (u / (1 - u) * held), 2)
 
 
 PIN = (("instance_type", "gp1.xlarge"),)

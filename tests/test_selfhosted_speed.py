@@ -12,7 +12,15 @@ from sizing.assumptions import SelfHostedAssumptions
 from sizing.selfhosted.calibration import load_calibration
 from sizing.selfhosted.catalog import load_gpu_catalog, load_model_catalog
 from sizing.selfhosted.memory import memory
-from sizing.selfhosted.speed import at, operating_point, prompt_s, replica, step, vllm_batched_tokens
+from sizing.selfhosted.speed import (
+    at,
+    operating_point,
+    prompt_busy_s,
+    prompt_s,
+    replica,
+    step,
+    vllm_batched_tokens,
+)
 
 IN, OUT = 1155, 211
 SH = SelfHostedAssumptions()
@@ -67,7 +75,7 @@ def test_latencies_grow_with_the_streams_and_littles_law_holds(key, r, most):
             assert after.ttft_s >= before.ttft_s and after.itl_s >= before.itl_s, (before, after)
     for p in points:
         assert p.turns_per_s * (p.ttft_s + OUT * p.itl_s) == pytest.approx(p.streams, rel=1e-9)
-        assert p.turns_per_s * prompt_s(r, p.streams - 1) < 1  # prompts never take the whole GPU
+        assert p.turns_per_s * prompt_busy_s(r, p.streams - 1) < 1  # prompts never take the whole GPU
     one = points[0]
     assert one.ttft_s == pytest.approx(r.ttft_overhead_s + prompt_s(r, 0), rel=1e-12)  # nothing else runs
     assert one.itl_s == pytest.approx(step(r, 1), rel=1e-12)  # nor shares its decode
@@ -114,6 +122,9 @@ def test_a_prompt_longer_than_the_step_budget_spans_several_steps():
     # A short prompt's chunk computes faster than the weights stream in: its step is the weights' read.
     short = replica(model, "bf16", gpus.gpus["A10G"], instance, 1, 20, 200, f, 1.0, 2048)
     assert prompt_s(short, 0) == pytest.approx(weights_read + f.step_overhead_s, rel=1e-12)
+    # Queued, prompts share full steps: a prompt holds 5,000 / 2,038 of a step's overhead and riders, not 3.
+    share = 5000 / (2048 - 10)
+    assert prompt_busy_s(r, 10) == pytest.approx(prefill + share * (f.step_overhead_s + 10 * r.step_per_sequence_s))
     # An engine that prefills in steps of its own: the prefill alone, and decode stalls for it.
     own = replica(model, "bf16", gpus.gpus["A10G"], instance, 1, 5000, 200, f, 1.0, 0)
-    assert prompt_s(own, 10) == pytest.approx(prefill, rel=1e-12)
+    assert prompt_s(own, 10) == prompt_busy_s(own, 10) == pytest.approx(prefill, rel=1e-12)

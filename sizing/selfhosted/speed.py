@@ -8,30 +8,33 @@ name; the plans keep vLLM's default, the model's dtype).
 A prompt's prefill multiplies 2 x active parameters per input token:
     prefill = 2 x active params x input tokens / (TP x dense TFLOPs x prefill efficiency).
 The vLLM the stack runs (V1) prefills in the decode batch's steps (chunked prefill): a step holds up to
-``batched_tokens`` (--max-num-batched-tokens), the n decoding sequences' one token each first, then prompt chunks, so
-a prompt spans k = ceil(input / (budget - n)) steps. A chunk computes while the weights stream in, so those steps
-take the longer of the prefill and k weight reads, plus the riding sequences' KV reads and the steps' overheads:
-    P(n) = max(prefill, k x weights read) + k x (overhead + all-reduces + n x KV read).
-An engine that prefills in steps of its own (vLLM 0.4; ``batched_tokens`` 0, a calibration benchmark) has k = 0 and
-P = prefill: decode stalls for it.
+``batched_tokens`` (--max-num-batched-tokens), the n decoding sequences' one token each first, then prompt tokens. A
+chunk computes while the weights stream in, so a step carrying prompt tokens takes the longer of their compute and
+the weight read, plus the riding sequences' KV reads and the overheads. A prompt's own steps, k = ceil(input /
+(budget - n)), take
+    P(n) = max(prefill, k x weights read) + k x (overhead + all-reduces + n x KV read),
+its time to its first token. When prompts queue, a step's budget holds several of them, so a prompt holds only its
+share of full steps, f = input / (budget - n), of the GPU:
+    Q(n) = max(prefill, f x weights read) + f x (overhead + all-reduces + n x KV read).
+An engine that prefills in steps of its own (vLLM 0.4; ``batched_tokens`` 0, a calibration benchmark) has k = f = 0
+and P = Q = prefill: decode stalls for it.
 At c open streams and λ turns/s, a stream sees the other c - 1 streams' prompts, λ' = λ (c - 1) / c (Schweitzer's
 approximation of mean-value analysis: in a closed loop a request sees the queue the others make; its own prompt is
-not in it). They take u' = λ' P(c - 1) of each second and give it k tokens each; the rest of the time is decode steps:
-    ITL = 1 / (λ' k + (1 - u') / step(c)).
+not in it). They hold u' = λ' Q(c - 1) of each second and give it f tokens each; the rest is decode steps:
+    ITL = 1 / (λ' f + (1 - u') / step(c)).
 vLLM's scheduler takes waiting prompts, first come first served, only between steps, so a new prompt's first token
 comes after
-    TTFT = ttft_overhead + P + (c > 1) x [step(c - 1) / 2 + u' (1 + cv²) / (2 (1 - u')) x P]:
+    TTFT = ttft_overhead + P + (c > 1) x [step(c - 1) / 2 + u' (1 + cv²) / (2 (1 - u')) x Q]:
   - step(c - 1) / 2: it finds the other streams' batch mid-step and waits for that step to end (a step's mean residual);
-  - u' (1 + cv²) / (2 (1 - u')) x P: it waits behind the prompts queued or in prefill, the Pollaczek-Khinchine
-    wait λ' E[P²] / (2 (1 - u')) with E[P²] = (1 + cv²) P², cv² the squared coefficient of variation of a prompt's
+  - u' (1 + cv²) / (2 (1 - u')) x Q: it waits behind the prompts queued or in prefill, the Pollaczek-Khinchine
+    wait λ' E[Q²] / (2 (1 - u')) with E[Q²] = (1 + cv²) Q², cv² the squared coefficient of variation of a prompt's
     prefill time. Planning takes cv² from ``SelfHostedAssumptions.prompt_length_cv2`` (1: exponential prompt lengths,
     which chat prompts are close to: the Azure trace's p90 is 2,734 / 1,155 = 2.37x its mean, llm-facts.md 3a, an
     exponential's ln 10 = 2.30x); a benchmark that sends fixed-length prompts has cv² = 0, half the wait;
   - one stream alone waits for nothing: nothing else runs.
-These are independent arrivals, what a replica serving many users sees. A benchmark client that sends its prompts in
-lockstep queues them more (calibration.py compares such a benchmark against both).
+These are independent arrivals, what a replica serving many users sees.
 Little's law closes the loop: c = λ (TTFT + output tokens x ITL). The right side grows with λ from 0, and the one λ
-below 1 / P that solves it is found by bisection (at that bound the prompts alone would fill the GPU).
+below 1 / Q that solves it is found by bisection.
 The efficiency factors and overheads come from ``data/selfhosted_calibration.yaml``, fitted to published benchmarks.
 """
 
@@ -140,35 +143,53 @@ def chunks(r: Replica, decoding: float) -> int:
     return math.ceil(r.input_tokens / max(r.batched_tokens - decoding, 1.0))
 
 
+def step_share(r: Replica, decoding: float) -> float:
+    """A prompt's share of the steps that prefill it when prompts queue: vLLM fills each step's budget with as many
+    waiting prompts' tokens as fit, so a prompt takes input / (budget - decoding) of a step, not whole ones."""
+    if not r.batched_tokens:
+        return 0.0
+    return r.input_tokens / max(r.batched_tokens - decoding, 1.0)
+
+
+def _in_steps(r: Replica, steps: float, decoding: float) -> float:
+    """A prompt prefilled over ``steps`` of the batch's steps: its chunks compute while the weights stream in, so the
+    steps take the longer of the prefill and their weight reads, plus the riding sequences' KV reads and the steps'
+    overheads."""
+    return max(r.prefill_s, steps * r.weights_read_s) + steps * (r.step_other_s + decoding * r.step_per_sequence_s)
+
+
 def prompt_s(r: Replica, decoding: float) -> float:
-    """A prompt's time on the GPU with ``decoding`` sequences in the batch. Its own steps: the prefill's compute. In
-    the batch's steps: each chunk reads the weights while it computes, so its step takes the longer of the two, plus
-    what the riding sequences' KV reads and the step's overheads add."""
+    """How long a prompt takes from its first step to its first token with ``decoding`` sequences in the batch: its
+    own steps (the prefill alone where the engine runs prefills in steps of their own)."""
     k = chunks(r, decoding)
-    if not k:
-        return r.prefill_s
-    return max(r.prefill_s, k * r.weights_read_s) + k * (r.step_other_s + decoding * r.step_per_sequence_s)
+    return _in_steps(r, k, decoding) if k else r.prefill_s
+
+
+def prompt_busy_s(r: Replica, decoding: float) -> float:
+    """The GPU time a prompt holds when prompts queue (the prompt queue's service time): its share of full steps."""
+    share = step_share(r, decoding)
+    return _in_steps(r, share, decoding) if share else r.prefill_s
 
 
 def latencies(r: Replica, streams: float, rate: float) -> tuple[float, float]:
     """Time to first token and inter-token latency with ``streams`` open at ``rate`` turns/s (below 1 / a prompt's
-    time).
+    GPU time).
 
     ``streams`` may be a mean (a benchmark's measured concurrency, calibration.py); a plan's is whole."""
     decoding = streams - 1  # while one stream's prompt is prefilled, the others decode
-    prompt = prompt_s(r, decoding)
+    busy_s = prompt_busy_s(r, decoding)
     others = rate * (streams - 1) / streams  # the other streams' prompts a second
-    busy = others * prompt
-    itl = 1 / (others * chunks(r, decoding) + (1 - busy) / step(r, streams))
+    busy = others * busy_s
+    itl = 1 / (others * step_share(r, decoding) + (1 - busy) / step(r, streams))
     wait = 0.0
     if streams > 1:
-        wait = step(r, decoding) / 2 + busy * (1 + r.prompt_cv2) / (2 * (1 - busy)) * prompt
-    return r.ttft_overhead_s + prompt + wait, itl
+        wait = step(r, decoding) / 2 + busy * (1 + r.prompt_cv2) / (2 * (1 - busy)) * busy_s
+    return r.ttft_overhead_s + prompt_s(r, decoding) + wait, itl
 
 
 def steady(r: Replica, streams: float) -> tuple[float, float, float]:
     """(turns/s, TTFT, ITL) with ``streams`` open on average: Little's law and the latencies, solved together."""
-    low, high = 0.0, 1 / prompt_s(r, streams - 1)
+    low, high = 0.0, 1 / prompt_busy_s(r, streams - 1)
     for _ in range(BISECTIONS):
         rate = (low + high) / 2
         ttft, itl = latencies(r, streams, rate)

@@ -255,8 +255,8 @@ class LLMRoutePlan(_Out):
 class NetworkPlan(_Out):
     availability_zones: int
     nat_gateways: int
-    # VPC addresses the max fleet holds under the default VPC CNI: a VPC IP per pod, plus per node its primary IP and
-    # the warm ENI's addresses the CNI keeps attached (WARM_ENI_TARGET=1). The VPC's private subnets must hold it.
+    # VPC addresses the max fleet holds under the default VPC CNI: every ENI it attaches to the nodes, whole, one more
+    # than their pods fill (WARM_ENI_TARGET=1; engine/network.py). The VPC's private subnets must hold it.
     vpc_ips_max: int
     llm_route: LLMRoutePlan | None = None  # None: no API model (none, or a self-hosted one inside the cluster)
 

@@ -155,16 +155,17 @@ def test_llama_8b_bf16_on_one_a10g():
     assert replicas > 2
     assert (sh.replicas.min, sh.replicas.max, sh.nodes.min, sh.nodes.max) == (replicas, replicas, replicas, replicas)
 
-    # VPC addresses: per g5.2xlarge its primary, a warm ENI's 15 (58 max pods = 4 ENIs x (15 - 1) + 2) and the device
-    # plugin's pod; one per vLLM replica. The network's total adds them to the CPU fleet's.
-    assert sh.vpc_ips_max == replicas * (1 + 15 + 1) + replicas
-    cpu_type = plan.nodes.instance_type
+    # VPC addresses: a g5.2xlarge holds a vLLM replica and the device plugin's pod; the VPC CNI keeps a whole ENI's 14
+    # secondaries free beside them, so ceil(2 / 14) + 1 = 2 ENIs (58 max pods = 4 x (15 - 1) + 2) of 15 addresses.
+    assert sh.vpc_ips_max == replicas * 2 * 15
     from sizing.data.catalog import load_catalog
     from sizing.engine.addons import cluster_addons
+    from sizing.engine.network import fleet_addresses
 
-    cpu_eni = load_catalog().instance(cpu_type).ipv4_per_eni
+    cpu = load_catalog().instance(plan.nodes.instance_type)
     pods = plan.backend.max_replicas + plan.frontend.max_replicas + sum(x.replicas for x in cluster_addons(True))
-    assert plan.network.vpc_ips_max == pods + plan.nodes.max_nodes * (1 + cpu_eni) + sh.vpc_ips_max
+    cpu_ips = fleet_addresses(pods, plan.nodes.max_nodes, cpu.ipv4_per_eni, cpu.enis)
+    assert plan.network.vpc_ips_max == cpu_ips + sh.vpc_ips_max  # the network's total adds them to the CPU fleet's
 
     weights_gib = weights / GIB
     disk = math.ceil(2 * 12 + weights_gib + 20)  # the image twice, one replica's weights, 20 GiB of system

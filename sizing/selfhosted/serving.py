@@ -10,6 +10,7 @@ from typing import Literal
 from sizing.assumptions import Assumptions, SelfHostedAssumptions
 from sizing.data.pricing import RegionPrices
 from sizing.engine.load_profile import LoadProfile
+from sizing.engine.network import fleet_addresses
 from sizing.errors import SizingError
 from sizing.llm.choice import LLMChoice
 from sizing.llm.profiles import LLMProfiles
@@ -58,9 +59,11 @@ GPU_NODE_ADDRESSED_PODS = 1
 
 
 def gpu_vpc_ips(nodes: int, replicas: int, instance: GPUInstance) -> int:
-    """Each GPU node's primary address and its warm ENI's (the VPC CNI's WARM_ENI_TARGET=1), its addressed
-    DaemonSet pods, and one per vLLM replica: what network.vpc_ips_max adds for the max GPU fleet."""
-    return nodes * (1 + instance.ipv4_per_eni + GPU_NODE_ADDRESSED_PODS) + replicas
+    """The max GPU fleet's VPC addresses, as the CPU nodes' (engine/network.py): the vLLM replicas and each node's
+    device plugin pod, spread over the nodes, and the ENIs the VPC CNI attaches for them, whole."""
+    max_enis = (instance.max_pods - 2) // (instance.ipv4_per_eni - 1)
+    pods = replicas + nodes * GPU_NODE_ADDRESSED_PODS
+    return fleet_addresses(pods, nodes, instance.ipv4_per_eni, max_enis)
 
 
 # EC2 On-Demand vCPU quotas per instance family group (Service Quotas, service code ec2).

@@ -176,9 +176,10 @@ def latencies(r: Replica, streams: float, rate: float) -> tuple[float, float]:
     GPU time).
 
     ``streams`` may be a mean (a benchmark's measured concurrency, calibration.py); a plan's is whole."""
-    decoding = streams - 1  # while one stream's prompt is prefilled, the others decode
+    # While one stream's prompt is prefilled, the others decode. A benchmark's mean below one stream has no others.
+    decoding = max(streams - 1, 0.0)
     busy_s = prompt_busy_s(r, decoding)
-    others = rate * (streams - 1) / streams  # the other streams' prompts a second
+    others = rate * decoding / streams  # the other streams' prompts a second
     busy = others * busy_s
     itl = 1 / (others * step_share(r, decoding) + (1 - busy) / step(r, streams))
     wait = 0.0
@@ -189,7 +190,7 @@ def latencies(r: Replica, streams: float, rate: float) -> tuple[float, float]:
 
 def steady(r: Replica, streams: float) -> tuple[float, float, float]:
     """(turns/s, TTFT, ITL) with ``streams`` open on average: Little's law and the latencies, solved together."""
-    low, high = 0.0, 1 / prompt_busy_s(r, streams - 1)
+    low, high = 0.0, 1 / prompt_busy_s(r, max(streams - 1, 0.0))
     for _ in range(BISECTIONS):
         rate = (low + high) / 2
         ttft, itl = latencies(r, streams, rate)

@@ -255,8 +255,8 @@ class LLMRoutePlan(_Out):
 class NetworkPlan(_Out):
     availability_zones: int
     nat_gateways: int
-    # VPC addresses the max fleet holds under the default VPC CNI: a VPC IP per pod, plus per node its primary IP and
-    # the warm ENI's addresses the CNI keeps attached (WARM_ENI_TARGET=1). The VPC's private subnets must hold it.
+    # VPC addresses the max fleet holds under the default VPC CNI: every ENI it attaches to the nodes, whole, one more
+    # than their pods fill (WARM_ENI_TARGET=1; engine/network.py). The VPC's private subnets must hold it.
     vpc_ips_max: int
     llm_route: LLMRoutePlan | None = None  # None: no API model (none, or a self-hosted one inside the cluster)
 
@@ -411,6 +411,8 @@ class SelfHostedPlan(_Out):
     )
     checkpoint: str = ""  # the Hugging Face repository vLLM loads for this format (the model's own, or a quantized one)
     replicas_per_node: int = 1
+    max_num_batched_tokens: int = 0  # vLLM --max-num-batched-tokens the speed model assumed (0: vLLM's default)
+    vpc_ips_max: int = 0  # VPC addresses the max GPU fleet takes (in network.vpc_ips_max too)
     node_disk_gib: int = 0  # each GPU node's root volume: the image and its replicas' weights
     scale_up_lag_s: float = 0  # node start + image pull + load_seconds: how late a new replica serves
     measured: bool = False  # the throughput is the user's measurement (llm.self_hosted.measured_*)

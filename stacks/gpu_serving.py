@@ -174,6 +174,8 @@ def vllm_args(plan: SelfHostedPlan, model_path: str) -> list[str]:
         f"{plan.gpu_memory_utilization:g}",
         "--max-num-seqs",
         str(plan.max_num_seqs),
+        # The step budget the speed model assumed (chunked prefill), explicit so that no later vLLM default moves it.
+        *(["--max-num-batched-tokens", str(plan.max_num_batched_tokens)] if plan.max_num_batched_tokens else []),
         *format_args(plan),
     ]
 

@@ -30,6 +30,7 @@ LLAMA_8B_L40S = SelfHostedPlan(
     max_model_len=8192,
     gpu_memory_utilization=0.9,
     max_num_seqs=64,
+    max_num_batched_tokens=2048,
     kv_cache_tokens=190_000,
     output_tokens_per_s=1500.0,
     time_to_first_token_s=0.4,

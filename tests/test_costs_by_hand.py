@@ -122,8 +122,9 @@ LOADS: dict[int, dict] = {
             ("gp1.xlarge", 3, 5, 3 * (0.20 * H + 20 * 0.10), 5 * (0.20 * H + 20 * 0.10)),
             ("gp1.2xlarge", 3, 3, 3 * (0.44 * H + 20 * 0.10), 3 * (0.44 * H + 20 * 0.10)),
         ],
-        # 8 + 4 pods and the 7 add-on pods, and per node its primary address and the warm ENI's 6.
-        vpc_ips=8 + 4 + 7 + 12 * (1 + 6),
+        # 8 + 4 pods and the 7 add-on pods, 1 or 2 on each of 12 bt1.large: the VPC CNI keeps a whole ENI's 5
+        # secondaries free, so ceil(2 / 5) + 1 = 2 ENIs (its most: 12 max pods = 2 x 5 + 2) of 6 addresses a node.
+        vpc_ips=12 * 2 * 6,
         nat_gateways=1,
         costs={
             "eks_control_plane": (0.10 * H, 0.10 * H, 0.10 * H),
@@ -200,7 +201,7 @@ LOADS: dict[int, dict] = {
             ("gp1.2xlarge", 3, 5, 3 * (0.44 * H + 20 * 0.10), 5 * (0.44 * H + 20 * 0.10)),
             ("gp1.xlarge", 7, 12, 7 * (0.20 * H + 20 * 0.10), 12 * (0.20 * H + 20 * 0.10)),
         ],
-        vpc_ips=24 + 4 + 7 + 32 * (1 + 6),
+        vpc_ips=32 * 2 * 6,  # 35 pods, 1 or 2 on each of 32 bt1.large: 2 ENIs of 6 addresses a node
         nat_gateways=1,
         costs={
             "eks_control_plane": (0.10 * H,) * 3,
@@ -268,7 +269,8 @@ LOADS: dict[int, dict] = {
         instance_type="gp1.xlarge",
         nodes=(27, 52),
         alternatives=[("gp1.2xlarge", 13, 24, 13 * (0.44 * H + 20 * 0.10), 24 * (0.44 * H + 20 * 0.10))],
-        vpc_ips=140 + 7 + 52 * (1 + 10),
+        # 147 pods, 2 or 3 on each of 52 gp1.xlarge (9 secondaries an ENI): ceil(3 / 9) + 1 = 2 ENIs of 10 a node.
+        vpc_ips=52 * 2 * 10,
         nat_gateways=3,
         costs={
             "eks_control_plane": (0.10 * H,) * 3,
@@ -333,7 +335,7 @@ LOADS: dict[int, dict] = {
         nodes=(502, 1_002),
         groups=[(168, 334), (167, 334), (167, 334)],  # ceil(1,002 / 450) = 3 groups
         alternatives=[("gp1.2xlarge", 233, 465, 233 * (0.44 * H + 20 * 0.10), 465 * (0.44 * H + 20 * 0.10))],
-        vpc_ips=2_800 + 7 + 1_002 * (1 + 10),
+        vpc_ips=1_002 * 2 * 10,  # 2,807 pods, 2 or 3 a gp1.xlarge: 2 ENIs of 10 each
         nat_gateways=3,
         costs={
             "eks_control_plane": (0.10 * H,) * 3,
@@ -796,14 +798,14 @@ def test_arm64_takes_the_graviton_type(plan):
 
 
 def test_a_pinned_type_is_priced_the_same_way(plan):
-    # gp1.2xlarge pinned at 1,000 users: 3 .. 5 nodes (see LOADS), $0.44 an hour, 28 app pods + 7 add-on pods + 1 + 15
-    # addresses a node.
+    # gp1.2xlarge pinned at 1,000 users: 3 .. 5 nodes (see LOADS), $0.44 an hour; 28 app pods + 7 add-on pods, 7 a
+    # node: ceil(7 / 14) + 1 = 2 ENIs of 15 addresses each.
     got = plan(1_000, 10_240, instance_type="gp1.2xlarge")
     assert (got.nodes.min_nodes, got.nodes.max_nodes, got.nodes.pinned) == (3, 5, True)
     assert lines(got)["ec2_nodes"] == about(3 * 0.44 * H, 3 * 0.44 * H, 5 * 0.44 * H)
     assert lines(got)["ebs_volumes"] == about(3 * 20 * 0.10, 3 * 20 * 0.10, 5 * 20 * 0.10)
     assert "burstable_credits" not in lines(got)
-    assert got.network.vpc_ips_max == 28 + 7 + 5 * (1 + 15)
+    assert got.network.vpc_ips_max == 5 * 2 * 15
 
 
 @pytest.fixture

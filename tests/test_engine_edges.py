@@ -272,9 +272,22 @@ def test_the_free_internet_egress_leaves_only_the_cross_zone_traffic(fake_catalo
 
 
 def test_the_vpc_addresses_of_the_max_fleet_by_hand(fake_catalog, fake_prices):
-    # 1,000 users: 24 + 4 pods at most and the add-ons' 7, and per bt1.large node (32) its primary address and a
-    # warm ENI's 6.
-    assert build(fake_catalog, fake_prices, 1_000, 10_240).network.vpc_ips_max == 24 + 4 + 7 + 32 * (1 + 6)
+    # 1,000 users: 24 + 4 pods at most and the add-ons' 7 over 32 bt1.large, 1 or 2 a node. The VPC CNI keeps a whole
+    # ENI's 5 secondaries free beside them (WARM_ENI_TARGET=1): ceil(2 / 5) + 1 = 2 ENIs, each with its 6 addresses.
+    assert build(fake_catalog, fake_prices, 1_000, 10_240).network.vpc_ips_max == 32 * 2 * 6
+
+
+def test_a_node_holds_whole_enis_a_warm_one_beyond_its_pods():
+    """aws/amazon-vpc-cni-k8s docs/eni-and-ip-target.md, WARM_ENI_TARGET=1: p3dn.24xlarge (15 ENIs of 50 addresses,
+    49 secondaries) holds 1 ENI at 0 pods, 2 at 3 and 3 at 95; t3.small (3 ENIs of 4) 1 at 0, 3 at 5 and at 9."""
+    from sizing.engine.network import fleet_addresses, node_addresses
+
+    assert [node_addresses(pods, 50, 15) for pods in (0, 3, 95)] == [50, 100, 150]
+    assert [node_addresses(pods, 4, 3) for pods in (0, 5, 9)] == [4, 12, 12]
+    # 10 pods over 3 p3dn: 4, 3 and 3, each node 2 ENIs
+    assert fleet_addresses(10, 3, 50, 15) == 3 * 100
+    # 99 over 2: 50 need a third ENI to keep 49 free, 49 fill one and keep the second free
+    assert fleet_addresses(99, 2, 50, 15) == 150 + 100
 
 
 # --- DynamoDB -----------------------------------------------------------------------------------------------------

@@ -95,16 +95,24 @@ G5_BF16 = {"llm": {"self_hosted": {"weight_format": "bf16", "instance_type": "g5
 
 
 def _prompt_wait_share(plan) -> float:
-    """g in TTFT = prefill + step(c - 1) / 2 + g x u' / (1 - u') x prefill, from the plan's figures on one A10G:
-    u' = turns/s x prefill x (c - 1) / c, step(c) = ITL x (1 - u'), step(c - 1) = step(c) less one sequence's KV read."""
+    """g in TTFT = overhead + P + step(c - 1) / 2 + g x u' / (1 - u') x Q, from the plan's figures on one A10G
+    (speed.py): a prompt's own step P = prefill + the step overhead + the c - 1 riding sequences' KV reads (one
+    2,048-token chunk holds it), its share of full steps f = 1,155 / (2,048 - (c - 1)) and the GPU time it holds in
+    the queue Q = prefill + f x (overhead + the riders' KV reads), u' = x Q with x = turns/s x (c - 1) / c the others'
+    prompts a second, and ITL = 1 / (x f + (1 - u') / step(c)), so step(c) = (1 - u') / (1 / ITL - x f) and
+    step(c - 1) is one sequence's KV read less."""
     sh = plan.llm.self_hosted
     c, out = sh.max_num_seqs, 211
-    prefill = 2 * 8.03e9 * 1155 / (125e12 * 0.35)  # bf16 TFLOPs x prefill efficiency
-    per_seq = (1155 + out / 2) * 128 * 1024 / (600e9 * 0.86)  # the mean context's KV at the decode bandwidth
-    u = sh.output_tokens_per_s / out * prefill * (c - 1) / c
-    step_before = sh.inter_token_latency_s * (1 - u) - per_seq
-    wait = sh.time_to_first_token_s - prefill - step_before / 2
-    return round(wait / (u / (1 - u) * prefill), 2)
+    prefill = 2 * 8.03e9 * 1155 / (125e12 * 0.355)  # bf16 TFLOPs x prefill efficiency
+    per_seq = (1155 + out / 2) * 128 * 1024 / (600e9 * 0.898)  # the mean context's KV at the decode bandwidth
+    ride = 0.000016 + (c - 1) * per_seq  # the step overhead and the riders' KV reads
+    share = 1155 / (2048 - (c - 1))
+    own, held = prefill + ride, prefill + share * ride
+    x = sh.output_tokens_per_s / out * (c - 1) / c
+    u = x * held
+    step_before = (1 - u) / (1 / sh.inter_token_latency_s - x * share) - per_seq
+    wait = sh.time_to_first_token_s - 0.0026 - own - step_before / 2
+    return round(wait / (u / (1 - u) * held), 2)
 
 
 PIN = (("instance_type", "gp1.xlarge"),)

@@ -92,6 +92,35 @@ def test_gpu_instances_agree_with_their_gpu():
         assert instance.interconnect == ("nvlink" if name.startswith("p") else "pcie")
 
 
+# The VPC CNI's pod limits (aws/amazon-vpc-cni-k8s misc/eni-max-pods.txt @ 01d744a5; p5.4xlarge and p5e.48xlarge from
+# Karpenter's table), written out here from the source.
+ENI_MAX_PODS = {
+    "g5.xlarge": 58, "g5.2xlarge": 58, "g5.4xlarge": 234, "g5.8xlarge": 234, "g5.12xlarge": 737, "g5.48xlarge": 345,
+    "g6.xlarge": 58, "g6.2xlarge": 58, "g6.4xlarge": 234, "g6.8xlarge": 234, "g6.12xlarge": 234, "g6.48xlarge": 737,
+    "g6e.xlarge": 58, "g6e.2xlarge": 58, "g6e.4xlarge": 234, "g6e.12xlarge": 292, "g6e.24xlarge": 492,
+    "g6e.48xlarge": 492, "p4d.24xlarge": 737, "p4de.24xlarge": 737, "p5.4xlarge": 118, "p5.48xlarge": 100,
+    "p5e.48xlarge": 100, "p5en.48xlarge": 198,
+}  # fmt: skip
+
+
+def test_gpu_instances_carry_the_vpc_cnis_limits_and_an_eni_size_that_divides_them():
+    assert {name: i.max_pods for name, i in GPUS.instance_types.items()} == ENI_MAX_PODS
+    for name, instance in GPUS.instance_types.items():
+        # max pods = ENIs x (IPv4 per ENI - 1) + 2 on the default network card, which holds at most 15 ENIs, with one
+        # of EC2's per-ENI sizes. For the g families exactly one divides it (g6e.24xlarge's 490 is 10 x 49, not
+        # 35 x 14); p5.48xlarge's, p5e's and
+        # p5en's 98 and 196 are also 7 x 14 and 14 x 14, and EC2's network specifications give them 50.
+        sizes = [
+            k
+            for k in (15, 30, 50)
+            if (instance.max_pods - 2) % (k - 1) == 0 and (instance.max_pods - 2) // (k - 1) <= 15
+        ]
+        if len(sizes) > 1:
+            assert name.startswith("p") and instance.ipv4_per_eni == 50 in sizes, name
+        else:
+            assert sizes == [instance.ipv4_per_eni], name
+
+
 def test_one_ranking_serves_node_and_gpu_selection():
     """Split, not copied: both selections rank through engine/ranking.py."""
     assert selection.Ranking is ranking.Ranking

@@ -101,6 +101,7 @@ def test_report_and_compare_take_a_self_hosted_model(capsys):
     assert code == 0, err
     assert "vLLM (self-hosted) Qwen/Qwen2.5-32B-Instruct" in out and "openai:gpt-4o-mini" in out
     assert "predicted, not measured" in out and "vllm bench serve" in out
+    assert "--max-num-batched-tokens" in " ".join(out.split())  # the step budget the speed model assumed
     code, out, err = run(capsys, "compare", "300", "3000", "--llm", "vllm:openai/gpt-oss-120b", "--format", "json")
     assert code == 0, err
     import json
@@ -140,8 +141,11 @@ def test_the_python_api_and_the_json_contract_carry_the_self_hosted_plan():
         "load_seconds",
         "expected_monthly_usd",
         "source",
+        "max_num_batched_tokens",
     ):
         assert sh[field] not in (None, "", 0), field
+    # vLLM's step budget for the plan's GPU: 8,192 on one of 70 GiB or more that is not an A100, else 2,048
+    assert sh["max_num_batched_tokens"] == (8192 if sh["gpu"] in ("H100", "H200") else 2048)
     assert sh["replicas"]["min"] >= 2 and sh["nodes"]["max"] >= sh["nodes"]["min"] >= 1
     assert sh["tensor_parallel_size"] > 1  # 141 GB of bf16 or 73 GB of fp8 weights: never one GPU
     assert even["api_model"] == "aws:global.anthropic.claude-haiku-4-5-20251001-v1:0"

@@ -1,5 +1,5 @@
-"""The speed model's shape over the whole catalog: both latencies grow with the open streams (operating_point's
-bisection relies on it), Little's law holds at every point, one stream waits for nothing, and the bisection finds the
+"""The speed model's shape over the whole catalog: turns/s rise with the open streams to one peak, and up to it both
+latencies grow (operating_point's bisections rely on both), Little's law holds at every point, one stream waits for nothing, and the bisection finds the
 same operating point as counting up one stream at a time."""
 
 from __future__ import annotations
@@ -12,7 +12,15 @@ from sizing.assumptions import SelfHostedAssumptions
 from sizing.selfhosted.calibration import load_calibration
 from sizing.selfhosted.catalog import load_gpu_catalog, load_model_catalog
 from sizing.selfhosted.memory import memory
-from sizing.selfhosted.speed import at, operating_point, replica
+from sizing.selfhosted.speed import (
+    at,
+    operating_point,
+    prompt_busy_s,
+    prompt_s,
+    replica,
+    step,
+    vllm_batched_tokens,
+)
 
 IN, OUT = 1155, 211
 SH = SelfHostedAssumptions()
@@ -32,9 +40,9 @@ def _replicas():
                     seen.add(key)
                     mem = memory(model, fmt, instance, tp, SH.gpu_memory_utilization, SH.runtime_overhead_gib, IN + OUT)
                     if mem.sequences >= 1:
-                        r = replica(
-                            model, fmt, gpus.gpus[instance.gpu], instance, tp, IN, OUT, factors, SH.prompt_length_cv2
-                        )
+                        batched = vllm_batched_tokens(instance.gpu, instance.gpu_memory_mib)
+                        gpu = gpus.gpus[instance.gpu]
+                        r = replica(model, fmt, gpu, instance, tp, IN, OUT, factors, SH.prompt_length_cv2, batched)
                         found.append((" ".join(map(str, key)), r, min(mem.sequences, 1024)))
     return found
 
@@ -59,24 +67,64 @@ def test_the_catalog_gives_replicas_of_every_gpu():
 @pytest.mark.parametrize(("key", "r", "most"), REPLICAS, ids=[key for key, _, _ in REPLICAS])
 def test_latencies_grow_with_the_streams_and_littles_law_holds(key, r, most):
     points = [at(r, c) for c in _streams(most)]
-    for before, after in itertools.pairwise(points):
-        assert after.ttft_s >= before.ttft_s and after.itl_s >= before.itl_s, (before, after)
-        assert after.turns_per_s >= before.turns_per_s, (before, after)
+    peak = max(range(len(points)), key=lambda i: points[i].turns_per_s)
+    for i, (before, after) in enumerate(itertools.pairwise(points)):
+        # turns/s rise to one peak, then fall; up to it (where operating_point looks) both latencies grow
+        assert (after.turns_per_s >= before.turns_per_s) == (i < peak), (before, after)
+        if i < peak:
+            assert after.ttft_s >= before.ttft_s and after.itl_s >= before.itl_s, (before, after)
     for p in points:
         assert p.turns_per_s * (p.ttft_s + OUT * p.itl_s) == pytest.approx(p.streams, rel=1e-9)
-        assert p.turns_per_s * r.prefill_s < 1  # prefill never takes the whole GPU
+        assert p.turns_per_s * prompt_busy_s(r, p.streams - 1) < 1  # prompts never take the whole GPU
     one = points[0]
-    assert one.ttft_s == pytest.approx(r.ttft_overhead_s + r.prefill_s, rel=1e-12)  # nothing else runs
-    assert one.itl_s == pytest.approx(r.step_fixed_s + r.step_per_sequence_s, rel=1e-12)  # nor stalls its decode
+    assert one.ttft_s == pytest.approx(r.ttft_overhead_s + prompt_s(r, 0), rel=1e-12)  # nothing else runs
+    assert one.itl_s == pytest.approx(step(r, 1), rel=1e-12)  # nor shares its decode
 
 
 @pytest.mark.parametrize(("key", "r", "most"), REPLICAS[::7], ids=[key for key, _, _ in REPLICAS[::7]])
-def test_bisection_finds_the_last_stream_count_that_meets_both_targets(key, r, most):
-    for ttft_target, itl_target in ((1.5, 0.06), (0.8, 0.04), (3.0, 0.1)):
+def test_bisection_finds_the_last_stream_count_that_meets_both_targets_short_of_the_peak(key, r, most):
+    for ttft_target, itl_target in ((1.5, 0.06), (0.8, 0.04), (3.0, 0.1), (30.0, 1.0)):
         counted = None
         for c in range(1, min(most, 256) + 1):
             p = at(r, c)
             if p.ttft_s > ttft_target or p.itl_s > itl_target:
                 break
+            if counted is not None and p.turns_per_s <= counted.turns_per_s:
+                break  # past the peak
             counted = p
         assert operating_point(r, min(most, 256), ttft_target, itl_target) == counted
+
+
+def test_the_step_budget_is_vllms_default_for_the_gpu():
+    """8,192 tokens on a GPU of 70 GiB or more that is not an A100, else 2,048 (vLLM's EngineArgs defaults)."""
+    budgets = {
+        gpu: vllm_batched_tokens(gpu, mib)
+        for gpu, mib in (("A10G", 22888), ("L4", 22888), ("L40S", 45776), ("A100-80GB", 81920), ("H100", 81920))
+    }
+    assert budgets == {"A10G": 2048, "L4": 2048, "L40S": 2048, "A100-80GB": 2048, "H100": 8192}
+    assert vllm_batched_tokens("H200", 144384) == 8192
+
+
+def test_a_prompt_longer_than_the_step_budget_spans_several_steps():
+    """Llama-3.1-8B bf16 on one A10G, 5,000-token prompts, one stream: ceil(5,000 / 2,048) = 3 steps, each computing
+    a chunk while the weights stream in (the compute is longer) plus the step overhead; with 11 streams the 10 others
+    decode in those steps, ceil(5,000 / 2,038) = 3, each adding their KV reads."""
+    gpus, models, f = load_gpu_catalog(), load_model_catalog(), load_calibration().factors
+    instance = gpus.instance_types["g5.2xlarge"]
+    model = models.model("meta-llama/Llama-3.1-8B-Instruct")
+    r = replica(model, "bf16", gpus.gpus["A10G"], instance, 1, 5000, 200, f, 1.0, 2048)
+    prefill = 2 * model.active_params_b * 1e9 * 5000 / (125e12 * f.prefill_efficiency)
+    weights_read = model.weights_bytes("bf16") / (600e9 * f.decode_efficiency)
+    assert prefill > 3 * weights_read
+    assert prompt_s(r, 0) == pytest.approx(prefill + 3 * f.step_overhead_s, rel=1e-12)
+    assert prompt_s(r, 10) == pytest.approx(prefill + 3 * (f.step_overhead_s + 10 * r.step_per_sequence_s), rel=1e-12)
+    assert prompt_s(r, 100) == pytest.approx(prefill + 3 * (f.step_overhead_s + 100 * r.step_per_sequence_s))
+    # A short prompt's chunk computes faster than the weights stream in: its step is the weights' read.
+    short = replica(model, "bf16", gpus.gpus["A10G"], instance, 1, 20, 200, f, 1.0, 2048)
+    assert prompt_s(short, 0) == pytest.approx(weights_read + f.step_overhead_s, rel=1e-12)
+    # Queued, prompts share full steps: a prompt holds 5,000 / 2,038 of a step's overhead and riders, not 3.
+    share = 5000 / (2048 - 10)
+    assert prompt_busy_s(r, 10) == pytest.approx(prefill + share * (f.step_overhead_s + 10 * r.step_per_sequence_s))
+    # An engine that prefills in steps of its own: the prefill alone, and decode stalls for it.
+    own = replica(model, "bf16", gpus.gpus["A10G"], instance, 1, 5000, 200, f, 1.0, 0)
+    assert prompt_s(own, 10) == prompt_busy_s(own, 10) == pytest.approx(prefill, rel=1e-12)

@@ -86,8 +86,8 @@ EXPECTED = {
         write_scaling=(25, 143),
         cache=("cache.t4g.small", 1, 0),
         nat_gateways=1,
-        # (39 + 6) pods and the add-ons' 7 + 8 nodes x (1 + 15).
-        vpc_ips=45 + 7 + 8 * 16,
+        # (39 + 6) pods and the add-ons' 7, 6 or 7 on each of 8 m6i.xlarge: ceil(7 / 14) + 1 = 2 ENIs of 15 a node.
+        vpc_ips=8 * 2 * 15,
         llm_env=[{"name": "LLM_PROVIDER", "value": "none"}],
         grace_seconds=30,
         cpu_target=70,
@@ -124,7 +124,7 @@ EXPECTED = {
         write_scaling=(2_500, 14_286),
         cache=("cache.r6g.large", 5, 1),
         nat_gateways=3,
-        vpc_ips=4_380 + 7 + 670 * 16,
+        vpc_ips=670 * 2 * 15,  # 4,387 pods, 6 or 7 a node: 2 ENIs of 15 each
         llm_env=[
             {"name": "LLM_PROVIDER", "value": "aws"},
             {"name": "LLM_MODEL", "value": "global.anthropic.claude-haiku-4-5-20251001-v1:0"},

@@ -207,8 +207,10 @@ def test_vllm_gets_the_plans_numbers_as_its_arguments(s3_run, hf_run):
         "--max-model-len", "8192",
         "--gpu-memory-utilization", "0.9",
         "--max-num-seqs", "64",
+        "--max-num-batched-tokens", "2048",  # the step budget the speed model assumed
         "--dtype", "bfloat16",
     ]  # fmt: skip
+    # A plan without a step budget (max_num_batched_tokens 0) leaves vLLM's default.
     assert pod(hf_run)["containers"][0]["args"] == [
         "--model", "meta-llama/Llama-3.3-70B-Instruct",
         "--served-model-name", "meta-llama/Llama-3.3-70B-Instruct",

@@ -22,7 +22,8 @@ def self_hosted_rows(plan: LLMPlan) -> list[tuple[str, str]]:
             "Per Replica",
             f"{sh.max_num_seqs} streams (--max-num-seqs), {sh.output_tokens_per_s:,.0f} output tokens/s, KV cache "
             f"{sh.kv_cache_tokens:,} tokens at --gpu-memory-utilization {sh.gpu_memory_utilization:g}, "
-            f"--max-model-len {sh.max_model_len:,} (source: {sh.source})",
+            f"--max-model-len {sh.max_model_len:,}, --max-num-batched-tokens {sh.max_num_batched_tokens:,} "
+            f"(vLLM's default for the {sh.gpu}; source: {sh.source})",
         ),
         (
             "Latency at Peak",

@@ -136,7 +136,10 @@ def calculate(
     database, db_warnings = plan_database(users, total, a.database, profile, region)
     cache, cache_warnings = plan_cache(users, tier, a.cache, catalog, region)
     # The add-ons' pods take a VPC address each, as the app's do.
-    network = plan_network(tier, a, app_pods_max + addon_pods, nodes, catalog.instance(nodes.instance_type))
+    gpu_ips = llm.self_hosted.vpc_ips_max if llm is not None and llm.self_hosted is not None else 0
+    network = plan_network(
+        tier, a, app_pods_max + addon_pods, nodes, catalog.instance(nodes.instance_type), gpu_ips_max=gpu_ips
+    )
     # The model's bytes: out of the VPC for an API model; between the backend and the vLLM pods for a self-hosted one.
     wire_gb_at_peak = llm.wire.monthly_gb.max if llm is not None and llm.wire is not None else 0.0
     in_cluster = llm is not None and llm.self_hosted is not None

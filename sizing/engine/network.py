@@ -13,14 +13,38 @@ from sizing.engine.load_profile import LoadProfile
 from sizing.plan import CostItem, NetworkPlan, NodePlan
 
 
+def node_addresses(pods: int, ipv4_per_eni: int, max_enis: int) -> int:
+    """A node's VPC addresses under the VPC CNI's default WARM_ENI_TARGET=1: ipamd keeps a whole ENI's secondary
+    addresses free beside the pods', so it attaches ceil(pods / secondaries per ENI) + 1 ENIs, at most the type's, and
+    each takes all its addresses, its primary and its secondaries (aws/amazon-vpc-cni-k8s docs/eni-and-ip-target.md:
+    p3dn.24xlarge, 49 secondaries an ENI, holds 1 ENI at 0 pods, 2 at 3 and 3 at 95). Host-networked pods (the CNI
+    itself, kube-proxy, the Pod Identity agent) take none."""
+    enis = min(max_enis, -(-pods // (ipv4_per_eni - 1)) + 1)
+    return enis * ipv4_per_eni
+
+
+def fleet_addresses(pods: int, nodes: int, ipv4_per_eni: int, max_enis: int) -> int:
+    """The VPC addresses of ``nodes`` nodes holding ``pods`` pods spread as evenly as the scheduler spreads them."""
+    per_node, extra = divmod(pods, nodes)
+    return extra * node_addresses(per_node + 1, ipv4_per_eni, max_enis) + (nodes - extra) * node_addresses(
+        per_node, ipv4_per_eni, max_enis
+    )
+
+
 def plan_network(
-    tier: Tier, assumptions: Assumptions, pods_max: int, nodes: NodePlan, node_type: InstanceType
+    tier: Tier,
+    assumptions: Assumptions,
+    pods_max: int,
+    nodes: NodePlan,
+    node_type: InstanceType,
+    gpu_ips_max: int = 0,
 ) -> NetworkPlan:
     return NetworkPlan(
         availability_zones=assumptions.availability_zones,
         nat_gateways=1 if tier in assumptions.single_nat_gateway_tiers else assumptions.availability_zones,
-        # A VPC address per pod, plus per node its primary address and the warm ENI's (WARM_ENI_TARGET=1).
-        vpc_ips_max=pods_max + nodes.max_nodes * (1 + node_type.ipv4_per_eni),
+        # Every ENI the VPC CNI attaches to the max fleet's nodes, whole; a self-hosted model's GPU fleet the same way
+        # (llm.self_hosted.vpc_ips_max).
+        vpc_ips_max=fleet_addresses(pods_max, nodes.max_nodes, node_type.ipv4_per_eni, node_type.enis) + gpu_ips_max,
     )
 
 

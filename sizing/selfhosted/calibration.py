@@ -61,6 +61,10 @@ class Benchmark(_Data):
     kv_cache_dtype_from: str = Field(min_length=1)
     instance_type: str
     tensor_parallel_size: int
+    # Tokens a step may hold where the engine prefills prompts in the decode batch's steps (TensorRT-LLM's in-flight
+    # batching, vLLM's chunked prefill); 0 where a prefill runs in a step of its own (vLLM 0.4's default).
+    batched_tokens: int = Field(ge=0)
+    batched_tokens_from: str = Field(min_length=1)
     # Tokens as the server counted them (the model's own tokenizer): what it prefilled and decoded.
     input_tokens: int
     output_tokens: int
@@ -106,6 +110,7 @@ def predict(
         bench.output_tokens,
         factors,
         bench.prompt_cv2,
+        bench.batched_tokens,
         KV_SCALE[bench.kv_cache_dtype],
     )
     rate, ttft, itl = steady(r, streams)

@@ -85,6 +85,8 @@ class GPUInstance(_Data):
     vcpu: int = Field(gt=0)
     memory_gib: float = Field(gt=0)
     interconnect: Literal["pcie", "nvlink"]
+    max_pods: int = Field(gt=2)  # the VPC CNI's: ENIs x (IPv4 per ENI - 1) + 2
+    ipv4_per_eni: int = Field(gt=1)
 
 
 class GPUCatalog(_Data):

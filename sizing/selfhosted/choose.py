@@ -22,7 +22,7 @@ from sizing.errors import SizingError
 from sizing.selfhosted.calibration import Calibration
 from sizing.selfhosted.catalog import GIB, GPUCatalog, ModelSpec, WeightFormat
 from sizing.selfhosted.memory import Memory, memory
-from sizing.selfhosted.speed import Point, operating_point, replica
+from sizing.selfhosted.speed import Point, operating_point, replica, vllm_batched_tokens
 
 TENSOR_PARALLEL = (1, 2, 4, 8)  # within one node: vLLM's TP spans one node's GPUs (docs.vllm.ai parallelism_scaling)
 MAX_NUM_SEQS = 1024  # vLLM --max-num-seqs above which a replica is never planned
@@ -47,6 +47,7 @@ class Candidate(NamedTuple):
     weights_gib: float  # one replica's checkpoint
     load_s: float  # weights read + engine start
     node_disk_gib: int  # image (twice: the layers and their unpacked copy) + the weights of the node's replicas + 20
+    batched_tokens: int = 0  # vLLM --max-num-batched-tokens: a step's tokens, decode first, then prompt chunks
 
 
 def _host_memory_ok(model: ModelSpec, fmt: WeightFormat, gib: float, per_node: int, ratio: float) -> bool:
@@ -88,6 +89,7 @@ def candidates(
                 )
                 if mem.kv_tokens < sh.max_model_len or mem.sequences < 1:
                     continue
+                batched = vllm_batched_tokens(instance.gpu, instance.gpu_memory_mib)
                 r = replica(
                     model,
                     fmt,
@@ -98,6 +100,7 @@ def candidates(
                     output_tokens,
                     calibration.factors,
                     sh.prompt_length_cv2,
+                    batched,
                 )
                 point = operating_point(
                     r,
@@ -130,6 +133,7 @@ def candidates(
                         point=point,
                         weights_gib=weights_gib,
                         load_s=sh.engine_start_s + weights_gib / sh.weight_load_gib_per_s,
+                        batched_tokens=batched,
                         node_disk_gib=math.ceil(2 * sh.image_gib + weights_gib * per_node + 20),
                     )
                 )

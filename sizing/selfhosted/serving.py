@@ -10,6 +10,7 @@ from typing import Literal
 from sizing.assumptions import Assumptions, SelfHostedAssumptions
 from sizing.data.pricing import RegionPrices
 from sizing.engine.load_profile import LoadProfile
+from sizing.engine.network import fleet_addresses
 from sizing.errors import SizingError
 from sizing.llm.choice import LLMChoice
 from sizing.llm.profiles import LLMProfiles
@@ -29,7 +30,7 @@ from sizing.plan import (
 from sizing.selfhosted import calibration as calib
 from sizing.selfhosted.break_even import crossover
 from sizing.selfhosted.calibration import Calibration, load_calibration
-from sizing.selfhosted.catalog import GPUCatalog, ModelCatalog, load_gpu_catalog, load_model_catalog
+from sizing.selfhosted.catalog import GPUCatalog, GPUInstance, ModelCatalog, load_gpu_catalog, load_model_catalog
 from sizing.selfhosted.choose import (
     SELECTION_RULE,
     Candidate,
@@ -52,6 +53,19 @@ LIMITS = (
     "versions), not to your prompts; measure one replica with `vllm bench serve` and set "
     "llm.self_hosted.measured_tokens_per_s (docs/methodology.md, 'Self-hosted models')"
 )
+# Pods on a GPU node that take a VPC address besides vLLM's: the NVIDIA device plugin (not host-networked; aws-node,
+# kube-proxy and the Pod Identity agent are).
+GPU_NODE_ADDRESSED_PODS = 1
+
+
+def gpu_vpc_ips(nodes: int, replicas: int, instance: GPUInstance) -> int:
+    """The max GPU fleet's VPC addresses, as the CPU nodes' (engine/network.py): the vLLM replicas and each node's
+    device plugin pod, spread over the nodes, and the ENIs the VPC CNI attaches for them, whole."""
+    max_enis = (instance.max_pods - 2) // (instance.ipv4_per_eni - 1)
+    pods = replicas + nodes * GPU_NODE_ADDRESSED_PODS
+    return fleet_addresses(pods, nodes, instance.ipv4_per_eni, max_enis)
+
+
 # EC2 On-Demand vCPU quotas per instance family group (Service Quotas, service code ec2).
 GPU_QUOTAS = {
     "g": ("Running On-Demand G and VT instances", "L-DB2E81BA"),
@@ -248,6 +262,8 @@ def plan_self_hosted(
         quantization=fmt.quantization,
         checkpoint=fmt.checkpoint or name,
         replicas_per_node=best.replicas_per_node,
+        max_num_batched_tokens=best.batched_tokens,
+        vpc_ips_max=gpu_vpc_ips(nodes.max, replicas.max, instance),
         node_disk_gib=best.node_disk_gib,
         scale_up_lag_s=round(lag_s(best, sh)),
         measured=measured,

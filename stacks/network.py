@@ -45,8 +45,8 @@ def require_address_space(plan: NetworkPlan, vpc_cidr: str) -> None:
 
     Otherwise it would fail much later and piecemeal, at the very peak the plan was sized for: once a subnet runs
     dry, pods stay in ContainerCreating and new nodes cannot get their addresses. The count is the plan's estimate
-    (pods, node primary IPs, warm ENIs); the cache, the control plane's and the load balancers' interfaces take a few
-    more, hence "about"."""
+    (the whole ENIs the VPC CNI attaches for the pods, one warm beyond them on every node); the cache, the control
+    plane's and the load balancers' interfaces take a few more, hence "about"."""
     needed = plan.vpc_ips_max
     held = private_capacity(vpc_cidr, plan.availability_zones)
     if needed <= held:

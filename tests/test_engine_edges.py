@@ -280,14 +280,19 @@ def test_the_vpc_addresses_of_the_max_fleet_by_hand(fake_catalog, fake_prices):
 def test_a_node_holds_whole_enis_a_warm_one_beyond_its_pods():
     """aws/amazon-vpc-cni-k8s docs/eni-and-ip-target.md, WARM_ENI_TARGET=1: p3dn.24xlarge (15 ENIs of 50 addresses,
     49 secondaries) holds 1 ENI at 0 pods, 2 at 3 and 3 at 95; t3.small (3 ENIs of 4) 1 at 0, 3 at 5 and at 9."""
-    from sizing.engine.network import fleet_addresses, node_addresses
+    from sizing.engine.network import NodeGroupShape, fleet_addresses, node_addresses
+
+    p3dn = (50, 15)
 
     assert [node_addresses(pods, 50, 15) for pods in (0, 3, 95)] == [50, 100, 150]
     assert [node_addresses(pods, 4, 3) for pods in (0, 5, 9)] == [4, 12, 12]
     # 10 pods over 3 p3dn: 4, 3 and 3, each node 2 ENIs
-    assert fleet_addresses(10, 3, 50, 15) == 3 * 100
+    assert fleet_addresses(10, [NodeGroupShape(3, *p3dn)]) == 3 * 100
     # 99 over 2: 50 need a third ENI to keep 49 free, 49 fill one and keep the second free
-    assert fleet_addresses(99, 2, 50, 15) == 150 + 100
+    assert fleet_addresses(99, [NodeGroupShape(2, *p3dn)]) == 150 + 100
+    # Two shapes: 7 pods over 1 p3dn and 2 t3.small, 2 each and the one left over on the first listed: the p3dn's 3
+    # take 2 ENIs of 50, each t3.small's 2 take ceil(2 / 3) + 1 = 2 ENIs of 4.
+    assert fleet_addresses(7, [NodeGroupShape(1, *p3dn), NodeGroupShape(2, 4, 3)]) == 100 + 2 * 8
 
 
 # --- DynamoDB -----------------------------------------------------------------------------------------------------
@@ -592,3 +597,18 @@ def test_the_selection_rule_says_whether_the_type_was_pinned(fake_catalog, fake_
     chosen = build(fake_catalog, fake_prices, 1_000, 10_240).nodes
     assert (pinned.pinned, pinned.selection_rule) == (True, "pinned by the user")
     assert chosen.pinned is False and chosen.selection_rule.startswith("cheapest monthly fleet: minimise")
+
+
+def test_a_spot_burst_counts_its_spot_nodes_addresses_by_the_pool_types():
+    """1,000 users on spot-burst: 6 on-demand t3a.medium (3 ENIs of 6 addresses) and 11 Spot nodes of a pool of
+    c6i/c5a/c5/c6a.large (3 ENIs of 10 each). 39 backends, 6 frontends and the 7 add-ons' pods: 52 over 17 nodes,
+    3 each and one left over. Every node's 3 or 4 pods take 2 ENIs (one beyond its pods'): 6 x 12 + 11 x 20."""
+    from sizing import Workload, calculate
+
+    plan = calculate(Workload(concurrent_users=1_000, capacity="spot-burst"))
+    nodes = plan.nodes
+    assert (nodes.instance_type, nodes.min_nodes, nodes.max_nodes) == ("t3a.medium", 6, 17)
+    assert nodes.spot is not None and nodes.spot.burst_nodes == 11
+    assert {t.instance_type for t in nodes.spot.instance_types} == {"c6i.large", "c5a.large", "c5.large", "c6a.large"}
+    assert plan.backend.max_replicas + plan.frontend.max_replicas + 7 == 52
+    assert plan.network.vpc_ips_max == 6 * 2 * 6 + 11 * 2 * 10  # not 17 t3a.medium (204)

@@ -160,11 +160,16 @@ def test_llama_8b_bf16_on_one_a10g():
     assert sh.vpc_ips_max == replicas * 2 * 15
     from sizing.data.catalog import load_catalog
     from sizing.engine.addons import cluster_addons
-    from sizing.engine.network import fleet_addresses
 
     cpu = load_catalog().instance(plan.nodes.instance_type)
     pods = plan.backend.max_replicas + plan.frontend.max_replicas + sum(x.replicas for x in cluster_addons(True))
-    cpu_ips = fleet_addresses(pods, plan.nodes.max_nodes, cpu.ipv4_per_eni, cpu.enis)
+    # spread evenly: q or q + 1 a node, each node whole ENIs, one beyond its pods' (at most the type's)
+    q, r = divmod(pods, plan.nodes.max_nodes)
+
+    def node(p):
+        return min(cpu.enis, math.ceil(p / (cpu.ipv4_per_eni - 1)) + 1) * cpu.ipv4_per_eni
+
+    cpu_ips = r * node(q + 1) + (plan.nodes.max_nodes - r) * node(q)
     assert plan.network.vpc_ips_max == cpu_ips + sh.vpc_ips_max  # the network's total adds them to the CPU fleet's
 
     weights_gib = weights / GIB

@@ -26,8 +26,9 @@ IN, OUT = 1155, 211
 SH = SelfHostedAssumptions()
 
 
-def _replicas():
-    """Every distinct (model, format, GPU, interconnect, TP) that fits one mean turn, with the sequences it holds."""
+def _replicas(inp: int = IN, out: int = OUT):
+    """Every distinct (model, format, GPU, interconnect, TP) that fits one turn of ``inp`` + ``out`` tokens, with the
+    sequences it holds."""
     gpus, models, factors = load_gpu_catalog(), load_model_catalog(), load_calibration().factors
     seen, found = set(), []
     for name, model in models.models.items():
@@ -38,11 +39,13 @@ def _replicas():
                     if tp > instance.gpus or not model.tensor_parallel_ok(tp) or key in seen:
                         continue
                     seen.add(key)
-                    mem = memory(model, fmt, instance, tp, SH.gpu_memory_utilization, SH.runtime_overhead_gib, IN + OUT)
+                    mem = memory(
+                        model, fmt, instance, tp, SH.gpu_memory_utilization, SH.runtime_overhead_gib, inp + out
+                    )
                     if mem.sequences >= 1:
                         batched = vllm_batched_tokens(instance.gpu, instance.gpu_memory_mib)
                         gpu = gpus.gpus[instance.gpu]
-                        r = replica(model, fmt, gpu, instance, tp, IN, OUT, factors, SH.prompt_length_cv2, batched)
+                        r = replica(model, fmt, gpu, instance, tp, inp, out, factors, SH.prompt_length_cv2, batched)
                         found.append((" ".join(map(str, key)), r, min(mem.sequences, 1024)))
     return found
 
@@ -66,6 +69,21 @@ def test_the_catalog_gives_replicas_of_every_gpu():
 
 @pytest.mark.parametrize(("key", "r", "most"), REPLICAS, ids=[key for key, _, _ in REPLICAS])
 def test_latencies_grow_with_the_streams_and_littles_law_holds(key, r, most):
+    _check_shape(r, most)
+
+
+# Other turn shapes than the chat mean: a long prompt with a short answer (prefill-bound; prompts span several steps
+# of a 2,048-token budget) and a short prompt with a long answer (decode-bound). Every fifth configuration.
+SHAPES = [(8000, 100), (200, 1000)]
+OTHER = [(f"{key} {inp}/{out}", r, most) for inp, out in SHAPES for key, r, most in _replicas(inp, out)[::5]]
+
+
+@pytest.mark.parametrize(("key", "r", "most"), OTHER, ids=[key for key, _, _ in OTHER])
+def test_the_shape_holds_at_other_turn_shapes(key, r, most):
+    _check_shape(r, most)
+
+
+def _check_shape(r, most):
     points = [at(r, c) for c in _streams(most)]
     peak = max(range(len(points)), key=lambda i: points[i].turns_per_s)
     for i, (before, after) in enumerate(itertools.pairwise(points)):
@@ -74,7 +92,7 @@ def test_latencies_grow_with_the_streams_and_littles_law_holds(key, r, most):
         if i < peak:
             assert after.ttft_s >= before.ttft_s and after.itl_s >= before.itl_s, (before, after)
     for p in points:
-        assert p.turns_per_s * (p.ttft_s + OUT * p.itl_s) == pytest.approx(p.streams, rel=1e-9)
+        assert p.turns_per_s * (p.ttft_s + r.output_tokens * p.itl_s) == pytest.approx(p.streams, rel=1e-9)
         assert p.turns_per_s * prompt_busy_s(r, p.streams - 1) < 1  # prompts never take the whole GPU
     one = points[0]
     assert one.ttft_s == pytest.approx(r.ttft_overhead_s + prompt_s(r, 0), rel=1e-12)  # nothing else runs
@@ -106,9 +124,9 @@ def test_the_step_budget_is_vllms_default_for_the_gpu():
 
 
 def test_a_prompt_longer_than_the_step_budget_spans_several_steps():
-    """Llama-3.1-8B bf16 on one A10G, 5,000-token prompts, one stream: ceil(5,000 / 2,048) = 3 steps, each computing
-    a chunk while the weights stream in (the compute is longer) plus the step overhead; with 11 streams the 10 others
-    decode in those steps, ceil(5,000 / 2,038) = 3, each adding their KV reads."""
+    """Llama-3.1-8B bf16 on one A10G, 5,000-token prompts, one stream: 5,000 / 2,048 = 2.44 steps' worth (a mean, not
+    rounded up), each computing a chunk while the weights stream in (the compute is longer) plus the step overhead;
+    with 11 streams the 10 others take a token each of every step, 5,000 / 2,038 = 2.45, and add their KV reads."""
     gpus, models, f = load_gpu_catalog(), load_model_catalog(), load_calibration().factors
     instance = gpus.instance_types["g5.2xlarge"]
     model = models.model("meta-llama/Llama-3.1-8B-Instruct")
@@ -116,15 +134,21 @@ def test_a_prompt_longer_than_the_step_budget_spans_several_steps():
     prefill = 2 * model.active_params_b * 1e9 * 5000 / (125e12 * f.prefill_efficiency)
     weights_read = model.weights_bytes("bf16") / (600e9 * f.decode_efficiency)
     assert prefill > 3 * weights_read
-    assert prompt_s(r, 0) == pytest.approx(prefill + 3 * f.step_overhead_s, rel=1e-12)
-    assert prompt_s(r, 10) == pytest.approx(prefill + 3 * (f.step_overhead_s + 10 * r.step_per_sequence_s), rel=1e-12)
-    assert prompt_s(r, 100) == pytest.approx(prefill + 3 * (f.step_overhead_s + 100 * r.step_per_sequence_s))
+    assert prompt_s(r, 0) == pytest.approx(prefill + 5000 / 2048 * f.step_overhead_s, rel=1e-12)
+    ten = 5000 / 2038 * (f.step_overhead_s + 10 * r.step_per_sequence_s)
+    assert prompt_s(r, 10) == pytest.approx(prefill + ten, rel=1e-12)
+    assert prompt_s(r, 100) == pytest.approx(prefill + 5000 / 1948 * (f.step_overhead_s + 100 * r.step_per_sequence_s))
+    # Queued, a long prompt holds the same share of full steps as its own.
+    assert prompt_busy_s(r, 10) == pytest.approx(prefill + ten, rel=1e-12)
     # A short prompt's chunk computes faster than the weights stream in: its step is the weights' read.
     short = replica(model, "bf16", gpus.gpus["A10G"], instance, 1, 20, 200, f, 1.0, 2048)
     assert prompt_s(short, 0) == pytest.approx(weights_read + f.step_overhead_s, rel=1e-12)
-    # Queued, prompts share full steps: a prompt holds 5,000 / 2,038 of a step's overhead and riders, not 3.
-    share = 5000 / (2048 - 10)
-    assert prompt_busy_s(r, 10) == pytest.approx(prefill + share * (f.step_overhead_s + 10 * r.step_per_sequence_s))
+    # Queued, short prompts share full steps: one of 20 tokens holds 20 / 2,038 of a step's overhead and riders (and
+    # of its weight read, under its compute), not a whole step.
+    share = 20 / (2048 - 10)
+    short_prefill = prefill * 20 / 5000
+    held = max(short_prefill, share * weights_read) + share * (f.step_overhead_s + 10 * short.step_per_sequence_s)
+    assert prompt_busy_s(short, 10) == pytest.approx(held, rel=1e-12)
     # An engine that prefills in steps of its own: the prefill alone, and decode stalls for it.
     own = replica(model, "bf16", gpus.gpus["A10G"], instance, 1, 5000, 200, f, 1.0, 0)
     assert prompt_s(own, 10) == prompt_busy_s(own, 10) == pytest.approx(prefill, rel=1e-12)

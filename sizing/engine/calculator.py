@@ -21,7 +21,7 @@ from sizing.engine.fleet_cost import cluster_cost_items, control_plane_cost_item
 from sizing.engine.limits import MAX_PLANNED_PODS, check_plannable, cluster_warnings, network_warnings, vcpu_warnings
 from sizing.engine.llm_route import internet_out_gb_at_peak, plan_llm_route, route_warnings
 from sizing.engine.load_profile import load_profile
-from sizing.engine.network import network_cost_items, plan_network
+from sizing.engine.network import cpu_fleet_shapes, network_cost_items, plan_network
 from sizing.engine.pods import hourly_pods, pod_plan, pods_started_a_day
 from sizing.engine.selection import plan_nodes
 from sizing.engine.support import support_cost_items
@@ -137,9 +137,8 @@ def calculate(
     cache, cache_warnings = plan_cache(users, tier, a.cache, catalog, region)
     # The add-ons' pods take a VPC address each, as the app's do.
     gpu_ips = llm.self_hosted.vpc_ips_max if llm is not None and llm.self_hosted is not None else 0
-    network = plan_network(
-        tier, a, app_pods_max + addon_pods, nodes, catalog.instance(nodes.instance_type), gpu_ips_max=gpu_ips
-    )
+    pods_max = app_pods_max + addon_pods
+    network = plan_network(tier, a, pods_max, cpu_fleet_shapes(nodes, catalog, pods_max), gpu_ips_max=gpu_ips)
     # The model's bytes: out of the VPC for an API model; between the backend and the vLLM pods for a self-hosted one.
     wire_gb_at_peak = llm.wire.monthly_gb.max if llm is not None and llm.wire is not None else 0.0
     in_cluster = llm is not None and llm.self_hosted is not None

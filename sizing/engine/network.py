@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from sizing.assumptions import Assumptions, Tier, TrafficAssumptions
-from sizing.data.catalog import InstanceType
+from sizing.data.catalog import Catalog
 from sizing.data.pricing import RegionPrices
 from sizing.engine.cost import linear_item
 from sizing.engine.llm_route import cross_zone_per_gb, endpoint_hours_usd, shared_nat
@@ -23,20 +24,47 @@ def node_addresses(pods: int, ipv4_per_eni: int, max_enis: int) -> int:
     return enis * ipv4_per_eni
 
 
-def fleet_addresses(pods: int, nodes: int, ipv4_per_eni: int, max_enis: int) -> int:
-    """The VPC addresses of ``nodes`` nodes holding ``pods`` pods spread as evenly as the scheduler spreads them."""
-    per_node, extra = divmod(pods, nodes)
-    return extra * node_addresses(per_node + 1, ipv4_per_eni, max_enis) + (nodes - extra) * node_addresses(
-        per_node, ipv4_per_eni, max_enis
-    )
+class NodeGroupShape(NamedTuple):
+    """Nodes of one address shape: how many, and their type's ENIs."""
+
+    nodes: int
+    ipv4_per_eni: int
+    max_enis: int
+
+
+def fleet_addresses(pods: int, groups: Sequence[NodeGroupShape]) -> int:
+    """The VPC addresses of the groups' nodes holding ``pods`` pods spread as evenly as the scheduler spreads them
+    (where they do not divide, the first nodes listed hold one more)."""
+    per_node, extra = divmod(pods, sum(g.nodes for g in groups))
+    total = 0
+    for g in groups:
+        heavier = min(extra, g.nodes)
+        extra -= heavier
+        total += heavier * node_addresses(per_node + 1, g.ipv4_per_eni, g.max_enis)
+        total += (g.nodes - heavier) * node_addresses(per_node, g.ipv4_per_eni, g.max_enis)
+    return total
+
+
+def cpu_fleet_shapes(nodes: NodePlan, catalog: Catalog, pods: int) -> list[NodeGroupShape]:
+    """The max CPU fleet by address shape: the chosen type's nodes, and under spot-burst the burst's nodes as the pool
+    type that takes the most addresses at their load (EC2 may launch any of them)."""
+    on_demand = catalog.instance(nodes.instance_type)
+    if nodes.spot is None or not nodes.spot.burst_nodes:
+        return [NodeGroupShape(nodes.max_nodes, on_demand.ipv4_per_eni, on_demand.enis)]
+    load = -(-pods // nodes.max_nodes)
+    pool = [catalog.instance(t.instance_type) for t in nodes.spot.instance_types]
+    widest = max(pool, key=lambda t: node_addresses(load, t.ipv4_per_eni, t.enis))
+    return [
+        NodeGroupShape(nodes.max_nodes - nodes.spot.burst_nodes, on_demand.ipv4_per_eni, on_demand.enis),
+        NodeGroupShape(nodes.spot.burst_nodes, widest.ipv4_per_eni, widest.enis),
+    ]
 
 
 def plan_network(
     tier: Tier,
     assumptions: Assumptions,
     pods_max: int,
-    nodes: NodePlan,
-    node_type: InstanceType,
+    shapes: Sequence[NodeGroupShape],
     gpu_ips_max: int = 0,
 ) -> NetworkPlan:
     return NetworkPlan(
@@ -44,7 +72,7 @@ def plan_network(
         nat_gateways=1 if tier in assumptions.single_nat_gateway_tiers else assumptions.availability_zones,
         # Every ENI the VPC CNI attaches to the max fleet's nodes, whole; a self-hosted model's GPU fleet the same way
         # (llm.self_hosted.vpc_ips_max).
-        vpc_ips_max=fleet_addresses(pods_max, nodes.max_nodes, node_type.ipv4_per_eni, node_type.enis) + gpu_ips_max,
+        vpc_ips_max=fleet_addresses(pods_max, shapes) + gpu_ips_max,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Literal
 from sizing.assumptions import Assumptions, SelfHostedAssumptions
 from sizing.data.pricing import RegionPrices
 from sizing.engine.load_profile import LoadProfile
-from sizing.engine.network import fleet_addresses
+from sizing.engine.network import NodeGroupShape, fleet_addresses
 from sizing.errors import SizingError
 from sizing.llm.choice import LLMChoice
 from sizing.llm.profiles import LLMProfiles
@@ -63,7 +63,7 @@ def gpu_vpc_ips(nodes: int, replicas: int, instance: GPUInstance) -> int:
     device plugin pod, spread over the nodes, and the ENIs the VPC CNI attaches for them, whole."""
     max_enis = (instance.max_pods - 2) // (instance.ipv4_per_eni - 1)
     pods = replicas + nodes * GPU_NODE_ADDRESSED_PODS
-    return fleet_addresses(pods, nodes, instance.ipv4_per_eni, max_enis)
+    return fleet_addresses(pods, [NodeGroupShape(nodes, instance.ipv4_per_eni, max_enis)])
 
 
 # EC2 On-Demand vCPU quotas per instance family group (Service Quotas, service code ec2).

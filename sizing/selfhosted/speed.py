@@ -10,8 +10,8 @@ A prompt's prefill multiplies 2 x active parameters per input token:
 The vLLM the stack runs (V1) prefills in the decode batch's steps (chunked prefill): a step holds up to
 ``batched_tokens`` (--max-num-batched-tokens), the n decoding sequences' one token each first, then prompt tokens. A
 chunk computes while the weights stream in, so a step carrying prompt tokens takes the longer of their compute and
-the weight read, plus the riding sequences' KV reads and the overheads. A prompt's own steps, k = ceil(input /
-(budget - n)), take
+the weight read, plus the riding sequences' KV reads and the overheads. A prompt's own steps, k = max(1, input /
+(budget - n)) (a mean: a long prompt's last chunk shares its step with the next one waiting), take
     P(n) = max(prefill, k x weights read) + k x (overhead + all-reduces + n x KV read),
 its time to its first token. When prompts queue, a step's budget holds several of them, so a prompt holds only its
 share of full steps, f = input / (budget - n), of the GPU:
@@ -34,13 +34,13 @@ comes after
   - one stream alone waits for nothing: nothing else runs.
 These are independent arrivals, what a replica serving many users sees.
 Little's law closes the loop: c = λ (TTFT + output tokens x ITL). The right side grows with λ from 0, and the one λ
-below 1 / Q that solves it is found by bisection.
+below 1 / Q that solves it is found by bisection. Far past any latency target (TTFT of tens of seconds, fixed-length
+prompts) no λ below that bound may reach c: the replica is saturated and the bound is returned.
 The efficiency factors and overheads come from ``data/selfhosted_calibration.yaml``, fitted to published benchmarks.
 """
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -135,12 +135,14 @@ def step(r: Replica, sequences: float) -> float:
     return r.weights_read_s + r.step_other_s + sequences * r.step_per_sequence_s
 
 
-def chunks(r: Replica, decoding: float) -> int:
-    """Steps a prompt's prefill spans while ``decoding`` sequences take a token each of every step's budget (0 where
-    prefills run in steps of their own)."""
+def own_steps(r: Replica, decoding: float) -> float:
+    """The steps a prompt's prefill spans while ``decoding`` sequences take a token each of every step's budget: one
+    for a prompt that fits what they leave, else input / (budget - decoding) (a mean: a long prompt's last chunk
+    shares its step with the next prompt when one waits); 0 where prefills run in steps of their own. Not rounded up:
+    a step count that jumped with the streams would make turns/s fall and rise again."""
     if not r.batched_tokens:
-        return 0
-    return math.ceil(r.input_tokens / max(r.batched_tokens - decoding, 1.0))
+        return 0.0
+    return max(1.0, step_share(r, decoding))
 
 
 def step_share(r: Replica, decoding: float) -> float:
@@ -161,7 +163,7 @@ def _in_steps(r: Replica, steps: float, decoding: float) -> float:
 def prompt_s(r: Replica, decoding: float) -> float:
     """How long a prompt takes from its first step to its first token with ``decoding`` sequences in the batch: its
     own steps (the prefill alone where the engine runs prefills in steps of their own)."""
-    k = chunks(r, decoding)
+    k = own_steps(r, decoding)
     return _in_steps(r, k, decoding) if k else r.prefill_s
 
 

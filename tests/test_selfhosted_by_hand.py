@@ -71,7 +71,7 @@ def _at(c, weights_read, other, per_seq, prefill, cv2=1.0):
     the rate of all of them).
 
     A step with n sequences takes s(n) = weights_read + other + n x per_seq. vLLM prefills a prompt in the decode
-    batch's steps: its own are k = ceil(IN / (2048 - (c - 1))) = 1 here, taking P = max(prefill, k weights_read) +
+    batch's steps: its own are k = max(1, IN / (2048 - (c - 1))) = 1 here, taking P = max(prefill, k weights_read) +
     k (other + (c - 1) per_seq) (the chunk computes while the weights stream in; the riding batch's KV reads and the
     step's overhead on top). When prompts queue, a step's budget holds several, so a prompt holds only its share of
     full steps, f = IN / (2048 - (c - 1)): Q = max(prefill, f weights_read) + f (other + (c - 1) per_seq). In a second
@@ -81,7 +81,7 @@ def _at(c, weights_read, other, per_seq, prefill, cv2=1.0):
     with x and the left falls, so one x in (0, 1 / Q) solves it, found here by halving. One stream waits for nothing:
     λ = 1 / (overhead + P + OUT x s(1)).
     """
-    k = math.ceil(IN / (BATCHED - (c - 1)))
+    k = max(1.0, IN / (BATCHED - (c - 1)))
     f = IN / (BATCHED - (c - 1))
     big_p = max(prefill, k * weights_read) + k * (other + (c - 1) * per_seq)
     big_q = max(prefill, f * weights_read) + f * (other + (c - 1) * per_seq)

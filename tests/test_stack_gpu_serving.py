@@ -227,6 +227,24 @@ def test_vllm_gets_the_plans_numbers_as_its_arguments(s3_run, hf_run):
         assert container["command"] == ["python3", "-m", "vllm.entrypoints.openai.api_server"]
 
 
+def test_a_new_step_budget_rolls_the_same_deployment_one_replica_at_a_time(s3_run):
+    """Day 2: an up after the step budget changes (a stack from before it was passed, or a GPU of another memory
+    class) changes only vLLM's arguments. The Deployment keeps its name and namespace, so the provider patches its
+    pod template in place and Kubernetes rolls it: a new pod first (maxSurge 1, on a node the autoscaler adds when
+    none is free), an old one stopped only once it serves (maxUnavailable 0)."""
+    later = run_self_hosted(
+        LLAMA_8B_L40S.model_copy(update={"max_num_batched_tokens": 8192}), {**BASE, "modelWeightsUri": S3_URI}
+    )
+    before, after = vllm(s3_run), vllm(later)
+    assert before["metadata"] == after["metadata"]
+    assert later.named("gpu-vllm").delete_before_replace is False
+    old_args, new_args = pod(s3_run)["containers"][0]["args"], pod(later)["containers"][0]["args"]
+    budget = old_args.index("--max-num-batched-tokens") + 1
+    assert (old_args[budget], new_args[budget]) == ("2048", "8192")
+    assert old_args[:budget] + old_args[budget + 1 :] == new_args[:budget] + new_args[budget + 1 :]
+    assert after["spec"]["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+
+
 def test_an_int4_plan_runs_its_checkpoints_own_quantization():
     import gpu_serving
     from config import Serving

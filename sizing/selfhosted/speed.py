@@ -173,34 +173,57 @@ def prompt_busy_s(r: Replica, decoding: float) -> float:
     return _in_steps(r, share, decoding) if share else r.prefill_s
 
 
-def latencies(r: Replica, streams: float, rate: float) -> tuple[float, float]:
-    """Time to first token and inter-token latency with ``streams`` open at ``rate`` turns/s (below 1 / a prompt's
-    GPU time).
+class Load(NamedTuple):
+    """What the latencies at ``streams`` open depend on besides the rate, worked out once for the bisection."""
+
+    streams: float
+    decoding: float  # the others, decoding while one stream's prompt is prefilled
+    own_s: float  # a prompt's own time to its first token
+    busy_s: float  # the GPU time a prompt holds in the queue
+    share: float  # its share of full steps: the tokens a decoding stream gets from it
+    step_s: float  # a decode step with every stream in it
+    step_before_s: float  # and with the others only
+
+
+def load(r: Replica, streams: float) -> Load:
+    # A benchmark's mean below one stream has no others.
+    decoding = max(streams - 1, 0.0)
+    return Load(
+        streams=streams,
+        decoding=decoding,
+        own_s=prompt_s(r, decoding),
+        busy_s=prompt_busy_s(r, decoding),
+        share=step_share(r, decoding),
+        step_s=step(r, streams),
+        step_before_s=step(r, decoding),
+    )
+
+
+def latencies(r: Replica, at_load: Load, rate: float) -> tuple[float, float]:
+    """Time to first token and inter-token latency at ``rate`` turns/s (below 1 / a prompt's GPU time).
 
     ``streams`` may be a mean (a benchmark's measured concurrency, calibration.py); a plan's is whole."""
-    # While one stream's prompt is prefilled, the others decode. A benchmark's mean below one stream has no others.
-    decoding = max(streams - 1, 0.0)
-    busy_s = prompt_busy_s(r, decoding)
-    others = rate * decoding / streams  # the other streams' prompts a second
-    busy = others * busy_s
-    itl = 1 / (others * step_share(r, decoding) + (1 - busy) / step(r, streams))
+    others = rate * at_load.decoding / at_load.streams  # the other streams' prompts a second
+    busy = others * at_load.busy_s
+    itl = 1 / (others * at_load.share + (1 - busy) / at_load.step_s)
     wait = 0.0
-    if streams > 1:
-        wait = step(r, decoding) / 2 + busy * (1 + r.prompt_cv2) / (2 * (1 - busy)) * busy_s
-    return r.ttft_overhead_s + prompt_s(r, decoding) + wait, itl
+    if at_load.streams > 1:
+        wait = at_load.step_before_s / 2 + busy * (1 + r.prompt_cv2) / (2 * (1 - busy)) * at_load.busy_s
+    return r.ttft_overhead_s + at_load.own_s + wait, itl
 
 
 def steady(r: Replica, streams: float) -> tuple[float, float, float]:
     """(turns/s, TTFT, ITL) with ``streams`` open on average: Little's law and the latencies, solved together."""
-    low, high = 0.0, 1 / prompt_busy_s(r, max(streams - 1, 0.0))
+    at_load = load(r, streams)
+    low, high = 0.0, 1 / at_load.busy_s
     for _ in range(BISECTIONS):
         rate = (low + high) / 2
-        ttft, itl = latencies(r, streams, rate)
+        ttft, itl = latencies(r, at_load, rate)
         if rate * (ttft + r.output_tokens * itl) > streams:
             high = rate
         else:
             low = rate
-    ttft, itl = latencies(r, streams, low)
+    ttft, itl = latencies(r, at_load, low)
     return low, ttft, itl
 
 
